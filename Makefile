@@ -1,0 +1,52 @@
+# contactguard: the one entry point for people. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+# Prefer python3.13 (the Lambda runtime); fall back to pyenv's 3.13, then any python3 >= 3.11.
+PYTHON_BOOTSTRAP ?= $(shell \
+	for c in python3.13 $$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | sort -V | tail -1) python3.12 python3.11 python3; do \
+	  if [ -n "$$c" ] && "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then echo "$$c"; break; fi; \
+	done)
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help dev test unit lint typecheck contracts policy-matrix demo workdays clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON_BOOTSTRAP)" ]; then echo "error: no Python 3.11+ found (python3.13 preferred)" >&2; exit 1; fi
+	@echo "creating $(VENV) with $(PYTHON_BOOTSTRAP) ($$($(PYTHON_BOOTSTRAP) --version))"
+	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+dev: $(STAMP) ## create the virtual environment and install everything
+
+lint: $(STAMP) ## ruff
+	$(VENV)/bin/ruff check functions src tests
+	$(VENV)/bin/ruff format --check functions src tests
+
+typecheck: $(STAMP) ## mypy (strict on the domain)
+	$(VENV)/bin/mypy functions src
+
+contracts: $(STAMP) ## import-linter: the domain stays pure, Lambda code never imports local tooling
+	$(VENV)/bin/lint-imports
+
+unit: $(STAMP) ## the tests only
+	$(PY) -m pytest --policy-check
+
+test: lint typecheck contracts ## everything CI runs: lint, types, import contracts, all tests, policy traceability
+	$(PY) -m pytest --policy-check
+
+policy-matrix: $(STAMP) ## print the policy rule -> tests table
+	$(PY) -m pytest --policy-matrix -q -p no:randomly
+
+demo: $(STAMP) ## the main job on the embedded stack
+	$(VENV)/bin/contactguard demo
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

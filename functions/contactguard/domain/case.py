@@ -1,0 +1,418 @@
+"""The case: its state, its events and the commands staff and the system give it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, JsonValue
+
+from contactguard.domain.calendar import start_of_day
+from contactguard.domain.model import (
+    Actor,
+    AwareDatetime,
+    Behaviour,
+    EqualityConsiderations,
+    Frozen,
+    NonBlank,
+    Restriction,
+)
+
+
+class CaseStatus(StrEnum):
+    CONCERN = "concern"  # Step 1 recorded (policy s.4)
+    RESTRICTIONS_DECIDED = "restrictions-decided"  # Step 2 decided; letter not yet sent
+    RESTRICTED = "restricted"  # restrictions in force
+    UNDER_APPEAL = "under-appeal"  # restrictions in force while the appeal is heard (s.5)
+    LAPSED = "lapsed"  # the end date passed with no review decision (s.6)
+    CLOSED = "closed"
+
+
+class LetterKind(StrEnum):
+    CONCERN = "concern"
+    RESTRICTIONS = "restrictions"
+    IMMEDIATE_RESTRICTIONS = "immediate-restrictions"
+    APPEAL_ACKNOWLEDGEMENT = "appeal-acknowledgement"
+    APPEAL_UPHELD = "appeal-upheld"
+    APPEAL_DISMISSED = "appeal-dismissed"
+    APPEAL_VARIED = "appeal-varied"
+    REVIEW_EXTENDED = "review-extended"
+    REVIEW_CLOSED = "review-closed"
+    RESTRICTIONS_LAPSED = "restrictions-lapsed"
+    REVIEW_PACK = "review-pack"  # internal, for the Head of Service; never "sent"
+
+
+# Letters whose sending gives the customer a right of appeal (s.5, s.6 "right to appeal after
+# the 12 month review").
+APPEALABLE_LETTERS = frozenset(
+    {LetterKind.RESTRICTIONS, LetterKind.IMMEDIATE_RESTRICTIONS, LetterKind.REVIEW_EXTENDED}
+)
+
+
+class LetterStatus(StrEnum):
+    REQUIRED = "required"  # a decision calls for it; the letters function has not drafted it
+    DRAFTED = "drafted"  # in S3, waiting for a manager to check and send
+    FAILED = "failed"  # lacked required content: not issued
+    SENT = "sent"
+
+
+class Letter(Frozen):
+    letter_id: str
+    kind: LetterKind
+    status: LetterStatus = LetterStatus.REQUIRED
+    required_at: AwareDatetime
+    version: int = 0
+    s3_key: str | None = None
+    superseded_keys: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    sent_on: date | None = None
+    sent_by: str | None = None
+
+
+class Concern(Frozen):
+    raised_at: AwareDatetime
+    raised_by: Actor
+    behaviours: tuple[Behaviour, ...]
+    evidence_contact_ids: tuple[str, ...] = ()
+    note: str
+    letter_id: str
+    letter_sent_on: date | None = None
+    follow_up_due_on: date | None = None
+    follow_up_reminded: bool = False
+
+
+class DecisionKind(StrEnum):
+    STEP_2 = "step-2"
+    IMMEDIATE = "immediate"
+    REVIEW_EXTENSION = "review-extension"
+
+
+class RestrictionDecision(Frozen):
+    decision_id: str
+    kind: DecisionKind
+    decided_at: AwareDatetime
+    decided_by: Actor
+    restrictions: tuple[Restriction, ...]
+    behaviours: tuple[Behaviour, ...] = ()
+    reason: str
+    equality: EqualityConsiderations | None = None
+    immediate_reason: str | None = None
+    police_or_legal_action: str | None = None
+    letter_id: str
+
+
+class RestrictionPeriod(Frozen):
+    """Restrictions are in force from `starts_at` until the start of `ends_on` (London time),
+    or until `ended_at` if they were lifted, closed or lapsed."""
+
+    starts_at: AwareDatetime
+    ends_on: date
+    review_pack_due_on: date
+    ended_at: AwareDatetime | None = None
+    review_pack_issued: bool = False
+
+    @property
+    def scheduled_end(self) -> datetime:
+        return start_of_day(self.ends_on)
+
+    @property
+    def effective_end(self) -> datetime:
+        return self.ended_at if self.ended_at is not None else self.scheduled_end
+
+    def covers(self, at: datetime) -> bool:
+        return self.starts_at <= at < self.effective_end
+
+
+class AppealWindow(Frozen):
+    decision_id: str
+    letter_id: str
+    letter_sent_on: date
+    closes_on: date  # open until 23:59:59 Europe/London that day
+    closed: bool = False
+
+
+class AppealStatus(StrEnum):
+    AWAITING_LATE_ACCEPTANCE = "awaiting-late-acceptance"
+    LATE_DECLINED = "late-declined"
+    UNDER_REVIEW = "under-review"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+    VARIED = "varied"
+    MOOT = "moot"  # the restrictions ended before the appeal was decided
+
+
+class AppealOutcome(StrEnum):
+    UPHELD = "upheld"  # restrictions lifted
+    DISMISSED = "dismissed"
+    VARIED = "varied"  # restrictions changed, end date unchanged
+
+
+class Appeal(Frozen):
+    appeal_id: str
+    decision_id: str
+    received_on: date
+    logged_by: Actor
+    grounds: str
+    late: bool
+    status: AppealStatus
+    review_due_on: date | None = None
+    reminder_due_on: date | None = None
+    late_decision_reason: str | None = None
+    reminded: bool = False
+    overdue_escalated: bool = False
+    decided_by: Actor | None = None
+    outcome_reason: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.status in (AppealStatus.AWAITING_LATE_ACCEPTANCE, AppealStatus.UNDER_REVIEW)
+
+
+class ReviewOutcome(StrEnum):
+    EXTEND = "extend"
+    CLOSE = "close"
+
+
+class Case(Frozen):
+    case_id: Annotated[str, Field(min_length=1, max_length=64)]
+    customer_id: Annotated[str, Field(min_length=1, max_length=64)]
+    status: CaseStatus
+    version: int = Field(ge=1)
+    opened_at: AwareDatetime
+    concern: Concern | None = None
+    decision: RestrictionDecision | None = None
+    period: RestrictionPeriod | None = None
+    appeal_window: AppealWindow | None = None
+    appeals: tuple[Appeal, ...] = ()
+    letters: tuple[Letter, ...] = ()
+    # Everyone who took part in a restriction decision on this case: an appeal reviewer must
+    # not be one of them (s.5 "independent review").
+    decision_participants: tuple[str, ...] = ()
+    reviewed_ends_on: tuple[date, ...] = ()  # periods whose 12-month review was decided
+    closed_at: AwareDatetime | None = None
+    closure_reason: str | None = None
+
+    def letter(self, letter_id: str) -> Letter | None:
+        return next((x for x in self.letters if x.letter_id == letter_id), None)
+
+    @property
+    def open_appeal(self) -> Appeal | None:
+        return next((a for a in self.appeals if a.open), None)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status is CaseStatus.CLOSED
+
+
+class CaseEventType(StrEnum):
+    CONCERN_RAISED = "concern-raised"
+    CONCERN_FOLLOW_UP_DUE = "concern-follow-up-due"
+    CONCERN_CLOSED = "concern-closed"
+    RESTRICTIONS_IMPOSED = "restrictions-imposed"
+    RESTRICTIONS_STARTED = "restrictions-started"
+    LETTER_DRAFTED = "letter-drafted"
+    LETTER_FAILED = "letter-failed"
+    LETTER_SENT = "letter-sent"
+    APPEAL_WINDOW_OPENED = "appeal-window-opened"
+    APPEAL_WINDOW_CLOSED = "appeal-window-closed"
+    APPEAL_LOGGED = "appeal-logged"
+    LATE_APPEAL_ACCEPTED = "late-appeal-accepted"
+    LATE_APPEAL_DECLINED = "late-appeal-declined"
+    APPEAL_REVIEW_REMINDER = "appeal-review-reminder"
+    APPEAL_REVIEW_OVERDUE = "appeal-review-overdue"
+    APPEAL_DECIDED = "appeal-decided"
+    REVIEW_PACK_DUE = "review-pack-due"
+    REVIEW_DECIDED = "review-decided"
+    RESTRICTIONS_ENDED = "restrictions-ended"
+    RESTRICTIONS_LAPSED = "restrictions-lapsed"
+    MISSED_REVIEW_ESCALATED = "missed-review-escalated"
+    CASE_CLOSED = "case-closed"
+
+
+class LetterRef(Frozen):
+    letter_id: str
+    kind: LetterKind
+
+
+class CaseEvent(Frozen):
+    """An immutable record of one decision or happening: who, which role, when, why, what."""
+
+    case_id: str
+    customer_id: str
+    seq: int = Field(ge=1)  # the case version this event produced
+    type: CaseEventType
+    at: AwareDatetime
+    actor: Actor
+    reason: str | None = None
+    data: dict[str, JsonValue] = Field(default_factory=dict)
+    letter: LetterRef | None = None  # set when this event calls for a letter
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.case_id}#{self.seq:06d}"
+
+
+# Commands --------------------------------------------------------------------------------
+
+
+class CommandKind(StrEnum):
+    RAISE_CONCERN = "raise-concern"
+    CLOSE_CONCERN = "close-concern"
+    IMPOSE_RESTRICTIONS = "impose-restrictions"
+    RECORD_LETTER_DRAFTED = "record-letter-drafted"
+    RECORD_LETTER_FAILED = "record-letter-failed"
+    MARK_LETTER_SENT = "mark-letter-sent"
+    LOG_APPEAL = "log-appeal"
+    ACCEPT_LATE_APPEAL = "accept-late-appeal"
+    DECLINE_LATE_APPEAL = "decline-late-appeal"
+    DECIDE_APPEAL = "decide-appeal"
+    DECIDE_REVIEW = "decide-review"
+    CLOSE_CASE = "close-case"
+    # Deadlines, given by the system when a schedule fires.
+    CONCERN_FOLLOW_UP_DUE = "concern-follow-up-due"
+    CLOSE_APPEAL_WINDOW = "close-appeal-window"
+    APPEAL_REVIEW_REMINDER = "appeal-review-reminder"
+    APPEAL_REVIEW_OVERDUE = "appeal-review-overdue"
+    REVIEW_PACK_DUE = "review-pack-due"
+    LAPSE_RESTRICTIONS = "lapse-restrictions"
+
+
+DEADLINE_COMMANDS = frozenset(
+    {
+        CommandKind.CONCERN_FOLLOW_UP_DUE,
+        CommandKind.CLOSE_APPEAL_WINDOW,
+        CommandKind.APPEAL_REVIEW_REMINDER,
+        CommandKind.APPEAL_REVIEW_OVERDUE,
+        CommandKind.REVIEW_PACK_DUE,
+        CommandKind.LAPSE_RESTRICTIONS,
+    }
+)
+
+
+class RaiseConcern(Frozen):
+    kind: Literal[CommandKind.RAISE_CONCERN] = CommandKind.RAISE_CONCERN
+    case_id: Annotated[str, Field(min_length=1, max_length=64)]
+    customer_id: Annotated[str, Field(min_length=1, max_length=64)]
+    behaviours: Annotated[tuple[Behaviour, ...], Field(min_length=1)]
+    evidence_contact_ids: tuple[str, ...] = ()
+    note: NonBlank
+
+
+class CloseConcern(Frozen):
+    kind: Literal[CommandKind.CLOSE_CONCERN] = CommandKind.CLOSE_CONCERN
+    reason: NonBlank
+
+
+class ImposeRestrictions(Frozen):
+    kind: Literal[CommandKind.IMPOSE_RESTRICTIONS] = CommandKind.IMPOSE_RESTRICTIONS
+    restrictions: Annotated[tuple[Restriction, ...], Field(min_length=1)]
+    behaviours: tuple[Behaviour, ...] = ()
+    reason: NonBlank
+    equality: EqualityConsiderations | None = None
+    immediate: bool = False
+    immediate_reason: str | None = None
+    police_or_legal_action: str | None = None
+    # Only for an immediate decision on a customer with no case yet.
+    case_id: str | None = None
+    customer_id: str | None = None
+
+
+class RecordLetterDrafted(Frozen):
+    kind: Literal[CommandKind.RECORD_LETTER_DRAFTED] = CommandKind.RECORD_LETTER_DRAFTED
+    letter_id: str
+    version: int = Field(ge=1)
+    s3_key: NonBlank
+
+
+class RecordLetterFailed(Frozen):
+    kind: Literal[CommandKind.RECORD_LETTER_FAILED] = CommandKind.RECORD_LETTER_FAILED
+    letter_id: str
+    problems: Annotated[tuple[str, ...], Field(min_length=1)]
+
+
+class MarkLetterSent(Frozen):
+    kind: Literal[CommandKind.MARK_LETTER_SENT] = CommandKind.MARK_LETTER_SENT
+    letter_id: str
+    sent_on: date
+
+
+class LogAppeal(Frozen):
+    kind: Literal[CommandKind.LOG_APPEAL] = CommandKind.LOG_APPEAL
+    received_on: date
+    grounds: NonBlank
+
+
+class AcceptLateAppeal(Frozen):
+    kind: Literal[CommandKind.ACCEPT_LATE_APPEAL] = CommandKind.ACCEPT_LATE_APPEAL
+    reason: NonBlank
+
+
+class DeclineLateAppeal(Frozen):
+    kind: Literal[CommandKind.DECLINE_LATE_APPEAL] = CommandKind.DECLINE_LATE_APPEAL
+    reason: NonBlank
+
+
+class DecideAppeal(Frozen):
+    kind: Literal[CommandKind.DECIDE_APPEAL] = CommandKind.DECIDE_APPEAL
+    outcome: AppealOutcome
+    reason: NonBlank
+    varied_restrictions: tuple[Restriction, ...] = ()
+
+
+class DecideReview(Frozen):
+    kind: Literal[CommandKind.DECIDE_REVIEW] = CommandKind.DECIDE_REVIEW
+    outcome: ReviewOutcome
+    reason: NonBlank
+
+
+class CloseCase(Frozen):
+    kind: Literal[CommandKind.CLOSE_CASE] = CommandKind.CLOSE_CASE
+    reason: NonBlank
+
+
+class ConcernFollowUpDue(Frozen):
+    kind: Literal[CommandKind.CONCERN_FOLLOW_UP_DUE] = CommandKind.CONCERN_FOLLOW_UP_DUE
+
+
+class CloseAppealWindow(Frozen):
+    kind: Literal[CommandKind.CLOSE_APPEAL_WINDOW] = CommandKind.CLOSE_APPEAL_WINDOW
+
+
+class AppealReviewReminder(Frozen):
+    kind: Literal[CommandKind.APPEAL_REVIEW_REMINDER] = CommandKind.APPEAL_REVIEW_REMINDER
+
+
+class AppealReviewOverdue(Frozen):
+    kind: Literal[CommandKind.APPEAL_REVIEW_OVERDUE] = CommandKind.APPEAL_REVIEW_OVERDUE
+
+
+class ReviewPackDue(Frozen):
+    kind: Literal[CommandKind.REVIEW_PACK_DUE] = CommandKind.REVIEW_PACK_DUE
+
+
+class LapseRestrictions(Frozen):
+    kind: Literal[CommandKind.LAPSE_RESTRICTIONS] = CommandKind.LAPSE_RESTRICTIONS
+
+
+Command = Annotated[
+    RaiseConcern
+    | CloseConcern
+    | ImposeRestrictions
+    | RecordLetterDrafted
+    | RecordLetterFailed
+    | MarkLetterSent
+    | LogAppeal
+    | AcceptLateAppeal
+    | DeclineLateAppeal
+    | DecideAppeal
+    | DecideReview
+    | CloseCase
+    | ConcernFollowUpDue
+    | CloseAppealWindow
+    | AppealReviewReminder
+    | AppealReviewOverdue
+    | ReviewPackDue
+    | LapseRestrictions,
+    Field(discriminator="kind"),
+]
