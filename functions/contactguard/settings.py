@@ -1,0 +1,55 @@
+"""Settings shared by every function: one pydantic-settings model, validated once and cached.
+
+Each Lambda reads its environment once, here; business logic receives values, never reads
+`os.environ`. Variable names are the template's (infra/template.yaml, Globals).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from contactguard.domain.calendar import HolidayRegion, WorkingDayCalendar
+from contactguard.domain.lifecycle import Policy, PolicyTerms
+
+
+class CoreSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONTACTGUARD_", extra="ignore", frozen=True)
+
+    table_name: str = Field(min_length=3)  # required: no silent default
+    retention_years: int = Field(default=6, ge=1, le=100)
+    holiday_region: HolidayRegion = HolidayRegion.ENGLAND_AND_WALES
+    closure_dates: Annotated[tuple[date, ...], NoDecode] = ()
+    appeal_window_working_days: int = Field(default=15, ge=1)
+    appeal_review_working_days: int = Field(default=30, ge=1)
+    appeal_review_reminder_working_days: int = Field(default=5, ge=0)
+    concern_follow_up_working_days: int = Field(default=20, ge=1)
+    review_pack_lead_working_days: int = Field(default=20, ge=1)
+
+    @field_validator("closure_dates", mode="before")
+    @classmethod
+    def _split_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    def policy(self) -> Policy:
+        return Policy(
+            calendar=WorkingDayCalendar.from_settings(self.holiday_region, self.closure_dates),
+            terms=PolicyTerms(
+                appeal_window_working_days=self.appeal_window_working_days,
+                appeal_review_working_days=self.appeal_review_working_days,
+                appeal_review_reminder_working_days=self.appeal_review_reminder_working_days,
+                concern_follow_up_working_days=self.concern_follow_up_working_days,
+                review_pack_lead_working_days=self.review_pack_lead_working_days,
+            ),
+        )
+
+
+@lru_cache(maxsize=1)
+def core_settings() -> CoreSettings:
+    return CoreSettings()  # type: ignore[call-arg]  # values come from the environment

@@ -1,0 +1,138 @@
+"""The `contactguard` command line (local tooling: never shipped to Lambda).
+
+    contactguard workdays add 2026-12-18 15      -> 2027-01-13
+    contactguard workdays add 2026-12-18 15 --explain
+    contactguard workdays check 2026-12-28
+    contactguard demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from contactguard.domain.calendar import HolidayRegion, WorkingDayCalendar, end_of_day
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-18") from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 2000:
+        raise argparse.ArgumentTypeError("the number of working days must be 0 to 2000")
+    return value
+
+
+def _calendar(args: argparse.Namespace) -> WorkingDayCalendar:
+    return WorkingDayCalendar.from_settings(args.region, args.closure or ())
+
+
+def _workdays_add(args: argparse.Namespace) -> int:
+    calendar = _calendar(args)
+    result = calendar.working_days_after(args.start, args.days)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "start": args.start.isoformat(),
+                    "working_days": args.days,
+                    "date": result.isoformat(),
+                    "closes_at": end_of_day(result).isoformat(),
+                    "skipped": _skipped(calendar, args.start, result),
+                }
+            )
+        )
+        return 0
+    print(result.isoformat())
+    if args.explain:
+        print(f"open until {end_of_day(result).isoformat()} (Europe/London)")
+        for day, why in _skipped(calendar, args.start, result).items():
+            print(f"  skipped {day} ({why})")
+    return 0
+
+
+def _skipped(calendar: WorkingDayCalendar, start: date, end: date) -> dict[str, str]:
+    skipped: dict[str, str] = {}
+    day = start
+    while day < end:
+        day = date.fromordinal(day.toordinal() + 1)
+        why = calendar.why_not_working(day)
+        if why and why not in ("Saturday", "Sunday"):
+            skipped[day.isoformat()] = why
+    return skipped
+
+
+def _workdays_check(args: argparse.Namespace) -> int:
+    why = _calendar(args).why_not_working(args.day)
+    print(f"{args.day} is a working day" if why is None else f"{args.day} is not: {why}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from contactguard_local.demo import run_demo  # moto is imported only when needed
+
+    return run_demo(out=args.out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="contactguard",
+        description="Tools for contactguard: the working-day calendar and the local demo.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    workdays = sub.add_parser("workdays", help="the England and Wales working-day calendar")
+    wsub = workdays.add_subparsers(dest="action", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--region",
+        choices=[r.value for r in HolidayRegion],
+        default=HolidayRegion.ENGLAND_AND_WALES.value,
+        help="whose bank holidays count (default: england-and-wales)",
+    )
+    common.add_argument(
+        "--closure",
+        type=_iso_date,
+        action="append",
+        metavar="DATE",
+        help="an organisation closure date (repeat for more)",
+    )
+    add = wsub.add_parser(
+        "add",
+        parents=[common],
+        help="the N-th working day after a date (the date itself is day 0)",
+    )
+    add.add_argument("start", type=_iso_date, help="the starting date, e.g. 2026-12-18")
+    add.add_argument("days", type=_count, help="how many working days")
+    add.add_argument("--explain", action="store_true", help="show the holidays skipped")
+    add.add_argument("--json", action="store_true", help="machine-readable output")
+    add.set_defaults(func=_workdays_add)
+    check = wsub.add_parser("check", parents=[common], help="is a date a working day?")
+    check.add_argument("day", type=_iso_date)
+    check.set_defaults(func=_workdays_check)
+
+    demo = sub.add_parser("demo", help="run a case end to end on the embedded AWS stack")
+    demo.add_argument("--out", default="out/demo", help="where to write the report")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
