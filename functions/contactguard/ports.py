@@ -20,7 +20,9 @@ class CaseStore(Protocol):
     def cases_for_customer(self, customer_id: str) -> list[Case]:
         """Every case of one customer, newest first (one Query)."""
 
-    def commit(self, case: Case, events: tuple[CaseEvent, ...], expected_version: int | None) -> None:
+    def commit(
+        self, case: Case, events: tuple[CaseEvent, ...], expected_version: int | None
+    ) -> None:
         """Write the new state and its events in one transaction.
 
         `expected_version` is the version the caller read (None for a new case). Raises

@@ -52,4 +52,4 @@ class CoreSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def core_settings() -> CoreSettings:
-    return CoreSettings()  # type: ignore[call-arg]  # values come from the environment
+    return CoreSettings()  # values come from the environment

@@ -1,9 +1,9 @@
 """The `contactguard` command line (local tooling: never shipped to Lambda).
 
-    contactguard workdays add 2026-12-18 15      -> 2027-01-13
-    contactguard workdays add 2026-12-18 15 --explain
-    contactguard workdays check 2026-12-28
-    contactguard demo
+contactguard workdays add 2026-12-18 15      -> 2027-01-13
+contactguard workdays add 2026-12-18 15 --explain
+contactguard workdays check 2026-12-28
+contactguard demo
 """
 
 from __future__ import annotations

@@ -1,0 +1,599 @@
+"""The DynamoDB adapter: one table for customers, email claims, contacts, cases and events.
+
+`DynamoStore` implements the CaseStore, CustomerStore and ContactStore ports on the single
+table `CasesTable` of infra/template.yaml (keys pk/sk, GSI `by-customer` on gsi1pk/gsi1sk,
+TTL on `expires_at`, stream NEW_AND_OLD_IMAGES). Every hot-path read is a GetItem or a
+Query, never a Scan. docs/access-patterns.md repeats this layout with the access patterns.
+
+| item                      | pk                      | sk                                | gsi1pk                 | gsi1sk                             |
+|---------------------------|-------------------------|-----------------------------------|------------------------|------------------------------------|
+| customer profile          | CUSTOMER#{customer_id}  | PROFILE                           |                        |                                    |
+| email address claim       | EMAIL#{normalised}      | EMAIL                             |                        |                                    |
+| case state                | CASE#{case_id}          | STATE                             | CUSTOMER#{customer_id} | CASE#{opened_at UTC iso}#{case_id} |
+| case event                | CASE#{case_id}          | EVENT#{seq:06d}                   |                        |                                    |
+| contact                   | CUSTOMER#{customer_id}  | CONTACT#{at UTC iso}#{contact_id} |                        |                                    |
+| unmatched contact         | UNMATCHED#{address}     | CONTACT#{at UTC iso}#{contact_id} |                        |                                    |
+| quarantined, no address   | QUARANTINE              | CONTACT#{at UTC iso}#{contact_id} |                        |                                    |
+| contact key (idempotency) | CONTACTKEY#{contact_id} | KEY                               |                        |                                    |
+
+Every item has `kind` (customer, email, case, event, contact, contact-key) and, except the
+email claim and the contact key, `doc`: the pydantic model as JSON, the one source of truth
+when reading back. Plain attributes beside it are for stream consumers and conditions:
+
+- email claim: customer_id.
+- case state: case_id, customer_id, status, version (N), expires_at (N, once closed).
+- case event: case_id, customer_id, seq (N), event_type, at, expires_at (N, once closed).
+- contact: contact_id, customer_id (when matched), at, channel, direction, disposition.
+- contact key: contact_id, contact_pk, contact_sk (where the contact lives now).
+
+Times in keys are UTC ISO 8601 with fixed microseconds (2026-12-01T10:00:00.000000Z), so
+string order is time order. Retention: when a committed case is closed, `expires_at` (epoch
+seconds) = closed_at in UTC plus `retention_years` calendar years (29 February becomes 28
+February) on its state and on the events of that commit; `apply_retention` stamps the earlier
+events. Nothing here logs: items hold personal data.
+"""  # noqa: E501
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from contactguard.domain.case import Case, CaseEvent, CaseStatus
+from contactguard.domain.errors import VersionConflict
+from contactguard.domain.model import Contact, Customer, Disposition, normalise_email
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        TransactWriteItemTypeDef,
+        UniversalAttributeValueTypeDef,
+    )
+
+    Item = dict[str, UniversalAttributeValueTypeDef]
+    ReadItem = dict[str, AttributeValueTypeDef]
+
+CUSTOMER_INDEX = "by-customer"  # infra/template.yaml, CasesTable GlobalSecondaryIndexes
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+_CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+class EmailAlreadyClaimed(Exception):
+    """An address in a customer's profile belongs to another customer: nothing was written.
+
+    The address is in `address`, never in the message (messages end up in logs).
+    """
+
+    def __init__(self, address: str) -> None:
+        super().__init__("an email address is already claimed by another customer")
+        self.address = address
+
+
+# Keys and values ---------------------------------------------------------------------------
+
+
+def utc_key_time(at: datetime) -> str:
+    """A sortable, fixed-width UTC time for keys: 2026-12-01T10:00:00.000000Z."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("key times must be timezone-aware")
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def retention_expiry(closed_at: datetime, years: int) -> int:
+    """Epoch seconds `years` calendar years after `closed_at` (in UTC; 29 Feb -> 28 Feb)."""
+    if closed_at.tzinfo is None or closed_at.utcoffset() is None:
+        raise ValueError("closed_at must be timezone-aware")
+    utc = closed_at.astimezone(UTC)
+    try:
+        later = utc.replace(year=utc.year + years)
+    except ValueError:  # 29 February into a year that has none
+        later = utc.replace(year=utc.year + years, day=28)
+    return int(later.timestamp())
+
+
+def _case_pk(case_id: str) -> str:
+    return f"CASE#{case_id}"
+
+
+def _customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def _email_pk(normalised: str) -> str:
+    return f"EMAIL#{normalised}"
+
+
+def _event_sk(seq: int) -> str:
+    return f"EVENT#{seq:06d}"
+
+
+def _contact_sk(contact: Contact) -> str:
+    return f"CONTACT#{utc_key_time(contact.at)}#{contact.contact_id}"
+
+
+def _contact_pk(contact: Contact) -> str:
+    if contact.customer_id:
+        return _customer_pk(contact.customer_id)
+    if contact.source_address:
+        return f"UNMATCHED#{contact.source_address}"
+    if contact.disposition is Disposition.QUARANTINED:
+        return "QUARANTINE"
+    raise ValueError("a contact with no customer needs a sender address or to be quarantined")
+
+
+def _key(pk: str, sk: str) -> Item:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _item(**attributes: Any) -> Item:
+    """A low-level item from plain values; None values are left out."""
+    return {
+        name: _SERIALIZER.serialize(value)
+        for name, value in attributes.items()
+        if value is not None
+    }
+
+
+def _plain(item: ReadItem) -> dict[str, Any]:
+    return {name: _DESERIALIZER.deserialize(value) for name, value in item.items()}
+
+
+def _string(item: ReadItem, name: str) -> str | None:
+    value = item.get(name)
+    return value.get("S") if value is not None else None
+
+
+def _doc(item: ReadItem) -> str:
+    doc = _string(item, "doc")
+    if doc is None:
+        raise ValueError("item has no document")
+    return doc
+
+
+def _cancellation_codes(error: ClientError) -> list[str] | None:
+    """The per-item reason codes of a cancelled transaction; None for any other error."""
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return None
+    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+
+
+class DynamoStore:
+    """CaseStore, CustomerStore and ContactStore on one DynamoDB table.
+
+    `requests` counts the API calls made (each page of a Query counts); `page_size` sets a
+    Limit on every Query (for tests and benchmarks; None lets DynamoDB fill 1 MB pages).
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        client: DynamoDBClient | None = None,
+        retention_years: int = 6,
+        *,
+        page_size: int | None = None,
+    ) -> None:
+        if retention_years < 1:
+            raise ValueError("retention_years must be 1 or more")
+        if page_size is not None and page_size < 1:
+            raise ValueError("page_size must be 1 or more")
+        self.table_name = table_name
+        self.retention_years = retention_years
+        self.page_size = page_size
+        self.requests = 0
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            self._client = boto3.client("dynamodb")
+        return self._client
+
+    # Low-level calls, each counted ---------------------------------------------------------
+
+    def _get(self, pk: str, sk: str, *, consistent: bool = False) -> ReadItem | None:
+        self.requests += 1
+        response = self.client.get_item(
+            TableName=self.table_name, Key=_key(pk, sk), ConsistentRead=consistent
+        )
+        return response.get("Item")
+
+    def _query(self, **kwargs: Any) -> Iterator[ReadItem]:
+        """Every item a Query matches, page by page (lazily)."""
+        request: dict[str, Any] = {"TableName": self.table_name, **kwargs}
+        if self.page_size is not None:
+            request["Limit"] = self.page_size
+        while True:
+            self.requests += 1
+            page = self.client.query(**request)
+            yield from page.get("Items", [])
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return
+            request["ExclusiveStartKey"] = last
+
+    def _transact(self, items: Sequence[TransactWriteItemTypeDef]) -> None:
+        if len(items) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} items")
+        self.requests += 1
+        self.client.transact_write_items(TransactItems=list(items))
+
+    # CaseStore -----------------------------------------------------------------------------
+
+    def _case_expiry(self, case: Case) -> int | None:
+        if case.status is CaseStatus.CLOSED and case.closed_at is not None:
+            return retention_expiry(case.closed_at, self.retention_years)
+        return None
+
+    def _state_item(self, case: Case, expires_at: int | None) -> Item:
+        return _item(
+            pk=_case_pk(case.case_id),
+            sk="STATE",
+            kind="case",
+            gsi1pk=_customer_pk(case.customer_id),
+            gsi1sk=f"CASE#{utc_key_time(case.opened_at)}#{case.case_id}",
+            case_id=case.case_id,
+            customer_id=case.customer_id,
+            status=case.status.value,
+            version=case.version,
+            expires_at=expires_at,
+            doc=case.model_dump_json(),
+        )
+
+    @staticmethod
+    def _event_item(event: CaseEvent, expires_at: int | None) -> Item:
+        return _item(
+            pk=_case_pk(event.case_id),
+            sk=_event_sk(event.seq),
+            kind="event",
+            case_id=event.case_id,
+            customer_id=event.customer_id,
+            seq=event.seq,
+            event_type=event.type.value,
+            at=utc_key_time(event.at),
+            expires_at=expires_at,
+            doc=event.model_dump_json(),
+        )
+
+    def get_case(self, case_id: str) -> Case | None:
+        item = self._get(_case_pk(case_id), "STATE", consistent=True)
+        return Case.model_validate_json(_doc(item)) if item else None
+
+    def cases_for_customer(self, customer_id: str) -> list[Case]:
+        items = self._query(
+            IndexName=CUSTOMER_INDEX,
+            KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": {"S": _customer_pk(customer_id)},
+                ":prefix": {"S": "CASE#"},
+            },
+            ScanIndexForward=False,
+        )
+        return [Case.model_validate_json(_doc(item)) for item in items]
+
+    def commit(
+        self, case: Case, events: tuple[CaseEvent, ...], expected_version: int | None
+    ) -> None:
+        if any(event.case_id != case.case_id for event in events):
+            raise ValueError("every event must belong to the committed case")
+        expires_at = self._case_expiry(case)
+        state: TransactWriteItemTypeDef
+        if expected_version is None:
+            state = {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": self._state_item(case, expires_at),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        else:
+            state = {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": self._state_item(case, expires_at),
+                    "ConditionExpression": "version = :expected",
+                    "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+                }
+            }
+        items: list[TransactWriteItemTypeDef] = [state]
+        for event in events:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": self._event_item(event, expires_at),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        try:
+            self._transact(items)
+        except ClientError as error:
+            codes = _cancellation_codes(error)
+            if codes is not None and _CONDITION_FAILED in codes:
+                raise VersionConflict(case.case_id, expected_version or 0) from error
+            raise
+
+    def _event_items(self, case_id: str, **kwargs: Any) -> Iterator[ReadItem]:
+        return self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": {"S": _case_pk(case_id)},
+                ":prefix": {"S": "EVENT#"},
+            },
+            ConsistentRead=True,
+            **kwargs,
+        )
+
+    def events(self, case_id: str) -> list[CaseEvent]:
+        events = [CaseEvent.model_validate_json(_doc(item)) for item in self._event_items(case_id)]
+        return sorted(events, key=lambda event: event.seq)
+
+    def apply_retention(self, case_id: str) -> int:
+        """Set `expires_at` on every event of a closed case that lacks it; returns how many.
+
+        A case that is missing or not closed is left alone (0). Safe to run again.
+        """
+        case = self.get_case(case_id)
+        expires_at = self._case_expiry(case) if case is not None else None
+        if expires_at is None:
+            return 0
+        keys = self._event_items(case_id, ProjectionExpression="pk, sk, expires_at")
+        # Read every page before writing.
+        stale = [item for item in keys if _plain(item).get("expires_at") != expires_at]
+        updated = 0
+        for item in stale:
+            try:
+                self.requests += 1
+                self.client.update_item(
+                    TableName=self.table_name,
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    UpdateExpression="SET expires_at = :expires",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues={":expires": {"N": str(expires_at)}},
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                    continue  # the event expired meanwhile
+                raise
+            updated += 1
+        return updated
+
+    # CustomerStore -------------------------------------------------------------------------
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        item = self._get(_customer_pk(customer_id), "PROFILE", consistent=True)
+        return Customer.model_validate_json(_doc(item)) if item else None
+
+    def put_customer(self, customer: Customer) -> None:
+        """Write the profile and claim its addresses in one transaction.
+
+        Raises EmailAlreadyClaimed (and writes nothing) when another customer owns one of the
+        addresses. Addresses no longer in the profile lose their claims in the same
+        transaction, unless the claim is not this customer's (then it is left alone).
+        """
+        customer_id = customer.customer_id
+        addresses = list(dict.fromkeys(normalise_email(a) for a in customer.emails))
+        previous = self.get_customer(customer_id)
+        removed = [a for a in (previous.emails if previous else ()) if a not in addresses]
+        mine = {":me": {"S": customer_id}}
+        profile: TransactWriteItemTypeDef = {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": _item(
+                    pk=_customer_pk(customer_id),
+                    sk="PROFILE",
+                    kind="customer",
+                    customer_id=customer_id,
+                    doc=customer.model_dump_json(),
+                ),
+            }
+        }
+        claims: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _item(
+                        pk=_email_pk(address), sk="EMAIL", kind="email", customer_id=customer_id
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk) OR customer_id = :me",
+                    "ExpressionAttributeValues": mine,
+                }
+            }
+            for address in addresses
+        ]
+        releases: list[TransactWriteItemTypeDef] = [
+            {
+                "Delete": {
+                    "TableName": self.table_name,
+                    "Key": _key(_email_pk(address), "EMAIL"),
+                    "ConditionExpression": "attribute_not_exists(pk) OR customer_id = :me",
+                    "ExpressionAttributeValues": mine,
+                }
+            }
+            for address in removed
+        ]
+        while True:
+            try:
+                self._transact([profile, *claims, *releases])
+                return
+            except ClientError as error:
+                codes = _cancellation_codes(error)
+                if codes is None or len(codes) != 1 + len(claims) + len(releases):
+                    raise
+                claim_codes = codes[1 : 1 + len(claims)]
+                for address, code in zip(addresses, claim_codes, strict=True):
+                    if code == _CONDITION_FAILED:
+                        raise EmailAlreadyClaimed(address) from None
+                release_codes = codes[1 + len(claims) :]
+                kept = [
+                    release
+                    for release, code in zip(releases, release_codes, strict=True)
+                    if code != _CONDITION_FAILED
+                ]
+                if len(kept) == len(releases):  # not a condition of ours: e.g. a conflict
+                    raise
+                releases = kept  # best effort: leave claims that are not ours
+
+    def customer_id_for_email(self, address: str) -> str | None:
+        try:
+            normalised = normalise_email(address)
+        except ValueError:
+            return None
+        item = self._get(_email_pk(normalised), "EMAIL")
+        return _string(item, "customer_id") if item else None
+
+    # ContactStore --------------------------------------------------------------------------
+
+    @staticmethod
+    def _contact_item(contact: Contact, pk: str, sk: str) -> Item:
+        return _item(
+            pk=pk,
+            sk=sk,
+            kind="contact",
+            contact_id=contact.contact_id,
+            customer_id=contact.customer_id,
+            at=utc_key_time(contact.at),
+            channel=contact.channel.value,
+            direction=contact.direction.value,
+            disposition=contact.disposition.value,
+            doc=contact.model_dump_json(),
+        )
+
+    def record_contact(self, contact: Contact) -> bool:
+        pk, sk = _contact_pk(contact), _contact_sk(contact)
+        try:
+            self._transact(
+                [
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": _item(
+                                pk=f"CONTACTKEY#{contact.contact_id}",
+                                sk="KEY",
+                                kind="contact-key",
+                                contact_id=contact.contact_id,
+                                contact_pk=pk,
+                                contact_sk=sk,
+                            ),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": self._contact_item(contact, pk, sk),
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            codes = _cancellation_codes(error)
+            if codes and codes[0] == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def _contacts_in(self, pk: str) -> Iterator[ReadItem]:
+        return self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": "CONTACT#"}},
+        )
+
+    def contacts(self, customer_id: str, start: datetime, end: datetime) -> Iterator[Contact]:
+        """Contacts with start <= at < end, oldest first: one Query, read page by page."""
+        low, high = utc_key_time(start), utc_key_time(end)
+        if low >= high:  # DynamoDB refuses BETWEEN with its bounds reversed
+            return
+        # "CONTACT#{end}" sorts before every "CONTACT#{end}#{id}": the end is exclusive.
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues={
+                ":pk": {"S": _customer_pk(customer_id)},
+                ":from": {"S": f"CONTACT#{low}"},
+                ":to": {"S": f"CONTACT#{high}"},
+            },
+        )
+        for item in items:
+            contact = Contact.model_validate_json(_doc(item))
+            if start <= contact.at < end:
+                yield contact
+
+    def unmatched_contacts(self, address: str) -> list[Contact]:
+        try:
+            normalised = normalise_email(address)
+        except ValueError:
+            return []
+        items = self._contacts_in(f"UNMATCHED#{normalised}")
+        return [Contact.model_validate_json(_doc(item)) for item in items]
+
+    def attribute_unmatched(self, address: str, customer_id: str) -> int:
+        """Move each unmatched contact from `address` to the customer; returns how many moved.
+
+        Each move is one transaction (copy with customer_id set, delete the unmatched copy,
+        repoint the contact key), so a rerun or a concurrent run moves nothing twice.
+        Quarantined contacts are never attributed and stay where they are.
+        """
+        try:
+            normalised = normalise_email(address)
+        except ValueError:
+            return 0
+        unmatched_pk = f"UNMATCHED#{normalised}"
+        contacts = [
+            Contact.model_validate_json(_doc(item)) for item in self._contacts_in(unmatched_pk)
+        ]
+        moved = 0
+        for contact in contacts:
+            if contact.disposition is Disposition.QUARANTINED:
+                continue
+            sk = _contact_sk(contact)
+            attributed = contact.model_copy(update={"customer_id": customer_id})
+            pk = _customer_pk(customer_id)
+            try:
+                self._transact(
+                    [
+                        {
+                            "Put": {
+                                "TableName": self.table_name,
+                                "Item": self._contact_item(attributed, pk, sk),
+                            }
+                        },
+                        {
+                            "Delete": {
+                                "TableName": self.table_name,
+                                "Key": _key(unmatched_pk, sk),
+                                "ConditionExpression": "attribute_exists(pk)",
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": self.table_name,
+                                "Key": _key(f"CONTACTKEY#{contact.contact_id}", "KEY"),
+                                "UpdateExpression": (
+                                    "SET kind = :kind, contact_id = :id, "
+                                    "contact_pk = :pk, contact_sk = :sk"
+                                ),
+                                "ExpressionAttributeValues": {
+                                    ":kind": {"S": "contact-key"},
+                                    ":id": {"S": contact.contact_id},
+                                    ":pk": {"S": pk},
+                                    ":sk": {"S": sk},
+                                },
+                            }
+                        },
+                    ]
+                )
+            except ClientError as error:
+                codes = _cancellation_codes(error)
+                if codes and codes[1] == _CONDITION_FAILED:
+                    continue  # another run moved it first
+                raise
+            moved += 1
+        return moved
