@@ -36,7 +36,7 @@ events. Nothing here logs: items hold personal data.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -64,6 +64,8 @@ MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 _CONDITION_FAILED = "ConditionalCheckFailed"
+_CONDITION_FAILED_CODE = "ConditionalCheckFailedException"
+READ_QUEUE_PK = "READQUEUE"  # filed emails awaiting the designated officer's read
 
 
 class EmailAlreadyClaimed(Exception):
@@ -467,11 +469,33 @@ class DynamoStore:
             doc=contact.model_dump_json(),
         )
 
-    def record_contact(self, contact: Contact) -> bool:
+    def record_contact(self, contact: Contact, *, queue_for_reading: bool = False) -> bool:
+        """Log a contact once (False when already logged). `queue_for_reading` also files it
+        in the designated officer's queue, in the same transaction, so a filed email is never
+        logged without being queued to be read (ombudsman guidance: never silently dropped)."""
         pk, sk = _contact_pk(contact), _contact_sk(contact)
+        queue: list[TransactWriteItemTypeDef] = []
+        if queue_for_reading:
+            queue.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _item(
+                            pk=READ_QUEUE_PK,
+                            sk=sk,
+                            kind="read-queue",
+                            contact_id=contact.contact_id,
+                            customer_id=contact.customer_id,
+                            contact_pk=pk,
+                            contact_sk=sk,
+                        ),
+                    }
+                }
+            )
         try:
             self._transact(
                 [
+                    *queue,
                     {
                         "Put": {
                             "TableName": self.table_name,
@@ -496,7 +520,36 @@ class DynamoStore:
             )
         except ClientError as error:
             codes = _cancellation_codes(error)
-            if codes and codes[0] == _CONDITION_FAILED:
+            if codes and codes[len(queue)] == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def read_queue(self) -> list[tuple[str, str]]:
+        """(customer_id, contact_id) of filed emails waiting for the designated officer."""
+        items = self._query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": READ_QUEUE_PK}},
+        )
+        return [(_string(i, "customer_id") or "", _string(i, "contact_id") or "") for i in items]
+
+    def claim_auto_reply(self, customer_id: str, now: datetime, period: timedelta) -> bool:
+        """True at most once per `period` per customer: the caller may send an auto-reply."""
+        try:
+            self.requests += 1
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_key(f"AUTOREPLY#{customer_id}", "LEDGER"),
+                UpdateExpression="SET last_sent = :now, kind = :kind",
+                ConditionExpression="attribute_not_exists(pk) OR last_sent <= :cutoff",
+                ExpressionAttributeValues={
+                    ":now": {"S": utc_key_time(now)},
+                    ":cutoff": {"S": utc_key_time(now - period)},
+                    ":kind": {"S": "auto-reply-ledger"},
+                },
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED_CODE:
                 return False
             raise
         return True

@@ -1,0 +1,75 @@
+"""Small AWS adapters: raw mail from S3, mail out through SES, alerts to SNS.
+
+Each takes an optional client (tests pass moto-backed ones) and builds its own lazily, never
+at import time. Alerts carry identifiers and kinds only: no personal data leaves in them.
+"""
+
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+from typing import Any
+
+import boto3
+
+
+class S3RawMail:
+    def __init__(self, bucket: str, prefix: str = "", client: Any | None = None) -> None:
+        self.bucket, self.prefix, self._client = bucket, prefix, client
+        self.requests = 0
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("s3")
+        return self._client
+
+    def key_for(self, message_id: str) -> str:
+        return f"{self.prefix}{message_id}"
+
+    def read(self, message_id: str) -> bytes:
+        """The raw MIME SES stored for this message (its object key is the SES message id)."""
+        self.requests += 1
+        response = self.client.get_object(Bucket=self.bucket, Key=self.key_for(message_id))
+        body: bytes = response["Body"].read()
+        return body
+
+
+class SesMailer:
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+        self.requests = 0
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("ses")
+        return self._client
+
+    def send(self, message: EmailMessage) -> str:
+        """Send a complete message; returns SES's message id."""
+        self.requests += 1
+        response = self.client.send_raw_email(RawMessage={"Data": message.as_bytes()})
+        return str(response["MessageId"])
+
+
+class SnsAlerts:
+    def __init__(self, topic_arn: str, client: Any | None = None) -> None:
+        self.topic_arn, self._client = topic_arn, client
+        self.requests = 0
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("sns")
+        return self._client
+
+    def alert(self, kind: str, **ids: str) -> None:
+        """Notify staff that something needs them (kind + record identifiers only)."""
+        self.requests += 1
+        self.client.publish(
+            TopicArn=self.topic_arn,
+            Subject=f"contactguard: {kind}",
+            Message=json.dumps({"kind": kind, **ids}, sort_keys=True),
+            MessageAttributes={"kind": {"DataType": "String", "StringValue": kind}},
+        )

@@ -1,0 +1,1007 @@
+"""Parse inbound raw MIME safely, decide auto-reply eligibility (RFC 3834) and build the reply.
+
+``parse_message`` never raises on bad input: whatever is malformed is recorded in
+``ParsedMessage.defects`` (stdlib defect class names and short codes of ours, never header or
+body content). Parsing uses the standard library parser with ``email.policy.default``
+semantics, plus three guards against hostile input:
+
+- header values that the parser itself re-parses for every MIME part (Content-Type,
+  Content-Disposition, Content-Transfer-Encoding) and the few top-level headers read here are
+  capped in length before parsing, because the policy's structured header parser is
+  super-linear on some inputs (thousands of quotes or semicolons) and recurses on nested
+  comments; a header that still cannot be parsed is read as if it were empty;
+- the number of MIME parts is capped (``max_parts``): past it the body is not interpreted and
+  only the top-level headers are read;
+- the top-level header block is bounded (``max_header_bytes``): when it is larger, only the
+  fields this module reads (and the MIME structure needs) are kept, and ``headers_truncated``
+  is set.
+
+Memory: the message is fed to the parser in chunks (bytes or a binary stream, e.g. an S3
+``StreamingBody``); attachment sizes are measured by decoding one payload at a time and
+dropping it; no attachment content is kept; text is capped at ``max_text_chars``.
+
+Pure: no AWS, no environment, no clock. Nothing here logs.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy as email_policy
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.parser import BytesFeedParser
+from email.policy import EmailPolicy
+from email.utils import getaddresses, parsedate_to_datetime
+from enum import StrEnum
+from html.parser import HTMLParser
+from typing import Any, Protocol
+
+__all__ = [
+    "DEFAULT_MAX_HEADER_BYTES",
+    "DEFAULT_MAX_PARTS",
+    "DEFAULT_MAX_TEXT_CHARS",
+    "AttachmentInfo",
+    "AutoReplyReason",
+    "ParsedMessage",
+    "build_auto_reply",
+    "may_auto_reply",
+    "parse_message",
+]
+
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024
+DEFAULT_MAX_PARTS = 500
+DEFAULT_MAX_TEXT_CHARS = 1_000_000
+
+_CHUNK = 1024 * 1024
+_MAX_DEPTH = 40
+_MAX_DEFECTS = 100
+_MAX_SUBJECT_CHARS = 2000
+_MAX_FILENAME_CHARS = 255
+_MAX_ID_CHARS = 998
+
+# Length caps (characters) for header values that get structured parsing.
+_VALUE_LIMITS = {
+    "content-type": 1024,
+    "content-disposition": 1024,
+    "content-transfer-encoding": 256,
+    "from": 2048,
+    "reply-to": 2048,
+    "sender": 2048,
+    "return-path": 1024,
+    "date": 256,
+    "message-id": 1024,
+    "subject": 4096,
+    "auto-submitted": 256,
+    "precedence": 256,
+}
+
+# Once a message's structured header values add up to this many characters, each further one
+# is cut to _REDUCED_LIMIT: ordinary mail never gets there, and hostile mail with hundreds of
+# parts with crafted parameters stays cheap to parse.
+_STRUCTURED_BUDGET = 64 * 1024
+_REDUCED_LIMIT = 128
+
+# Fields kept when an oversized top-level header block is cut down.
+_ESSENTIAL_HEADERS = frozenset(
+    {
+        b"from",
+        b"sender",
+        b"reply-to",
+        b"return-path",
+        b"to",
+        b"cc",
+        b"subject",
+        b"date",
+        b"message-id",
+        b"in-reply-to",
+        b"references",
+        b"mime-version",
+        b"content-type",
+        b"content-transfer-encoding",
+        b"content-disposition",
+        b"auto-submitted",
+        b"precedence",
+        b"x-autoreply",
+        b"x-autorespond",
+        b"x-autoresponder",
+        b"x-failed-recipients",
+    }
+)
+
+_LIST_HEADERS = (
+    "list-id",
+    "list-unsubscribe",
+    "list-post",
+    "list-help",
+    "list-subscribe",
+    "list-owner",
+    "list-archive",
+)
+_AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder")
+_AUTOREPLY_SUBJECT_PREFIXES = (
+    "out of office",
+    "out of the office",
+    "automatic reply",
+    "auto reply",
+    "auto-reply",
+    "autoreply",
+    "auto response",
+    "auto-response",
+    "autoresponse",
+    "auto:",
+)
+_BOUNCE_LOCAL_PARTS = frozenset({"mailer-daemon", "postmaster"})
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+
+_UNKNOWN_CHARSETS = frozenset(
+    {"unknown-8bit", "x-unknown", "unknown", "8bit", "default", "x-user-defined", "charset"}
+)
+_REFUSED_CODECS = frozenset({"unicode_escape", "raw_unicode_escape", "undefined"})
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WS = re.compile(r"\s+")
+_MSGID = re.compile(r"<([^<>\s]{1,996})>")
+
+
+class _Readable(Protocol):
+    """A binary stream: a file opened "rb", ``io.BytesIO``, an S3 ``StreamingBody``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+# --- result types ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentInfo:
+    """What is known about an attachment: never its content.
+
+    ``size_bytes`` is the decoded size; for ``message/*`` parts (forwarded messages, delivery
+    status) it is the encoded size of their content, and when decoding fails, the encoded size.
+    """
+
+    filename: str | None
+    content_type: str
+    size_bytes: int
+
+
+@dataclass(slots=True, kw_only=True)
+class ParsedMessage:
+    from_addresses: list[str] = field(default_factory=list)
+    reply_to: list[str] = field(default_factory=list)
+    return_path: str | None = None  # None: no header; "": the null reverse-path <>
+    subject: str = ""
+    message_id: str | None = None  # "<id@host>"
+    date: datetime | None = None
+    text: str = ""
+    text_truncated: bool = False
+    attachments: list[AttachmentInfo] = field(default_factory=list)
+    is_auto_submitted: bool = False
+    precedence: str | None = None
+    is_mailing_list: bool = False
+    is_bounce: bool = False
+    is_auto_reply: bool = False
+    size_bytes: int = 0
+    headers_truncated: bool = False
+    defects: list[str] = field(default_factory=list)
+
+    @property
+    def from_address(self) -> str | None:
+        """The sender, when the message names exactly one From address."""
+        return self.from_addresses[0] if len(self.from_addresses) == 1 else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-compatible view (dates in ISO 8601)."""
+        return {
+            "from_addresses": list(self.from_addresses),
+            "reply_to": list(self.reply_to),
+            "return_path": self.return_path,
+            "subject": self.subject,
+            "message_id": self.message_id,
+            "date": self.date.isoformat() if self.date is not None else None,
+            "text": self.text,
+            "text_truncated": self.text_truncated,
+            "attachments": [
+                {"filename": a.filename, "content_type": a.content_type, "size_bytes": a.size_bytes}
+                for a in self.attachments
+            ],
+            "is_auto_submitted": self.is_auto_submitted,
+            "precedence": self.precedence,
+            "is_mailing_list": self.is_mailing_list,
+            "is_bounce": self.is_bounce,
+            "is_auto_reply": self.is_auto_reply,
+            "size_bytes": self.size_bytes,
+            "headers_truncated": self.headers_truncated,
+            "defects": list(self.defects),
+        }
+
+
+# --- the guarded policy ----------------------------------------------------------------------
+
+
+class _GuardedPolicy(EmailPolicy):
+    """``email.policy.default`` with capped header values (tighter once a budget is spent), a
+    per-parse memo of parsed headers
+    (the parser and this module read Content-Type several times per part) and a fallback for
+    headers the structured parser cannot handle. One instance per parse."""
+
+    _memo: dict[tuple[str, str], Any]
+    _notes: list[str]
+    _spent: list[int]
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        object.__setattr__(self, "_memo", {})
+        object.__setattr__(self, "_notes", [])
+        object.__setattr__(self, "_spent", [0])
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        lname = name.strip().lower()
+        limit = _VALUE_LIMITS.get(lname)
+        if limit is None:
+            return name, value
+        if self._spent[0] > _STRUCTURED_BUDGET:
+            limit = min(limit, _REDUCED_LIMIT)
+        if len(value) > limit:
+            self._notes.append(f"header-value-truncated:{lname}")
+            value = value[:limit]
+        self._spent[0] += len(value)
+        return name, value
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):
+            return value
+        key = (name.lower(), value)
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
+        try:
+            header = super().header_fetch_parse(name, value)
+        except Exception:  # noqa: BLE001 - incl. RecursionError on nested comments
+            lname = name.strip().lower()
+            label = lname if lname in _VALUE_LIMITS else "other"
+            self._notes.append(f"header-unparseable:{label}")
+            header = super().header_fetch_parse(name, "")
+        if len(value) <= 4096 and len(self._memo) < 2048:
+            self._memo[key] = header
+        return header
+
+
+class _TooManyParts(Exception):
+    pass
+
+
+# --- small safe helpers ----------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """Make text safe to store and encode: no lone surrogates (raw 8-bit bytes the parser
+    escaped are re-read as UTF-8, else replaced), no NULs."""
+    if _SURROGATES.search(text):
+        try:
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            text = _SURROGATES.sub("\ufffd", text)
+    return text.replace("\x00", "")
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = _CONTROL.sub(" ", _clean(text))
+    return _WS.sub(" ", text).strip()[:limit]
+
+
+def _raw_values(msg: Message, name: str) -> list[str]:
+    lname = name.lower()
+    values = []
+    for key, value in msg.raw_items():
+        if key.strip().lower() == lname:
+            values.append(value if isinstance(value, str) else str(value))
+    return values
+
+
+def _has_header(msg: Message, name: str) -> bool:
+    lname = name.lower()
+    return any(key.strip().lower() == lname for key in msg)
+
+
+def _first_token(value: str) -> str:
+    value = re.sub(r"\([^)]*\)", " ", _clean(value)).strip().lower()
+    return value.split(None, 1)[0].rstrip(";") if value else ""
+
+
+def _content_type(part: Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:  # noqa: BLE001
+        return "text/plain"
+
+
+def _content_charset(part: Message) -> str | None:
+    try:
+        charset = part.get_content_charset()
+    except Exception:  # noqa: BLE001
+        return None
+    return charset if isinstance(charset, str) else None
+
+
+def _disposition(part: Message) -> str | None:
+    try:
+        value = part.get_content_disposition()
+    except Exception:  # noqa: BLE001
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001
+        return None
+    if not isinstance(name, str):
+        return None
+    name = _one_line(name, _MAX_FILENAME_CHARS)
+    return name or None
+
+
+def _decoded(part: Message) -> bytes | None:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        return None
+    return payload if isinstance(payload, bytes) else None
+
+
+def _encoded_size(part: Message, depth: int = 0) -> int:
+    """Size of a part's payload as transmitted (no decoding, no copies)."""
+    try:
+        payload = part.get_payload()
+    except Exception:  # noqa: BLE001
+        return 0
+    if isinstance(payload, str | bytes):
+        return len(payload)
+    if isinstance(payload, list) and depth < _MAX_DEPTH:
+        return sum(_encoded_size(p, depth + 1) for p in payload if isinstance(p, Message))
+    return 0
+
+
+def _codec(charset: str | None) -> str | None:
+    if not charset:
+        return None
+    charset = charset.strip().strip("\"'").lower()
+    if not charset or charset in _UNKNOWN_CHARSETS:
+        return None
+    try:
+        info = codecs.lookup(charset)
+    except (LookupError, ValueError, TypeError):
+        return None
+    if info.name in _REFUSED_CODECS or not getattr(info, "_is_text_encoding", True):
+        return None
+    return info.name
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
+    """Decode with the declared charset; else UTF-8; else Windows-1252 (what mislabelled
+    Western European mail usually is); else Latin-1, which cannot fail. Returns the text and a
+    defect code when a fallback was used."""
+    codec = _codec(charset)
+    note: str | None
+    if codec is not None:
+        try:
+            return data.decode(codec), None
+        except Exception:  # noqa: BLE001, S110 - fall through to the fallbacks
+            pass
+        note = "charset-mismatch"
+    else:
+        note = "charset-unknown" if charset else None
+    try:
+        return data.decode("utf-8"), note
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), note or "charset-fallback"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), note or "charset-fallback"
+
+
+def _normalise_text(text: str) -> str:
+    text = _clean(text).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+# --- HTML to text ----------------------------------------------------------------------------
+
+_SKIP_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript", "svg"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "address",
+    }
+)
+
+
+class _HtmlText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.pieces.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.pieces.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.pieces.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.pieces.append(data)
+
+
+def _html_to_text(html: str) -> str:
+    parser = _HtmlText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # noqa: BLE001, S110 - keep what was extracted
+        pass
+    lines = (_WS.sub(" ", line).strip() for line in "".join(parser.pieces).split("\n"))
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _chunks(raw: bytes | bytearray | memoryview | _Readable) -> Iterator[bytes]:
+    if isinstance(raw, bytes | bytearray | memoryview):
+        view = memoryview(raw).cast("B")
+        for start in range(0, len(view), _CHUNK):
+            yield bytes(view[start : start + _CHUNK])
+        return
+    while True:
+        chunk = raw.read(_CHUNK)
+        if not chunk:
+            return
+        yield bytes(chunk)
+
+
+def _header_end(buffer: bytes | bytearray, start: int = 0) -> tuple[int, int]:
+    """Where the header block ends: (index of the last header's newline, index just past the
+    blank line), or (-1, -1) when the blank line has not been seen."""
+    if buffer[:1] == b"\n":
+        return 0, 1
+    if buffer[:2] == b"\r\n":
+        return 0, 2
+    found = [i for i in (buffer.find(b"\n\n", start), buffer.find(b"\n\r\n", start)) if i >= 0]
+    if not found:
+        return -1, -1
+    i = min(found)
+    return i, i + (2 if buffer[i : i + 2] == b"\n\n" else 3)
+
+
+def _trim_header_block(block: bytes, budget: int) -> bytes:
+    """Keep the essential fields of an oversized header block, in order, within budget."""
+    fields: list[bytes] = []
+    for line in re.split(rb"(?<=\n)", block):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += line
+        else:
+            fields.append(line)
+    kept: list[bytes] = []
+    used = 0
+    for item in fields:
+        name = item.split(b":", 1)[0].strip().lower() if b":" in item else b""
+        if (name in _ESSENTIAL_HEADERS or name.startswith(b"list-")) and used + len(item) <= budget:
+            kept.append(item if item.endswith(b"\n") else item + b"\r\n")
+            used += len(item)
+    return b"".join(kept)
+
+
+def _feed(
+    parser: BytesFeedParser,
+    raw: bytes | bytearray | memoryview | _Readable,
+    max_header_bytes: int,
+    headers_only: bool,
+) -> tuple[int, bool]:
+    """Feed the message to the parser, cutting down an oversized top-level header block.
+    Returns the message size and whether the header block was cut down."""
+    chunks = _chunks(raw)
+    size = 0
+    head = bytearray()
+    last_newline, body_start = -1, -1
+    for chunk in chunks:
+        size += len(chunk)
+        scanned = max(len(head) - 2, 0)
+        head += chunk
+        last_newline, body_start = _header_end(head, scanned)
+        if body_start >= 0:
+            break
+    if body_start < 0:
+        block, rest = bytes(head), b""
+    else:
+        block, rest = bytes(head[:body_start]), bytes(head[body_start:])
+    del head
+    trimmed = len(block) > max_header_bytes
+    if trimmed:
+        fields = block[: last_newline + 1] if body_start >= 0 else block
+        block = _trim_header_block(fields, max_header_bytes)
+        if body_start >= 0:
+            block += b"\r\n"
+    parser.feed(block)
+    if not headers_only:
+        parser.feed(rest)
+    del block, rest
+    for chunk in chunks:
+        size += len(chunk)
+        if not headers_only:
+            parser.feed(chunk)
+    return size, trimmed
+
+
+def _parse(
+    raw: bytes | bytearray | memoryview | _Readable,
+    max_header_bytes: int,
+    max_parts: int,
+    headers_only: bool,
+) -> tuple[EmailMessage, _GuardedPolicy, int, bool]:
+    policy = _GuardedPolicy()
+    count = 0
+
+    def factory(policy: Any = policy) -> EmailMessage:
+        nonlocal count
+        count += 1
+        if count > max_parts:
+            raise _TooManyParts
+        return EmailMessage(policy=policy)
+
+    parser = BytesFeedParser(_factory=factory, policy=policy)
+    count = 0  # the parser calls the factory once to probe its signature
+    size, trimmed = _feed(parser, raw, max_header_bytes, headers_only)
+    msg = parser.close()
+    assert isinstance(msg, EmailMessage)
+    return msg, policy, size, trimmed
+
+
+_BAD_DOMAIN_CHARS = frozenset('<>,;:"()[]\\@')
+
+
+def _addr_spec(local: str, domain: str) -> str | None:
+    local = _clean(local).strip().lower()
+    domain = _clean(domain).strip().rstrip(".").lower()
+    if not local or not domain or _CONTROL.search(local):
+        return None
+    if any(c.isspace() or c in _BAD_DOMAIN_CHARS for c in domain):
+        return None
+    try:
+        return Address(username=local, domain=domain).addr_spec
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _addresses(msg: Message, name: str, defects: list[str]) -> tuple[list[str], list[str]]:
+    """Normalised addr-specs in the named headers, and every local part seen (for bounce
+    detection, including domain-less ones such as ``MAILER-DAEMON``)."""
+    pairs: list[tuple[str, str]] = []
+    try:
+        for header in msg.get_all(name) or []:
+            for address in getattr(header, "addresses", ()):
+                pairs.append((str(address.username), str(address.domain)))
+    except Exception:  # noqa: BLE001
+        defects.append(f"address-unparseable:{name}")
+        pairs = [
+            (addr.rpartition("@")[0], addr.rpartition("@")[2]) if "@" in addr else (addr, "")
+            for _, addr in getaddresses(_raw_values(msg, name))
+        ]
+    addresses: list[str] = []
+    locals_seen: list[str] = []
+    for local, domain in pairs:
+        if local.strip():
+            locals_seen.append(_clean(local).strip().lower())
+        spec = _addr_spec(local, domain)
+        if spec is None:
+            if local.strip() or domain.strip():
+                defects.append(f"address-incomplete:{name}")
+        elif spec not in addresses:
+            addresses.append(spec)
+    return addresses, locals_seen
+
+
+def _return_path(msg: Message) -> str | None:
+    values = _raw_values(msg, "return-path")
+    if not values:
+        return None
+    value = _one_line(values[0], 1024)
+    match = re.search(r"<([^<>]*)>", value)
+    inner = (match.group(1) if match else value).strip()
+    return "".join(inner.split()).lower()
+
+
+def _subject(msg: Message, defects: list[str]) -> str:
+    try:
+        header = msg.get("subject")
+        value = "" if header is None else str(header)
+    except Exception:  # noqa: BLE001
+        defects.append("subject-unparseable")
+        raw = _raw_values(msg, "subject")
+        value = raw[0] if raw else ""
+    return _one_line(value, _MAX_SUBJECT_CHARS)
+
+
+def _message_id(msg: Message) -> str | None:
+    values = _raw_values(msg, "message-id")
+    if not values:
+        return None
+    value = _clean(values[0])
+    match = _MSGID.search(value)
+    if match:
+        return f"<{match.group(1)}>"
+    token = value.strip()
+    if token and "@" in token and not any(c.isspace() or c in "<>" for c in token):
+        return f"<{token[: _MAX_ID_CHARS - 2]}>"
+    return None
+
+
+def _date(msg: Message) -> datetime | None:
+    try:
+        header = msg.get("date")
+        value = getattr(header, "datetime", None)
+        if isinstance(value, datetime):
+            return value
+    except Exception:  # noqa: BLE001, S110
+        pass
+    raw = _raw_values(msg, "date")
+    if raw:
+        try:
+            return parsedate_to_datetime(_clean(raw[0]))
+        except Exception:  # noqa: BLE001
+            return None
+    return None
+
+
+class _Walker:
+    def __init__(self, max_text_chars: int) -> None:
+        self.plain: list[str] = []
+        self.html: list[str] = []
+        self.attachments: list[AttachmentInfo] = []
+        self.defects: list[str] = []
+        self.budget = max_text_chars
+        self.truncated = False
+
+    def _text_of(self, part: Message) -> str:
+        data = _decoded(part)
+        if data is None:
+            return ""
+        # Keep at most what could fill the budget (4 bytes a character at worst).
+        limit = self.budget * 4 + 4
+        if len(data) > limit:
+            data = data[:limit]
+            self.truncated = True
+        text, note = _decode_bytes(data, _content_charset(part))
+        del data
+        if note:
+            self.defects.append(note)
+        return _normalise_text(text)
+
+    def _attachment(self, part: Message, ctype: str) -> None:
+        if ctype.startswith("message/"):
+            size = _encoded_size(part)
+        else:
+            data = _decoded(part)
+            size = len(data) if data is not None else _encoded_size(part)
+            del data
+        self.attachments.append(AttachmentInfo(_filename(part), ctype, size))
+
+    def walk(self, part: Message, depth: int, plain: list[str], html: list[str]) -> None:
+        self.defects.extend(type(d).__name__ for d in getattr(part, "defects", ()))
+        if depth > _MAX_DEPTH:
+            self.defects.append("nesting-too-deep")
+            return
+        ctype = _content_type(part)
+        maintype = ctype.partition("/")[0]
+        if maintype == "message":
+            self._attachment(part, ctype)
+            return
+        if part.is_multipart():
+            children = list(_children(part))
+            if ctype == "multipart/alternative":
+                best_plain: list[str] = []
+                best_html: list[str] = []
+                for child in children:
+                    child_plain: list[str] = []
+                    child_html: list[str] = []
+                    self.walk(child, depth + 1, child_plain, child_html)
+                    if child_plain and not best_plain:
+                        best_plain = child_plain
+                    if child_html and not best_html:
+                        best_html = child_html
+                if best_plain:
+                    plain.extend(best_plain)
+                else:
+                    html.extend(best_html)
+            else:
+                for child in children:
+                    self.walk(child, depth + 1, plain, html)
+            return
+        disposition = _disposition(part)
+        filename = _filename(part)
+        if disposition == "attachment" or filename is not None:
+            self._attachment(part, ctype)
+        elif ctype == "text/plain" or maintype == "multipart":
+            # A multipart whose boundary never appeared is left as raw text by the parser.
+            text = self._text_of(part)
+            if text.strip():
+                plain.append(text)
+        elif ctype == "text/html":
+            text = self._text_of(part)
+            if text.strip():
+                html.append(text)
+        else:
+            self._attachment(part, ctype)
+
+
+def _children(part: Message) -> Iterator[Message]:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        for child in payload:
+            if isinstance(child, Message):
+                yield child
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+        if len(seen) >= _MAX_DEFECTS:
+            break
+    return seen
+
+
+def parse_message(
+    raw: bytes | bytearray | memoryview | _Readable,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+    *,
+    max_parts: int = DEFAULT_MAX_PARTS,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+) -> ParsedMessage:
+    """Parse a raw RFC 5322 / MIME message. Never raises on bad input.
+
+    ``raw`` is the message bytes or a binary stream read in chunks (a stream is read once:
+    when the body cannot be interpreted, only what was already parsed is used).
+    """
+    defects: list[str] = []
+    body_ok = True
+    try:
+        msg, policy, size, trimmed = _parse(raw, max_header_bytes, max_parts, False)
+    except _TooManyParts:
+        defects.append("too-many-parts")
+        body_ok = False
+    except Exception:  # noqa: BLE001 - RecursionError on absurd nesting, anything else
+        defects.append("structure-unparseable")
+        body_ok = False
+    if not body_ok:
+        if not isinstance(raw, bytes | bytearray | memoryview):
+            return ParsedMessage(defects=defects)
+        try:
+            msg, policy, size, trimmed = _parse(raw, max_header_bytes, max_parts, True)
+        except Exception:  # noqa: BLE001
+            return ParsedMessage(size_bytes=len(raw), defects=[*defects, "headers-unparseable"])
+    try:
+        return _interpret(msg, policy, size, trimmed, body_ok, max_text_chars, defects)
+    except Exception:  # noqa: BLE001 - a last resort: never raise
+        return ParsedMessage(size_bytes=size, defects=[*defects, "interpretation-failed"])
+
+
+def _interpret(
+    msg: EmailMessage,
+    policy: _GuardedPolicy,
+    size: int,
+    trimmed: bool,
+    body_ok: bool,
+    max_text_chars: int,
+    defects: list[str],
+) -> ParsedMessage:
+    if trimmed:
+        defects.append("headers-truncated")
+    from_addresses, from_locals = _addresses(msg, "from", defects)
+    reply_to, _ = _addresses(msg, "reply-to", defects)
+    return_path = _return_path(msg)
+    subject = _subject(msg, defects)
+    ctype = _content_type(msg)
+
+    walker = _Walker(max_text_chars)
+    if body_ok:
+        walker.walk(msg, 0, walker.plain, walker.html)
+        chunks = walker.plain or [_html_to_text(h[: max_text_chars * 2]) for h in walker.html]
+        text = "\n\n".join(c.strip("\n") for c in chunks if c.strip())
+    else:
+        walker.defects.extend(type(d).__name__ for d in msg.defects)
+        text = ""
+    if len(text) > max_text_chars:
+        text = text[:max_text_chars]
+        walker.truncated = True
+    if walker.truncated:
+        walker.defects.append("text-truncated")
+
+    auto_submitted_values = _raw_values(msg, "auto-submitted")
+    auto_submitted = _first_token(auto_submitted_values[0]) if auto_submitted_values else None
+    precedence_values = _raw_values(msg, "precedence")
+    precedence = _first_token(precedence_values[0])[:32] if precedence_values else None
+
+    report_type = ""
+    if ctype == "multipart/report":
+        try:
+            report_type = str(msg.get_param("report-type", "") or "").strip().lower()
+        except Exception:  # noqa: BLE001
+            report_type = ""
+    is_bounce = (
+        (ctype == "multipart/report" and report_type == "delivery-status")
+        or ctype == "message/delivery-status"
+        or return_path == ""
+        or any(local in _BOUNCE_LOCAL_PARTS for local in from_locals)
+        or _has_header(msg, "x-failed-recipients")
+    )
+    lowered_subject = subject.lower()
+    is_auto_reply = (
+        auto_submitted == "auto-replied"
+        or any(_has_header(msg, h) for h in _AUTOREPLY_HEADERS)
+        or lowered_subject.startswith(_AUTOREPLY_SUBJECT_PREFIXES)
+        or (ctype == "multipart/report" and report_type != "delivery-status")
+    )
+    all_defects = [*defects, *walker.defects, *policy._notes]
+    return ParsedMessage(
+        from_addresses=from_addresses,
+        reply_to=reply_to,
+        return_path=return_path,
+        subject=subject,
+        message_id=_message_id(msg),
+        date=_date(msg),
+        text=text,
+        text_truncated=walker.truncated,
+        attachments=walker.attachments,
+        is_auto_submitted=auto_submitted is not None and auto_submitted != "no",
+        precedence=precedence or None,
+        is_mailing_list=any(_has_header(msg, h) for h in _LIST_HEADERS),
+        is_bounce=is_bounce,
+        is_auto_reply=is_auto_reply,
+        size_bytes=size,
+        headers_truncated=trimmed,
+        defects=_dedupe(all_defects),
+    )
+
+
+# --- RFC 3834 --------------------------------------------------------------------------------
+
+
+class AutoReplyReason(StrEnum):
+    OK = "ok"
+    AUTO_SUBMITTED = "auto-submitted"
+    BOUNCE = "bounce"
+    AUTO_REPLY = "auto-reply"
+    PRECEDENCE_BULK = "precedence-bulk"  # Precedence: bulk, list or junk
+    MAILING_LIST = "mailing-list"
+    NO_SENDER = "no-sender"
+    AMBIGUOUS_SENDER = "ambiguous-sender"  # more than one From address
+    UNAUTHENTICATED = "unauthenticated"
+
+
+def may_auto_reply(msg: ParsedMessage, authenticated: bool) -> tuple[bool, str]:
+    """RFC 3834 §2 eligibility for an automatic response, with the reason as a short code.
+
+    Never to auto-submitted mail, bounces (DSNs, an empty Return-Path, MAILER-DAEMON), other
+    automatic replies, Precedence bulk/list/junk, mailing lists, a message without exactly one
+    From address, or an unauthenticated sender. The once-per-period limit per customer is the
+    caller's (it needs the clock and the record of replies sent).
+    """
+    checks = (
+        (msg.is_auto_submitted, AutoReplyReason.AUTO_SUBMITTED),
+        (msg.is_bounce, AutoReplyReason.BOUNCE),
+        (msg.is_auto_reply, AutoReplyReason.AUTO_REPLY),
+        (msg.precedence in _BULK_PRECEDENCE, AutoReplyReason.PRECEDENCE_BULK),
+        (msg.is_mailing_list, AutoReplyReason.MAILING_LIST),
+        (not msg.from_addresses, AutoReplyReason.NO_SENDER),
+        (len(msg.from_addresses) > 1, AutoReplyReason.AMBIGUOUS_SENDER),
+        (not authenticated, AutoReplyReason.UNAUTHENTICATED),
+    )
+    for refused, reason in checks:
+        if refused:
+            return False, reason
+    return True, AutoReplyReason.OK
+
+
+def _single_address(value: str, what: str) -> str:
+    if not isinstance(value, str) or _CONTROL.search(value) or "\r" in value or "\n" in value:
+        raise ValueError(f"invalid {what} address")
+    try:
+        address = Address(addr_spec=value.strip())
+    except Exception:  # noqa: BLE001
+        raise ValueError(f"invalid {what} address") from None
+    if not address.username or not address.domain:
+        raise ValueError(f"invalid {what} address")
+    return address.addr_spec
+
+
+def build_auto_reply(
+    original: ParsedMessage,
+    to: str,
+    from_address: str,
+    body_text: str,
+    *,
+    date: datetime | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """The RFC 3834 automatic response to ``original``.
+
+    ``to`` must be the original sender (one of its From addresses). Headers: From, To,
+    ``Subject: Auto: <original subject>`` on one line, ``Auto-Submitted: auto-replied``,
+    ``X-Auto-Response-Suppress: All`` (stops Exchange answering it), and ``In-Reply-To`` /
+    ``References`` from the original Message-ID. ``date`` and ``message_id`` are the caller's
+    (this module has no clock); SES adds a Message-ID when none is set. Raises ``ValueError``
+    (no personal data in the message) for an invalid or foreign recipient.
+    """
+    recipient = _single_address(to, "recipient")
+    sender = _single_address(from_address, "sender")
+    if recipient.lower() not in original.from_addresses:
+        raise ValueError("auto-reply recipient is not the original sender")
+    if recipient.lower() == sender.lower():
+        raise ValueError("refusing to auto-reply to our own address")
+
+    reply = EmailMessage(policy=email_policy.default)
+    reply["From"] = sender
+    reply["To"] = recipient
+    subject = _one_line(original.subject, _MAX_SUBJECT_CHARS)
+    reply["Subject"] = f"Auto: {subject}" if subject else "Auto:"
+    reply["Auto-Submitted"] = "auto-replied"
+    reply["X-Auto-Response-Suppress"] = "All"
+    original_id = original.message_id
+    if original_id and _MSGID.fullmatch(original_id):
+        reply["In-Reply-To"] = original_id
+        reply["References"] = original_id
+    if date is not None:
+        reply["Date"] = date
+    if message_id is not None:
+        if not _MSGID.fullmatch(message_id):
+            raise ValueError("invalid Message-ID")
+        reply["Message-ID"] = message_id
+    reply.set_content(_clean(body_text).replace("\r\n", "\n"))
+    return reply
