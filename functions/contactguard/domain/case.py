@@ -118,7 +118,11 @@ class RestrictionPeriod(Frozen):
 
     @property
     def effective_end(self) -> datetime:
-        return self.ended_at if self.ended_at is not None else self.scheduled_end
+        # Ended early (lifted, closed) or on the end date: never later (DESIGN.md: enforcement
+        # never outlives a decision, even when the ending is recorded after the end date).
+        if self.ended_at is None:
+            return self.scheduled_end
+        return min(self.ended_at, self.scheduled_end)
 
     def covers(self, at: datetime) -> bool:
         return self.starts_at <= at < self.effective_end

@@ -555,7 +555,8 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: _Recorder, policy:
         # s.4: restrictions take effect once the customer has been told.
         case = _start_restrictions(case, start_of_day(cmd.sent_on), rec, policy)
     decision = case.decision
-    if letter.kind in APPEALABLE_LETTERS and decision is not None:
+    # A right of appeal exists only against restrictions in force (not lifted or lapsed ones).
+    if letter.kind in APPEALABLE_LETTERS and decision is not None and case.status in _IN_FORCE:
         closes_on = policy.calendar.working_days_after(
             cmd.sent_on, policy.terms.appeal_window_working_days
         )
@@ -604,6 +605,11 @@ def _log_appeal(case: Case | None, cmd: LogAppeal, rec: _Recorder, policy: Polic
     decision = case.decision
     if decision is None:  # RESTRICTED always has a decision; guard for mypy and bad data
         raise RuleViolation("s5-right-of-appeal", "there is no decision to appeal")
+    if case.open_appeal is not None:
+        raise RuleViolation(
+            "s5-one-appeal-per-decision",
+            "an appeal is already open on this case: it must be decided first",
+        )
     if any(a.decision_id == decision.decision_id for a in case.appeals):
         raise RuleViolation(
             "s5-one-appeal-per-decision", "an appeal against this decision is already logged"
@@ -875,6 +881,13 @@ def _review_pack_due(case: Case | None, _c: ReviewPackDue, rec: _Recorder, _p: P
 def _decide_review(case: Case | None, cmd: DecideReview, rec: _Recorder, policy: Policy) -> Case:
     case = _require(case)
     period = _in_force_period(case)
+    if rec.now >= period.scheduled_end:
+        # s.6 / DESIGN.md: the restrictions lapsed on the end date; a late decision cannot
+        # revive them (a new Step 2 decision can impose them again).
+        raise RuleViolation(
+            "s6-unreviewed-lapse",
+            f"the restrictions ended on {period.ends_on}: the review decision came too late",
+        )
     if period.ends_on in case.reviewed_ends_on:
         raise RuleViolation("s6-one-review-per-period", "this period's review is already decided")
     reviewed = (*case.reviewed_ends_on, period.ends_on)
