@@ -43,7 +43,7 @@ test: lint typecheck contracts ## everything CI runs: lint, types, import contra
 	$(PY) -m pytest --policy-check
 
 policy-matrix: $(STAMP) ## print the policy rule -> tests table
-	$(PY) -m pytest --policy-matrix -q -p no:randomly
+	@$(PY) -m pytest --policy-matrix -q -p no:cacheprovider; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
 demo: $(STAMP) ## the main job on the embedded stack
 	$(VENV)/bin/contactguard demo
