@@ -1,0 +1,53 @@
+"""DynamoDB stream records of the cases table, read back as domain values.
+
+Stream consumers (letters, deadlines) see every change to the table; only INSERTs of case
+event items concern them (the template's FilterCriteria narrows this in AWS; this check
+holds locally and if the filter is ever lost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from contactguard.domain.case import CaseEvent
+
+
+class NotACaseEvent(ValueError):
+    """The record is not a new case event: skip it (it is not a failure)."""
+
+
+def case_event_from_record(record: Mapping[str, Any]) -> CaseEvent:
+    """The CaseEvent a stream record inserted; NotACaseEvent for anything else."""
+    if record.get("eventName") != "INSERT":
+        raise NotACaseEvent("not an insert")
+    image = (record.get("dynamodb") or {}).get("NewImage") or {}
+    if (image.get("kind") or {}).get("S") != "event":
+        raise NotACaseEvent("not a case event item")
+    doc = (image.get("doc") or {}).get("S")
+    if not doc:
+        raise ValueError("case event item without its document")
+    return CaseEvent.model_validate_json(doc)
+
+
+def stream_record(event: CaseEvent) -> dict[str, Any]:
+    """The stream record DynamoDB would emit for a newly written event (for local pumps)."""
+    return {
+        "eventID": event.event_id,
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "dynamodb": {
+            "Keys": {"pk": {"S": f"CASE#{event.case_id}"}, "sk": {"S": f"EVENT#{event.seq:06d}"}},
+            "NewImage": {
+                "pk": {"S": f"CASE#{event.case_id}"},
+                "sk": {"S": f"EVENT#{event.seq:06d}"},
+                "kind": {"S": "event"},
+                "case_id": {"S": event.case_id},
+                "event_type": {"S": event.type.value},
+                "seq": {"N": str(event.seq)},
+                "doc": {"S": event.model_dump_json()},
+            },
+            "SequenceNumber": f"{event.seq:021d}",
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
