@@ -45,3 +45,11 @@ def tables(dynamodb: Any) -> dict[str, str]:
 @pytest.fixture
 def store(dynamodb: Any, tables: dict[str, str]) -> DynamoStore:
     return DynamoStore(tables["CasesTable"], client=dynamodb)
+
+
+@pytest.fixture(autouse=True)
+def _log_everything(caplog: pytest.LogCaptureFixture) -> None:
+    """Every log call really formats its record, so a bad `extra` key fails the test."""
+    import logging
+
+    caplog.set_level(logging.INFO)

@@ -51,7 +51,7 @@ from builders import (
 )
 from pydantic import ValidationError
 
-from contactguard.domain.calendar import LONDON
+from contactguard.domain.calendar import LONDON, WorkingDayCalendar
 from contactguard.domain.case import (
     DEADLINE_COMMANDS,
     AcceptLateAppeal,
@@ -77,6 +77,7 @@ from contactguard.domain.case import (
     LogAppeal,
     MarkLetterSent,
     RaiseConcern,
+    RecalculateDeadlines,
     RecordLetterDrafted,
     RecordLetterFailed,
     ReviewOutcome,
@@ -96,7 +97,7 @@ from contactguard.domain.errors import (
     PolicyError,
     RuleViolation,
 )
-from contactguard.domain.lifecycle import LETTER_SENDERS, PERMITTED_ROLES, TRANSITIONS
+from contactguard.domain.lifecycle import LETTER_SENDERS, PERMITTED_ROLES, TRANSITIONS, Policy
 from contactguard.domain.model import (
     Actor,
     AppointmentOnlyVisits,
@@ -192,6 +193,17 @@ def _sending(make: Callable[[], Story], kind: LetterKind, sent_on: date, by: Act
 def _then(make: Callable[[], Story], command: Command, by: Actor, now: datetime) -> Setup:
     def setup() -> tuple[Story, Command, Actor, datetime]:
         return make(), command, by, now
+
+    return setup
+
+
+def _recalculating(make: Callable[[], Story], closure: date, now: datetime) -> Setup:
+    """The organisation adds a closure date after the deadlines were set."""
+
+    def setup() -> tuple[Story, Command, Actor, datetime]:
+        story = make()
+        story.policy = Policy(calendar=WorkingDayCalendar(closures=frozenset({closure})))
+        return story, RecalculateDeadlines(), DEADLINES, now
 
     return setup
 
@@ -552,6 +564,30 @@ EXAMPLES: tuple[Example, ...] = (
         (E.CASE_CLOSED,),
         _then(lapsed, CloseCase(reason="no contact since"), HEAD, at("2028-01-10")),
     ),
+    Example(
+        "a closure moves the concern follow-up",
+        S.CONCERN,
+        K.RECALCULATE_DEADLINES,
+        S.CONCERN,
+        (E.DEADLINES_RECALCULATED,),
+        _recalculating(concern_letter_sent, date(2026, 11, 20), at("2026-11-10")),
+    ),
+    Example(
+        "a closure moves the appeal window",
+        S.RESTRICTED,
+        K.RECALCULATE_DEADLINES,
+        S.RESTRICTED,
+        (E.DEADLINES_RECALCULATED,),
+        _recalculating(restricted, date(2027, 1, 5), at("2026-12-21")),
+    ),
+    Example(
+        "a closure moves the appeal review",
+        S.UNDER_APPEAL,
+        K.RECALCULATE_DEADLINES,
+        S.UNDER_APPEAL,
+        (E.DEADLINES_RECALCULATED,),
+        _recalculating(under_appeal, date(2027, 2, 1), at("2027-01-20")),
+    ),
 )
 
 
@@ -606,6 +642,7 @@ def _any_command(kind: CommandKind) -> Command:
         K.APPEAL_REVIEW_OVERDUE: AppealReviewOverdue(),
         K.REVIEW_PACK_DUE: ReviewPackDue(),
         K.LAPSE_RESTRICTIONS: LapseRestrictions(),
+        K.RECALCULATE_DEADLINES: RecalculateDeadlines(),
     }
     return commands[kind]
 

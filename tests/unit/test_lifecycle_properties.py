@@ -56,6 +56,7 @@ from contactguard.domain.case import (
     LetterStatus,
     LogAppeal,
     MarkLetterSent,
+    RecalculateDeadlines,
     RecordLetterDrafted,
     RecordLetterFailed,
     ReviewOutcome,
@@ -258,6 +259,8 @@ def _command(step: Step, case: Case | None, now: datetime) -> tuple[Command, str
             return ReviewPackDue(), None
         case K.LAPSE_RESTRICTIONS:
             return LapseRestrictions(), None
+        case K.RECALCULATE_DEADLINES:
+            return RecalculateDeadlines(), None
     raise AssertionError(step.kind)
 
 

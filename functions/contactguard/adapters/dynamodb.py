@@ -334,6 +334,33 @@ class DynamoStore:
             **kwargs,
         )
 
+    def open_case_ids(self) -> list[str]:
+        """Ids of every case not yet closed: the daily deadline reconciliation's input.
+
+        The one Scan in the system, off the hot path (once a day), filtered to case state
+        items; a sparse index would replace it if the table grows past what a daily Scan
+        reads cheaply.
+        """
+        found: list[str] = []
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "FilterExpression": "kind = :case AND #status <> :closed",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":case": {"S": "case"},
+                ":closed": {"S": CaseStatus.CLOSED.value},
+            },
+            "ProjectionExpression": "case_id",
+        }
+        while True:
+            self.requests += 1
+            page = self.client.scan(**request)
+            found.extend(_string(item, "case_id") or "" for item in page.get("Items", []))
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return sorted(x for x in found if x)
+            request["ExclusiveStartKey"] = last
+
     def events(self, case_id: str) -> list[CaseEvent]:
         events = [CaseEvent.model_validate_json(_doc(item)) for item in self._event_items(case_id)]
         return sorted(events, key=lambda event: event.seq)

@@ -162,6 +162,7 @@ class Appeal(Frozen):
     status: AppealStatus
     review_due_on: date | None = None
     reminder_due_on: date | None = None
+    review_clock_from: date | None = None  # receipt, or acceptance for a late appeal
     late_decision_reason: str | None = None
     reminded: bool = False
     overdue_escalated: bool = False
@@ -232,6 +233,7 @@ class CaseEventType(StrEnum):
     RESTRICTIONS_LAPSED = "restrictions-lapsed"
     MISSED_REVIEW_ESCALATED = "missed-review-escalated"
     CASE_CLOSED = "case-closed"
+    DEADLINES_RECALCULATED = "deadlines-recalculated"
 
 
 class LetterRef(Frozen):
@@ -280,6 +282,7 @@ class CommandKind(StrEnum):
     APPEAL_REVIEW_OVERDUE = "appeal-review-overdue"
     REVIEW_PACK_DUE = "review-pack-due"
     LAPSE_RESTRICTIONS = "lapse-restrictions"
+    RECALCULATE_DEADLINES = "recalculate-deadlines"
 
 
 DEADLINE_COMMANDS = frozenset(
@@ -290,6 +293,7 @@ DEADLINE_COMMANDS = frozenset(
         CommandKind.APPEAL_REVIEW_OVERDUE,
         CommandKind.REVIEW_PACK_DUE,
         CommandKind.LAPSE_RESTRICTIONS,
+        CommandKind.RECALCULATE_DEADLINES,
     }
 )
 
@@ -399,6 +403,13 @@ class LapseRestrictions(Frozen):
     kind: Literal[CommandKind.LAPSE_RESTRICTIONS] = CommandKind.LAPSE_RESTRICTIONS
 
 
+class RecalculateDeadlines(Frozen):
+    """Recompute open working-day deadlines with today's calendar (a bank holiday proclaimed
+    or a closure added after they were set)."""
+
+    kind: Literal[CommandKind.RECALCULATE_DEADLINES] = CommandKind.RECALCULATE_DEADLINES
+
+
 Command = Annotated[
     RaiseConcern
     | CloseConcern
@@ -417,6 +428,7 @@ Command = Annotated[
     | AppealReviewReminder
     | AppealReviewOverdue
     | ReviewPackDue
-    | LapseRestrictions,
+    | LapseRestrictions
+    | RecalculateDeadlines,
     Field(discriminator="kind"),
 ]

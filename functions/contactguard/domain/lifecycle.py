@@ -55,6 +55,7 @@ from contactguard.domain.case import (
     LogAppeal,
     MarkLetterSent,
     RaiseConcern,
+    RecalculateDeadlines,
     RecordLetterDrafted,
     RecordLetterFailed,
     RestrictionDecision,
@@ -127,6 +128,10 @@ TRANSITIONS: dict[tuple[CaseStatus | None, CommandKind], frozenset[CaseStatus]] 
     **{(s, K.REVIEW_PACK_DUE): frozenset({s}) for s in _IN_FORCE},
     **{(s, K.LAPSE_RESTRICTIONS): frozenset({S.LAPSED}) for s in _IN_FORCE},
     (S.LAPSED, K.CLOSE_CASE): frozenset({S.CLOSED}),
+    **{
+        (s, K.RECALCULATE_DEADLINES): frozenset({s})
+        for s in (S.CONCERN, S.RESTRICTED, S.UNDER_APPEAL)
+    },
 }
 
 # Who may give each command (s.4: Step 1 by the Service Manager, Step 2 by the Head of
@@ -683,6 +688,7 @@ def _under_review(
         late=False,
         status=AppealStatus.UNDER_REVIEW,
         review_due_on=review_due,
+        review_clock_from=clock_starts,
         reminder_due_on=calendar.working_days_before(
             review_due, terms.appeal_review_reminder_working_days
         ),
@@ -715,6 +721,7 @@ def _accept_late(case: Case | None, cmd: AcceptLateAppeal, rec: _Recorder, polic
             "status": AppealStatus.UNDER_REVIEW,
             "late_decision_reason": cmd.reason,
             "review_due_on": review_due,
+            "review_clock_from": _today(rec.now),
             "reminder_due_on": policy.calendar.working_days_before(
                 review_due, policy.terms.appeal_review_reminder_working_days
             ),
@@ -982,6 +989,77 @@ def _close_case(case: Case | None, cmd: CloseCase, rec: _Recorder, _p: Policy) -
     case = _require(case)
     rec.add(CaseEventType.CASE_CLOSED, reason=cmd.reason)
     return _update(case, status=S.CLOSED, closed_at=rec.now, closure_reason=cmd.reason)
+
+
+@_handles(K.RECALCULATE_DEADLINES)
+def _recalculate(
+    case: Case | None, _c: RecalculateDeadlines, rec: _Recorder, policy: Policy
+) -> Case:
+    """Open working-day deadlines recomputed with the calendar as it is now.
+
+    Only deadlines still to come move; one already passed, reminded or issued stays as it was.
+    """
+    case = _require(case)
+    cal, terms, today = policy.calendar, policy.terms, _today(rec.now)
+    moved: dict[str, JsonValue] = {}
+    concern = case.concern
+    if (
+        concern
+        and concern.letter_sent_on
+        and concern.follow_up_due_on
+        and not (concern.follow_up_reminded)
+    ):
+        due = cal.working_days_after(concern.letter_sent_on, terms.concern_follow_up_working_days)
+        if due != concern.follow_up_due_on and min(due, concern.follow_up_due_on) >= today:
+            moved["concern_follow_up_due_on"] = [
+                concern.follow_up_due_on.isoformat(),
+                due.isoformat(),
+            ]
+            concern = concern.model_copy(update={"follow_up_due_on": due})
+    window = case.appeal_window
+    if window and not window.closed:
+        closes = cal.working_days_after(window.letter_sent_on, terms.appeal_window_working_days)
+        if closes != window.closes_on and min(closes, window.closes_on) >= today:
+            moved["appeal_window_closes_on"] = [window.closes_on.isoformat(), closes.isoformat()]
+            window = window.model_copy(update={"closes_on": closes})
+    appeals = []
+    for appeal in case.appeals:
+        if (
+            appeal.status is AppealStatus.UNDER_REVIEW
+            and appeal.review_clock_from
+            and appeal.review_due_on
+            and not appeal.overdue_escalated
+        ):
+            due = cal.working_days_after(appeal.review_clock_from, terms.appeal_review_working_days)
+            if due != appeal.review_due_on and min(due, appeal.review_due_on) >= today:
+                moved[f"appeal_{appeal.appeal_id}_review_due_on"] = [
+                    appeal.review_due_on.isoformat(),
+                    due.isoformat(),
+                ]
+                reminder = cal.working_days_before(due, terms.appeal_review_reminder_working_days)
+                appeal = appeal.model_copy(
+                    update={
+                        "review_due_on": due,
+                        "reminder_due_on": appeal.reminder_due_on if appeal.reminded else reminder,
+                    }
+                )
+        appeals.append(appeal)
+    period = case.period
+    if period and period.ended_at is None and not period.review_pack_issued:
+        pack = cal.working_days_before(period.ends_on, terms.review_pack_lead_working_days)
+        if pack != period.review_pack_due_on and min(pack, period.review_pack_due_on) >= today:
+            moved["review_pack_due_on"] = [period.review_pack_due_on.isoformat(), pack.isoformat()]
+            period = period.model_copy(update={"review_pack_due_on": pack})
+    if not moved:
+        raise NothingToDo("deadlines-unchanged", "every open deadline is where the calendar says")
+    rec.add(
+        CaseEventType.DEADLINES_RECALCULATED,
+        reason="the working-day calendar changed",
+        moved=moved,
+    )
+    return _update(
+        case, concern=concern, appeal_window=window, appeals=tuple(appeals), period=period
+    )
 
 
 def _check_every_command_is_handled() -> None:

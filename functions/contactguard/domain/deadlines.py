@@ -1,0 +1,128 @@
+"""The deadlines a case has pending, computed from its state alone.
+
+Deadlines are not stored: they follow from the case (DESIGN.md, "EventBridge Scheduler drives
+the deadlines"). The deadlines function makes the schedules match this list after every case
+event and once a day, so a deadline that moved (a newly proclaimed bank holiday, a later
+decision) or a schedule that was lost heals itself.
+
+Fire times are Europe/London wall-clock times outside 01:00-02:00, the hour that daylight
+saving can skip or repeat: a deadline "on" a day fires at 07:00 that day; a window that is
+open until 23:59:59 closes with a fire at 00:30 the next day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from contactguard.domain.calendar import LONDON
+from contactguard.domain.case import AppealStatus, Case, CaseStatus, CommandKind
+
+MORNING = time(7, 0)
+AFTER_MIDNIGHT = time(0, 30)
+NAME_PREFIX = "cg-"
+MAX_NAME = 64  # EventBridge Scheduler's limit
+_NAME_CHARS = re.compile(r"[^0-9A-Za-z_.-]")
+
+
+class DeadlineKind(StrEnum):
+    CONCERN_FOLLOW_UP = "concern-follow-up"
+    APPEAL_WINDOW_CLOSES = "appeal-window-closes"
+    APPEAL_REVIEW_REMINDER = "appeal-review-reminder"
+    APPEAL_REVIEW_OVERDUE = "appeal-review-overdue"
+    REVIEW_PACK_DUE = "review-pack-due"
+    RESTRICTIONS_END = "restrictions-end"
+
+
+COMMAND_FOR: dict[DeadlineKind, CommandKind] = {
+    DeadlineKind.CONCERN_FOLLOW_UP: CommandKind.CONCERN_FOLLOW_UP_DUE,
+    DeadlineKind.APPEAL_WINDOW_CLOSES: CommandKind.CLOSE_APPEAL_WINDOW,
+    DeadlineKind.APPEAL_REVIEW_REMINDER: CommandKind.APPEAL_REVIEW_REMINDER,
+    DeadlineKind.APPEAL_REVIEW_OVERDUE: CommandKind.APPEAL_REVIEW_OVERDUE,
+    DeadlineKind.REVIEW_PACK_DUE: CommandKind.REVIEW_PACK_DUE,
+    DeadlineKind.RESTRICTIONS_END: CommandKind.LAPSE_RESTRICTIONS,
+}
+
+_SHORT = {
+    DeadlineKind.CONCERN_FOLLOW_UP: "fu",
+    DeadlineKind.APPEAL_WINDOW_CLOSES: "aw",
+    DeadlineKind.APPEAL_REVIEW_REMINDER: "ar",
+    DeadlineKind.APPEAL_REVIEW_OVERDUE: "ao",
+    DeadlineKind.REVIEW_PACK_DUE: "rp",
+    DeadlineKind.RESTRICTIONS_END: "re",
+}
+
+
+def case_key(case_id: str) -> str:
+    """A schedule-name-safe, bounded form of a case id (a hash keeps distinct ids distinct)."""
+    cleaned = _NAME_CHARS.sub("_", case_id)
+    if cleaned == case_id and len(cleaned) <= 36:
+        return cleaned
+    digest = hashlib.sha256(case_id.encode("utf-8")).hexdigest()[:10]
+    return f"{cleaned[:25]}_{digest}"
+
+
+def name_prefix(case_id: str) -> str:
+    return f"{NAME_PREFIX}{case_key(case_id)}."
+
+
+@dataclass(frozen=True)
+class Deadline:
+    case_id: str
+    kind: DeadlineKind
+    fire_at: datetime  # aware, Europe/London
+    version: int  # the case version it was computed from (for the log, never a guard)
+
+    @property
+    def command(self) -> CommandKind:
+        return COMMAND_FOR[self.kind]
+
+    @property
+    def schedule_name(self) -> str:
+        """Deterministic: the same deadline always has the same name; a moved one a new one."""
+        name = f"{name_prefix(self.case_id)}{_SHORT[self.kind]}.{self.fire_at:%Y%m%dT%H%M}"
+        if len(name) > MAX_NAME:  # cannot happen with case_key's bound; kept as a guard
+            raise ValueError("schedule name too long")
+        return name
+
+
+def _on(day: date, at: time = MORNING) -> datetime:
+    return datetime.combine(day, at, tzinfo=LONDON)
+
+
+def _after(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), AFTER_MIDNIGHT, tzinfo=LONDON)
+
+
+def pending_deadlines(case: Case) -> list[Deadline]:
+    """Every deadline the case is waiting for, in firing order."""
+    found: list[tuple[DeadlineKind, datetime]] = []
+    concern = case.concern
+    if (
+        case.status is CaseStatus.CONCERN
+        and concern is not None
+        and concern.follow_up_due_on is not None
+        and not concern.follow_up_reminded
+    ):
+        found.append((DeadlineKind.CONCERN_FOLLOW_UP, _on(concern.follow_up_due_on)))
+    in_force = case.status in (CaseStatus.RESTRICTED, CaseStatus.UNDER_APPEAL)
+    window = case.appeal_window
+    if in_force and window is not None and not window.closed:
+        found.append((DeadlineKind.APPEAL_WINDOW_CLOSES, _after(window.closes_on)))
+    for appeal in case.appeals:
+        if appeal.status is not AppealStatus.UNDER_REVIEW:
+            continue
+        if appeal.reminder_due_on is not None and not appeal.reminded:
+            found.append((DeadlineKind.APPEAL_REVIEW_REMINDER, _on(appeal.reminder_due_on)))
+        if appeal.review_due_on is not None and not appeal.overdue_escalated:
+            found.append((DeadlineKind.APPEAL_REVIEW_OVERDUE, _after(appeal.review_due_on)))
+    period = case.period
+    if in_force and period is not None and period.ended_at is None:
+        if not period.review_pack_issued and period.ends_on not in case.reviewed_ends_on:
+            found.append((DeadlineKind.REVIEW_PACK_DUE, _on(period.review_pack_due_on)))
+        found.append((DeadlineKind.RESTRICTIONS_END, _on(period.ends_on)))
+    deadlines = [Deadline(case.case_id, kind, at, case.version) for kind, at in found]
+    return sorted(deadlines, key=lambda d: (d.fire_at, d.kind.value))

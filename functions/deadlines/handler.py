@@ -1,0 +1,102 @@
+"""The deadlines Lambda: three entry points over one service.
+
+- `stream_handler`: DynamoDB stream of the cases table (new case events), partial batch
+  responses: one bad record fails alone and is retried, the rest go on.
+- `schedule_handler`: invoked by EventBridge Scheduler with {case_id, deadline, ...}. An
+  infrastructure error raises, so Scheduler retries and then dead-letters; a deadline the
+  case has moved past returns normally.
+- `reconcile_handler`: the daily fixed schedule.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
+
+from contactguard.adapters.dynamodb import DynamoStore
+from contactguard.adapters.messaging import SnsAlerts
+from contactguard.adapters.scheduler import SchedulerGateway, ScheduleTarget
+from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
+from contactguard.domain.deadlines import DeadlineKind
+from contactguard.service import CaseService
+from deadlines.service import DeadlinesService
+from deadlines.settings import deadlines_settings
+
+logger = Logger(service="deadlines")
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+class DeadlinePayload(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    case_id: str
+    deadline: DeadlineKind
+
+
+@lru_cache(maxsize=1)
+def build() -> tuple[DeadlinesService, DynamoStore]:
+    settings = deadlines_settings()
+    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    service = DeadlinesService(
+        cases=CaseService(cases=store, customers=store, policy=settings.policy()),
+        schedules=SchedulerGateway(
+            ScheduleTarget(
+                function_arn=settings.deadlines_function_arn,
+                role_arn=settings.scheduler_role_arn,
+                dead_letter_arn=settings.dead_letter_arn,
+                group=settings.schedule_group,
+            )
+        ),
+        alerts=SnsAlerts(settings.alerts_topic_arn),
+        log=logger,
+    )
+    return service, store
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)  # the edge reads the clock; everything below takes it as input
+
+
+def _record(record: DynamoDBRecord) -> None:
+    try:
+        event = case_event_from_record(record.raw_event)
+    except NotACaseEvent:
+        return
+    build()[0].on_event(event, _now())
+
+
+@logger.inject_lambda_context(log_event=False)
+def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=_record, processor=processor, context=context
+    )
+
+
+@logger.inject_lambda_context(log_event=True)  # ids and a deadline kind only
+def schedule_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    payload = DeadlinePayload.model_validate(event)
+    applied = build()[0].fire(payload.case_id, payload.deadline, _now())
+    return {"case_id": payload.case_id, "deadline": payload.deadline.value, "applied": applied}
+
+
+@logger.inject_lambda_context(log_event=False)
+def reconcile_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    service, store = build()
+    report = service.reconcile_all(store, _now())
+    return {
+        "created": len(report.created),
+        "deleted": len(report.deleted),
+        "applied_late": len(report.applied),
+        "kept": report.kept,
+    }

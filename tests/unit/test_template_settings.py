@@ -1,0 +1,54 @@
+"""Every setting a handler requires is set on that function in infra/template.yaml."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from pydantic_settings import BaseSettings
+
+from contactguard_local.template import load_template
+
+SETTINGS_OF = {
+    "ingest": ("ingest.settings", "IngestSettings"),
+    "deadlines": ("deadlines.settings", "DeadlinesSettings"),
+    "letters": ("letters.settings", "LettersSettings"),
+}
+
+
+def functions() -> list[tuple[str, dict[str, Any]]]:
+    resources = load_template()["Resources"]
+    return [
+        (name, r["Properties"])
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Function"
+    ]
+
+
+@pytest.mark.parametrize(("logical_id", "props"), functions(), ids=lambda v: str(v)[:40])
+def test_required_settings_are_in_the_functions_environment(
+    logical_id: str, props: dict[str, Any]
+) -> None:
+    template = load_template()
+    package = props["Handler"].split(".")[0]
+    module_name, class_name = SETTINGS_OF[package]
+    settings: type[BaseSettings] = getattr(importlib.import_module(module_name), class_name)
+    prefix = settings.model_config.get("env_prefix", "")
+    env = {
+        **template["Globals"]["Function"]["Environment"]["Variables"],
+        **props.get("Environment", {}).get("Variables", {}),
+    }
+    required = [
+        f"{prefix}{name}".upper()
+        for name, field in settings.model_fields.items()
+        if field.is_required()
+    ]
+    missing = [name for name in required if name not in env]
+    assert missing == [], f"{logical_id} lacks {missing}"
+
+
+def test_every_function_runs_python_3_13_on_arm64() -> None:
+    globals_ = load_template()["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13"
+    assert globals_["Architectures"] == ["arm64"]
