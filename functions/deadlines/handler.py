@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -64,8 +65,17 @@ def build() -> tuple[DeadlinesService, DynamoStore]:
     return service, store
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# The edge reads the clock; everything below takes time as an argument. Local runs (the
+# embedded stack, the simulator) replace this with a clock they control.
+clock: Callable[[], datetime] = utc_now
+
+
 def _now() -> datetime:
-    return datetime.now(UTC)  # the edge reads the clock; everything below takes it as input
+    return clock()
 
 
 def _record(record: DynamoDBRecord) -> None:

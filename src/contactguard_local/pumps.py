@@ -25,6 +25,7 @@ class DueSchedule:
     name: str
     fire_at: datetime
     payload: dict[str, Any]
+    target_arn: str = ""
 
 
 class SchedulerPump:
@@ -69,4 +70,5 @@ def _due(detail: dict[str, Any]) -> DueSchedule:
     if zone != "Europe/London":
         raise ValueError(f"schedules are in Europe/London, not {zone}")
     fire_at = datetime.fromisoformat(match.group(1)).replace(tzinfo=LONDON)
-    return DueSchedule(detail["Name"], fire_at, json.loads(detail["Target"]["Input"]))
+    target = detail["Target"]
+    return DueSchedule(detail["Name"], fire_at, json.loads(target["Input"]), target["Arn"])

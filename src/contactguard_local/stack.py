@@ -1,0 +1,330 @@
+"""The embedded AWS stack: moto in-process, built from infra/template.yaml, with the real
+handlers configured from the template's environment variables.
+
+moto stores and answers; it never runs SES receipt rules, never delivers DynamoDB stream
+records to functions and never fires schedules. The stack does those three things itself:
+`deliver_email` plays the receipt rule (raw message to the bucket, then the RequestResponse
+call to ingest), `pump_streams` reads the table's stream and hands each function the records
+its event source and FilterCriteria select (batches, partial failures, bounded retries), and
+`advance` moves a simulated clock, firing due schedules on the way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from contactguard.adapters.dynamodb import DynamoStore
+from contactguard.domain.calendar import LONDON
+from contactguard.service import CaseService
+from contactguard.settings import CoreSettings
+from contactguard_local.pumps import DueSchedule, SchedulerPump
+from contactguard_local.ses import ses_receipt_event
+from contactguard_local.template import (
+    create_tables,
+    load_template,
+    parameters,
+    resolve,
+    resource_names,
+)
+
+REGION = "eu-west-2"
+
+
+@dataclass
+class SimClock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass(frozen=True)
+class FakeContext:
+    function_name: str
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-2:123456789012:function:local"
+    aws_request_id: str = "local"
+
+
+@dataclass
+class StreamConsumer:
+    logical_id: str
+    handler: str
+    patterns: list[dict[str, Any]]
+    batch_size: int
+    max_retries: int
+
+
+@dataclass
+class StackLog:
+    emails: list[dict[str, Any]] = field(default_factory=list)
+    fired: list[DueSchedule] = field(default_factory=list)
+    stream_batches: int = 0
+    stream_failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+_HANDLER_MODULES = ("ingest.handler", "deadlines.handler", "letters.handler")
+_SETTINGS_MODULES = ("ingest.settings", "deadlines.settings", "letters.settings")
+
+
+def _reset_handler_caches() -> None:
+    for module in (*_HANDLER_MODULES, *_SETTINGS_MODULES):
+        try:
+            loaded = importlib.import_module(module)
+        except ModuleNotFoundError:
+            continue
+        for value in list(vars(loaded).values()):
+            if callable(value) and hasattr(value, "cache_clear"):
+                value.cache_clear()
+
+
+def _restore_environ(saved: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def matches(pattern: Any, value: Any) -> bool:
+    """EventBridge-style content filtering, the subset Lambda FilterCriteria use here."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(
+            key in value and matches(sub, value[key]) for key, sub in pattern.items()
+        )
+    if isinstance(pattern, list):
+        return value in pattern
+    return bool(pattern == value)
+
+
+class EmbeddedStack:
+    def __init__(
+        self,
+        clock: SimClock,
+        params: dict[str, Any] | None = None,
+        template: dict[str, Any] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.template = template if template is not None else load_template()
+        self.params = parameters(self.template, params)
+        self.params["AWS::Region"] = REGION
+        self.names = resource_names(self.template, self.params)
+        self.log = StackLog()
+        self._exit = ExitStack()
+        self._iterators: dict[str, str] = {}
+        self._counter = 0
+
+    # Lifecycle -----------------------------------------------------------------------------
+
+    def __enter__(self) -> EmbeddedStack:
+        saved_environ = dict(os.environ)
+        self._exit.callback(_restore_environ, saved_environ)
+        for name, value in {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",  # moto 5.2 and DynamoDB Streams
+        }.items():
+            os.environ[name] = value
+        import boto3
+        from moto import mock_aws
+
+        self._exit.enter_context(mock_aws())
+        self.boto3 = boto3
+        self.dynamodb = boto3.client("dynamodb", region_name=REGION)
+        self.s3 = boto3.client("s3", region_name=REGION)
+        self.ses = boto3.client("ses", region_name=REGION)
+        self.scheduler = boto3.client("scheduler", region_name=REGION)
+        self.streams = boto3.client("dynamodbstreams", region_name=REGION)
+        self._create_resources()
+        self._configure_functions()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._exit.close()
+
+    def _resources(self, type_: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for logical_id, resource in self.template["Resources"].items():
+            if resource.get("Type") == type_:
+                yield logical_id, resource.get("Properties") or {}
+
+    def _create_resources(self) -> None:
+        self.tables = create_tables(self.dynamodb, self.template, self.params)
+        self.refs = dict(self.names)
+        for logical_id, _ in self._resources("AWS::S3::Bucket"):
+            self.s3.create_bucket(
+                Bucket=self.names[logical_id],
+                CreateBucketConfiguration={"LocationConstraint": REGION},
+            )
+        sns = self.boto3.client("sns", region_name=REGION)
+        for logical_id, _ in self._resources("AWS::SNS::Topic"):
+            self.refs[logical_id] = sns.create_topic(Name=self.names[logical_id])["TopicArn"]
+        sqs = self.boto3.client("sqs", region_name=REGION)
+        for logical_id, _ in self._resources("AWS::SQS::Queue"):
+            self.refs[logical_id] = sqs.create_queue(QueueName=self.names[logical_id])["QueueUrl"]
+        for logical_id, _ in self._resources("AWS::Scheduler::ScheduleGroup"):
+            self.scheduler.create_schedule_group(Name=self.names[logical_id])
+        sender = self.params.get("AutoReplySender")
+        if sender:
+            self.ses.verify_email_identity(EmailAddress=str(sender))
+        self.table = self.tables["CasesTable"]
+        stream_arn = self.dynamodb.describe_table(TableName=self.table)["Table"]
+        self.stream_arn = stream_arn["LatestStreamArn"]
+
+    def _configure_functions(self) -> None:
+        """Every function's environment, from the template, into this process."""
+        globals_env = self.template.get("Globals", {}).get("Function", {})
+        globals_env = globals_env.get("Environment", {}).get("Variables", {})
+        self.functions: dict[str, dict[str, Any]] = {}
+        self.consumers: list[StreamConsumer] = []
+        for logical_id, props in self._resources("AWS::Serverless::Function"):
+            env = {**globals_env, **props.get("Environment", {}).get("Variables", {})}
+            resolved = {k: str(resolve(v, self.params, self.refs)) for k, v in env.items()}
+            self.functions[logical_id] = {"handler": props["Handler"], "env": resolved}
+            os.environ.update({k: v for k, v in resolved.items() if k != "POWERTOOLS_SERVICE_NAME"})
+            for event in (props.get("Events") or {}).values():
+                if event.get("Type") != "DynamoDB":
+                    continue
+                ep = event["Properties"]
+                filters = (ep.get("FilterCriteria") or {}).get("Filters") or []
+                self.consumers.append(
+                    StreamConsumer(
+                        logical_id=logical_id,
+                        handler=props["Handler"],
+                        patterns=[json.loads(f["Pattern"]) for f in filters],
+                        batch_size=int(ep.get("BatchSize", 100)),
+                        max_retries=int(ep.get("MaximumRetryAttempts", 2)),
+                    )
+                )
+        # Handlers build their services once from settings: start them afresh, on our clock,
+        # and leave nothing of this stack cached in them afterwards.
+        _reset_handler_caches()
+        self._exit.callback(_reset_handler_caches)
+        for module in _HANDLER_MODULES:
+            try:
+                loaded = importlib.import_module(module)
+            except ModuleNotFoundError:
+                continue
+            if hasattr(loaded, "clock"):
+                self._exit.callback(setattr, loaded, "clock", loaded.clock)
+                setattr(loaded, "clock", self.clock)  # noqa: B010 - a module attribute
+        core = CoreSettings()
+        self.store = DynamoStore(self.table, client=self.dynamodb)
+        self.cases = CaseService(cases=self.store, customers=self.store, policy=core.policy())
+
+    # Invoking functions ---------------------------------------------------------------------
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+        module_name, function_name = self.functions[logical_id]["handler"].rsplit(".", 1)
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(
+            importlib.import_module(module_name), function_name
+        )
+        return handler(event, FakeContext(function_name=logical_id))
+
+    def deliver_email(
+        self,
+        raw: bytes,
+        sender: str,
+        subject: str,
+        *,
+        verdicts: dict[str, str] | None = None,
+        message_id: str | None = None,
+    ) -> str:
+        """What SES does: store the raw message, call ingest, honour its disposition."""
+        self._counter += 1
+        message_id = message_id or f"local{self._counter:06d}{int(self.clock().timestamp())}"
+        bucket = self.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_BUCKET"]
+        prefix = self.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_PREFIX"]
+        self.s3.put_object(Bucket=bucket, Key=f"{prefix}{message_id}", Body=raw)
+        event = ses_receipt_event(message_id, sender, subject, self.clock(), verdicts=verdicts)
+        disposition = str(self.invoke("IngestFunction", event)["disposition"])
+        self.log.emails.append(
+            {"message_id": message_id, "at": self.clock().isoformat(), "disposition": disposition}
+        )
+        self.pump_streams()
+        return disposition
+
+    # What AWS does between functions -------------------------------------------------------
+
+    def _new_records(self) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        for shard in shards["Shards"]:
+            shard_id = shard["ShardId"]
+            iterator = (
+                self._iterators.get(shard_id)
+                or self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            )
+            while True:
+                page = self.streams.get_records(ShardIterator=iterator)
+                iterator = page["NextShardIterator"]
+                if not page["Records"]:
+                    break
+                records.extend(page["Records"])
+            self._iterators[shard_id] = iterator
+        return records
+
+    def pump_streams(self) -> int:
+        """Deliver new stream records to each consumer until the table is quiet."""
+        delivered = 0
+        for _ in range(100):
+            records = self._new_records()
+            if not records:
+                return delivered
+            for consumer in self.consumers:
+                selected = [
+                    r
+                    for r in records
+                    if not consumer.patterns or any(matches(p, r) for p in consumer.patterns)
+                ]
+                for start in range(0, len(selected), consumer.batch_size):
+                    self._deliver(consumer, selected[start : start + consumer.batch_size])
+                    delivered += 1
+        raise RuntimeError("the stream never went quiet: a consumer keeps writing")
+
+    def _deliver(self, consumer: StreamConsumer, batch: list[dict[str, Any]]) -> None:
+        pending = batch
+        for _attempt in range(consumer.max_retries + 1):
+            self.log.stream_batches += 1
+            result = self.invoke(consumer.logical_id, {"Records": pending}) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            if not failed:
+                return
+            pending = [r for r in pending if r["dynamodb"]["SequenceNumber"] in failed]
+        for record in pending:
+            self.log.stream_failures.append(
+                {"function": consumer.logical_id, "sequence": record["dynamodb"]["SequenceNumber"]}
+            )
+
+    def advance(self, until: datetime) -> list[DueSchedule]:
+        """Move the clock to `until`, firing every schedule that falls due on the way."""
+        fired: list[DueSchedule] = []
+        for group_id, _ in self._resources("AWS::Scheduler::ScheduleGroup"):
+            pump = SchedulerPump(self.scheduler, self.names[group_id])
+
+            def fire(schedule: DueSchedule) -> None:
+                self.clock.now = max(self.clock.now, schedule.fire_at)
+                self.invoke(self._function_for(schedule), schedule.payload)
+                self.pump_streams()
+
+            fired += pump.run_until(until, fire)
+        self.clock.now = max(self.clock.now, until)
+        self.log.fired += fired
+        return fired
+
+    def _function_for(self, schedule: DueSchedule) -> str:
+        """The function a schedule targets, by the function name at the end of its ARN."""
+        name = schedule.target_arn.rsplit(":", 1)[-1]
+        for logical_id in self.functions:
+            if self.names.get(logical_id) == name:
+                return logical_id
+        raise LookupError(f"no function in the template is the target {schedule.target_arn}")
+
+    def at(self, text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=LONDON)
