@@ -11,7 +11,7 @@ PYTHON_BOOTSTRAP ?= $(shell \
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help dev test unit lint typecheck contracts policy-matrix demo workdays clean
+.PHONY: help dev test unit lint typecheck contracts policy-matrix demo workdays clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,3 +50,6 @@ demo: $(STAMP) ## the main job on the embedded stack
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+
+bench: $(STAMP) ## benchmarks beside same-run baselines (not part of make test); writes out/bench.json
+	$(PY) -m contactguard_local.bench

@@ -1,0 +1,280 @@
+"""`make bench`: figures beside baselines measured in the same run (never part of `make test`).
+
+Every time is a ratio to a baseline taken side by side, on the same machine, in the same run;
+absolute times are printed only to show the scale. Results go to out/bench.json too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from contactguard.domain.calendar import LONDON
+from contactguard.domain.case import ImposeRestrictions
+from contactguard.domain.model import (
+    Actor,
+    Customer,
+    EqualityConsiderations,
+    LettersOnly,
+    Role,
+)
+from contactguard_local.ses import ses_receipt_event
+from contactguard_local.stack import EmbeddedStack, SimClock
+
+ROUNDS = 40
+
+
+def _median_ms(fn: Callable[[], Any], rounds: int = ROUNDS) -> float:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def _side_by_side(
+    a: Callable[[Any], Any], b: Callable[[Any], Any], inputs: list[Any]
+) -> tuple[float, float]:
+    """Median ms of `a` and of `b`, alternating call by call so both see the same machine."""
+    times_a: list[float] = []
+    times_b: list[float] = []
+    for i, item in enumerate(inputs):
+        fn, times = (a, times_a) if i % 2 == 0 else (b, times_b)
+        start = time.perf_counter()
+        fn(item)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times_a), statistics.median(times_b)
+
+
+def _message(size: int, sender: str, n: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "contact@example.org"
+    msg["Subject"] = f"Repairs {n}"
+    msg["Message-ID"] = f"<bench{n}@example.org>"
+    msg.set_content("The boiler is still broken. " * max(1, min(size, 2048) // 28))
+    if size > 4096:
+        msg.add_attachment(
+            os.urandom(size), maintype="application", subtype="pdf", filename="photos.pdf"
+        )
+    return msg.as_bytes()
+
+
+class Counter:
+    """Counts AWS API calls made through boto3 clients (botocore's before-call event)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("before-call.*.*", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls.append(model.name)
+
+
+def bench_ingest(stack: EmbeddedStack) -> dict[str, Any]:
+    from ingest import handler
+
+    service: Any = handler.build_service()
+    counter = Counter()
+    for client in (
+        service.store.client,
+        service.raw_mail.client,
+        service.mailer.client,
+        service.alerts.client,
+    ):
+        counter.attach(client)
+    bucket = stack.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_BUCKET"]
+    prefix = stack.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_PREFIX"]
+    store = stack.store
+    store.put_customer(Customer(customer_id="c-ok", name="Ok", emails=("ok@example.org",)))
+    store.put_customer(Customer(customer_id="c-no", name="No", emails=("no@example.org",)))
+    stack.cases.open_case(
+        ImposeRestrictions(
+            case_id="case-no",
+            customer_id="c-no",
+            restrictions=(LettersOnly(write_to="PO Box"),),
+            reason="r",
+            immediate=True,
+            immediate_reason="threats",
+            equality=EqualityConsiderations(
+                reasonable_adjustments_considered=True,
+                vulnerability_considered=True,
+                equality_act_duties_considered=True,
+                notes="n",
+            ),
+        ),
+        Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE),
+        stack.clock(),
+    )
+    counter_n = [0]
+
+    def event_for(sender: str, size: int) -> dict[str, Any]:
+        counter_n[0] += 1
+        message_id = f"bench{counter_n[0]:08d}"
+        stack.s3.put_object(
+            Bucket=bucket, Key=f"{prefix}{message_id}", Body=_message(size, sender, counter_n[0])
+        )
+        when = stack.clock() + timedelta(minutes=counter_n[0])
+        return ses_receipt_event(message_id, sender, "Repairs", when)
+
+    calls: dict[str, int] = {}
+    for label, sender in (
+        ("accepted", "ok@example.org"),
+        ("blocked", "no@example.org"),
+        ("unknown sender", "who@example.net"),
+    ):
+        counter.calls.clear()
+        stack.invoke("IngestFunction", event_for(sender, 2048))
+        calls[label] = len(counter.calls)
+
+    # The baseline makes the same AWS calls as an accepted email, with no logic at all.
+    ddb, s3 = service.store.client, service.raw_mail.client
+    table = store.table_name
+
+    def baseline(event: dict[str, Any]) -> None:
+        mail = event["Records"][0]["ses"]["mail"]
+        s3.get_object(Bucket=bucket, Key=f"{prefix}{mail['messageId']}")["Body"].read()
+        ddb.get_item(
+            TableName=table, Key={"pk": {"S": "EMAIL#ok@example.org"}, "sk": {"S": "EMAIL"}}
+        )
+        ddb.query(
+            TableName=table,
+            IndexName="by-customer",
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": {"S": "CUSTOMER#c-ok"}},
+        )
+        key = f"KEYB#{mail['messageId']}"
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {"pk": {"S": key}, "sk": {"S": "K"}}}},
+                {"Put": {"TableName": table, "Item": {"pk": {"S": f"B{key}"}, "sk": {"S": "C"}}}},
+            ]
+        )
+
+    times: dict[str, dict[str, float]] = {}
+    for label, size in (("2 KB text", 2048), ("2 MB with attachment", 2 * 1024 * 1024)):
+        events = [event_for("ok@example.org", size) for _ in range(ROUNDS * 2)]
+        handler_ms, baseline_ms = _side_by_side(
+            lambda e: stack.invoke("IngestFunction", e), baseline, events
+        )
+        times[label] = {
+            "handler_ms": handler_ms,
+            "baseline_ms": baseline_ms,
+            "ratio": handler_ms / baseline_ms,
+        }
+    return {"aws_calls_per_email": calls, "handler_time": times}
+
+
+def _import_ms(statement: str, rounds: int = 7) -> float:
+    code = (
+        "import time; t=time.perf_counter(); " + statement + "; print((time.perf_counter()-t)*1000)"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    samples = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+            ).stdout
+        )
+        for _ in range(rounds)
+    ]
+    return statistics.median(samples)
+
+
+def bench_imports() -> dict[str, Any]:
+    baseline = _import_ms(
+        "import boto3, aws_lambda_powertools.logging, aws_lambda_powertools.utilities.batch"
+    )
+    figures: dict[str, Any] = {"baseline_ms (boto3 + Powertools)": baseline}
+    for module in ("ingest.handler", "deadlines.handler", "letters.handler", "api.handler"):
+        try:
+            ms = _import_ms(f"import {module}")
+        except subprocess.CalledProcessError:
+            continue
+        figures[module] = {"ms": ms, "ratio": ms / baseline}
+    return figures
+
+
+def bench_stream(stack: EmbeddedStack) -> dict[str, Any]:
+    from contactguard.adapters.stream import stream_record
+    from contactguard.domain.case import CloseConcern, RaiseConcern
+    from contactguard.domain.model import Behaviour
+
+    manager = Actor(actor_id="sm", role=Role.SERVICE_MANAGER)
+    records = []
+    for n in range(50):
+        stack.store.put_customer(Customer(customer_id=f"s{n}", name="S"))
+        outcome = stack.cases.open_case(
+            RaiseConcern(
+                case_id=f"sc{n}", customer_id=f"s{n}", behaviours=(Behaviour.SCATTERGUN,), note="n"
+            ),
+            manager,
+            stack.clock(),
+        )
+        records += [stream_record(e) for e in outcome.events]
+        closed = stack.cases.act(f"sc{n}", CloseConcern(reason="ok"), manager, stack.clock())
+        records += [stream_record(e) for e in closed.events]
+    stack.pump_streams()  # drain what the writes themselves produced
+    start = time.perf_counter()
+    for i in range(0, len(records), 25):
+        stack.invoke("DeadlinesStreamFunction", {"Records": records[i : i + 25]})
+    seconds = time.perf_counter() - start
+    return {"deadlines_events": len(records), "events_per_second": len(records) / seconds}
+
+
+def main() -> int:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    results: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "machine": os.uname().machine,
+        "cpus": os.cpu_count(),
+    }
+    print("contactguard benchmarks (moto in-process; ratios are what to read)\n", flush=True)
+    with EmbeddedStack(SimClock(datetime(2026, 12, 1, 9, tzinfo=LONDON))) as stack:
+        results["ingest"] = bench_ingest(stack)
+        results["stream"] = bench_stream(stack)
+    results["imports"] = bench_imports()
+
+    ing = results["ingest"]
+    print("ingest: AWS API calls per email")
+    for label, n in ing["aws_calls_per_email"].items():
+        print(f"  {label:18} {n}")
+    print("ingest: handler time per email vs a no-logic baseline making the same calls")
+    for label, t in ing["handler_time"].items():
+        print(
+            f"  {label:22} {t['handler_ms']:7.2f} ms vs {t['baseline_ms']:7.2f} ms"
+            f"  ratio {t['ratio']:.2f}x"
+        )
+    print("cold import vs boto3 + Powertools alone")
+    imports = results["imports"]
+    base = imports["baseline_ms (boto3 + Powertools)"]
+    print(f"  baseline               {base:7.1f} ms")
+    for module, v in imports.items():
+        if isinstance(v, dict):
+            print(f"  {module:22} {v['ms']:7.1f} ms  ratio {v['ratio']:.2f}x")
+    st = results["stream"]
+    print(
+        f"stream: {st['events_per_second']:.0f} case events/s through deadlines "
+        f"({st['deadlines_events']} events, moto scheduler)"
+    )
+    out = Path("out")
+    out.mkdir(exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print("\nfigures written to out/bench.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
