@@ -11,7 +11,7 @@ PYTHON_BOOTSTRAP ?= $(shell \
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help dev test unit lint typecheck contracts policy-matrix demo workdays clean bench
+.PHONY: help dev test unit lint typecheck contracts lint-infra policy-matrix demo workdays clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,7 +39,10 @@ contracts: $(STAMP) ## import-linter: the domain stays pure, Lambda code never i
 unit: $(STAMP) ## the tests only
 	$(PY) -m pytest --policy-check
 
-test: lint typecheck contracts ## everything CI runs: lint, types, import contracts, all tests, policy traceability
+lint-infra: $(STAMP) ## cfn-lint on the SAM template (the linter `sam validate --lint` runs)
+	$(VENV)/bin/cfn-lint infra/template.yaml
+
+test: lint typecheck contracts lint-infra ## everything CI runs: lint, types, import contracts, template lint, all tests, policy traceability
 	$(PY) -m pytest --policy-check
 
 policy-matrix: $(STAMP) ## print the policy rule -> tests table
