@@ -85,6 +85,14 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(out=args.out)
 
 
+def _local(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from contactguard_local.local import run_local
+
+    return run_local(args.port, Path(args.maildir), args.customer or [], args.seconds)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="contactguard",
@@ -125,6 +133,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run a case end to end on the embedded AWS stack")
     demo.add_argument("--out", default="out/demo", help="where to write the report")
     demo.set_defaults(func=_demo)
+
+    local = sub.add_parser(
+        "local", help="the embedded stack with a local SMTP gateway standing in for SES"
+    )
+    local.add_argument("--port", type=int, default=2525, help="SMTP port (default 2525)")
+    local.add_argument("--maildir", default="out/local/maildir", help="the staff mailbox")
+    local.add_argument(
+        "--customer",
+        action="append",
+        metavar="ADDRESS[:letters-only]",
+        help="register a customer (repeat); ':letters-only' restricts them at once",
+    )
+    local.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
+    local.set_defaults(func=_local)
     return parser
 
 
