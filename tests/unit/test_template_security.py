@@ -1,0 +1,153 @@
+"""Security properties of infra/template.yaml, so a later change cannot quietly drop one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contactguard_local.template import load_template
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+
+
+def of_type(type_: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in RESOURCES.items() if v["Type"] == type_}
+
+
+def statements(node: Any) -> list[dict[str, Any]]:
+    """Every IAM statement anywhere below `node`."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if "Effect" in node and "Action" in node:
+            found.append(node)
+        for value in node.values():
+            found += statements(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += statements(value)
+    return found
+
+
+def test_the_table_keeps_its_data() -> None:
+    table = RESOURCES["CasesTable"]
+    props = table["Properties"]
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+@pytest.mark.parametrize("logical_id", sorted(of_type("AWS::S3::Bucket")))
+def test_buckets_are_private_owned_and_encrypted(logical_id: str) -> None:
+    props = RESOURCES[logical_id]["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+
+
+@pytest.mark.parametrize("logical_id", sorted(of_type("AWS::S3::Bucket")))
+def test_buckets_refuse_plain_http(logical_id: str) -> None:
+    policies = [
+        p
+        for p in of_type("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": logical_id}
+    ]
+    assert policies, f"{logical_id} has no bucket policy"
+    denies = [
+        s
+        for s in statements(policies[0])
+        if s["Effect"] == "Deny"
+        and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+    ]
+    assert denies
+
+
+def test_the_receipt_rule_stores_first_then_asks_ingest_synchronously() -> None:
+    rule = RESOURCES["InboundRule"]
+    spec = rule["Properties"]["Rule"]
+    assert spec["Enabled"] is True
+    assert spec["ScanEnabled"] is True
+    assert spec["TlsPolicy"] == "Require"
+    first, second = spec["Actions"]
+    assert "S3Action" in first
+    assert "KmsKeyArn" not in first["S3Action"]  # client-side encryption boto3 cannot read
+    assert first["S3Action"]["ObjectKeyPrefix"]
+    assert second["LambdaAction"]["InvocationType"] == "RequestResponse"
+    assert set(rule["DependsOn"]) >= {"RawMailBucketPolicy", "IngestInvokePermission"}
+
+
+def test_only_ses_of_this_account_and_rule_may_invoke_ingest() -> None:
+    props = RESOURCES["IngestInvokePermission"]["Properties"]
+    assert props["Principal"] == "ses.amazonaws.com"
+    assert props["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert "receipt-rule" in str(props["SourceArn"])
+
+
+def test_the_scheduler_role_is_scoped_to_our_group_and_function() -> None:
+    role = RESOURCES["SchedulerExecutionRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert "schedule/contactguard-" in str(trust["Condition"]["ArnLike"]["aws:SourceArn"])
+    actions = sorted(
+        a
+        for s in statements(role["Policies"])
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    )
+    assert actions == ["lambda:InvokeFunction", "sqs:SendMessage"]
+
+
+def test_no_statement_grants_every_action() -> None:
+    for logical_id, resource in RESOURCES.items():
+        for statement in statements(resource):
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            for action in actions:
+                assert (
+                    action != "*" and not action.endswith(":*") or statement["Effect"] == ("Deny")
+                ), f"{logical_id} allows {action}"
+
+
+def test_pass_role_is_only_to_the_scheduler() -> None:
+    passing = [
+        s
+        for r in RESOURCES.values()
+        for s in statements(r)
+        if "iam:PassRole" in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    assert passing
+    for statement in passing:
+        assert statement["Condition"]["StringEquals"]["iam:PassedToService"] == (
+            "scheduler.amazonaws.com"
+        )
+
+
+def test_stream_consumers_report_partial_failures_and_keep_what_fails() -> None:
+    consumers = [
+        event["Properties"]
+        for function in of_type("AWS::Serverless::Function").values()
+        for event in (function["Properties"].get("Events") or {}).values()
+        if event["Type"] == "DynamoDB"
+    ]
+    assert consumers
+    for props in consumers:
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert props["BisectBatchOnFunctionError"] is True
+        assert 0 < props["MaximumRetryAttempts"] <= 10
+        assert props["MaximumRecordAgeInSeconds"] > 0
+        assert props["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+        assert props["FilterCriteria"]["Filters"]
+
+
+def test_every_queue_is_encrypted() -> None:
+    for props in (q["Properties"] for q in of_type("AWS::SQS::Queue").values()):
+        assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props
