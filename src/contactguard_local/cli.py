@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from contactguard.domain.calendar import HolidayRegion, WorkingDayCalendar, end_of_day
 
@@ -80,14 +81,34 @@ def _workdays_check(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from contactguard_local.demo import run_demo  # moto is imported only when needed
+    from contactguard_local.simulate import BUNDLED_SCENARIO, simulate
 
-    return run_demo(out=args.out)
+    simulate(BUNDLED_SCENARIO, Path(args.out))
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from contactguard_local.simulate import ScenarioError, simulate
+
+    try:
+        simulate(Path(args.scenario), Path(args.out), quiet=args.quiet)
+    except ScenarioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except FileNotFoundError:
+        print(f"error: no scenario file {args.scenario}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from contactguard_local.simulate import schema
+
+    print(json.dumps(schema(), indent=2))
+    return 0
 
 
 def _local(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from contactguard_local.local import run_local
 
     return run_local(args.port, Path(args.maildir), args.customer or [], args.seconds)
@@ -130,9 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("day", type=_iso_date)
     check.set_defaults(func=_workdays_check)
 
-    demo = sub.add_parser("demo", help="run a case end to end on the embedded AWS stack")
+    demo = sub.add_parser("demo", help="run the bundled scenario on the embedded AWS stack")
     demo.add_argument("--out", default="out/demo", help="where to write the report")
     demo.set_defaults(func=_demo)
+
+    sim = sub.add_parser("simulate", help="run a dated scenario through the real handlers")
+    sim.add_argument("scenario", help="the scenario file (YAML; see docs/scenario.schema.json)")
+    sim.add_argument("--out", default="out/simulation", help="where to write the report")
+    sim.add_argument("--quiet", action="store_true", help="no summary on the terminal")
+    sim.set_defaults(func=_simulate)
+
+    schema_cmd = sub.add_parser("scenario-schema", help="print the scenario JSON Schema")
+    schema_cmd.set_defaults(func=_schema)
 
     local = sub.add_parser(
         "local", help="the embedded stack with a local SMTP gateway standing in for SES"

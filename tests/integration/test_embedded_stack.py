@@ -10,35 +10,87 @@ from pathlib import Path
 import pytest
 
 from contactguard.domain.calendar import LONDON
-from contactguard_local.demo import run_demo
+from contactguard_local.simulate import BUNDLED_SCENARIO, ScenarioError, schema, simulate
 from contactguard_local.stack import EmbeddedStack, SimClock
 from contactguard_local.template import load_template
 
 
 @pytest.mark.policy("design-email-enforcement")
 @pytest.mark.policy("s6-review-12-monthly")
-def test_the_demo_year_ends_as_the_policy_says(tmp_path: Path) -> None:
-    assert run_demo(out=str(tmp_path)) == 0
-    report = json.loads((tmp_path / "timeline.json").read_text())
-    assert [e["disposition"] for e in report["emails"]] == [
-        "CONTINUE",  # before any concern
-        "CONTINUE",  # after Step 1: concern only
-        "CONTINUE",  # restrictions decided but the customer not yet told
-        "STOP_RULE_SET",  # letters only, in force from the letter's date
-        "STOP_RULE_SET",
-        "STOP_RULE_SET",  # after the extension
+def test_the_bundled_scenario_year_ends_as_the_policy_says(tmp_path: Path) -> None:
+    report = simulate(BUNDLED_SCENARIO, tmp_path, quiet=True)
+    assert json.loads((tmp_path / "report.json").read_text()) == report
+    emails = [s for s in report["steps"] if s["step"] == "email"]
+    assert [(e["disposition"], e["contact"], e["mail_sent"]) for e in emails] == [
+        ("CONTINUE", "accepted", 0),  # before any concern
+        ("CONTINUE", "accepted", 0),  # after Step 1: a concern restricts nothing
+        ("CONTINUE", "accepted", 0),  # restrictions decided, the customer not yet told
+        ("STOP_RULE_SET", "filed-blocked", 1),  # letters only from the letter's date: replied
+        ("STOP_RULE_SET", "filed-blocked", 0),  # the auto-reply went once this week
+        ("STOP_RULE_SET", "filed-blocked", 1),  # after the extension, a new week
     ]
-    assert [s["deadline"] for s in report["schedules_fired"]] == [
+    fired = [s["deadline"] for s in report["schedules"] if s["action"] == "fired"]
+    assert fired == [
         "concern-follow-up",
         "appeal-window-closes",
         "review-pack-due",
         "appeal-window-closes",  # the extension's new right of appeal
     ]
-    case = report["case"]
-    assert case["status"] == "restricted"
-    assert case["period"]["ends_on"] == "2028-12-18"  # 12 months from the old end date
-    types = [e["type"] for e in report["events"]]
-    assert "restrictions-lapsed" not in types  # the review decided in time
+    cancelled = [s for s in report["schedules"] if s["action"] == "cancelled"]
+    assert cancelled  # the appeal review deadlines, moot once the appeal was decided
+    (case,) = report["cases"]
+    assert case["case"]["status"] == "restricted"
+    assert case["case"]["period"]["ends_on"] == "2028-12-18"  # 12 months from the old end
+    phone = [c for c in report["contacts"] if c["channel"] == "phone"]
+    assert len(phone) == 1
+
+
+def test_a_scenario_error_names_its_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(
+        "start: 2026-11-01T09:00\n"
+        "staff: [{id: sm, role: service-manager}]\n"
+        "steps:\n"
+        "  - at: 2026-11-02T10:00\n"
+        "    email: {from: a@example.org, subject: hi}\n"
+        "  - at: 2026-11-03T10:00\n"
+        "    by: sm\n"
+        "    command: {kind: raise-concern, case_id: c1, customer_id: nobody,"
+        " behaviours: [shouting]}\n"
+    )
+    with pytest.raises(
+        ScenarioError,
+        match=r"line 8: command raise-concern.behaviours.0: Input should be .*scattergun",
+    ):
+        simulate(scenario, tmp_path / "out", quiet=True)
+    scenario.write_text("start: 2026-11-01T09:00\nsteps:\n  - at: tomorrow\n")
+    with pytest.raises(
+        ScenarioError, match=r"line 3: steps.0.at: Input should be a valid datetime"
+    ):
+        simulate(scenario, tmp_path / "out", quiet=True)
+
+
+def test_a_refused_decision_is_reported_not_fatal(tmp_path: Path) -> None:
+    scenario = tmp_path / "refused.yaml"
+    scenario.write_text(
+        "start: 2026-11-01T09:00\n"
+        "customers: [{id: c1, name: A}]\n"
+        "staff: [{id: cet, role: customer-experience-team}]\n"
+        "steps:\n"
+        "  - at: 2026-11-03T10:00\n"
+        "    by: cet\n"
+        "    command: {kind: raise-concern, case_id: k1, customer_id: c1,"
+        " behaviours: [scattergun-approach], note: n}\n"
+    )
+    report = simulate(scenario, tmp_path / "out", quiet=True)
+    assert report["steps"][0]["refused"] == "role-permissions"
+
+
+def test_the_checked_in_schema_is_current() -> None:
+    checked_in = json.loads(
+        (Path(__file__).parents[2] / "docs" / "scenario.schema.json").read_text()
+    )
+    assert checked_in == schema(), "run: contactguard scenario-schema > docs/scenario.schema.json"
 
 
 def test_the_stack_is_built_from_the_template_not_a_copy() -> None:

@@ -552,6 +552,17 @@ class DynamoStore:
             raise
         return True
 
+    def get_contact(self, contact_id: str) -> Contact | None:
+        """One contact by its id (two GetItems: the key item says where the contact lives)."""
+        key = self._get(f"CONTACTKEY#{contact_id}", "KEY", consistent=True)
+        if key is None:
+            return None
+        pk, sk = _string(key, "contact_pk"), _string(key, "contact_sk")
+        if not pk or not sk:
+            return None
+        item = self._get(pk, sk, consistent=True)
+        return Contact.model_validate_json(_doc(item)) if item else None
+
     def read_queue(self) -> list[tuple[str, str]]:
         """(customer_id, contact_id) of filed emails waiting for the designated officer."""
         items = self._query(
