@@ -101,6 +101,12 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deadlines(args: argparse.Namespace) -> int:
+    from contactguard_local.deadlines_cli import run
+
+    return run(args)
+
+
 def _schema(args: argparse.Namespace) -> int:
     from contactguard_local.simulate import schema
 
@@ -160,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", default="out/simulation", help="where to write the report")
     sim.add_argument("--quiet", action="store_true", help="no summary on the terminal")
     sim.set_defaults(func=_simulate)
+
+    dl = sub.add_parser("deadlines", help="upcoming deadlines for a case or all open cases")
+    dl.add_argument("--case", help="one case id (default: every open case)")
+    dl.add_argument("--from", dest="start", type=_iso_date, help="from this date")
+    dl.add_argument("--to", dest="end", type=_iso_date, help="up to this date")
+    dl.add_argument("--table", help="a deployed stack's cases table (stack output TableName)")
+    dl.add_argument("--scenario", help="run this scenario locally first, then list")
+    dl.add_argument("--json", action="store_true", help="machine-readable output")
+    dl.set_defaults(func=_deadlines)
 
     schema_cmd = sub.add_parser("scenario-schema", help="print the scenario JSON Schema")
     schema_cmd.set_defaults(func=_schema)

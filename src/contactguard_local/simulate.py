@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from datetime import date, datetime, time
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -180,7 +181,7 @@ class Simulation:
     def fail(self, index: int, message: str, *path: str) -> ScenarioError:
         return ScenarioError(f"line {self.line_of(index, *path)}: {message}")
 
-    def run(self, quiet: bool = False) -> dict[str, Any]:
+    def run(self, quiet: bool = False, after: Callable[[], None] | None = None) -> dict[str, Any]:
         scenario = self.scenario
         clock = SimClock(_london(scenario.start))
         with EmbeddedStack(clock) as stack:
@@ -211,6 +212,8 @@ class Simulation:
             if scenario.end is not None:
                 self._advance(_london(scenario.end), quiet)
                 self._track_schedules(_london(scenario.end))
+            if after is not None:
+                after()  # while the stack is still up
             return self._report()
 
     def _advance(self, until: datetime, quiet: bool = True) -> None:

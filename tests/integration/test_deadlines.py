@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import boto3
@@ -77,7 +77,7 @@ class World:
     streamed: int = 0
 
     def act(self, command: Command, by: Actor, now: datetime) -> None:
-        if isinstance(command, RaiseConcern):
+        if self.store.get_case(CASE) is None:  # a concern or an immediate decision
             self.cases.open_case(command, by, now)
         else:
             self.cases.act(CASE, command, by, now)
@@ -381,3 +381,47 @@ def test_the_schedule_handler_applies_a_due_deadline_once(world: World, handler_
     assert early["applied"] is False  # fired too soon: nothing happens
     assert first["applied"] is True
     assert again["applied"] is False  # a duplicate fire
+
+
+@pytest.mark.policy("design-working-days")
+def test_schedules_across_easter_and_the_spring_clock_change(world: World) -> None:
+    world.act(
+        ImposeRestrictions(
+            case_id=CASE,
+            customer_id="cust-1",
+            restrictions=(LettersOnly(write_to="PO Box 1"),),
+            reason="threats",
+            equality=EQUALITY,
+            immediate=True,
+            immediate_reason="threatened an officer",
+        ),
+        HEAD,
+        at("2027-03-12", 9),
+    )
+    world.draft_and_send(LetterKind.IMMEDIATE_RESTRICTIONS, date(2027, 3, 12), HEAD)
+    schedules = world.schedules()
+    # 15 working days from Fri 12 March 2027 skip Good Friday (26th) and Easter Monday (29th):
+    # the window is open until 23:59:59 on Tue 6 April, in BST since 28 March.
+    assert schedules["appeal-window-closes"] == "at(2027-04-07T00:30:00)"
+    fired = world.run_until(at("2027-04-07", 1))
+    assert [(f.payload["deadline"], f.fire_at.utcoffset()) for f in fired] == [
+        ("appeal-window-closes", timedelta(hours=1))
+    ]
+
+
+@pytest.mark.policy("s5-review-30-working-days")
+def test_an_undecided_appeal_reminds_then_escalates_to_the_executive(world: World) -> None:
+    restrict(world)
+    world.act(LogAppeal(received_on=date(2027, 1, 11), grounds="unfair"), CET, at("2027-01-11"))
+    fired = world.run_until(at("2027-03-01"))
+    assert [f.payload["deadline"] for f in fired] == [
+        "appeal-window-closes",
+        "appeal-review-reminder",
+        "appeal-review-overdue",
+    ]
+    types = [e.type for e in world.store.events(CASE)]
+    assert types[-2:] == [CaseEventType.APPEAL_REVIEW_REMINDER, CaseEventType.APPEAL_REVIEW_OVERDUE]
+    notified = [(kind, ids["role"]) for kind, ids in world.alerts.sent if "role" in ids]
+    assert ("appeal-review-reminder", "executive-team") in notified
+    assert ("appeal-review-overdue", "executive-team") in notified
+    assert world.status() is CaseStatus.UNDER_APPEAL  # still in force while it is heard

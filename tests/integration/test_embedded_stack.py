@@ -110,3 +110,18 @@ def test_the_stack_leaves_the_environment_as_it_found_it() -> None:
     with EmbeddedStack(SimClock(datetime(2026, 12, 1, tzinfo=LONDON))) as stack:
         assert os.environ["CONTACTGUARD_TABLE_NAME"] == stack.table
     assert dict(os.environ) == before
+
+
+def test_the_deadlines_command_lists_what_a_scenario_left_pending(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from contactguard_local.cli import main
+
+    assert main(["deadlines", "--scenario", str(BUNDLED_SCENARIO), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(d["deadline"], d["at"]) for d in listed] == [
+        ("review-pack-due", "2028-11-20T07:00:00+00:00"),
+        ("restrictions-end", "2028-12-18T07:00:00+00:00"),
+    ]
+    assert main(["deadlines", "--scenario", str(BUNDLED_SCENARIO), "--to", "2028-12-01"]) == 0
+    assert capsys.readouterr().out.strip() == "Mon 20 Nov 2028 07:00  case-0001  review-pack-due"
