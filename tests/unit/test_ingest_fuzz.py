@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -160,5 +161,25 @@ def test_any_message_gets_a_disposition_and_a_record(raw: bytes, dmarc: str) -> 
 def test_arbitrary_bytes_never_escape_as_an_exception(raw: bytes) -> None:
     ingest, store = service(raw)
     event = ses_receipt_event("fuzz0002", "who@example.net", "s", WHEN.astimezone())
+    assert ingest.ingest(event).response()["disposition"] in ("CONTINUE", "STOP_RULE_SET")
+    assert len(store.contacts) == 1
+
+
+def _cpython_corpus() -> list[Any]:
+    import sysconfig
+    from pathlib import Path
+
+    folder = Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data"
+    return sorted(folder.glob("msg_*.txt"))
+
+
+CORPUS = _cpython_corpus()
+
+
+@pytest.mark.skipif(not CORPUS, reason="this Python installation ships no email test corpus")
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_cpythons_email_corpus_goes_through_ingest(path: Any) -> None:
+    ingest, store = service(path.read_bytes())
+    event = ses_receipt_event("corpus0001", "tenant@example.org", "s", WHEN.astimezone())
     assert ingest.ingest(event).response()["disposition"] in ("CONTINUE", "STOP_RULE_SET")
     assert len(store.contacts) == 1
