@@ -70,8 +70,19 @@ class StackLog:
     stream_failures: list[dict[str, Any]] = field(default_factory=list)
 
 
-_HANDLER_MODULES = ("ingest.handler", "deadlines.handler", "letters.handler")
-_SETTINGS_MODULES = ("ingest.settings", "deadlines.settings", "letters.settings")
+_HANDLER_MODULES = (
+    "ingest.handler",
+    "deadlines.handler",
+    "letters.handler",
+    "signals.handler",
+    "api.app",
+)
+_SETTINGS_MODULES = (
+    "ingest.settings",
+    "deadlines.settings",
+    "letters.settings",
+    "signals.settings",
+)
 
 
 def _reset_handler_caches() -> None:

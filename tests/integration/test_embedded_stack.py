@@ -125,3 +125,29 @@ def test_the_deadlines_command_lists_what_a_scenario_left_pending(
     ]
     assert main(["deadlines", "--scenario", str(BUNDLED_SCENARIO), "--to", "2028-12-01"]) == 0
     assert capsys.readouterr().out.strip() == "Mon 20 Nov 2028 07:00  case-0001  review-pack-due"
+
+
+@pytest.mark.policy("design-email-enforcement")
+def test_a_busy_day_of_email_reaches_the_signals_function_through_the_stream() -> None:
+    from email.message import EmailMessage
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    from contactguard.domain.model import Customer
+
+    clock = SimClock(datetime(2026, 12, 1, 9, tzinfo=LONDON))
+    with EmbeddedStack(clock) as stack:
+        stack.store.put_customer(Customer(customer_id="c1", name="A", emails=("a@example.org",)))
+        for n, topic in enumerate(["Boiler", "Rent", "Fence", "Lift", "Bins", "Damp", "Roof"]):
+            stack.clock.now = datetime(2026, 12, 1, 9 + n, tzinfo=LONDON)
+            message = EmailMessage()
+            message["From"] = "a@example.org"
+            message["Subject"] = topic
+            message.set_content("please")
+            stack.deliver_email(message.as_bytes(), "a@example.org", topic)
+        topic_arn = stack.functions["SignalsFunction"]["env"]["CONTACTGUARD_ALERTS_TOPIC_ARN"]
+        topic = sns_backends[DEFAULT_ACCOUNT_ID]["eu-west-2"].topics[topic_arn]
+        kinds = [json.loads(sent[1])["kind"] for sent in topic.sent_notifications]
+    assert kinds.count("signal:volume-day") == 2  # the 6th and 7th email of the day (limit 5)
+    assert stack.log.stream_failures == []

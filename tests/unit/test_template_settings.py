@@ -14,6 +14,8 @@ SETTINGS_OF = {
     "ingest": ("ingest.settings", "IngestSettings"),
     "deadlines": ("deadlines.settings", "DeadlinesSettings"),
     "letters": ("letters.settings", "LettersSettings"),
+    "signals": ("signals.settings", "SignalsSettings"),
+    "api": ("api.settings", "ApiSettings"),
 }
 
 

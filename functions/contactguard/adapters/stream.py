@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from contactguard.domain.case import CaseEvent
+from contactguard.domain.model import Contact
 
 
 class NotACaseEvent(ValueError):
-    """The record is not a new case event: skip it (it is not a failure)."""
+    """The record is not what this consumer takes: skip it (it is not a failure)."""
 
 
 def case_event_from_record(record: Mapping[str, Any]) -> CaseEvent:
@@ -28,6 +29,19 @@ def case_event_from_record(record: Mapping[str, Any]) -> CaseEvent:
     if not doc:
         raise ValueError("case event item without its document")
     return CaseEvent.model_validate_json(doc)
+
+
+def contact_from_record(record: Mapping[str, Any]) -> Contact:
+    """The Contact a stream record inserted; NotACaseEvent for anything else."""
+    if record.get("eventName") != "INSERT":
+        raise NotACaseEvent("not an insert")
+    image = (record.get("dynamodb") or {}).get("NewImage") or {}
+    if (image.get("kind") or {}).get("S") != "contact":
+        raise NotACaseEvent("not a contact item")
+    doc = (image.get("doc") or {}).get("S")
+    if not doc:
+        raise ValueError("contact item without its document")
+    return Contact.model_validate_json(doc)
 
 
 def stream_record(event: CaseEvent) -> dict[str, Any]:

@@ -1,0 +1,51 @@
+"""The signals Lambda: new contact items from the table's stream, partial batch responses."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from contactguard.adapters.dynamodb import DynamoStore
+from contactguard.adapters.messaging import SnsAlerts
+from contactguard.adapters.stream import NotACaseEvent, contact_from_record
+from signals.service import SignalsService
+from signals.settings import signals_settings
+
+logger = Logger(service="signals")
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@lru_cache(maxsize=1)
+def build() -> SignalsService:
+    settings = signals_settings()
+    return SignalsService(
+        contacts=DynamoStore(settings.table_name, retention_years=settings.retention_years),
+        alerts=SnsAlerts(settings.alerts_topic_arn),
+        log=logger,
+        thresholds=settings.thresholds(),
+    )
+
+
+def _record(record: DynamoDBRecord) -> None:
+    try:
+        contact = contact_from_record(record.raw_event)
+    except NotACaseEvent:
+        return
+    build().on_contact(contact)
+
+
+@logger.inject_lambda_context(log_event=False)
+def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=_record, processor=processor, context=context
+    )

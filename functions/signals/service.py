@@ -1,0 +1,74 @@
+"""Signals for judgement: each new contact is looked at beside the customer's last 30 days.
+
+Volume across all channels against configurable thresholds, the same complaint repeated with
+minor differences, and one issue pursued through several routes. Signals notify the Service
+Manager; they never change a case (policy s.2: judgement decides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from contactguard.domain.model import Contact, Disposition
+from contactguard.domain.signals import (
+    PastContact,
+    VolumeThresholds,
+    nature_signals,
+    volume_signals,
+)
+
+WINDOW = timedelta(days=30)
+
+
+class Contacts(Protocol):
+    def contacts(self, customer_id: str, start: datetime, end: datetime) -> Iterator[Contact]: ...
+
+
+class Alerts(Protocol):
+    def alert(self, kind: str, **ids: str) -> None: ...
+
+
+class Log(Protocol):
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+@dataclass
+class SignalsService:
+    contacts: Contacts
+    alerts: Alerts
+    log: Log
+    thresholds: VolumeThresholds
+
+    def on_contact(self, contact: Contact) -> tuple[str, ...]:
+        if contact.customer_id is None or contact.disposition is Disposition.QUARANTINED:
+            return ()  # never attributed: nothing to judge a customer by
+        history = list(
+            self.contacts.contacts(
+                contact.customer_id, contact.at - WINDOW, contact.at + timedelta(microseconds=1)
+            )
+        )
+        if all(c.contact_id != contact.contact_id for c in history):
+            history.append(contact)  # the stream can run ahead of an index; count it anyway
+        others = [
+            PastContact(c.at, c.channel.value, c.summary)
+            for c in history
+            if c.contact_id != contact.contact_id and c.summary
+        ]
+        found = volume_signals([c.at for c in history], contact.at, self.thresholds)
+        if contact.summary:
+            found += nature_signals(contact.summary, contact.channel.value, others)
+        for signal in found:
+            self.alerts.alert(
+                f"signal:{signal}",
+                customer_id=contact.customer_id,
+                contact_id=contact.contact_id,
+                notify="service-manager",
+            )
+        self.log.info(
+            "signals: contact judged",
+            extra={"contact_id": contact.contact_id, "signals": list(found)},
+        )
+        return found
