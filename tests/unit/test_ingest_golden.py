@@ -1,0 +1,162 @@
+"""Golden files for ingest: an .eml and SES verdicts in, the disposition SES gets and the
+contact record out (tests/fixtures/ingest_golden). UPDATE_GOLDEN=1 rewrites the expected files;
+review the diff before committing it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contactguard.domain.calendar import LONDON
+from contactguard.domain.case import Case, ImposeRestrictions
+from contactguard.domain.lifecycle import Policy, decide
+from contactguard.domain.model import (
+    Actor,
+    Contact,
+    EqualityConsiderations,
+    LettersOnly,
+    Role,
+)
+from contactguard.lexicon import default_patterns
+from contactguard_local.ses import ses_receipt_event
+from ingest.service import IngestService
+
+FOLDER = Path(__file__).parents[1] / "fixtures" / "ingest_golden"
+CASES: dict[str, dict[str, Any]] = {
+    k: v for k, v in json.loads((FOLDER / "cases.json").read_text()).items() if k[0] != "_"
+}
+RECEIVED = datetime(2026, 12, 2, 10, 0, tzinfo=LONDON)
+
+
+def restricted_case() -> Case:
+    return decide(
+        None,
+        ImposeRestrictions(
+            case_id="case-1",
+            customer_id="c1",
+            restrictions=(LettersOnly(write_to="Customer Services, PO Box 1, Derby DE1 2AB"),),
+            reason="threats",
+            immediate=True,
+            immediate_reason="threatened an officer",
+            equality=EqualityConsiderations(
+                reasonable_adjustments_considered=True,
+                vulnerability_considered=True,
+                equality_act_duties_considered=True,
+                notes="considered",
+            ),
+        ),
+        Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE),
+        RECEIVED - timedelta(days=1),
+        Policy(),
+    ).case
+
+
+@dataclass
+class Store:
+    restricted: bool
+    contacts: list[tuple[Contact, bool]] = field(default_factory=list)
+
+    def customer_id_for_email(self, address: str) -> str | None:
+        return "c1" if address == "tenant@example.org" else None
+
+    def cases_for_customer(self, customer_id: str) -> list[Case]:
+        return [restricted_case()] if self.restricted else []
+
+    def record_contact(self, contact: Contact, *, queue_for_reading: bool = False) -> bool:
+        self.contacts.append((contact, queue_for_reading))
+        return True
+
+    def claim_auto_reply(self, customer_id: str, now: datetime, period: timedelta) -> bool:
+        return True
+
+
+@dataclass
+class Mailer:
+    sent: list[EmailMessage] = field(default_factory=list)
+
+    def send(self, message: EmailMessage) -> str:
+        self.sent.append(message)
+        return "id"
+
+
+@dataclass
+class Raw:
+    raw: bytes
+
+    def read(self, message_id: str) -> bytes:
+        return self.raw
+
+
+class Alerts:
+    def alert(self, kind: str, **ids: str) -> None:
+        return None
+
+
+def ten_mb_message() -> bytes:
+    message = EmailMessage()
+    message["From"] = "tenant@example.org"
+    message["To"] = "contact@landlord.example"
+    message["Subject"] = "Video of the leak"
+    message.set_content("Video attached.")
+    message.add_attachment(
+        b"\x00\x01" * (5 * 1024 * 1024), maintype="video", subtype="mp4", filename="leak.mp4"
+    )
+    return message.as_bytes()
+
+
+def run_case(spec: dict[str, Any]) -> dict[str, Any]:
+    raw = ten_mb_message() if spec.get("generate") else (FOLDER / spec["eml"]).read_bytes()
+    store, mailer = Store(restricted=bool(spec.get("restricted"))), Mailer()
+    service = IngestService(
+        store=store,
+        raw_mail=Raw(raw),
+        mailer=mailer,
+        alerts=Alerts(),
+        log=logging.getLogger("golden"),
+        patterns=default_patterns(),
+        auto_reply_sender="no-reply@landlord.example",
+    )
+    source = spec.get("source", "tenant@example.org")
+    result = service.ingest(
+        ses_receipt_event("golden0001", source, "s", RECEIVED, verdicts=spec.get("verdicts"))
+    )
+    ((contact, queued),) = store.contacts
+    reply = mailer.sent[0] if mailer.sent else None
+    return {
+        "ses_disposition": result.response()["disposition"],
+        "contact": {
+            "disposition": contact.disposition.value,
+            "reason": contact.reason,
+            "customer_id": contact.customer_id,
+            "source_address": contact.source_address,
+            "summary": contact.summary,
+            "flags": list(contact.flags),
+        },
+        "queued_for_reading": queued,
+        "auto_reply": None
+        if reply is None
+        else {
+            "to": str(reply["To"]),
+            "subject": str(reply["Subject"]),
+            "auto_submitted": str(reply["Auto-Submitted"]),
+        },
+    }
+
+
+@pytest.mark.policy("design-email-enforcement")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name: str) -> None:
+    actual = run_case(CASES[name])
+    expected_file = FOLDER / "expected" / f"{name}.json"
+    if os.environ.get("UPDATE_GOLDEN"):
+        expected_file.parent.mkdir(exist_ok=True)
+        expected_file.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n")
+    assert actual == json.loads(expected_file.read_text())
