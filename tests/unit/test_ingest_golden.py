@@ -160,3 +160,31 @@ def test_golden(name: str) -> None:
         expected_file.parent.mkdir(exist_ok=True)
         expected_file.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n")
     assert actual == json.loads(expected_file.read_text())
+
+
+@pytest.mark.policy("design-email-enforcement")
+def test_truncated_ses_headers_still_decide_from_the_raw_message() -> None:
+    """SES truncates headers over 10 KB and may omit commonHeaders.from: the raw MIME decides."""
+    store, mailer = Store(restricted=True), Mailer()
+    raw = (
+        (FOLDER / "plain_text.eml")
+        .read_bytes()
+        .replace(b"Subject:", b"X-Long: " + b"x" * 12000 + b"\nSubject:", 1)
+    )
+    service = IngestService(
+        store=store,
+        raw_mail=Raw(raw),
+        mailer=mailer,
+        alerts=Alerts(),
+        log=logging.getLogger("golden"),
+        patterns=default_patterns(),
+        auto_reply_sender="no-reply@landlord.example",
+    )
+    event = ses_receipt_event("trunc0001", "tenant@example.org", "s", RECEIVED)
+    mail = event["Records"][0]["ses"]["mail"]
+    mail["headersTruncated"] = True
+    del mail["commonHeaders"]["from"]
+    assert service.ingest(event).response() == {"disposition": "STOP_RULE_SET"}
+    ((contact, queued),) = store.contacts
+    assert contact.customer_id == "c1"
+    assert queued
