@@ -21,6 +21,7 @@ from contactguard.domain.case import (
     AppealReviewOverdue,
     AppealReviewReminder,
     CaseEvent,
+    CaseEventType,
     CloseAppealWindow,
     ConcernFollowUpDue,
     LapseRestrictions,
@@ -158,6 +159,11 @@ class DeadlinesService:
                     "late": late,
                 },
             )
+            if any(e.type is CaseEventType.MISSED_REVIEW_ESCALATED for e in outcome.events):
+                # The MissedReviews metric filter in the template counts these lines.
+                self.log.warning(
+                    "deadlines: missed review", extra={"case_id": case_id, "missed_review": True}
+                )
             if late:
                 self.alerts.alert("deadline-applied-late", case_id=case_id, deadline=kind.value)
             return True
