@@ -13,7 +13,7 @@ mail still reaches staff. Log lines carry codes and identifiers, never addresses
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from enum import StrEnum
@@ -206,14 +206,9 @@ class IngestService:
             return self._file_and_block(base, source, customer_id, ruling, parsed, flags)
         if ruling.action is EmailAction.ROUTE_TO_OFFICER:
             return self._route(base, source, customer_id, ruling, receipt, flags)
-        contact = Contact(
-            **base,
-            customer_id=customer_id,
-            disposition=Disposition.ACCEPTED,
-            reason="no-email-restriction",
-            source_address=source,
+        new = self._log_contact(
+            base, source, customer_id, Disposition.ACCEPTED, "no-email-restriction"
         )
-        new = self.store.record_contact(contact)
         alerts = self._signal_alerts(new, customer_id, contact_id, flags)
         return IngestResult(
             SesDisposition.CONTINUE,
@@ -226,6 +221,25 @@ class IngestService:
             flags=tuple(f.value for f in flags),
         )
 
+    def _log_contact(
+        self,
+        base: dict[str, Any],
+        source: str,
+        customer_id: str,
+        disposition: Disposition,
+        reason: str,
+        *,
+        queue_for_reading: bool = False,
+    ) -> bool:
+        contact = Contact(
+            **base,
+            customer_id=customer_id,
+            disposition=disposition,
+            reason=reason,
+            source_address=source,
+        )
+        return self.store.record_contact(contact, queue_for_reading=queue_for_reading)
+
     def _file_and_block(
         self,
         base: dict[str, Any],
@@ -235,19 +249,14 @@ class IngestService:
         parsed: ParsedMessage,
         flags: tuple[Flag, ...],
     ) -> IngestResult:
-        contact_id = str(base["contact_id"])
-        contact = Contact(
-            **base,
-            customer_id=customer_id,
-            disposition=Disposition.FILED_BLOCKED,
-            reason="letters-only-restriction",
-            source_address=source,
+        contact_id, reason = str(base["contact_id"]), "letters-only-restriction"
+        new = self._log_contact(
+            base, source, customer_id, Disposition.FILED_BLOCKED, reason, queue_for_reading=True
         )
-        new = self.store.record_contact(contact, queue_for_reading=True)
         result = IngestResult(
             SesDisposition.STOP_RULE_SET,
             Disposition.FILED_BLOCKED,
-            "letters-only-restriction",
+            reason,
             contact_id,
             customer_id,
             new,
@@ -260,17 +269,7 @@ class IngestService:
             # Filed mail is read later; a safeguarding signal cannot wait for that.
             alerts.append(self._alert("safeguarding", customer_id, contact_id))
         replied = self._auto_reply(parsed, source, customer_id, ruling, base["at"])
-        return IngestResult(
-            result.disposition,
-            result.contact_disposition,
-            result.reason,
-            contact_id,
-            customer_id,
-            new,
-            replied,
-            tuple(alerts),
-            result.flags,
-        )
+        return replace(result, auto_replied=replied, alerts=tuple(alerts))
 
     def _auto_reply(
         self,
@@ -305,49 +304,33 @@ class IngestService:
         receipt: SesReceipt,
         flags: tuple[Flag, ...],
     ) -> IngestResult:
-        contact_id = str(base["contact_id"])
-        contact = Contact(
-            **base,
-            customer_id=customer_id,
-            disposition=Disposition.ROUTED_TO_OFFICER,
-            reason="single-point-of-contact",
-            source_address=source,
+        contact_id, reason = str(base["contact_id"]), "single-point-of-contact"
+        new = self._log_contact(base, source, customer_id, Disposition.ROUTED_TO_OFFICER, reason)
+        result = IngestResult(
+            SesDisposition.STOP_RULE_SET,
+            Disposition.ROUTED_TO_OFFICER,
+            reason,
+            contact_id,
+            customer_id,
+            new,
+            flags=tuple(f.value for f in flags),
         )
-        new = self.store.record_contact(contact)
+        if not new:  # a redelivery: the officer already has it
+            return result
         alerts = self._signal_alerts(new, customer_id, contact_id, flags)
-        if not new:
-            return IngestResult(
-                SesDisposition.STOP_RULE_SET,
-                Disposition.ROUTED_TO_OFFICER,
-                "single-point-of-contact",
-                contact_id,
-                customer_id,
-                new,
-            )
         try:
             raw = self.raw_mail.read(receipt.mail.message_id)
             self.mailer.send(_officer_copy(raw, ruling.officer_email or "", self.auto_reply_sender))
         except Exception as error:  # noqa: BLE001 - if the copy fails, staff get it as usual
             self.log.warning("ingest: officer copy failed", extra={"error": type(error).__name__})
-            return IngestResult(
-                SesDisposition.CONTINUE,
-                Disposition.ACCEPTED,
-                "officer-copy-failed",
-                contact_id,
-                customer_id,
-                new,
+            return replace(
+                result,
+                disposition=SesDisposition.CONTINUE,
+                contact_disposition=Disposition.ACCEPTED,
+                reason="officer-copy-failed",
                 alerts=alerts,
             )
-        return IngestResult(
-            SesDisposition.STOP_RULE_SET,
-            Disposition.ROUTED_TO_OFFICER,
-            "single-point-of-contact",
-            contact_id,
-            customer_id,
-            new,
-            alerts=alerts,
-            flags=tuple(f.value for f in flags),
-        )
+        return replace(result, alerts=alerts)
 
     def _signal_alerts(
         self, new: bool, customer_id: str, contact_id: str, flags: tuple[Flag, ...]

@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from contactguard.domain.calendar import LONDON
-from contactguard.domain.case import ImposeRestrictions
 from contactguard.domain.model import (
     Actor,
     Customer,
-    EqualityConsiderations,
     LettersOnly,
     Role,
 )
+from contactguard_local.examples import immediate_restrictions
 from contactguard_local.ses import ses_receipt_event
 from contactguard_local.stack import EmbeddedStack, SimClock
 
@@ -101,20 +100,7 @@ def bench_ingest(stack: EmbeddedStack) -> dict[str, Any]:
     store.put_customer(Customer(customer_id="c-ok", name="Ok", emails=("ok@example.org",)))
     store.put_customer(Customer(customer_id="c-no", name="No", emails=("no@example.org",)))
     stack.cases.open_case(
-        ImposeRestrictions(
-            case_id="case-no",
-            customer_id="c-no",
-            restrictions=(LettersOnly(write_to="PO Box"),),
-            reason="r",
-            immediate=True,
-            immediate_reason="threats",
-            equality=EqualityConsiderations(
-                reasonable_adjustments_considered=True,
-                vulnerability_considered=True,
-                equality_act_duties_considered=True,
-                notes="n",
-            ),
-        ),
+        immediate_restrictions("case-no", "c-no", LettersOnly(write_to="PO Box")),
         Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE),
         stack.clock(),
     )

@@ -7,14 +7,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from contactguard.domain.calendar import LONDON
-from contactguard.domain.case import ImposeRestrictions
 from contactguard.domain.model import (
     Actor,
     Customer,
-    EqualityConsiderations,
-    LettersOnly,
     Role,
 )
+from contactguard_local.examples import immediate_restrictions
 from contactguard_local.smtp import SmtpGateway
 from contactguard_local.stack import EmbeddedStack, SimClock
 
@@ -38,20 +36,7 @@ def run_local(port: int, maildir: Path, customers: list[str], seconds: float | N
             note = ""
             if restriction == "letters-only":
                 stack.cases.open_case(
-                    ImposeRestrictions(
-                        case_id=f"local-case-{n:03d}",
-                        customer_id=customer_id,
-                        restrictions=(LettersOnly(write_to="Customer Services, PO Box 1"),),
-                        reason="local trial",
-                        immediate=True,
-                        immediate_reason="local trial of email enforcement",
-                        equality=EqualityConsiderations(
-                            reasonable_adjustments_considered=True,
-                            vulnerability_considered=True,
-                            equality_act_duties_considered=True,
-                            notes="local trial",
-                        ),
-                    ),
+                    immediate_restrictions(f"local-case-{n:03d}", customer_id),
                     Actor(actor_id="local-hos", role=Role.HEAD_OF_SERVICE),
                     clock() - timedelta(seconds=1),
                 )

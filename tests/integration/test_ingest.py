@@ -16,7 +16,6 @@ import pytest
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import S3RawMail, SesMailer
 from contactguard.domain.calendar import LONDON
-from contactguard.domain.case import ImposeRestrictions
 from contactguard.domain.lifecycle import Policy
 from contactguard.domain.model import (
     Actor,
@@ -30,6 +29,8 @@ from contactguard.domain.model import (
 )
 from contactguard.lexicon import default_patterns
 from contactguard.service import CaseService
+from contactguard_local.examples import immediate_restrictions
+from contactguard_local.ses import ses_receipt_event
 from ingest.service import IngestService
 
 REGION = "eu-west-2"
@@ -97,69 +98,21 @@ class Rig:
 
     def restrict(self, restriction: Any, at: datetime) -> None:
         """Immediate restrictions from `at` (starts on a sent letter: the lifecycle tests)."""
-        self.cases.open_case(
-            ImposeRestrictions(
-                case_id="case-1",
-                customer_id=CUSTOMER,
-                restrictions=(restriction,),
-                reason="threats to staff",
-                equality=EQUALITY,
-                immediate=True,
-                immediate_reason="threatened an officer",
-            ),
-            HEAD,
-            at,
-        )
+        self.cases.open_case(immediate_restrictions("case-1", CUSTOMER, restriction), HEAD, at)
 
 
 def ses_event(
     message_id: str, sender: str, subject: str, at: datetime, verdicts: dict[str, str]
 ) -> dict[str, Any]:
     """An SES receipt event exactly as a RequestResponse Lambda action receives it."""
-    stamp = at.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M:%S.000%z")
-    stamp = stamp[:-2] + ":" + stamp[-2:]
-    status = {"spam": "PASS", "virus": "PASS", "spf": "PASS", "dkim": "PASS", "dmarc": "PASS"}
-    status.update(verdicts)
-    return {
-        "Records": [
-            {
-                "eventSource": "aws:ses",
-                "eventVersion": "1.0",
-                "ses": {
-                    "mail": {
-                        "timestamp": stamp,
-                        "source": sender,
-                        "messageId": message_id,
-                        "destination": ["contact@landlord.example"],
-                        "headersTruncated": False,
-                        "headers": [{"name": "From", "value": sender}],
-                        "commonHeaders": {
-                            "returnPath": sender,
-                            "from": [sender],
-                            "to": ["contact@landlord.example"],
-                            "messageId": f"<{message_id}@example.org>",
-                            "subject": subject,
-                        },
-                    },
-                    "receipt": {
-                        "timestamp": stamp,
-                        "processingTimeMillis": 420,
-                        "recipients": ["contact@landlord.example"],
-                        "spamVerdict": {"status": status["spam"]},
-                        "virusVerdict": {"status": status["virus"]},
-                        "spfVerdict": {"status": status["spf"]},
-                        "dkimVerdict": {"status": status["dkim"]},
-                        "dmarcVerdict": {"status": status["dmarc"]},
-                        "action": {
-                            "type": "Lambda",
-                            "functionArn": "arn:aws:lambda:eu-west-2:123456789012:function:ingest",
-                            "invocationType": "RequestResponse",
-                        },
-                    },
-                },
-            }
-        ]
-    }
+    return ses_receipt_event(
+        message_id,
+        sender,
+        subject,
+        at,
+        verdicts=verdicts,
+        recipients=("contact@landlord.example",),
+    )
 
 
 def when(day: str, hour: int = 10) -> datetime:

@@ -11,15 +11,14 @@ from pathlib import Path
 import pytest
 
 from contactguard.domain.calendar import LONDON
-from contactguard.domain.case import ImposeRestrictions
 from contactguard.domain.model import (
     Actor,
     Customer,
     Disposition,
-    EqualityConsiderations,
     LettersOnly,
     Role,
 )
+from contactguard_local.examples import immediate_restrictions
 from contactguard_local.smtp import SmtpGateway
 from contactguard_local.stack import EmbeddedStack, SimClock
 
@@ -41,20 +40,7 @@ def test_mail_sent_with_smtplib_is_delivered_or_filed_as_ses_would(tmp_path: Pat
             Customer(customer_id="c1", name="A. Tenant", emails=("tenant@example.org",))
         )
         stack.cases.open_case(
-            ImposeRestrictions(
-                case_id="case-1",
-                customer_id="c1",
-                restrictions=(LettersOnly(write_to="PO Box"),),
-                reason="threats",
-                immediate=True,
-                immediate_reason="threatened staff",
-                equality=EqualityConsiderations(
-                    reasonable_adjustments_considered=True,
-                    vulnerability_considered=True,
-                    equality_act_duties_considered=True,
-                    notes="considered",
-                ),
-            ),
+            immediate_restrictions("case-1", "c1", LettersOnly(write_to="PO Box")),
             Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE),
             now - timedelta(hours=1),
         )

@@ -16,16 +16,16 @@ from typing import Any
 import pytest
 
 from contactguard.domain.calendar import LONDON
-from contactguard.domain.case import Case, ImposeRestrictions
+from contactguard.domain.case import Case
 from contactguard.domain.lifecycle import Policy, decide
 from contactguard.domain.model import (
     Actor,
     Contact,
-    EqualityConsiderations,
     LettersOnly,
     Role,
 )
 from contactguard.lexicon import default_patterns
+from contactguard_local.examples import immediate_restrictions
 from contactguard_local.ses import ses_receipt_event
 from ingest.service import IngestService
 
@@ -39,19 +39,8 @@ RECEIVED = datetime(2026, 12, 2, 10, 0, tzinfo=LONDON)
 def restricted_case() -> Case:
     return decide(
         None,
-        ImposeRestrictions(
-            case_id="case-1",
-            customer_id="c1",
-            restrictions=(LettersOnly(write_to="Customer Services, PO Box 1, Derby DE1 2AB"),),
-            reason="threats",
-            immediate=True,
-            immediate_reason="threatened an officer",
-            equality=EqualityConsiderations(
-                reasonable_adjustments_considered=True,
-                vulnerability_considered=True,
-                equality_act_duties_considered=True,
-                notes="considered",
-            ),
+        immediate_restrictions(
+            "case-1", "c1", LettersOnly(write_to="Customer Services, PO Box 1, Derby DE1 2AB")
         ),
         Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE),
         RECEIVED - timedelta(days=1),
