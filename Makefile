@@ -11,7 +11,7 @@ PYTHON_BOOTSTRAP ?= $(shell \
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help dev test unit lint typecheck contracts lint-infra policy-matrix demo workdays clean bench
+.PHONY: help dev test unit lint typecheck contracts lint-infra policy-matrix demo workdays clean bench letters-preview
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ demo: $(STAMP) ## the main job on the embedded stack
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+
+letters-preview: $(STAMP) ## render every letter template from a sample case (PDF with LibreOffice if installed)
+	$(PY) -m contactguard_local.letters_preview
 
 bench: $(STAMP) ## benchmarks beside same-run baselines (not part of make test); writes out/bench.json
 	$(PY) -m contactguard_local.bench

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ def _message(size: int, sender: str, n: int) -> bytes:
     msg["To"] = "contact@example.org"
     msg["Subject"] = f"Repairs {n}"
     msg["Message-ID"] = f"<bench{n}@example.org>"
-    msg.set_content("The boiler is still broken. " * max(1, min(size, 2048) // 28))
+    msg.set_content("\n".join(["The boiler is still broken."] * max(1, min(size, 2048) // 28)))
     if size > 4096:
         msg.add_attachment(
             os.urandom(size), maintype="application", subtype="pdf", filename="photos.pdf"
@@ -220,6 +220,77 @@ def bench_stream(stack: EmbeddedStack) -> dict[str, Any]:
     return {"deadlines_events": len(records), "events_per_second": len(records) / seconds}
 
 
+def _bulk_contacts(stack: EmbeddedStack, customer_id: str, count: int, start: datetime) -> None:
+    """Write contacts straight to the table, 25 at a time (the layout DynamoStore uses)."""
+    from contactguard.adapters.dynamodb import DynamoStore
+    from contactguard.domain.model import Channel, Contact
+
+    items: list[Any] = []
+    for n in range(count):
+        contact = Contact(
+            contact_id=f"{customer_id}-{n}",
+            customer_id=customer_id,
+            channel=list(Channel)[n % 5],
+            at=start + timedelta(minutes=n * 50),
+            summary="bench",
+        )
+        sk = f"CONTACT#{contact.at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{contact.contact_id}"
+        items.append(
+            {
+                "PutRequest": {
+                    "Item": DynamoStore._contact_item(contact, f"CUSTOMER#{customer_id}", sk)
+                }
+            }
+        )
+    for i in range(0, len(items), 25):
+        stack.dynamodb.batch_write_item(RequestItems={stack.table: items[i : i + 25]})
+
+
+def bench_review_pack(stack: EmbeddedStack) -> dict[str, Any]:
+    """A year of one customer's contacts: one paginated Query, unaffected by other customers."""
+    from contactguard.adapters.dynamodb import DynamoStore
+
+    year_start = datetime(2026, 1, 1, tzinfo=LONDON)
+    year_end = datetime(2027, 1, 1, tzinfo=LONDON)
+    _bulk_contacts(stack, "busy", 10_000, year_start)
+    figures: dict[str, Any] = {}
+    others_total = 0
+    for others in (1_000, 20_000):
+        _bulk_contacts(stack, f"others-{others}", others - others_total, year_start)
+        others_total = others
+        store = DynamoStore(stack.table, client=stack.dynamodb)
+        start = time.perf_counter()
+        found = sum(1 for _ in store.contacts("busy", year_start, year_end))
+        ms = (time.perf_counter() - start) * 1000
+        figures[f"with {others} other contacts"] = {
+            "contacts": found,
+            "requests": store.requests,
+            "ms": ms,
+        }
+    return figures
+
+
+def bench_smtp(stack: EmbeddedStack, count: int = 100) -> dict[str, Any]:
+    import smtplib
+    import tempfile
+    from pathlib import Path
+
+    from contactguard_local.smtp import SmtpGateway
+
+    with tempfile.TemporaryDirectory() as folder, SmtpGateway(stack, Path(folder) / "md") as gw:
+        host, port = gw.address
+        start = time.perf_counter()
+        with smtplib.SMTP(host, port, timeout=30) as client:
+            for n in range(count):
+                client.sendmail(
+                    "who@example.net",
+                    ["contact@example.org"],
+                    _message(2048, "who@example.net", 900_000 + n).replace(b"\n", b"\r\n"),
+                )
+        seconds = time.perf_counter() - start
+    return {"emails": count, "emails_per_second": count / seconds}
+
+
 def main() -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     results: dict[str, Any] = {
@@ -231,6 +302,8 @@ def main() -> int:
     with EmbeddedStack(SimClock(datetime(2026, 12, 1, 9, tzinfo=LONDON))) as stack:
         results["ingest"] = bench_ingest(stack)
         results["stream"] = bench_stream(stack)
+        results["smtp"] = bench_smtp(stack)
+        results["review_pack"] = bench_review_pack(stack)
     results["imports"] = bench_imports()
 
     ing = results["ingest"]
@@ -255,6 +328,16 @@ def main() -> int:
         f"stream: {st['events_per_second']:.0f} case events/s through deadlines "
         f"({st['deadlines_events']} events, moto scheduler)"
     )
+    print(
+        f"SMTP gateway: {results['smtp']['emails_per_second']:.1f} emails/s "
+        f"({results['smtp']['emails']} emails, the whole path: S3, ingest, DynamoDB, streams)"
+    )
+    print("review pack: one customer's 10,000 contacts in a year")
+    for label, v in results["review_pack"].items():
+        print(
+            f"  {label:28} {v['contacts']} contacts, {v['requests']} requests (1 MB pages), "
+            f"{v['ms']:.0f} ms"
+        )
     out = Path("out")
     out.mkdir(exist_ok=True)
     (out / "bench.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

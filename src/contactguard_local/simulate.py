@@ -497,6 +497,11 @@ def simulate(path: Path, out: Path, quiet: bool = False) -> dict[str, Any]:
             f"{sum(len(c['letters']) for c in report['cases'])} letters, "
             f"{fired} schedules fired; report in {out / 'report.json'}"
         )
+        files = sorted((out / "letters").glob("*.docx")) if (out / "letters").is_dir() else []
+        if files:
+            print(f"letters drafted by the letters function, in {out / 'letters'}:")
+            for file in files:
+                print(f"  {file.name}")
     return report
 
 

@@ -1,0 +1,97 @@
+"""The letters Lambda: the cases table's DynamoDB stream -> DOCX drafts in S3.
+
+Powertools BatchProcessor with partial batch responses: a record that is not a new case
+event, or an event that calls for no letter, succeeds doing nothing; one record that fails
+is reported alone in batchItemFailures and retried, the rest go on. Nothing touches AWS at
+import time: the service is built on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from contactguard.adapters.dynamodb import DynamoStore
+from contactguard.adapters.messaging import SnsAlerts
+from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
+from contactguard.service import CaseService
+from letters.service import LettersService
+from letters.settings import letters_settings
+from letters.storage import S3LetterBucket
+
+logger = Logger(service="letters")
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+class RecordFailed(Exception):
+    """A record could not be handled. Carries the error's type only: the original message
+    may quote the record (names, addresses), and Powertools logs the failure's text."""
+
+
+@lru_cache(maxsize=1)
+def build() -> LettersService:
+    settings = letters_settings()
+    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    return LettersService(
+        cases=CaseService(cases=store, customers=store, policy=settings.policy()),
+        contacts=store,
+        bucket=S3LetterBucket(settings.letters_bucket),
+        alerts=SnsAlerts(settings.alerts_topic_arn),
+        log=logger,
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# The edge reads the clock; everything below takes time as an argument. Local runs (the
+# embedded stack) replace this with a clock they control.
+clock: Callable[[], datetime] = utc_now
+
+
+def _record(record: DynamoDBRecord) -> None:
+    sequence = record.dynamodb.sequence_number if record.dynamodb else None
+    try:
+        event = case_event_from_record(record.raw_event)
+    except NotACaseEvent:
+        return
+    except Exception as error:
+        logger.error(
+            "letters: unreadable record",
+            extra={"sequence": sequence, "error": type(error).__name__},
+        )
+        raise RecordFailed(type(error).__name__) from None
+    if event.letter is None:
+        return
+    try:
+        build().on_event(event, clock())
+    except Exception as error:
+        logger.error(
+            "letters: record failed",
+            extra={
+                "case_id": event.case_id,
+                "letter_id": event.letter.letter_id,
+                "error": type(error).__name__,
+            },
+        )
+        raise RecordFailed(type(error).__name__) from None
+
+
+@logger.inject_lambda_context(log_event=False)  # records hold case documents: never logged
+def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=_record, processor=processor, context=context
+    )

@@ -1,0 +1,187 @@
+"""Letters: draft the letter a case event calls for, store it, record it, tell the manager.
+
+For an event with a letter ref: load the case and the customer, build and check the letter's
+content, render the Word template, put the DOCX in S3 under a deterministic key
+(`letters/{case_id}/{letter_id}/v{version}.docx`: a retry overwrites, never duplicates), then
+record RecordLetterDrafted and alert the manager who must check and send it (DESIGN.md,
+"Letters"). A letter lacking required content is not issued: RecordLetterFailed with the
+problem codes, and an alert. Every step is idempotent on the letter id, so a redelivered
+stream record does nothing new: a letter already drafted or sent is left alone (its S3
+object is what was, or will be, sent), and the domain's NothingToDo on a duplicate record is
+"done". Alerts and logs carry identifiers and codes only, never letter content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from contactguard.domain.case import (
+    Case,
+    CaseEvent,
+    Letter,
+    LetterKind,
+    LetterStatus,
+    RecordLetterDrafted,
+    RecordLetterFailed,
+)
+from contactguard.domain.errors import NothingToDo, VersionConflict
+from contactguard.domain.lifecycle import LETTER_SENDERS
+from contactguard.domain.model import Actor, Contact, Role
+from contactguard.ports import ContactStore
+from contactguard.service import CaseService, UnknownCase
+from letters.render import (
+    DOCX_CONTENT_TYPE,
+    LetterInputs,
+    LetterNotIssued,
+    MissingContent,
+    draft_letter,
+)
+from letters.review_pack import windows
+
+ACTOR = Actor.system("letters")
+ATTEMPTS = 3  # a concurrent writer on the same case (VersionConflict): re-read and retry
+
+
+def letter_key(case_id: str, letter_id: str, version: int) -> str:
+    """Deterministic: the same letter and version always lands on the same object."""
+    return f"letters/{case_id}/{letter_id}/v{version}.docx"
+
+
+class LetterBucket(Protocol):
+    def put(self, key: str, body: bytes, content_type: str, metadata: dict[str, str]) -> None: ...
+
+
+class Alerts(Protocol):
+    def alert(self, kind: str, **ids: str) -> None: ...
+
+
+class Log(Protocol):
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class UnknownLetter(LookupError):
+    def __init__(self, case_id: str, letter_id: str) -> None:
+        super().__init__(f"case {case_id} has no letter {letter_id}")
+
+
+class LetterResult(StrEnum):
+    DRAFTED = "drafted"
+    FAILED = "failed"  # not issued: RecordLetterFailed recorded, manager alerted
+    ALREADY_DONE = "already-done"  # drafted, sent or failed before: a redelivery
+    NO_LETTER = "no-letter"  # the event calls for no letter
+
+
+def senders(kind: LetterKind) -> str:
+    """Who must check and send this kind of letter (the review pack goes to the Head)."""
+    roles = LETTER_SENDERS[kind] or frozenset({Role.HEAD_OF_SERVICE})
+    return ",".join(sorted(r.value for r in roles))
+
+
+@dataclass
+class LettersService:
+    cases: CaseService
+    contacts: ContactStore
+    bucket: LetterBucket
+    alerts: Alerts
+    log: Log
+
+    def on_event(self, event: CaseEvent, now: datetime) -> LetterResult:
+        ref = event.letter
+        if ref is None:
+            return LetterResult.NO_LETTER
+        # `letter_kind`, not `kind`: the alert's own kind is "letter-drafted" or "letter-failed".
+        ids = {"case_id": event.case_id, "letter_id": ref.letter_id, "letter_kind": ref.kind.value}
+        case, letter = self._load(event.case_id, ref.letter_id)
+        if letter.status in (LetterStatus.DRAFTED, LetterStatus.SENT):
+            self.log.info("letters: already drafted", extra={**ids, "status": letter.status})
+            return LetterResult.ALREADY_DONE
+
+        customer = self.cases.customers.get_customer(case.customer_id)
+        try:
+            if customer is None:
+                raise MissingContent(["no-customer-record"])
+            contacts: tuple[Contact, ...] = ()
+            if ref.kind is LetterKind.REVIEW_PACK and case.period is not None:
+                since, _, until = windows(case.period.ends_on)
+                contacts = tuple(self.contacts.contacts(case.customer_id, since, until))
+            body = draft_letter(
+                LetterInputs(
+                    case=case,
+                    customer=customer,
+                    event=event,
+                    policy=self.cases.policy,
+                    contacts=contacts,
+                )
+            )
+        except LetterNotIssued as refused:
+            return self._not_issued(event.case_id, letter, refused.problems, now, ids)
+
+        version = letter.version + 1
+        key = letter_key(event.case_id, ref.letter_id, version)
+        self.bucket.put(
+            key,
+            body,
+            DOCX_CONTENT_TYPE,
+            {
+                "case-id": event.case_id,
+                "letter-id": ref.letter_id,
+                "letter-kind": ref.kind.value,
+                "version": str(version),
+            },
+        )
+        command = RecordLetterDrafted(letter_id=ref.letter_id, version=version, s3_key=key)
+        if not self._record(event.case_id, command, now, ids):
+            return LetterResult.ALREADY_DONE
+        self.alerts.alert("letter-drafted", **ids, role=senders(ref.kind))
+        self.log.info("letters: drafted", extra={**ids, "version": version, "s3_key": key})
+        return LetterResult.DRAFTED
+
+    def _load(self, case_id: str, letter_id: str) -> tuple[Case, Letter]:
+        case = self.cases.cases.get_case(case_id)
+        if case is None:
+            raise UnknownCase(case_id)
+        letter = case.letter(letter_id)
+        if letter is None:
+            raise UnknownLetter(case_id, letter_id)
+        return case, letter
+
+    def _not_issued(
+        self,
+        case_id: str,
+        letter: Letter,
+        problems: tuple[str, ...],
+        now: datetime,
+        ids: dict[str, str],
+    ) -> LetterResult:
+        command = RecordLetterFailed(letter_id=letter.letter_id, problems=problems)
+        if not self._record(case_id, command, now, ids):
+            return LetterResult.ALREADY_DONE
+        self.alerts.alert(
+            "letter-failed", **ids, role=senders(letter.kind), problems=",".join(problems)
+        )
+        self.log.warning("letters: not issued", extra={**ids, "problems": list(problems)})
+        return LetterResult.FAILED
+
+    def _record(
+        self,
+        case_id: str,
+        command: RecordLetterDrafted | RecordLetterFailed,
+        now: datetime,
+        ids: dict[str, str],
+    ) -> bool:
+        """Record the outcome on the case; False when it was already recorded (a retry)."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                self.cases.act(case_id, command, ACTOR, now)
+                return True
+            except NothingToDo as done:
+                self.log.info("letters: already recorded", extra={**ids, "rule": done.rule})
+                return False
+            except VersionConflict:
+                if attempt == ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")

@@ -1,0 +1,31 @@
+"""The letters bucket: drafts go to S3 under the key the service chose (ids only in metadata)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+
+class S3LetterBucket:
+    def __init__(self, bucket: str, client: Any | None = None) -> None:
+        self.bucket, self._client = bucket, client
+        self.requests = 0
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("s3")
+        return self._client
+
+    def put(self, key: str, body: bytes, content_type: str, metadata: dict[str, str]) -> None:
+        """Create or overwrite the object: the key is deterministic, so a retry replaces the
+        draft it wrote before rather than adding another."""
+        self.requests += 1
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            ContentType=content_type,
+            Metadata=metadata,
+        )

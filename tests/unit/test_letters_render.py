@@ -1,0 +1,650 @@
+"""Letters rendered from real case events (driven through the domain), read back as text.
+
+Every template is filled from the event that calls for it and read back with python-docx;
+the dates a draft states are checked against the dates the domain gives once the letter is
+sent on the date it carries. Hostile customer text renders literally, a letter lacking its
+required content is refused, and an undefined placeholder is an error, never a gap.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from builders import (
+    CASE_ID,
+    CET,
+    CUSTOMER_ID,
+    DEADLINES,
+    EXECUTIVE,
+    HEAD,
+    MANAGER,
+    POLICY,
+    Story,
+    at,
+    concern_letter_sent,
+    concern_raised,
+    immediately_restricted,
+    impose,
+    lapsed,
+    letters_only,
+    raise_concern,
+    restricted,
+    single_point_of_contact,
+    telephone_via_third_party,
+    under_appeal,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jinja2 import UndefinedError
+
+from contactguard.domain.calendar import LONDON
+from contactguard.domain.case import (
+    AcceptLateAppeal,
+    AppealOutcome,
+    CaseEvent,
+    DecideAppeal,
+    DecideReview,
+    LetterKind,
+    LogAppeal,
+    ReviewOutcome,
+    ReviewPackDue,
+)
+from contactguard.domain.model import (
+    BEHAVIOUR_WORDS,
+    Behaviour,
+    Channel,
+    Contact,
+    Customer,
+    Disposition,
+    LettersOnly,
+    PostalAddress,
+    describe_date,
+)
+from letters.render import (
+    LetterInputs,
+    MissingContent,
+    PreparedLetter,
+    TemplateFault,
+    document_text,
+    draft_letter,
+    plain,
+    prepare,
+    render,
+    render_template,
+)
+from letters.review_pack import chart_png, month_slices, review_figures
+
+CUSTOMER = Customer(
+    customer_id=CUSTOMER_ID,
+    name="Alex Tenant",
+    address=PostalAddress(lines=("Flat 2", "14 Example Road", "Derby"), postcode="DE1 9ZZ"),
+)
+HOSTILE = (
+    'Bob "<b>&amp;</b>" {{ 7*7 }} {% if true %}x{% endif %} {_{ }_} '
+    "</w:t></w:r><w:r><w:t>injected</w:t> & <w:p/>"
+)
+
+
+def letter_event(story: Story, kind: LetterKind) -> CaseEvent:
+    return [e for e in story.events if e.letter and e.letter.kind is kind][-1]
+
+
+def text_of(
+    story: Story,
+    kind: LetterKind,
+    customer: Customer = CUSTOMER,
+    contacts: tuple[Contact, ...] = (),
+) -> str:
+    event = letter_event(story, kind)
+    body = draft_letter(
+        LetterInputs(
+            case=story.current, customer=customer, event=event, policy=POLICY, contacts=contacts
+        )
+    )
+    return document_text(body)
+
+
+def squashed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def decided_appeal(outcome: AppealOutcome) -> Story:
+    story = under_appeal()
+    story.do(
+        DecideAppeal(
+            outcome=outcome,
+            reason="the contact was about a real repair",
+            varied_restrictions=(telephone_via_third_party(),)
+            if outcome is AppealOutcome.VARIED
+            else (),
+        ),
+        EXECUTIVE,
+        at("2027-02-01"),
+    )
+    return story
+
+
+def review_pack_due() -> Story:
+    story = restricted()
+    period = story.current.period
+    assert period is not None
+    story.do(ReviewPackDue(), DEADLINES, at(period.review_pack_due_on, 7))
+    return story
+
+
+def reviewed(outcome: ReviewOutcome) -> Story:
+    story = review_pack_due()
+    story.do(DecideReview(outcome=outcome, reason="contact reviewed"), HEAD, at("2027-12-01"))
+    return story
+
+
+STORIES = {
+    LetterKind.CONCERN: concern_raised,
+    LetterKind.RESTRICTIONS: lambda: _restrictions_decided_on(date(2026, 12, 18)),
+    LetterKind.IMMEDIATE_RESTRICTIONS: immediately_restricted,
+    LetterKind.APPEAL_ACKNOWLEDGEMENT: under_appeal,
+    LetterKind.APPEAL_UPHELD: lambda: decided_appeal(AppealOutcome.UPHELD),
+    LetterKind.APPEAL_DISMISSED: lambda: decided_appeal(AppealOutcome.DISMISSED),
+    LetterKind.APPEAL_VARIED: lambda: decided_appeal(AppealOutcome.VARIED),
+    LetterKind.REVIEW_EXTENDED: lambda: reviewed(ReviewOutcome.EXTEND),
+    LetterKind.REVIEW_CLOSED: lambda: reviewed(ReviewOutcome.CLOSE),
+    LetterKind.RESTRICTIONS_LAPSED: lapsed,
+    LetterKind.REVIEW_PACK: review_pack_due,
+}
+
+
+def _restrictions_decided_on(day: date, *restrictions: LettersOnly) -> Story:
+    story = concern_letter_sent()
+    story.do(impose(*restrictions), HEAD, at(day, 9))
+    return story
+
+
+# Every template ------------------------------------------------------------------------------
+
+
+def test_every_letter_kind_has_a_story_and_a_template() -> None:
+    assert set(STORIES) == set(LetterKind)
+    templates = Path(__file__).resolve().parents[2] / "functions" / "letters" / "templates"
+    assert {p.stem for p in templates.glob("*.docx")} == {k.value for k in LetterKind}
+
+
+@pytest.mark.parametrize("kind", list(LetterKind), ids=lambda k: k.value)
+def test_every_template_renders_from_the_event_that_calls_for_it(kind: LetterKind) -> None:
+    story = STORIES[kind]()
+    event = letter_event(story, kind)
+    text = text_of(story, kind)
+
+    assert "{{" not in text
+    assert "{%" not in text
+    assert "}}" not in text
+    assert "Alex Tenant" in text
+    assert describe_date(event.at.astimezone(LONDON).date()) in text  # the letter date
+    assert f"reference: {CASE_ID}" in text or f"reference {CASE_ID}" in text
+    if kind is not LetterKind.REVIEW_PACK:  # the internal pack is not posted
+        for line in ("Flat 2", "14 Example Road", "DE1 9ZZ"):
+            assert line in text
+        assert "Yours sincerely" in text
+
+
+def test_the_concern_letter_explains_offers_a_chance_and_says_what_may_follow() -> None:
+    text = squashed(text_of(concern_raised(), LetterKind.CONCERN))
+    # s.4 Step 1: why the behaviour causes concern, in the policy's own plain words
+    for behaviour in (Behaviour.THREATENING_LANGUAGE, Behaviour.EXCESSIVE_EMAILS):
+        words = BEHAVIOUR_WORDS[behaviour]
+        assert words[0].upper() + words[1:] in text
+    assert "forty emails in a week, two of them threatening staff" in text
+    assert "A chance to change" in text
+    assert "Head of Service, who may decide to restrict how you can contact us for 12 months" in (
+        text
+    )
+    assert "Sam Manager Service Manager" in text
+
+
+@pytest.mark.policy(
+    "s5-appeal-15-working-days", "s4-restrictions-start-when-told", "s4-restrictions-12-months"
+)
+def test_a_restriction_letter_dated_18_december_2026_gives_an_appeal_date_after_christmas() -> None:
+    story = _restrictions_decided_on(date(2026, 12, 18))
+    text = squashed(text_of(story, LetterKind.RESTRICTIONS))
+
+    assert "Date: 18 December 2026" in text
+    assert (
+        "Write to the Customer Experience Team within 15 working days of the date of this "
+        "letter, that is by 13 January 2027." in text
+    )
+    assert "take effect from the date of this letter, 18 December 2026" in text
+    assert "until 18 December 2027" in text
+    review_on = POLICY.calendar.working_days_before(date(2027, 12, 18), 20)
+    assert f"The review date is {describe_date(review_on)}" in text
+    assert "Contact by letter only: We will not accept emails or telephone calls" in text
+    assert "Derby Homes, PO Box 1, Derby DE1 1AA" in text
+    assert "You can still contact us by letter, visiting our offices and our social media" in text
+    assert "Housing Ombudsman" in text
+    assert "Local Government and Social Care Ombudsman" in text
+    assert "My reasons: the behaviour continued after the concern letter" in text
+
+    # Sent on the date it carries, the letter's dates are the ones the domain then holds.
+    story.draft_and_send(LetterKind.RESTRICTIONS, date(2026, 12, 18), HEAD)
+    case = story.current
+    assert case.period is not None
+    assert case.appeal_window is not None
+    assert case.period.starts_at == datetime(2026, 12, 18, tzinfo=LONDON)
+    assert case.period.ends_on == date(2027, 12, 18)
+    assert case.period.review_pack_due_on == review_on
+    assert case.appeal_window.closes_on == date(2027, 1, 13)
+
+
+def test_a_restriction_letter_states_each_restriction_with_its_details() -> None:
+    story = concern_letter_sent()
+    story.do(
+        impose(letters_only(), single_point_of_contact(), telephone_via_third_party()),
+        HEAD,
+        at("2027-03-01"),
+    )
+    text = squashed(text_of(story, LetterKind.RESTRICTIONS))
+    assert "Contact by letter only:" in text
+    assert (
+        "through Pat Contact (pat.contact@example.org) only, on Tuesday and Thursday between "
+        "10:00 and 12:00" in text
+    )
+    assert "only from Alex Advocate (advocate), acting on your behalf" in text
+    # Letters are always open; email and telephone are closed by letters-only.
+    assert "You can still contact us by letter, visiting our offices and our social media" in text
+    assert "within 15 working days of the date of this letter, that is by 22 March 2027" in text
+
+
+@pytest.mark.policy("s4-immediate-restrictions")
+def test_an_immediate_restrictions_letter_gives_the_reason_and_the_dates_already_running() -> None:
+    story = immediately_restricted()
+    text = squashed(text_of(story, LetterKind.IMMEDIATE_RESTRICTIONS))
+    assert "with immediate effect, without a prior warning" in text
+    assert "threatened to harm a housing officer" in text
+    assert "We have also taken the following action: reported to Derbyshire Police" in text
+    assert "took effect on 14 December 2026, when the decision was made" in text
+    assert "until 14 December 2027" in text
+    assert "within 15 working days of the date of this letter, that is by 7 January 2027" in text
+
+
+@pytest.mark.policy("s5-appeal-to-cet", "s5-review-30-working-days")
+def test_the_appeal_acknowledgement_gives_the_review_date_and_keeps_restrictions() -> None:
+    story = under_appeal()
+    text = squashed(text_of(story, LetterKind.APPEAL_ACKNOWLEDGEMENT))
+    appeal = story.current.appeals[-1]
+    assert appeal.review_due_on == POLICY.calendar.working_days_after(date(2027, 1, 13), 30)
+    assert "which we received on 13 January 2027" in text
+    assert f"outcome by {describe_date(appeal.review_due_on)} (within 30 working days)" in text
+    assert "took no part in the decision will review it independently" in text
+    assert "stay in place while your appeal is considered" in text
+    assert "Customer Experience Team" in text
+    assert "after the time allowed" not in text
+
+
+@pytest.mark.policy("s5-late-appeal")
+def test_an_accepted_late_appeal_is_acknowledged_as_late() -> None:
+    story = restricted()
+    story.do(LogAppeal(received_on=date(2027, 1, 20), grounds="late"), CET, at("2027-01-20"))
+    story.do(AcceptLateAppeal(reason="in hospital"), MANAGER, at("2027-01-21"))
+    text = squashed(text_of(story, LetterKind.APPEAL_ACKNOWLEDGEMENT))
+    assert "after the time allowed, but we have accepted it" in text
+    due = POLICY.calendar.working_days_after(date(2027, 1, 21), 30)
+    assert f"outcome by {describe_date(due)}" in text
+
+
+@pytest.mark.policy("s5-appeal-outcomes")
+@pytest.mark.parametrize(
+    ("outcome", "kind", "decision"),
+    [
+        (AppealOutcome.UPHELD, LetterKind.APPEAL_UPHELD, "the restrictions are lifted"),
+        (AppealOutcome.DISMISSED, LetterKind.APPEAL_DISMISSED, "the restrictions stay in place"),
+        (AppealOutcome.VARIED, LetterKind.APPEAL_VARIED, "the restrictions have been changed"),
+    ],
+)
+def test_every_appeal_outcome_gives_the_decision_its_reason_and_the_ombudsman(
+    outcome: AppealOutcome, kind: LetterKind, decision: str
+) -> None:
+    text = squashed(text_of(decided_appeal(outcome), kind))
+    assert decision in text
+    assert "Reasons: the contact was about a real repair" in text
+    assert "Housing Ombudsman" in text
+    assert "Local Government and Social Care Ombudsman" in text
+    assert "Ed Executive Executive Team" in text
+
+
+def test_a_varied_appeal_states_the_new_restrictions_and_the_unchanged_end_date() -> None:
+    text = squashed(text_of(decided_appeal(AppealOutcome.VARIED), LetterKind.APPEAL_VARIED))
+    assert "only from Alex Advocate (advocate)" in text
+    assert "Contact by letter only" not in text  # replaced by the variation
+    assert "apply from 1 February 2027. The end date does not change" in text
+    assert "they end on 18 December 2027" in text
+    assert "You can still contact us by email, telephone, letter" in text
+
+
+@pytest.mark.policy("s6-appeal-after-review", "s6-review-12-monthly")
+def test_an_extension_letter_runs_12_months_from_the_old_end_date_with_a_new_appeal() -> None:
+    text = squashed(text_of(reviewed(ReviewOutcome.EXTEND), LetterKind.REVIEW_EXTENDED))
+    assert "which were due to end on 18 December 2027" in text
+    assert "continue from 18 December 2027 until 18 December 2028" in text
+    assert "within 15 working days of the date of this letter, that is by 22 December 2027" in text
+    assert "Local Government and Social Care Ombudsman" in text
+
+
+def test_a_closing_review_letter_gives_the_reason() -> None:
+    text = squashed(text_of(reviewed(ReviewOutcome.CLOSE), LetterKind.REVIEW_CLOSED))
+    assert "decided to end them and close your case" in text
+    assert "My reasons: contact reviewed" in text
+    assert "ended on 1 December 2027" in text
+
+
+@pytest.mark.policy("s6-unreviewed-lapse")
+def test_a_lapse_letter_gives_the_end_date() -> None:
+    text = squashed(text_of(lapsed(), LetterKind.RESTRICTIONS_LAPSED))
+    assert "ended on 18 December 2027, at the end of their 12-month period" in text
+
+
+# The review pack -------------------------------------------------------------------------
+
+
+def contact(n: int, when: datetime, channel: Channel = Channel.EMAIL, **kw: Any) -> Contact:
+    return Contact.model_validate(
+        {"contact_id": f"c{n}", "customer_id": CUSTOMER_ID, "channel": channel, "at": when, **kw}
+    )
+
+
+@pytest.mark.policy("s6-review-12-monthly")
+def test_the_review_pack_counts_contact_by_month_and_channel_beside_the_year_before() -> None:
+    contacts = (
+        contact(1, at("2026-12-20"), Channel.EMAIL),  # first, partial month of the window
+        contact(2, at("2027-03-02"), Channel.PHONE, flags=("abusive-language",)),
+        contact(
+            3,
+            at("2027-03-03"),
+            Channel.EMAIL,
+            disposition=Disposition.FILED_BLOCKED,
+            summary="Re: boiler <again> & again",
+        ),
+        # 00:30 BST on 1 June is 23:30 UTC on 31 May: it counts in June (London months).
+        contact(4, datetime(2027, 5, 31, 23, 30, tzinfo=UTC), Channel.LETTER),
+        contact(5, at("2026-03-05"), Channel.EMAIL),  # the year before
+        contact(6, at("2025-12-19"), Channel.VISIT),  # the year before, its first days
+        contact(7, at("2027-03-04"), Channel.EMAIL, customer_id="someone-else"),
+        contact(8, at("2024-01-01"), Channel.EMAIL),  # outside both years
+    )
+    text = squashed(text_of(review_pack_due(), LetterKind.REVIEW_PACK, contacts=contacts))
+    assert "Internal: for the Head of Service" in text
+    assert "from 18 December 2026 to 17 December 2027" in text
+    assert "18 December 2025 to 17 December 2026" in text
+    # month, email, phone, letter, visit, social media, total, the year before
+    assert "18-31 Dec 2026 1 0 0 0 0 1 1" in text
+    assert "Mar 2027 1 1 0 0 0 2 1" in text
+    assert "Jun 2027 0 0 1 0 0 1 0" in text
+    assert "1-17 Dec 2027 0 0 0 0 0 0 0" in text
+    assert "All inbound contacts 4 2" in text
+    assert "Abusive language 1 0" in text
+    assert "Emails filed and blocked (not delivered, read for new information) 1 0" in text
+    assert "3 March 2027 10:00 Re: boiler <again> & again none" in text
+
+
+def test_review_pack_months_are_london_calendar_months_partial_at_the_ends() -> None:
+    labels = [m.label for m in month_slices(date(2027, 12, 18))]
+    assert labels[0] == "18-31 Dec 2026"
+    assert labels[-1] == "1-17 Dec 2027"
+    assert len(labels) == 13
+    assert [m.label for m in month_slices(date(2028, 1, 1))] == [
+        f"{date(2027, m, 1):%b %Y}" for m in range(1, 13)
+    ]
+
+
+def test_the_review_chart_is_a_png_of_the_months() -> None:
+    figures = review_figures((contact(1, at("2027-03-02")),), CUSTOMER_ID, date(2027, 12, 18))
+    png = chart_png(figures)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    from PIL import Image
+
+    assert Image.open(BytesIO(png)).size == (1800, 820)
+
+
+def test_the_review_pack_embeds_the_chart() -> None:
+    story = review_pack_due()
+    event = letter_event(story, LetterKind.REVIEW_PACK)
+    body = draft_letter(
+        LetterInputs(case=story.current, customer=CUSTOMER, event=event, policy=POLICY)
+    )
+    document = docx.Document(BytesIO(body))
+    assert len(document.inline_shapes) == 1
+
+
+# Strict, escaped rendering ---------------------------------------------------------------
+
+
+def test_hostile_customer_text_renders_literally() -> None:
+    customer = Customer(
+        customer_id=CUSTOMER_ID,
+        name=HOSTILE,
+        address=PostalAddress(lines=("1 <Main> & Co {{ street }}",), postcode="DE1 <1AA>"),
+    )
+    story = Story()
+    command = raise_concern().model_copy(update={"note": f"note: {HOSTILE}"})
+    story.do(command, MANAGER, at("2026-11-02"))
+    text = text_of(story, LetterKind.CONCERN, customer=customer)
+    assert HOSTILE in text
+    assert f"note: {HOSTILE}" in text
+    assert "1 <Main> & Co {{ street }}" in text
+    assert "DE1 <1AA>" in text
+    assert "49" not in text  # {{ 7*7 }} was never evaluated
+
+    hostile_restriction = LettersOnly(write_to=f"PO Box <1> & {{{{ x }}}} {HOSTILE}")
+    story = concern_letter_sent()
+    story.do(impose(hostile_restriction), HEAD, at("2027-03-01"))
+    text = text_of(story, LetterKind.RESTRICTIONS, customer=customer)
+    assert f"PO Box <1> & {{{{ x }}}} {HOSTILE}" in text
+
+
+def test_hostile_contact_subjects_render_literally_in_the_review_pack() -> None:
+    subject = f"Re: {HOSTILE}"
+    contacts = (
+        contact(1, at("2027-03-03"), disposition=Disposition.FILED_BLOCKED, summary=subject),
+    )
+    text = text_of(review_pack_due(), LetterKind.REVIEW_PACK, contacts=contacts)
+    assert subject in text
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    # A name of control characters alone is no name: render refuses it (no-customer-name).
+    name=st.text(min_size=1, max_size=60).filter(lambda s: plain(s).strip()),
+    note=st.text(min_size=1, max_size=120).filter(lambda s: plain(s).strip()),
+)
+def test_any_name_and_note_render_as_written(name: str, note: str) -> None:
+    customer = CUSTOMER.model_copy(update={"name": name})
+    story = Story()
+    story.do(raise_concern().model_copy(update={"note": note}), MANAGER, at("2026-11-02"))
+    text = squashed(text_of(story, LetterKind.CONCERN, customer=customer))
+    assert squashed(plain(name)) in text
+    assert squashed(plain(note)) in text
+
+
+def test_an_undefined_placeholder_is_an_error_never_a_gap(tmp_path: Path) -> None:
+    template = tmp_path / "t.docx"
+    document = docx.Document()
+    document.add_paragraph("Dear {{ customer_name }}, {{ no_such_placeholder }}")
+    document.save(str(template))
+    with pytest.raises(UndefinedError):
+        render_template(template, {"customer_name": "Alex"})
+
+    (tmp_path / "concern.docx").write_bytes(template.read_bytes())
+    prepared = prepare(
+        LetterInputs(
+            case=concern_raised().current,
+            customer=CUSTOMER,
+            event=letter_event(concern_raised(), LetterKind.CONCERN),
+            policy=POLICY,
+        )
+    )
+    with pytest.raises(TemplateFault) as refused:
+        render(prepared, templates_dir=tmp_path)
+    assert refused.value.problems == ("template-error",)
+
+
+def test_a_template_edited_to_drop_required_content_is_refused(tmp_path: Path) -> None:
+    """A Step 2 template without the Ombudsman and the appeal deadline is not issued."""
+    document = docx.Document()
+    for line in (
+        "{{ customer_name }} {{ postcode }} {{ letter_date }} {{ reason }}",
+        "{%p for b in behaviours %}",
+        "{{ b }}",
+        "{%p endfor %}",
+        "{%p for r in restrictions %}",
+        "{{ r.details }}",
+        "{%p endfor %}",
+        "{{ starts_on }} {{ ends_on }} {{ review_on }} {{ channels_text }} {{ appeal_route }}",
+    ):
+        document.add_paragraph(line)
+    document.save(str(tmp_path / "restrictions.docx"))
+    story = _restrictions_decided_on(date(2026, 12, 18))
+    prepared = prepare(
+        LetterInputs(
+            case=story.current,
+            customer=CUSTOMER,
+            event=letter_event(story, LetterKind.RESTRICTIONS),
+            policy=POLICY,
+        )
+    )
+    with pytest.raises(TemplateFault) as refused:
+        render(prepared, templates_dir=tmp_path)
+    assert set(refused.value.problems) == {
+        "template-lacks-appeal-deadline",
+        "template-lacks-ombudsman",
+    }
+
+
+def test_a_none_value_is_an_error_not_the_word_none(tmp_path: Path) -> None:
+    template = tmp_path / "t.docx"
+    document = docx.Document()
+    document.add_paragraph("Dear {{ customer_name }}")
+    document.save(str(template))
+    with pytest.raises(Exception, match="no value"):
+        render_template(template, {"customer_name": None})
+
+
+# Required content -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind", sorted(set(LetterKind) - {LetterKind.REVIEW_PACK}), ids=lambda k: k.value
+)
+def test_a_customer_with_no_postal_address_gets_no_letter(kind: LetterKind) -> None:
+    story = STORIES[kind]()
+    no_address = CUSTOMER.model_copy(update={"address": None})
+    with pytest.raises(MissingContent) as refused:
+        prepare(
+            LetterInputs(
+                case=story.current,
+                customer=no_address,
+                event=letter_event(story, kind),
+                policy=POLICY,
+            )
+        )
+    assert "no-postal-address" in refused.value.problems
+
+
+def test_the_internal_review_pack_needs_no_postal_address() -> None:
+    no_address = CUSTOMER.model_copy(update={"address": None})
+    text = text_of(review_pack_due(), LetterKind.REVIEW_PACK, customer=no_address)
+    assert "Twelve-month review pack" in text
+
+
+def test_restrictions_without_behaviours_fall_back_to_the_concern() -> None:
+    story = concern_letter_sent()
+    story.do(impose().model_copy(update={"behaviours": ()}), HEAD, at("2027-03-01"))
+    text = text_of(story, LetterKind.RESTRICTIONS)
+    words = BEHAVIOUR_WORDS[Behaviour.EXCESSIVE_EMAILS]
+    assert words[0].upper() + words[1:] in text
+
+
+def test_an_immediate_letter_with_no_behaviours_at_all_is_not_issued() -> None:
+    story = immediately_restricted()
+    case = story.current
+    assert case.decision is not None
+    bare = case.model_copy(update={"decision": case.decision.model_copy(update={"behaviours": ()})})
+    with pytest.raises(MissingContent) as refused:
+        prepare(
+            LetterInputs(
+                case=bare,
+                customer=CUSTOMER,
+                event=letter_event(story, LetterKind.IMMEDIATE_RESTRICTIONS),
+                policy=POLICY,
+            )
+        )
+    assert refused.value.problems == ("no-behaviours",)
+
+
+def test_a_prepared_letter_lists_what_it_must_contain() -> None:
+    story = _restrictions_decided_on(date(2026, 12, 18))
+    prepared: PreparedLetter = prepare(
+        LetterInputs(
+            case=story.current,
+            customer=CUSTOMER,
+            event=letter_event(story, LetterKind.RESTRICTIONS),
+            policy=POLICY,
+        )
+    )
+    items = {item for item, _ in prepared.required}
+    assert items >= {
+        "customer-name",
+        "postal-address",
+        "letter-date",
+        "behaviours",
+        "restrictions",
+        "start-date",
+        "end-date",
+        "review-date",
+        "permitted-channels",
+        "appeal-route",
+        "appeal-deadline",
+        "ombudsman",
+        "reason",
+    }
+    assert ("appeal-deadline", "13 January 2027") in prepared.required
+
+
+# The generated templates and the preview -------------------------------------------------
+
+
+def test_make_templates_is_reproducible_and_its_templates_carry_the_required_content(
+    tmp_path: Path,
+) -> None:
+    from letters.make_templates import write_templates
+
+    first = {p.name: p.read_bytes() for p in write_templates(tmp_path / "a")}
+    second = {p.name: p.read_bytes() for p in write_templates(tmp_path / "b")}
+    assert first == second
+    assert set(first) == {f"{k.value}.docx" for k in LetterKind}
+    story = _restrictions_decided_on(date(2026, 12, 18))
+    prepared = prepare(
+        LetterInputs(
+            case=story.current,
+            customer=CUSTOMER,
+            event=letter_event(story, LetterKind.RESTRICTIONS),
+            policy=POLICY,
+        )
+    )
+    assert "13 January 2027" in document_text(render(prepared, templates_dir=tmp_path / "a"))
+
+
+def test_the_preview_renders_every_letter_from_a_sample_case(tmp_path: Path) -> None:
+    from contactguard_local.letters_preview import render_all
+
+    written = render_all(tmp_path)
+    assert sorted(p.stem for p in written) == sorted(k.value for k in LetterKind)
+    pack = document_text((tmp_path / "review-pack.docx").read_bytes())
+    assert "All inbound contacts" in pack
