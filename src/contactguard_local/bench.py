@@ -291,6 +291,63 @@ def bench_smtp(stack: EmbeddedStack, count: int = 100) -> dict[str, Any]:
     return {"emails": count, "emails_per_second": count / seconds}
 
 
+def bench_letters(stack: EmbeddedStack, rounds: int = 15) -> dict[str, Any]:
+    """ms per letter through the letters function's render (context, checks, read-back)
+    against bare docxtpl filling the same template with the same context."""
+    from io import BytesIO
+
+    from docxtpl import DocxTemplate
+
+    from contactguard.domain.case import RaiseConcern
+    from contactguard.domain.model import Behaviour, PostalAddress
+    from letters.render import TEMPLATES_DIR, LetterInputs, draft_letter, prepare
+
+    address = PostalAddress(lines=("1 Example Street", "Derby"), postcode="DE1 1AA")
+    stack.store.put_customer(Customer(customer_id="lt", name="A. Tenant", address=address))
+    manager = Actor(actor_id="sm", role=Role.SERVICE_MANAGER)
+    outcome = stack.cases.open_case(
+        RaiseConcern(
+            case_id="lt-1",
+            customer_id="lt",
+            behaviours=(Behaviour.SCATTERGUN,),
+            note="the same issue by phone, email and letter",
+        ),
+        manager,
+        stack.clock(),
+    )
+    head = Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE)
+    imposed = stack.cases.open_case(
+        immediate_restrictions("lt-2", "lt", LettersOnly(write_to="PO Box 1")), head, stack.clock()
+    )
+    customer = stack.store.get_customer("lt")
+    assert customer is not None
+    figures: dict[str, Any] = {}
+    for source in (outcome, imposed):
+        event = next(e for e in source.events if e.letter)
+        inputs = LetterInputs(
+            case=source.case, customer=customer, event=event, policy=stack.cases.policy
+        )
+        prepared = prepare(inputs)
+        template = TEMPLATES_DIR / prepared.template_name
+
+        def bare(_: Any, template: Any = template, context: Any = prepared.context) -> None:
+            document = DocxTemplate(template)
+            document.render(context)
+            document.save(BytesIO())
+
+        def ours(_: Any, inputs: LetterInputs = inputs) -> None:
+            draft_letter(inputs)
+
+        ours_ms, bare_ms = _side_by_side(ours, bare, list(range(rounds * 2)))
+        assert event.letter is not None
+        figures[event.letter.kind.value] = {
+            "ms": ours_ms,
+            "bare_docxtpl_ms": bare_ms,
+            "ratio": ours_ms / bare_ms,
+        }
+    return figures
+
+
 def main() -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     results: dict[str, Any] = {
@@ -303,6 +360,7 @@ def main() -> int:
         results["ingest"] = bench_ingest(stack)
         results["stream"] = bench_stream(stack)
         results["smtp"] = bench_smtp(stack)
+        results["letters"] = bench_letters(stack)
         results["review_pack"] = bench_review_pack(stack)
     results["imports"] = bench_imports()
 
@@ -332,6 +390,12 @@ def main() -> int:
         f"SMTP gateway: {results['smtp']['emails_per_second']:.1f} emails/s "
         f"({results['smtp']['emails']} emails, the whole path: S3, ingest, DynamoDB, streams)"
     )
+    print("letters: ms per letter vs bare docxtpl filling the same template")
+    for kind, v in results["letters"].items():
+        print(
+            f"  {kind:22} {v['ms']:7.1f} ms vs {v['bare_docxtpl_ms']:7.1f} ms"
+            f"  ratio {v['ratio']:.2f}x"
+        )
     print("review pack: one customer's 10,000 contacts in a year")
     for label, v in results["review_pack"].items():
         print(

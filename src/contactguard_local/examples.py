@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contactguard.domain.case import ImposeRestrictions
-from contactguard.domain.model import EqualityConsiderations, LettersOnly, Restriction
+from contactguard.domain.model import Behaviour, EqualityConsiderations, LettersOnly, Restriction
 
 CONSIDERED = EqualityConsiderations(
     reasonable_adjustments_considered=True,
@@ -24,6 +24,7 @@ def immediate_restrictions(
         case_id=case_id,
         customer_id=customer_id,
         restrictions=restrictions or (LettersOnly(write_to="Customer Services, PO Box 1"),),
+        behaviours=(Behaviour.THREATENING_LANGUAGE,),
         reason=reason,
         immediate=True,
         immediate_reason="threatened an officer",
