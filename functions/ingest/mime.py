@@ -3,7 +3,7 @@
 ``parse_message`` never raises on bad input: whatever is malformed is recorded in
 ``ParsedMessage.defects`` (stdlib defect class names and short codes of ours, never header or
 body content). Parsing uses the standard library parser with ``email.policy.default``
-semantics, plus three guards against hostile input:
+semantics, plus four guards against hostile input:
 
 - header values that the parser itself re-parses for every MIME part (Content-Type,
   Content-Disposition, Content-Transfer-Encoding) and the few top-level headers read here are
@@ -15,6 +15,8 @@ semantics, plus three guards against hostile input:
 - the top-level header block is bounded (``max_header_bytes``): when it is larger, only the
   fields this module reads (and the MIME structure needs) are kept, and ``headers_truncated``
   is set.
+- HTML is reduced to bare tags in one linear pass before ``html.parser`` sees it (CPython's
+  HTMLParser is quadratic on unclosed tags before 3.13.5).
 
 Memory: the message is fed to the parser in chunks (bytes or a binary stream, e.g. an S3
 ``StreamingBody``); attachment sizes are measured by decoding one payload at a time and
@@ -226,9 +228,9 @@ class ParsedMessage:
 
 class _GuardedPolicy(EmailPolicy):
     """``email.policy.default`` with capped header values (tighter once a budget is spent), a
-    per-parse memo of parsed headers
-    (the parser and this module read Content-Type several times per part) and a fallback for
-    headers the structured parser cannot handle. One instance per parse."""
+    per-parse memo of parsed headers (the parser and this module read Content-Type several
+    times per part) and a fallback for headers the structured parser cannot handle. One
+    instance per parse."""
 
     _memo: dict[tuple[str, str], Any]
     _notes: list[str]
@@ -310,6 +312,18 @@ def _has_header(msg: Message, name: str) -> bool:
     return any(key.strip().lower() == lname for key in msg)
 
 
+def _header_defects(msg: Message, names: tuple[str, ...]) -> list[str]:
+    """Class names of the defects the structured parser found in the named headers."""
+    found: list[str] = []
+    for name in names:
+        try:
+            for header in msg.get_all(name) or []:
+                found.extend(type(d).__name__ for d in getattr(header, "defects", ()))
+        except Exception:  # noqa: BLE001, S112
+            continue
+    return found
+
+
 def _first_token(value: str) -> str:
     value = re.sub(r"\([^)]*\)", " ", _clean(value)).strip().lower()
     return value.split(None, 1)[0].rstrip(";") if value else ""
@@ -358,16 +372,22 @@ def _decoded(part: Message) -> bytes | None:
 
 
 def _encoded_size(part: Message, depth: int = 0) -> int:
-    """Size of a part's payload as transmitted (no decoding, no copies)."""
+    """Approximate size of a part's content as transmitted, without decoding or serialising:
+    payload lengths plus, for embedded messages, their header lines."""
     try:
         payload = part.get_payload()
     except Exception:  # noqa: BLE001
         return 0
     if isinstance(payload, str | bytes):
         return len(payload)
-    if isinstance(payload, list) and depth < _MAX_DEPTH:
-        return sum(_encoded_size(p, depth + 1) for p in payload if isinstance(p, Message))
-    return 0
+    if not isinstance(payload, list) or depth >= _MAX_DEPTH:
+        return 0
+    size = 0
+    for child in payload:
+        if isinstance(child, Message):
+            size += sum(len(k) + len(v) + 4 for k, v in child.raw_items() if isinstance(v, str))
+            size += 2 + _encoded_size(child, depth + 1)
+    return size
 
 
 def _codec(charset: str | None) -> str | None:
@@ -380,7 +400,9 @@ def _codec(charset: str | None) -> str | None:
         info = codecs.lookup(charset)
     except (LookupError, ValueError, TypeError):
         return None
-    if info.name in _REFUSED_CODECS or not getattr(info, "_is_text_encoding", True):
+    if info.name.replace("-", "_") in _REFUSED_CODECS or not getattr(
+        info, "_is_text_encoding", True
+    ):
         return None
     return info.name
 
@@ -647,20 +669,25 @@ def _parse(
     return msg, policy, size, trimmed
 
 
-_BAD_DOMAIN_CHARS = frozenset('<>,;:"()[]\\@')
+_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
 
 
 def _addr_spec(local: str, domain: str) -> str | None:
+    """A normalised addr-spec, or None unless it is one that round-trips through
+    ``email.headerregistry.Address`` (so that a reply can be addressed to it)."""
     local = _clean(local).strip().lower()
     domain = _clean(domain).strip().rstrip(".").lower()
-    if not local or not domain or _CONTROL.search(local):
+    if not local or not domain or not _DOMAIN.fullmatch(domain):
         return None
-    if any(c.isspace() or c in _BAD_DOMAIN_CHARS for c in domain):
+    if _CONTROL.search(local) or "\ufffd" in local or any(c.isspace() for c in local):
         return None
     try:
-        return Address(username=local, domain=domain).addr_spec
+        spec = Address(username=local, domain=domain).addr_spec
+        if Address(addr_spec=spec).addr_spec != spec:
+            return None
     except Exception:  # noqa: BLE001
         return None
+    return spec
 
 
 def _addresses(msg: Message, name: str, defects: list[str]) -> tuple[list[str], list[str]]:
@@ -933,7 +960,8 @@ def _interpret(
         or lowered_subject.startswith(_AUTOREPLY_SUBJECT_PREFIXES)
         or (ctype == "multipart/report" and report_type != "delivery-status")
     )
-    all_defects = [*defects, *walker.defects, *policy._notes]
+    header_defects = _header_defects(msg, ("from", "reply-to", "subject", "date"))
+    all_defects = [*defects, *header_defects, *walker.defects, *policy._notes]
     return ParsedMessage(
         from_addresses=from_addresses,
         reply_to=reply_to,
