@@ -122,6 +122,7 @@ class LetterInputs:
     event: CaseEvent
     policy: Policy
     contacts: Sequence[Contact] = ()  # the review pack's: two years before the end date
+    dated: date | None = None  # a redraft's date; otherwise the event's day
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,10 @@ def letter_date(event: CaseEvent) -> date:
 
 # Characters XML 1.0 cannot carry, and those docxtpl would turn into structure (\a, \f).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+
+
+def _dated(inputs: LetterInputs) -> date:
+    return inputs.dated or letter_date(inputs.event)
 
 
 def plain(text: str) -> str:
@@ -330,7 +335,7 @@ def _signature(actor: Actor | None, role: Role) -> list[str]:
 
 
 def _common(draft: _Draft, inputs: LetterInputs) -> None:
-    customer, day = inputs.customer, letter_date(inputs.event)
+    customer, day = inputs.customer, _dated(inputs)
     draft.context.update(
         reference=inputs.case.case_id,
         letter_date=draft.need("letter-date", describe_date(day)),
@@ -404,7 +409,7 @@ def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
     """s.5: appeal to the Customer Experience Team within 15 working days of the letter. A
     draft's deadline depends on when it is sent: it states the rule, and the date it gives
     assumes the letter goes on the date it carries."""
-    terms, day = inputs.policy.terms, letter_date(inputs.event)
+    terms, day = inputs.policy.terms, _dated(inputs)
     deadline = inputs.policy.calendar.working_days_after(day, terms.appeal_window_working_days)
     rule = f"within {terms.appeal_window_working_days} working days of the date of this letter"
     draft.context.update(
@@ -456,7 +461,7 @@ def _step2(draft: _Draft, inputs: LetterInputs) -> None:
     _adjustments(draft, decision)
     # s.4: the restrictions take effect when the customer has been told, i.e. when this
     # letter is sent; the draft gives the dates that follow if it is sent on its own date.
-    starts_on = letter_date(inputs.event)
+    starts_on = _dated(inputs)
     ends_on = add_calendar_months(starts_on, policy.terms.restriction_months)
     review_on = policy.calendar.working_days_before(
         ends_on, policy.terms.review_pack_lead_working_days
@@ -579,7 +584,7 @@ def _varied(draft: _Draft, inputs: LetterInputs) -> None:
         draft,
         inputs,
         decision.restrictions if decision else (),
-        letter_date(inputs.event),
+        _dated(inputs),
         period.ends_on if period else None,
         period.review_pack_due_on if period else None,
     )

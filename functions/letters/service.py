@@ -14,13 +14,14 @@ object is what was, or will be, sent), and the domain's NothingToDo on a duplica
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from contactguard.domain.case import (
     Case,
     CaseEvent,
+    CaseEventType,
     Letter,
     LetterKind,
     LetterStatus,
@@ -38,6 +39,7 @@ from letters.render import (
     LetterNotIssued,
     MissingContent,
     draft_letter,
+    letter_date,
 )
 from letters.review_pack import windows
 
@@ -89,6 +91,17 @@ class LettersService:
     alerts: Alerts
     log: Log
 
+    def _source(self, event: CaseEvent) -> tuple[CaseEvent, date | None]:
+        """The event whose decision the letter conveys, and the date a redraft carries."""
+        if event.type is not CaseEventType.LETTER_REDRAFT_REQUESTED:
+            return event, None
+        seq, dated = event.data.get("source_seq"), event.data.get("dated_on")
+        events = self.cases.cases.events(event.case_id)
+        source = next((e for e in events if e.seq == seq), None)
+        if source is None or not isinstance(dated, str):
+            raise MissingContent(["redraft-without-source"])
+        return source, date.fromisoformat(dated)
+
     def on_event(self, event: CaseEvent, now: datetime) -> LetterResult:
         ref = event.letter
         if ref is None:
@@ -108,13 +121,16 @@ class LettersService:
             if ref.kind is LetterKind.REVIEW_PACK and case.period is not None:
                 since, _, until = windows(case.period.ends_on)
                 contacts = tuple(self.contacts.contacts(case.customer_id, since, until))
+            source, dated = self._source(event)
+            dated_on = dated or letter_date(source)
             body = draft_letter(
                 LetterInputs(
                     case=case,
                     customer=customer,
-                    event=event,
+                    event=source,
                     policy=self.cases.policy,
                     contacts=contacts,
+                    dated=dated,
                 )
             )
         except LetterNotIssued as refused:
@@ -133,7 +149,9 @@ class LettersService:
                 "version": str(version),
             },
         )
-        command = RecordLetterDrafted(letter_id=ref.letter_id, version=version, s3_key=key)
+        command = RecordLetterDrafted(
+            letter_id=ref.letter_id, version=version, s3_key=key, dated_on=dated_on
+        )
         if not self._record(event.case_id, command, now, ids):
             return LetterResult.ALREADY_DONE
         self.alerts.alert("letter-drafted", **ids, role=senders(ref.kind))

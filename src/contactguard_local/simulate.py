@@ -27,11 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import (
+    DATE_BOUND_LETTERS,
     Command,
     LetterKind,
     LetterStatus,
     MarkLetterSent,
     RecordLetterDrafted,
+    RedraftLetter,
 )
 from contactguard.domain.errors import PolicyError
 from contactguard.domain.model import (
@@ -362,17 +364,35 @@ class Simulation:
             )
         letter = letters[-1]
         notes = []
+        sent_on = letter_step.sent_on or when.date()
+        if (
+            letter.kind in DATE_BOUND_LETTERS
+            and letter.status is not LetterStatus.REQUIRED
+            and letter.letter_date != sent_on
+        ):
+            # It states its dates from the day it carries: the manager has it redrafted first.
+            self.stack.cases.act(
+                case.case_id, RedraftLetter(letter_id=letter.letter_id), actor, when
+            )
+            self.stack.pump_streams()
+            notes.append(f"redrafted for {sent_on} (it was dated {letter.letter_date})")
+            refreshed = self.stack.store.get_case(case.case_id)
+            assert refreshed is not None
+            current = refreshed.letter(letter.letter_id)
+            assert current is not None
+            letter = current
         if letter.status is LetterStatus.REQUIRED:
             # No letters function drafted it: record the draft as the letters function would.
-            key = f"letters/{case.case_id}/{letter.letter_id}/v1.docx"
+            key = f"letters/{case.case_id}/{letter.letter_id}/v{letter.version + 1}.docx"
             self.stack.cases.act(
                 case.case_id,
-                RecordLetterDrafted(letter_id=letter.letter_id, version=1, s3_key=key),
+                RecordLetterDrafted(
+                    letter_id=letter.letter_id, version=letter.version + 1, s3_key=key
+                ),
                 Actor.system("letters"),
                 when,
             )
             notes.append("draft recorded by the simulator (no letters function)")
-        sent_on = letter_step.sent_on or when.date()
         try:
             outcome = self.stack.cases.act(
                 case.case_id,
@@ -485,6 +505,8 @@ def simulate(path: Path, out: Path, quiet: bool = False) -> dict[str, Any]:
         logging.getLogger(name).setLevel(logging.WARNING)
     scenario, root = load_scenario(path)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in (out / "letters").glob("*.docx"):  # a report describes one run only
+        stale.unlink()
     if not quiet:
         print(f"{scenario.title}: {len(scenario.steps)} steps from {path}", flush=True)
     report = Simulation(scenario, root, path.parent, out).run(quiet=quiet)

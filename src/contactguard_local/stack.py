@@ -82,6 +82,7 @@ _SETTINGS_MODULES = (
     "deadlines.settings",
     "letters.settings",
     "signals.settings",
+    "api.settings",
 )
 
 

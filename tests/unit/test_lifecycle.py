@@ -80,6 +80,7 @@ from contactguard.domain.case import (
     RecalculateDeadlines,
     RecordLetterDrafted,
     RecordLetterFailed,
+    RedraftLetter,
     ReviewOutcome,
     ReviewPackDue,
 )
@@ -252,7 +253,33 @@ WAITING: tuple[tuple[CaseStatus, Callable[[], Story], LetterKind, datetime], ...
     (S.LAPSED, lapsed, LK.RESTRICTIONS_LAPSED, at(RESTRICTIONS_END_ON, 7)),
     (S.CLOSED, closed_by_upheld_appeal, LK.APPEAL_UPHELD, at("2027-02-01", 11)),
 )
+
+
+def _redrafting(make: Callable[[], Story], kind: LetterKind, drafted: datetime) -> Setup:
+    """A drafted, unsent letter that a manager asks to have drafted again, a day later."""
+
+    def setup() -> tuple[Story, Command, Actor, datetime]:
+        story = make()
+        story.draft(kind, drafted)
+        sender = actor(sorted(LETTER_SENDERS[kind])[0])
+        command = RedraftLetter(letter_id=story.letter(kind).letter_id)
+        return story, command, sender, drafted + timedelta(days=1)
+
+    return setup
+
+
 EXAMPLES: tuple[Example, ...] = (
+    *(
+        Example(
+            f"{kind.value} letter redrafted",
+            status,
+            K.REDRAFT_LETTER,
+            status,
+            (E.LETTER_REDRAFT_REQUESTED,),
+            _redrafting(make, kind, when),
+        )
+        for status, make, kind, when in WAITING
+    ),
     Example(
         "raise concern",
         None,
@@ -630,6 +657,7 @@ def _any_command(kind: CommandKind) -> Command:
         K.RECORD_LETTER_DRAFTED: RecordLetterDrafted(letter_id="x", version=1, s3_key="k"),
         K.RECORD_LETTER_FAILED: RecordLetterFailed(letter_id="x", problems=("p",)),
         K.MARK_LETTER_SENT: MarkLetterSent(letter_id="x", sent_on=date(2026, 11, 2)),
+        K.REDRAFT_LETTER: RedraftLetter(letter_id="x"),
         K.LOG_APPEAL: LogAppeal(received_on=date(2026, 11, 2), grounds="unfair"),
         K.ACCEPT_LATE_APPEAL: AcceptLateAppeal(reason="illness"),
         K.DECLINE_LATE_APPEAL: DeclineLateAppeal(reason="no reason"),
@@ -677,7 +705,12 @@ def test_a_command_outside_the_table_is_refused(
 
 def test_a_closed_case_accepts_only_letter_bookkeeping() -> None:
     allowed = {k for k in CommandKind if (S.CLOSED, k) in TRANSITIONS}
-    assert allowed == {K.RECORD_LETTER_DRAFTED, K.RECORD_LETTER_FAILED, K.MARK_LETTER_SENT}
+    assert allowed == {
+        K.RECORD_LETTER_DRAFTED,
+        K.RECORD_LETTER_FAILED,
+        K.MARK_LETTER_SENT,
+        K.REDRAFT_LETTER,
+    }
 
 
 # Roles: each command only from the roles the policy names ----------------------------------
@@ -994,7 +1027,7 @@ def test_decided_restrictions_are_not_in_force_until_the_letter_is_sent() -> Non
 @pytest.mark.policy("s4-restrictions-12-months")
 def test_restrictions_start_at_london_midnight_on_the_day_the_letter_is_sent() -> None:
     story = restrictions_decided()
-    story.draft(LK.RESTRICTIONS, at(DECIDED_ON, 11))
+    story.draft(LK.RESTRICTIONS, at(RESTRICTION_LETTER_SENT_ON, 11))  # dated the day it goes
     outcome = story.send(LK.RESTRICTIONS, RESTRICTION_LETTER_SENT_ON, HEAD, at("2026-12-18", 16))
     case = outcome.case
     sent, started, window = outcome.events
@@ -1018,6 +1051,17 @@ def test_restrictions_start_at_london_midnight_on_the_day_the_letter_is_sent() -
 def test_a_letter_sent_later_starts_the_restrictions_later() -> None:
     story = restrictions_decided()
     story.draft(LK.RESTRICTIONS, at(DECIDED_ON, 11))
+    # Dated 14 December, its dates run from then: it cannot go out on 5 January as it is.
+    late = sent_letter_command(story, LK.RESTRICTIONS, date(2027, 1, 5))
+    refused(story, late, HEAD, at("2027-01-05", 16), RuleViolation, "letter-dated")
+    redraft = story.do(
+        RedraftLetter(letter_id=story.letter(LK.RESTRICTIONS).letter_id), HEAD, at("2027-01-05", 9)
+    )
+    assert [e.type for e in redraft.events] == [E.LETTER_REDRAFT_REQUESTED]
+    assert redraft.events[0].data["dated_on"] == "2027-01-05"
+    assert story.letter(LK.RESTRICTIONS).status is LetterStatus.REQUIRED
+    story.draft(LK.RESTRICTIONS, at("2027-01-05", 10))  # the letters function's version 2
+    assert story.letter(LK.RESTRICTIONS).version == 2
     case = story.send(LK.RESTRICTIONS, date(2027, 1, 5), HEAD).case
     assert case.period is not None
     assert case.period.starts_at == datetime(2027, 1, 5, 0, 0, tzinfo=LONDON)
@@ -1058,7 +1102,7 @@ def test_a_failed_letter_cannot_be_sent() -> None:
     command = sent_letter_command(story, LK.RESTRICTIONS, RESTRICTION_LETTER_SENT_ON)
     refused(story, command, HEAD, at("2026-12-18", 16), RuleViolation, "letter-must-be-drafted")
     # A corrected draft clears the problems and can then be sent.
-    story.do(drafted_command(story, LK.RESTRICTIONS), LETTERS, at("2026-12-15"))
+    story.do(drafted_command(story, LK.RESTRICTIONS), LETTERS, at("2026-12-18", 9))
     assert story.letter(LK.RESTRICTIONS).problems == ()
     assert story.do(command, HEAD, at("2026-12-18", 16)).case.status is S.RESTRICTED
 
@@ -1120,7 +1164,7 @@ def test_drafts_are_versioned_and_duplicates_are_nothing_to_do() -> None:
     story.do(first, LETTERS, at(DECIDED_ON, 11))
     refused(story, first, LETTERS, at(DECIDED_ON, 12), NothingToDo, "letter-duplicate")
     second = drafted_command(story, LK.RESTRICTIONS, version=2)
-    story.do(second, LETTERS, at(DECIDED_ON, 13))
+    story.do(second, LETTERS, at(RESTRICTION_LETTER_SENT_ON, 9))
     letter = story.letter(LK.RESTRICTIONS)
     assert (letter.status, letter.version, letter.s3_key) == (
         LetterStatus.DRAFTED,

@@ -59,6 +59,7 @@ from contactguard.domain.case import (
     RecalculateDeadlines,
     RecordLetterDrafted,
     RecordLetterFailed,
+    RedraftLetter,
     ReviewOutcome,
     ReviewPackDue,
 )
@@ -76,7 +77,7 @@ K = CommandKind
 S = CaseStatus
 IN_FORCE = (S.RESTRICTED, S.UNDER_APPEAL)
 LETTER_BOOKKEEPING = frozenset(
-    {K.RECORD_LETTER_DRAFTED, K.RECORD_LETTER_FAILED, K.MARK_LETTER_SENT}
+    {K.RECORD_LETTER_DRAFTED, K.RECORD_LETTER_FAILED, K.MARK_LETTER_SENT, K.REDRAFT_LETTER}
 )
 START = at("2026-11-02", 10)
 NEXT_DEADLINE = None  # an advance to the instant the case's next deadline falls due
@@ -261,6 +262,10 @@ def _command(step: Step, case: Case | None, now: datetime) -> tuple[Command, str
             return LapseRestrictions(), None
         case K.RECALCULATE_DEADLINES:
             return RecalculateDeadlines(), None
+        case K.REDRAFT_LETTER:
+            letters = case.letters if case else ()
+            letter_id = letters[step.pick % len(letters)].letter_id if letters else "none"
+            return RedraftLetter(letter_id=letter_id), None
     raise AssertionError(step.kind)
 
 

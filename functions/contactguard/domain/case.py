@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue
 
-from contactguard.domain.calendar import start_of_day
+from contactguard.domain.calendar import london_date, start_of_day
 from contactguard.domain.model import (
     Actor,
     AwareDatetime,
@@ -43,6 +43,12 @@ class LetterKind(StrEnum):
     REVIEW_PACK = "review-pack"  # internal, for the Head of Service; never "sent"
 
 
+# Letters whose content is computed from their date (start and end of restrictions, the appeal
+# deadline): they must be sent on the date they carry, or redrafted for the day they go.
+DATE_BOUND_LETTERS = frozenset(
+    {LetterKind.RESTRICTIONS, LetterKind.IMMEDIATE_RESTRICTIONS, LetterKind.REVIEW_EXTENDED}
+)
+
 # Letters whose sending gives the customer a right of appeal (s.5, s.6 "right to appeal after
 # the 12 month review").
 APPEALABLE_LETTERS = frozenset(
@@ -68,6 +74,12 @@ class Letter(Frozen):
     problems: tuple[str, ...] = ()
     sent_on: date | None = None
     sent_by: str | None = None
+    dated_on: date | None = None  # the date the current draft carries
+    source_seq: int | None = None  # the event whose decision the letter conveys
+
+    @property
+    def letter_date(self) -> date:
+        return self.dated_on or london_date(self.required_at)
 
 
 class Concern(Frozen):
@@ -234,6 +246,7 @@ class CaseEventType(StrEnum):
     MISSED_REVIEW_ESCALATED = "missed-review-escalated"
     CASE_CLOSED = "case-closed"
     DEADLINES_RECALCULATED = "deadlines-recalculated"
+    LETTER_REDRAFT_REQUESTED = "letter-redraft-requested"
 
 
 class LetterRef(Frozen):
@@ -269,6 +282,7 @@ class CommandKind(StrEnum):
     RECORD_LETTER_DRAFTED = "record-letter-drafted"
     RECORD_LETTER_FAILED = "record-letter-failed"
     MARK_LETTER_SENT = "mark-letter-sent"
+    REDRAFT_LETTER = "redraft-letter"
     LOG_APPEAL = "log-appeal"
     ACCEPT_LATE_APPEAL = "accept-late-appeal"
     DECLINE_LATE_APPEAL = "decline-late-appeal"
@@ -331,6 +345,7 @@ class RecordLetterDrafted(Frozen):
     letter_id: str
     version: int = Field(ge=1)
     s3_key: NonBlank
+    dated_on: date | None = None  # the date the draft carries; default: the day it is recorded
 
 
 class RecordLetterFailed(Frozen):
@@ -343,6 +358,14 @@ class MarkLetterSent(Frozen):
     kind: Literal[CommandKind.MARK_LETTER_SENT] = CommandKind.MARK_LETTER_SENT
     letter_id: str
     sent_on: date
+
+
+class RedraftLetter(Frozen):
+    """Ask for a letter to be drafted again, dated today (e.g. it goes out later than dated)."""
+
+    kind: Literal[CommandKind.REDRAFT_LETTER] = CommandKind.REDRAFT_LETTER
+    letter_id: str
+    reason: NonBlank = "the letter goes out on a later date than it carries"
 
 
 class LogAppeal(Frozen):
@@ -417,6 +440,7 @@ Command = Annotated[
     | RecordLetterDrafted
     | RecordLetterFailed
     | MarkLetterSent
+    | RedraftLetter
     | LogAppeal
     | AcceptLateAppeal
     | DeclineLateAppeal

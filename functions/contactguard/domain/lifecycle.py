@@ -23,6 +23,7 @@ from contactguard.domain.calendar import (
 )
 from contactguard.domain.case import (
     APPEALABLE_LETTERS,
+    DATE_BOUND_LETTERS,
     DEADLINE_COMMANDS,
     AcceptLateAppeal,
     Appeal,
@@ -58,6 +59,7 @@ from contactguard.domain.case import (
     RecalculateDeadlines,
     RecordLetterDrafted,
     RecordLetterFailed,
+    RedraftLetter,
     RestrictionDecision,
     RestrictionPeriod,
     ReviewOutcome,
@@ -116,6 +118,7 @@ TRANSITIONS: dict[tuple[CaseStatus | None, CommandKind], frozenset[CaseStatus]] 
     **{(s, K.RECORD_LETTER_FAILED): frozenset({s}) for s in _ALL},
     **{(s, K.MARK_LETTER_SENT): frozenset({s}) for s in _ALL if s is not S.RESTRICTIONS_DECIDED},
     (S.RESTRICTIONS_DECIDED, K.MARK_LETTER_SENT): frozenset({S.RESTRICTIONS_DECIDED, S.RESTRICTED}),
+    **{(s, K.REDRAFT_LETTER): frozenset({s}) for s in _ALL},
     **{(s, K.CLOSE_APPEAL_WINDOW): frozenset({s}) for s in _IN_FORCE},
     (S.RESTRICTED, K.LOG_APPEAL): frozenset({S.RESTRICTED, S.UNDER_APPEAL}),
     (S.RESTRICTED, K.ACCEPT_LATE_APPEAL): frozenset({S.UNDER_APPEAL}),
@@ -143,6 +146,9 @@ PERMITTED_ROLES: dict[CommandKind, frozenset[Role]] = {
     K.RECORD_LETTER_DRAFTED: frozenset({Role.SYSTEM}),
     K.RECORD_LETTER_FAILED: frozenset({Role.SYSTEM}),
     K.MARK_LETTER_SENT: frozenset(
+        {Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE, Role.CUSTOMER_EXPERIENCE, Role.EXECUTIVE}
+    ),
+    K.REDRAFT_LETTER: frozenset(
         {Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE, Role.CUSTOMER_EXPERIENCE, Role.EXECUTIVE}
     ),
     K.LOG_APPEAL: frozenset({Role.CUSTOMER_EXPERIENCE}),
@@ -186,7 +192,10 @@ class _Recorder:
     def letter_for_next(self, kind: LetterKind) -> Letter:
         """A letter required by the next event; its id is deterministic (kind + event seq)."""
         letter = Letter(
-            letter_id=f"{kind.value}-{self.next_seq:04d}", kind=kind, required_at=self.now
+            letter_id=f"{kind.value}-{self.next_seq:04d}",
+            kind=kind,
+            required_at=self.now,
+            source_seq=self.next_seq,
         )
         self.letters.append(letter)
         return letter
@@ -485,6 +494,7 @@ def _letter_drafted(
             "status": LetterStatus.DRAFTED,
             "version": cmd.version,
             "s3_key": cmd.s3_key,
+            "dated_on": cmd.dated_on or _today(rec.now),
             "superseded_keys": superseded,
             "problems": (),
         }
@@ -535,6 +545,13 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: _Recorder, policy:
         raise RuleViolation("letter-sent-date", "a letter cannot be marked sent in the future")
     if cmd.sent_on < london_date(letter.required_at):
         raise RuleViolation("letter-sent-date", "the letter cannot be sent before its decision")
+    if letter.kind in DATE_BOUND_LETTERS and cmd.sent_on != letter.letter_date:
+        # Its start, end and appeal dates were computed from the date it carries.
+        raise RuleViolation(
+            "letter-dated",
+            f"the letter is dated {letter.letter_date} and states its dates from that day: "
+            "redraft it for the day it goes out",
+        )
 
     sent = letter.model_copy(
         update={"status": LetterStatus.SENT, "sent_on": cmd.sent_on, "sent_by": rec.actor.actor_id}
@@ -602,6 +619,29 @@ def _close_window(case: Case | None, _c: CloseAppealWindow, rec: _Recorder, _p: 
         appealed=appealed,
     )
     return _update(case, appeal_window=window.model_copy(update={"closed": True}))
+
+
+@_handles(K.REDRAFT_LETTER)
+def _redraft(case: Case | None, cmd: RedraftLetter, rec: _Recorder, _p: Policy) -> Case:
+    case = _require(case)
+    letter = _known_letter(case, cmd.letter_id)
+    if rec.actor.role not in LETTER_SENDERS[letter.kind]:
+        raise NotPermitted("letter-senders", f"a {letter.kind.value} letter is not yours to send")
+    if letter.status is LetterStatus.SENT:
+        raise RuleViolation("letter-already-sent", "a sent letter cannot be redrafted")
+    if letter.status is LetterStatus.REQUIRED:
+        raise NothingToDo("letter-duplicate", "a draft of this letter is already on its way")
+    today = _today(rec.now)
+    redraft = letter.model_copy(update={"status": LetterStatus.REQUIRED, "problems": ()})
+    rec.add(
+        CaseEventType.LETTER_REDRAFT_REQUESTED,
+        reason=cmd.reason,
+        letter=redraft,
+        letter_id=letter.letter_id,
+        source_seq=letter.source_seq,
+        dated_on=today.isoformat(),
+    )
+    return _update(case, letters=_replace_letter(case, redraft))
 
 
 @_handles(K.LOG_APPEAL)

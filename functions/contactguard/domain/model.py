@@ -9,7 +9,15 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 
 class Frozen(BaseModel):
@@ -23,7 +31,7 @@ def _aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-NonBlank = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(str.strip)]
+NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
 def normalise_email(address: str) -> str:

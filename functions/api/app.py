@@ -1,0 +1,1020 @@
+"""The staff HTTP API: Powertools' REST resolver, its routes and its error mapping.
+
+API Gateway (a REST API with a Cognito user pool authorizer) authenticates; this module reads
+the caller from the token's claims (`sub` is the actor id, `cognito:groups` the roles, and
+`X-Acting-Role` picks one when a person holds several) and records that actor on every case
+event. Whether a role may take a decision is the domain's answer (`decide` raises
+NotPermitted); routes only parse, call one use case and shape the reply.
+
+Errors are mapped by type, never by message text:
+
+| raised                                         | HTTP |
+|------------------------------------------------|------|
+| RequestValidationError, BadRequest             | 400, each field and why |
+| NotAuthenticated                               | 401 |
+| NotPermitted                                   | 403, the rule named |
+| UnknownCase, UnknownCustomer, NotFound         | 404 |
+| VersionConflict, IllegalTransition, RuleViolation, EmailAlreadyClaimed, AlreadyExists | 409, the rule named |
+| NothingToDo                                    | 200, with the rule that said so |
+| a body over MAX_BODY_BYTES                     | 413 |
+| RequestUnsupportedContentType                  | 415 |
+| anything else (our bug)                        | 500, logged by type and place only |
+
+Nothing here logs personal data: log lines carry ids, roles and error types only.
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import json
+import re
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Annotated, Any, NoReturn, TypeVar
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from pydantic import BaseModel, ValidationError
+
+from api.models import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    ApiEmail,
+    ApiError,
+    CaseCommandRequest,
+    CaseRecord,
+    CaseRestrictions,
+    CaseSummary,
+    CaseView,
+    ChannelAdvice,
+    CommandResult,
+    ContactList,
+    ContactRecorded,
+    CustomerView,
+    DeadlineEntry,
+    EmailHandling,
+    EmailLinked,
+    EventEntry,
+    FieldProblem,
+    LetterEntry,
+    LinkEmail,
+    LookupResult,
+    NewContact,
+    NewCustomer,
+    OpenCaseRequest,
+    QueuedEmail,
+    ReadQueue,
+    SubjectAccessExport,
+    Timeline,
+    TimelineEntry,
+    domain_command,
+)
+from api.settings import api_settings
+from contactguard.adapters.dynamodb import DynamoStore, EmailAlreadyClaimed
+from contactguard.domain.calendar import london_date, start_of_day
+from contactguard.domain.case import Case, CaseEvent
+from contactguard.domain.deadlines import pending_deadlines
+from contactguard.domain.enforcement import (
+    channel_guidance,
+    email_ruling,
+    permitted_channels,
+    restrictions_in_force,
+)
+from contactguard.domain.errors import (
+    IllegalTransition,
+    NothingToDo,
+    NotPermitted,
+    PolicyError,
+    RuleViolation,
+    VersionConflict,
+)
+from contactguard.domain.model import Actor, Channel, Contact, Customer, Role
+from contactguard.service import CaseService, CustomerService, UnknownCase, UnknownCustomer
+
+logger = Logger(service="api")
+
+ACTING_ROLE_HEADER = "X-Acting-Role"
+# People act in these roles; `system` is the deadlines and letters functions, never a person,
+# so a Cognito group named "system" grants nothing.
+STAFF_ROLES = frozenset(Role) - {Role.SYSTEM}
+# Who may read what. Decisions are the domain's (PERMITTED_ROLES); these are read-only views
+# the domain has no rule for.
+READ_QUEUE_ROLES = frozenset({Role.SAFEGUARDING_LEAD, Role.SERVICE_MANAGER})
+# A request body larger than this is refused before it is parsed: it keeps every stored item
+# well inside DynamoDB's 400 KB item limit.
+MAX_BODY_BYTES = 64 * 1024
+# A contact logged by staff cannot be in the future; this much clock skew is tolerated.
+CLOCK_SKEW = timedelta(minutes=5)
+EXPORT_NOT_INCLUDED = [
+    "letter documents (DOCX): the export lists each letter and its status; the files are in "
+    "the letters bucket and a zip of them is not produced yet",
+    "raw email messages: each email contact names its stored message (raw_ref)",
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# The edge reads the clock; everything below takes time as an argument. Tests and local runs
+# (the embedded stack) replace this with a clock they control.
+clock: Callable[[], datetime] = utc_now
+
+
+def _now() -> datetime:
+    return clock()
+
+
+# Wiring -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wiring:
+    store: DynamoStore
+    cases: CaseService
+    customers: CustomerService
+
+
+@lru_cache(maxsize=1)
+def build() -> Wiring:
+    """Built on first use (never at import): settings validated once, one client."""
+    settings = api_settings()
+    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    return Wiring(
+        store=store,
+        cases=CaseService(cases=store, customers=store, policy=settings.policy()),
+        customers=CustomerService(customers=store, contacts=store),
+    )
+
+
+# Errors of the edge -------------------------------------------------------------------------
+
+
+class NotAuthenticated(Exception):
+    """No usable identity in the request (the gateway's authorizer did not run)."""
+
+
+class BadRequest(Exception):
+    """Input the request models cannot judge alone (headers together, ranges, times)."""
+
+    def __init__(self, field: str, reason: str, *more: FieldProblem) -> None:
+        super().__init__(reason)
+        self.problems = [FieldProblem(field=field, reason=reason), *more]
+
+
+_T = TypeVar("_T")
+
+
+def from_request(make: Callable[[], _T]) -> _T:
+    """A domain value built from request data; the domain's refusal of it is bad input (400).
+
+    The domain's models are the last word on a value: e.g. a text of spaces passes a length
+    check and is then stripped to nothing, which the domain refuses when it reads it back.
+    Checking here keeps such a value from ever being stored.
+    """
+    try:
+        return make()
+    except ValidationError as invalid:
+        problems = [
+            FieldProblem(field=_field(("body", *p["loc"])), reason=p["msg"])
+            for p in invalid.errors()
+        ]
+        raise BadRequest(problems[0].field, problems[0].reason, *problems[1:]) from None
+
+
+class NotFound(LookupError):
+    """A resource other than a case or a customer (e.g. no customer has this address)."""
+
+
+class AlreadyExists(Exception):
+    """A create named an id that is taken."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+class BodyRefused(json.JSONDecodeError):
+    """The body parser's refusal; its message is the reason given to the caller."""
+
+
+class BodyTooLarge(BodyRefused):
+    """Powertools reports it as invalid JSON; we answer 413."""
+
+
+def parse_body(text: str | bytes | bytearray) -> Any:
+    """JSON the way a person's request must be: a small object, finite numbers, valid Unicode.
+
+    Every failure is a JSONDecodeError, which Powertools turns into a RequestValidationError
+    (400), so no malformed body reaches a route or becomes a 500.
+    """
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BodyRefused("the body is not UTF-8", "", 0) from error
+    if len(text.encode("utf-8", errors="surrogatepass")) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"the body is larger than {MAX_BODY_BYTES // 1024} KiB", "", 0)
+
+    def no_constants(name: str) -> NoReturn:
+        raise BodyRefused(f"{name} is not a JSON number", text, 0)
+
+    try:
+        value = json.loads(text, parse_constant=no_constants)
+        json.dumps(value, ensure_ascii=False).encode("utf-8")  # lone surrogates fail here
+    except json.JSONDecodeError:
+        raise
+    except UnicodeEncodeError as error:
+        raise BodyRefused("a string holds a lone UTF-16 surrogate", text, 0) from error
+    except ValueError as error:
+        raise BodyRefused("a number has too many digits", text, 0) from error
+    except RecursionError as error:
+        raise BodyRefused("the JSON is nested too deeply", text, 0) from error
+    if not isinstance(value, dict):
+        # Every body here is an object. Powertools would otherwise read a list as its first
+        # item (a form-data convenience), accepting [{...}] for {...}.
+        raise BodyRefused("the body must be a JSON object", text, 0)
+    return value
+
+
+app = APIGatewayRestResolver(
+    enable_validation=True,
+    json_body_deserializer=parse_body,
+    # A response that does not match its model is our bug: a 500, never a 400 for the caller.
+    response_validation_error_http_code=500,
+)
+
+
+def _error(status: int, body: ApiError, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(),
+        headers=headers,
+    )
+
+
+def _field(loc: Any) -> str:
+    parts = loc if isinstance(loc, list | tuple) else (loc,)
+    return ".".join(str(part) for part in parts) or "body"
+
+
+def _problem(problem: dict[str, Any], cause: BaseException | None) -> FieldProblem:
+    if problem.get("type") == "json_invalid":  # loc is ("body", character position)
+        if isinstance(cause, BodyRefused):
+            return FieldProblem(field="body", reason=cause.msg)
+        detail = (problem.get("ctx") or {}).get("error") or "invalid"
+        where = _field(problem.get("loc", ())).removeprefix("body.")
+        return FieldProblem(field="body", reason=f"not valid JSON: {detail} (character {where})")
+    reason = str(problem.get("msg") or problem.get("type") or "invalid")
+    return FieldProblem(field=_field(problem.get("loc")), reason=reason)
+
+
+def _authentication_refusal() -> Response[str] | None:
+    """Who is asking comes before what they sent: the refusal, if the caller is refused."""
+    try:
+        caller()
+    except (NotAuthenticated, NotPermitted, BadRequest) as refused:
+        return _HANDLERS_FOR_CALLER[type(refused)](refused)
+    return None
+
+
+_E = TypeVar("_E", bound=Exception)
+_Mapper = Callable[[_E], Response[str]]
+
+
+def maps(*types: type[Exception]) -> Callable[[_Mapper[_E]], _Mapper[_E]]:
+    """Register a function that maps these exception types to a reply (a typed decorator)."""
+
+    def register(mapper: _Mapper[_E]) -> _Mapper[_E]:
+        app.exception_handler(list(types))(mapper)
+        return mapper
+
+    return register
+
+
+@maps(RequestValidationError)
+def _invalid(error: RequestValidationError) -> Response[str]:
+    refusal = _authentication_refusal()
+    if refusal is not None:
+        return refusal
+    if isinstance(error.__cause__, BodyTooLarge):
+        return _error(
+            413,
+            ApiError(status=413, error="payload-too-large", message=error.__cause__.msg),
+        )
+    fields = [_problem(p, error.__cause__) for p in error.errors()]
+    return _error(
+        400, ApiError(status=400, error="bad-request", message="bad input", fields=fields)
+    )
+
+
+@maps(RequestUnsupportedContentType)
+def _unsupported(error: RequestUnsupportedContentType) -> Response[str]:
+    return _error(
+        415,
+        ApiError(
+            status=415,
+            error="unsupported-media-type",
+            message="send the body as application/json",
+            fields=[FieldProblem(field="header.Content-Type", reason="not application/json")],
+        ),
+    )
+
+
+@maps(BadRequest)
+def _bad_request(error: BadRequest) -> Response[str]:
+    return _error(
+        400, ApiError(status=400, error="bad-request", message=str(error), fields=error.problems)
+    )
+
+
+@maps(NotAuthenticated)
+def _not_authenticated(error: NotAuthenticated) -> Response[str]:
+    return _error(
+        401,
+        ApiError(status=401, error="not-authenticated", message=str(error)),
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+@maps(NotPermitted)
+def _not_permitted(error: NotPermitted) -> Response[str]:
+    return _error(
+        403, ApiError(status=403, error="not-permitted", rule=error.rule, message=error.message)
+    )
+
+
+_HANDLERS_FOR_CALLER: dict[type[Exception], Callable[[Any], Response[str]]] = {
+    NotAuthenticated: _not_authenticated,
+    NotPermitted: _not_permitted,
+    BadRequest: _bad_request,
+}
+
+
+@maps(UnknownCase, UnknownCustomer, NotFound)
+def _not_found(error: LookupError) -> Response[str]:
+    if isinstance(error, UnknownCase):
+        message = f"no case {error.case_id}"
+    elif isinstance(error, UnknownCustomer):
+        message = f"no customer {error.customer_id}"
+    else:
+        message = str(error)
+    return _error(404, ApiError(status=404, error="not-found", message=message))
+
+
+@app.not_found
+def _no_route(error: NotFoundError) -> Response[str]:
+    return _error(404, ApiError(status=404, error="not-found", message="no such resource"))
+
+
+@maps(ServiceError)
+def _service_error(error: ServiceError) -> Response[str]:
+    status = error.status_code
+    kind = "bad-request" if status < 500 else "internal-error"
+    return _error(status, ApiError(status=status, error=kind, message=error.msg))
+
+
+@maps(IllegalTransition, RuleViolation)
+def _refused_by_policy(error: PolicyError) -> Response[str]:
+    return _error(
+        409, ApiError(status=409, error="conflict", rule=error.rule, message=error.message)
+    )
+
+
+@maps(VersionConflict)
+def _stale(error: VersionConflict) -> Response[str]:
+    return _error(
+        409,
+        ApiError(
+            status=409,
+            error="conflict",
+            rule="design-optimistic-locking",
+            message=(
+                f"case {error.case_id} changed since version {error.expected_version}: "
+                "reload it and decide again"
+            ),
+        ),
+    )
+
+
+@maps(EmailAlreadyClaimed)
+def _claimed(error: EmailAlreadyClaimed) -> Response[str]:
+    return _error(
+        409,
+        ApiError(
+            status=409,
+            error="conflict",
+            rule="email-claimed",
+            message="an email address belongs to another customer: nothing was written",
+        ),
+    )
+
+
+@maps(AlreadyExists)
+def _exists(error: AlreadyExists) -> Response[str]:
+    return _error(
+        409, ApiError(status=409, error="conflict", rule=error.rule, message=error.message)
+    )
+
+
+@maps(NothingToDo)
+def _nothing_to_do(error: NothingToDo) -> Response[str]:
+    body = {"outcome": "nothing-to-do", "rule": error.rule, "note": error.message}
+    return Response(200, content_types.APPLICATION_JSON, json.dumps(body))
+
+
+@maps(Exception)
+def _unexpected(error: Exception) -> Response[str]:
+    # The last resort of the edge: a JSON 500 the caller can quote instead of the gateway's
+    # bare 502. The message is left out of the log (it may quote personal data); the type and
+    # where it was raised are enough to find it.
+    frames = traceback.extract_tb(error.__traceback__)[-6:]
+    logger.error(
+        "api: unexpected error",
+        extra={
+            "error": type(error).__name__,
+            "where": [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames],
+        },
+    )
+    return _error(
+        500, ApiError(status=500, error="internal-error", message="unexpected error; logged")
+    )
+
+
+def _replies(ok: int, said: str, *codes: int) -> dict[int, Any]:
+    """The OpenAPI description of a route's replies: its success (the route's return
+    annotation gives the schema) and its errors."""
+    words = {
+        400: "bad input: each field and why",
+        401: "not authenticated",
+        403: "the caller's role may not do this (the rule is named)",
+        404: "no such case, customer or resource",
+        409: "conflict: a stale version, or a decision the policy refuses (the rule is named)",
+        413: "the body is too large",
+    }
+    errors = {
+        code: {"description": words[code], "content": {"application/json": {"model": ApiError}}}
+        for code in codes
+    }
+    return {ok: {"description": said}, **errors}
+
+
+# The caller ---------------------------------------------------------------------------------
+
+
+def _claims() -> dict[str, Any]:
+    context = app.current_event.get("requestContext")
+    authorizer = context.get("authorizer") if isinstance(context, dict) else None
+    claims = authorizer.get("claims") if isinstance(authorizer, dict) else None
+    return claims if isinstance(claims, dict) else {}
+
+
+def _groups(claim: object) -> list[str]:
+    """`cognito:groups` as API Gateway passes it: "a,b" (REST), "[a b]" (HTTP API) or a list."""
+    if isinstance(claim, list):
+        items = [str(item) for item in claim]
+    elif isinstance(claim, str):
+        items = re.split(r"[,\s]+", claim.strip().strip("[]"))
+    else:
+        items = []
+    return [item.strip() for item in items if item.strip()]
+
+
+def caller() -> Actor:
+    """The member of staff making this request, in the one role they act in."""
+    claims = _claims()
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not 1 <= len(sub) <= 128:
+        raise NotAuthenticated("no authenticated user: call through the API's authorizer")
+    held = sorted(
+        {Role(group) for group in _groups(claims.get("cognito:groups")) if group in STAFF_ROLES}
+    )
+    if not held:
+        raise NotPermitted(
+            "staff-role-required",
+            "your account is in no staff group: ask for one of "
+            + ", ".join(sorted(r.value for r in STAFF_ROLES)),
+        )
+    named = app.current_event.headers.get(ACTING_ROLE_HEADER)
+    if named is None or not named.strip():
+        if len(held) > 1:
+            raise BadRequest(
+                f"header.{ACTING_ROLE_HEADER}",
+                "you hold several roles ("
+                + ", ".join(r.value for r in held)
+                + "): name the one you act in",
+            )
+        role = held[0]
+    else:
+        chosen = next((r for r in held if r.value == named.strip()), None)
+        if chosen is None:
+            raise NotPermitted(
+                "acting-role-not-held",
+                "the acting role must be one of your groups: " + ", ".join(r.value for r in held),
+            )
+        role = chosen
+    name = claims.get("name")
+    return Actor(
+        actor_id=sub, role=role, name=name[:200] if isinstance(name, str) and name else None
+    )
+
+
+def _require(actor: Actor, roles: frozenset[Role], rule: str, what: str) -> None:
+    if actor.role not in roles:
+        raise NotPermitted(rule, f"{what} needs the role: " + ", ".join(sorted(roles)))
+
+
+def _audit(action: str, actor: Actor, **ids: str | int | bool | None) -> None:
+    """An audit line: who looked at what, by id only."""
+    logger.info(f"audit: {action}", extra={"actor_id": actor.actor_id, "role": actor.role, **ids})
+
+
+# Parameters ---------------------------------------------------------------------------------
+
+CustomerId = Annotated[str, Path(min_length=1, max_length=64, description="the customer's id")]
+CaseId = Annotated[str, Path(min_length=1, max_length=64, description="the case's id")]
+
+
+def _etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def _json(status: int, body: BaseModel, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status, content_types.APPLICATION_JSON, body, headers)
+
+
+def _expected_version(in_body: int | None, if_match: str | None) -> int:
+    header: int | None = None
+    if if_match is not None:
+        tag = if_match.strip().removeprefix("W/").strip('"')
+        if not tag.isdigit() or int(tag) < 1 or len(tag) > 9:
+            raise BadRequest("header.If-Match", 'a case version, as GET /cases/{id} gives: "3"')
+        header = int(tag)
+    if in_body is not None and header is not None and in_body != header:
+        raise BadRequest("body.expected_version", "differs from the If-Match header")
+    version = in_body if in_body is not None else header
+    if version is None:
+        raise BadRequest(
+            "body.expected_version",
+            "give the case version you acted on, in the body or an If-Match header",
+        )
+    return version
+
+
+# Customers ----------------------------------------------------------------------------------
+
+
+def _customer_view(customer: Customer, cases: list[Case]) -> CustomerView:
+    return CustomerView(
+        customer=customer,
+        cases=[
+            CaseSummary(
+                case_id=c.case_id, status=c.status, version=c.version, opened_at=c.opened_at
+            )
+            for c in cases
+        ],
+    )
+
+
+@app.post(
+    "/customers",
+    summary="Register a customer",
+    responses=_replies(201, "registered", 400, 401, 403, 409, 413),
+    tags=["customers"],
+)
+def create_customer(new: NewCustomer) -> Response[CustomerView]:
+    caller()
+    wiring = build()
+    customer_id = new.customer_id or f"cust-{uuid.uuid4().hex[:16]}"
+    if wiring.store.get_customer(customer_id) is not None:
+        raise AlreadyExists("customer-exists", f"customer {customer_id} already exists")
+    customer = from_request(
+        lambda: Customer.model_validate(
+            {**new.model_dump(exclude={"customer_id"}), "customer_id": customer_id}
+        )
+    )
+    wiring.customers.register(customer)
+    return _json(
+        201, _customer_view(customer, []), headers={"Location": f"/customers/{customer_id}"}
+    )
+
+
+def _customer(customer_id: str) -> Customer:
+    customer = build().store.get_customer(customer_id)
+    if customer is None:
+        raise UnknownCustomer(customer_id)
+    return customer
+
+
+@app.get(
+    "/customers/<customer_id>",
+    summary="A customer and their cases",
+    responses=_replies(200, "the customer", 400, 401, 403, 404),
+    tags=["customers"],
+)
+def get_customer(customer_id: CustomerId) -> CustomerView:
+    caller()
+    customer = _customer(customer_id)
+    return _customer_view(customer, build().cases.cases_of(customer_id))
+
+
+@app.post(
+    "/customers/<customer_id>/emails",
+    summary="Link an email address; earlier unmatched contacts from it are attributed",
+    responses=_replies(200, "linked", 400, 401, 403, 404, 409, 413),
+    tags=["customers"],
+)
+def link_email(customer_id: CustomerId, link: LinkEmail) -> EmailLinked:
+    caller()
+    customer = _customer(customer_id)
+    if link.address in customer.emails:
+        # Mail from a linked address is matched as it arrives: nothing unmatched to move.
+        return EmailLinked(
+            customer_id=customer_id, address=link.address, already_linked=True, attributed=0
+        )
+    attributed = build().customers.link_email(customer_id, link.address)
+    return EmailLinked(
+        customer_id=customer_id, address=link.address, already_linked=False, attributed=attributed
+    )
+
+
+@app.post(
+    "/customers/<customer_id>/contacts",
+    summary="Log a phone, letter, visit or social-media contact (email arrives by itself)",
+    responses=_replies(
+        201, "logged (200 with recorded false: already logged)", 400, 401, 403, 404, 413
+    ),
+    tags=["contacts"],
+)
+def log_contact(customer_id: CustomerId, new: NewContact) -> Response[ContactRecorded]:
+    actor = caller()
+    now = _now()
+    at = new.at or now
+    if at > now + CLOCK_SKEW:
+        raise BadRequest("body.at", "a contact cannot be logged in the future")
+    if at < datetime.combine(EARLIEST_DATE, time(), tzinfo=UTC):
+        raise BadRequest("body.at", f"before {EARLIEST_DATE.isoformat()}")
+    _customer(customer_id)
+    key = new.idempotency_key or uuid.uuid4().hex
+    contact = Contact(
+        contact_id=f"staff-{key}",  # never an SES message id, so never mistaken for an email
+        customer_id=customer_id,
+        channel=new.channel,
+        direction=new.direction,
+        at=at,
+        summary=new.summary,
+        disposition=new.disposition,
+        reason=new.reason,
+        recorded_by=actor.actor_id,
+    )  # plain strings and checked values only: nothing the domain could refuse on reading
+    recorded = build().store.record_contact(contact)
+    return _json(201 if recorded else 200, ContactRecorded(recorded=recorded, contact=contact))
+
+
+@app.get(
+    "/customers/<customer_id>/contacts",
+    summary="A customer's contacts between two dates (inclusive, Europe/London)",
+    responses=_replies(200, "the contacts", 400, 401, 403, 404),
+    tags=["contacts"],
+)
+def list_contacts(
+    customer_id: CustomerId,
+    from_date: Annotated[
+        date | None,
+        Query(alias="from", ge=EARLIEST_DATE, le=LATEST_DATE, description="default: a year ago"),
+    ] = None,
+    to_date: Annotated[
+        date | None,
+        Query(alias="to", ge=EARLIEST_DATE, le=LATEST_DATE, description="default: today"),
+    ] = None,
+) -> ContactList:
+    caller()
+    last = to_date or london_date(_now())
+    first = from_date or last - timedelta(days=365)
+    if first > last:
+        raise BadRequest("query.from", "must not be after to")
+    _customer(customer_id)
+    contacts = build().store.contacts(
+        customer_id, start_of_day(first), start_of_day(last + timedelta(days=1))
+    )
+    return ContactList(
+        customer_id=customer_id, from_date=first, to_date=last, contacts=list(contacts)
+    )
+
+
+# Cases --------------------------------------------------------------------------------------
+
+
+@app.post(
+    "/cases",
+    summary="Open a case: a Step 1 concern, or immediate restrictions",
+    responses=_replies(201, "the case is open", 400, 401, 403, 404, 409, 413),
+    tags=["cases"],
+)
+def open_case(
+    opening: Annotated[OpenCaseRequest, Body(discriminator="kind")],
+) -> Response[CommandResult]:
+    actor = caller()
+    command = from_request(lambda: domain_command(opening))
+    try:
+        outcome = build().cases.open_case(command, actor, _now())
+    except VersionConflict as taken:  # the case id's item already exists
+        raise AlreadyExists("case-exists", f"case {opening.case_id} already exists") from taken
+    case = outcome.case
+    return _json(
+        201,
+        CommandResult(
+            outcome="decided",
+            case_id=case.case_id,
+            version=case.version,
+            case=case,
+            events=list(outcome.events),
+        ),
+        headers={"Location": f"/cases/{case.case_id}", **_etag(case.version)},
+    )
+
+
+def _case(case_id: str) -> Case:
+    case = build().store.get_case(case_id)
+    if case is None:
+        raise UnknownCase(case_id)
+    return case
+
+
+@app.get(
+    "/cases/<case_id>",
+    summary="A case's state and version (also in the ETag header)",
+    responses=_replies(200, "the case", 400, 401, 403, 404),
+    tags=["cases"],
+)
+def get_case(case_id: CaseId) -> Response[CaseView]:
+    caller()
+    case = _case(case_id)
+    return _json(
+        200, CaseView(case_id=case_id, version=case.version, case=case), _etag(case.version)
+    )
+
+
+@app.post(
+    "/cases/<case_id>/commands",
+    summary="Record a decision on a case (any command of the case lifecycle)",
+    responses=_replies(200, "decided, or nothing to do", 400, 401, 403, 404, 409, 413),
+    tags=["cases"],
+)
+def command_case(
+    case_id: CaseId,
+    request: Annotated[CaseCommandRequest, Body(discriminator="kind")],
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", max_length=40, description='the case version, e.g. "3"'),
+    ] = None,
+) -> Response[CommandResult]:
+    actor = caller()
+    expected = _expected_version(request.expected_version, if_match)
+    command = from_request(lambda: domain_command(request))
+    wiring = build()
+    try:
+        outcome = wiring.cases.act(case_id, command, actor, _now(), expected_version=expected)
+    except NothingToDo as nothing:
+        case = _case(case_id)
+        result = CommandResult(
+            outcome="nothing-to-do",
+            case_id=case_id,
+            version=case.version,
+            case=case,
+            rule=nothing.rule,
+            note=nothing.message,
+        )
+        return _json(200, result, _etag(case.version))
+    case = outcome.case
+    result = CommandResult(
+        outcome="decided",
+        case_id=case_id,
+        version=case.version,
+        case=case,
+        events=list(outcome.events),
+    )
+    return _json(200, result, _etag(case.version))
+
+
+def _timeline(case: Case, events: list[CaseEvent]) -> list[TimelineEntry]:
+    entries: list[tuple[datetime, int, int, TimelineEntry]] = []
+    for event in events:
+        entries.append((event.at, 0, event.seq, EventEntry(at=event.at, event=event)))
+    for n, letter in enumerate(case.letters):
+        entries.append(
+            (letter.required_at, 1, n, LetterEntry(at=letter.required_at, letter=letter))
+        )
+    for n, deadline in enumerate(pending_deadlines(case)):
+        entry = DeadlineEntry(at=deadline.fire_at, deadline=deadline.kind, command=deadline.command)
+        entries.append((deadline.fire_at, 2, n, entry))
+    entries.sort(key=lambda item: (item[0], item[1], item[2]))
+    return [entry for *_, entry in entries]
+
+
+@app.get(
+    "/cases/<case_id>/timeline",
+    summary="A case's events, letters and pending deadlines, in time order",
+    responses=_replies(200, "the timeline", 400, 401, 403, 404),
+    tags=["cases"],
+)
+def case_timeline(case_id: CaseId) -> Timeline:
+    caller()
+    case = _case(case_id)
+    events = build().store.events(case_id)
+    return Timeline(
+        case_id=case_id,
+        status=case.status,
+        version=case.version,
+        entries=_timeline(case, events),
+    )
+
+
+# Call handlers, the designated officer, subject access --------------------------------------
+
+
+@app.get(
+    "/lookup",
+    summary="What applies to a caller now: restrictions, channel guidance, permitted channels",
+    responses=_replies(200, "what applies now", 400, 401, 403, 404),
+    tags=["call handlers"],
+)
+def lookup(
+    email: Annotated[ApiEmail | None, Query(description="the caller's email address")] = None,
+    customer_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="or the customer's id")
+    ] = None,
+) -> LookupResult:
+    actor = caller()
+    if (email is None) == (customer_id is None):
+        raise BadRequest("query", "give exactly one of email or customer_id")
+    store = build().store
+    found_id = customer_id if customer_id is not None else store.customer_id_for_email(email or "")
+    customer = store.get_customer(found_id) if found_id else None
+    _audit(
+        "lookup",
+        actor,
+        by="email" if email is not None else "customer_id",
+        customer_id=customer.customer_id if customer else None,
+        found=customer is not None,
+    )
+    if customer is None:
+        if customer_id is not None:
+            raise UnknownCustomer(customer_id)
+        raise NotFound("no customer has this email address")
+    now = _now()
+    cases = store.cases_for_customer(customer.customer_id)
+    in_force = []
+    for case in cases:
+        restrictions = restrictions_in_force(case, now)
+        if restrictions:
+            until = case.period.effective_end if case.period is not None else None
+            in_force.append(
+                CaseRestrictions(
+                    case_id=case.case_id,
+                    status=case.status,
+                    until=until,
+                    restrictions=list(restrictions),
+                )
+            )
+    every = [r for entry in in_force for r in entry.restrictions]
+    ruling = email_ruling(cases, now)
+    return LookupResult(
+        customer_id=customer.customer_id,
+        name=customer.name,
+        at=now,
+        restricted=bool(in_force),
+        in_force=in_force,
+        channels=[
+            ChannelAdvice(channel=g.channel, allowed=g.allowed, conditions=list(g.conditions))
+            for g in (channel_guidance(cases, channel, now) for channel in Channel)
+        ],
+        permitted_channels=list(permitted_channels(every)),
+        email=EmailHandling(
+            action=ruling.action,
+            reason=ruling.reason,
+            write_to=ruling.write_to,
+            officer_email=ruling.officer_email,
+        ),
+    )
+
+
+@app.get(
+    "/read-queue",
+    summary="Filed emails awaiting the designated officer's read",
+    responses=_replies(200, "the queue", 401, 403),
+    tags=["designated officer"],
+)
+def read_queue() -> ReadQueue:
+    actor = caller()
+    _require(actor, READ_QUEUE_ROLES, "read-queue-readers", "the read queue")
+    store = build().store
+    waiting = store.read_queue()
+    _audit("read-queue", actor, items=len(waiting))
+    return ReadQueue(
+        items=[
+            QueuedEmail(
+                customer_id=customer_id,
+                contact_id=contact_id,
+                contact=store.get_contact(contact_id),
+            )
+            for customer_id, contact_id in waiting
+        ]
+    )
+
+
+@app.get(
+    "/customers/<customer_id>/export",
+    summary="Subject access: everything held on one customer, as one JSON document",
+    responses=_replies(200, "everything held", 400, 401, 403, 404),
+    tags=["customers"],
+)
+def export_customer(customer_id: CustomerId) -> SubjectAccessExport:
+    actor = caller()
+    customer = _customer(customer_id)
+    _audit("subject-access-export", actor, customer_id=customer_id)
+    store = build().store
+    everything = store.contacts(
+        customer_id, datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+    )
+    unattributed = [c for address in customer.emails for c in store.unmatched_contacts(address)]
+    return SubjectAccessExport(
+        exported_at=_now(),
+        customer=customer,
+        contacts=list(everything),
+        unattributed_contacts=unattributed,
+        cases=[
+            CaseRecord(case=case, events=store.events(case.case_id))
+            for case in store.cases_for_customer(customer_id)
+        ],
+        not_included=EXPORT_NOT_INCLUDED,
+    )
+
+
+# The OpenAPI document -----------------------------------------------------------------------
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI 3.1 document (functions/api/openapi.json is this, checked in)."""
+    schema = app.get_openapi_schema(
+        title="contactguard staff API",
+        version="1.0.0",
+        description=(
+            "Staff record the vexatious-contact policy's decisions and look up what applies "
+            "to a caller. Every request carries a Cognito user pool ID token; the caller's "
+            "groups are their roles. See docs/api.md."
+        ),
+        security_schemes={
+            "cognito": APIKey(
+                name="Authorization",
+                in_=APIKeyIn.header,
+                description="a Cognito user pool ID token (API Gateway's Cognito authorizer)",
+            )
+        },
+        security=[{"cognito": []}],
+    )
+    doc: dict[str, Any] = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # Bad input is a 400 with ApiError here, not Powertools' default 422.
+    schemas = doc.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(name, None)
+    doc.setdefault("components", {}).setdefault("parameters", {})["ActingRole"] = {
+        "name": ACTING_ROLE_HEADER,
+        "in": "header",
+        "required": False,
+        "description": (
+            "the role you act in; required when you are in several staff groups, and it must "
+            "be one of them"
+        ),
+        "schema": {"type": "string", "enum": sorted(r.value for r in STAFF_ROLES)},
+    }
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["500"] = {
+                "description": "unexpected error (logged; never the answer to bad input)",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}
+                },
+            }
+            operation.setdefault("parameters", []).append(
+                {"$ref": "#/components/parameters/ActingRole"}
+            )
+    return doc
+
+
+def openapi_json() -> str:
+    return json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,451 @@
+"""The staff API's request and response bodies: the schemas of functions/api/openapi.json.
+
+Requests reuse the domain's commands, so the API cannot drift from what `decide` accepts: a
+command request is the domain command plus `expected_version` (the case version the member of
+staff was looking at). The few places where an HTTP caller needs a tighter shape than the
+domain (ids that must fit in a URL path, dates typed by a person, channels staff may log) are
+narrowed here, never loosened. Responses wrap the domain's own models.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
+
+from contactguard.domain.case import (
+    AcceptLateAppeal,
+    AppealReviewOverdue,
+    AppealReviewReminder,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    CloseAppealWindow,
+    CloseCase,
+    CloseConcern,
+    Command,
+    CommandKind,
+    ConcernFollowUpDue,
+    DecideAppeal,
+    DecideReview,
+    DeclineLateAppeal,
+    ImposeRestrictions,
+    LapseRestrictions,
+    Letter,
+    LogAppeal,
+    MarkLetterSent,
+    RaiseConcern,
+    RecalculateDeadlines,
+    RecordLetterDrafted,
+    RecordLetterFailed,
+    RedraftLetter,
+    ReviewPackDue,
+)
+from contactguard.domain.deadlines import DeadlineKind
+from contactguard.domain.enforcement import EmailAction
+from contactguard.domain.model import (
+    AwareDatetime,
+    Channel,
+    Contact,
+    Customer,
+    Direction,
+    Disposition,
+    EmailAddress,
+    NonBlank,
+    PostalAddress,
+    Restriction,
+)
+
+# A date a member of staff types: a year-1 or year-9999 date is a typing mistake, and working
+# days cannot be counted past the end of the calendar.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+StaffDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+
+# Ids the API creates or accepts for new records appear in URL paths: no slashes or spaces.
+NewId = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
+        description="1-64 characters: letters, digits and . _ : - (it appears in URLs)",
+    ),
+]
+# RFC 5321 caps an address at 254 characters; the bound also keeps keys within DynamoDB's.
+ApiEmail = Annotated[EmailAddress, Field(max_length=254)]
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are mistakes, reported rather than ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Errors -------------------------------------------------------------------------------------
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="where: body.<field>, query.<name>, header.<name> or path")
+    reason: str
+
+
+class ApiError(BaseModel):
+    """Every refusal: which rule refused it (when a rule did) and, for bad input, each field."""
+
+    status: int
+    error: Literal[
+        "bad-request",
+        "not-authenticated",
+        "not-permitted",
+        "not-found",
+        "conflict",
+        "payload-too-large",
+        "unsupported-media-type",
+        "internal-error",
+    ]
+    rule: str | None = None
+    message: str
+    fields: list[FieldProblem] = Field(default_factory=list)
+
+
+# Customers ----------------------------------------------------------------------------------
+
+
+class NewCustomer(Body):
+    customer_id: NewId | None = Field(
+        default=None, description="your reference for the customer; one is made up if omitted"
+    )
+    name: NonBlank
+    emails: Annotated[list[ApiEmail], Field(max_length=20)] = Field(default_factory=list)
+    address: PostalAddress | None = None
+    designated_officer_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    status: CaseStatus
+    version: int
+    opened_at: datetime
+
+
+class CustomerView(BaseModel):
+    customer: Customer
+    cases: list[CaseSummary]
+
+
+class LinkEmail(Body):
+    address: ApiEmail
+
+
+class EmailLinked(BaseModel):
+    customer_id: str
+    address: str
+    already_linked: bool = Field(description="the address was already this customer's")
+    attributed: int = Field(description="earlier unmatched contacts now attributed")
+
+
+def _not_email(channel: Channel) -> Channel:
+    if channel is Channel.EMAIL:
+        raise ValueError(
+            "email is logged by itself as it arrives; staff log phone, letter, visit or "
+            "social-media contacts"
+        )
+    return channel
+
+
+StaffChannel = Annotated[
+    Channel,
+    AfterValidator(_not_email),
+    WithJsonSchema(
+        {"type": "string", "enum": [c.value for c in Channel if c is not Channel.EMAIL]}
+    ),
+]
+
+
+class NewContact(Body):
+    """A phone call, letter, visit or social-media contact logged by a member of staff."""
+
+    channel: StaffChannel
+    direction: Direction = Direction.INBOUND
+    at: AwareDatetime | None = Field(
+        default=None, description="timezone-aware; when omitted, now. Never in the future"
+    )
+    summary: Annotated[str, Field(max_length=4000)] = ""
+    disposition: Literal[Disposition.ACCEPTED, Disposition.REFUSED] = Field(
+        default=Disposition.ACCEPTED,
+        description="refused: e.g. a call declined under a restriction",
+    )
+    reason: Annotated[str, Field(max_length=1000)] = ""
+    idempotency_key: NewId | None = Field(
+        default=None,
+        description="the same key again logs nothing new (the contact id is staff-<key>)",
+    )
+
+
+class ContactRecorded(BaseModel):
+    recorded: bool = Field(description="false: a contact with this id was already logged")
+    contact: Contact
+
+
+class ContactList(BaseModel):
+    customer_id: str
+    from_date: date
+    to_date: date
+    contacts: list[Contact]
+
+
+# Cases --------------------------------------------------------------------------------------
+
+
+class OpenConcern(RaiseConcern):
+    """Step 1 (policy s.4): a Service Manager records a concern, opening the case."""
+
+    case_id: NewId
+
+
+class OpenImmediateRestrictions(ImposeRestrictions):
+    """Step 2 without Step 1 (policy s.4): immediate restrictions by the Head of Service."""
+
+    case_id: NewId
+    customer_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+OpenCaseRequest = OpenConcern | OpenImmediateRestrictions
+
+
+class Versioned(BaseModel):
+    expected_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="the case version you acted on (or send it as If-Match); one is required",
+    )
+
+
+class RaiseConcernRequest(RaiseConcern, Versioned):
+    pass
+
+
+class CloseConcernRequest(CloseConcern, Versioned):
+    pass
+
+
+class ImposeRestrictionsRequest(ImposeRestrictions, Versioned):
+    pass
+
+
+class RecordLetterDraftedRequest(RecordLetterDrafted, Versioned):
+    pass
+
+
+class RecordLetterFailedRequest(RecordLetterFailed, Versioned):
+    pass
+
+
+class MarkLetterSentRequest(MarkLetterSent, Versioned):
+    sent_on: StaffDate
+
+
+class RedraftLetterRequest(RedraftLetter, Versioned):
+    pass
+
+
+class LogAppealRequest(LogAppeal, Versioned):
+    received_on: StaffDate
+
+
+class AcceptLateAppealRequest(AcceptLateAppeal, Versioned):
+    pass
+
+
+class DeclineLateAppealRequest(DeclineLateAppeal, Versioned):
+    pass
+
+
+class DecideAppealRequest(DecideAppeal, Versioned):
+    pass
+
+
+class DecideReviewRequest(DecideReview, Versioned):
+    pass
+
+
+class CloseCaseRequest(CloseCase, Versioned):
+    pass
+
+
+# The system's commands are accepted in the body so that the domain, not the API, refuses them
+# to people (403 naming the rule), exactly as it would refuse any other role.
+class ConcernFollowUpDueRequest(ConcernFollowUpDue, Versioned):
+    pass
+
+
+class CloseAppealWindowRequest(CloseAppealWindow, Versioned):
+    pass
+
+
+class AppealReviewReminderRequest(AppealReviewReminder, Versioned):
+    pass
+
+
+class AppealReviewOverdueRequest(AppealReviewOverdue, Versioned):
+    pass
+
+
+class ReviewPackDueRequest(ReviewPackDue, Versioned):
+    pass
+
+
+class LapseRestrictionsRequest(LapseRestrictions, Versioned):
+    pass
+
+
+class RecalculateDeadlinesRequest(RecalculateDeadlines, Versioned):
+    pass
+
+
+CaseCommandRequest = (
+    RaiseConcernRequest
+    | CloseConcernRequest
+    | ImposeRestrictionsRequest
+    | RecordLetterDraftedRequest
+    | RecordLetterFailedRequest
+    | MarkLetterSentRequest
+    | RedraftLetterRequest
+    | LogAppealRequest
+    | AcceptLateAppealRequest
+    | DeclineLateAppealRequest
+    | DecideAppealRequest
+    | DecideReviewRequest
+    | CloseCaseRequest
+    | ConcernFollowUpDueRequest
+    | CloseAppealWindowRequest
+    | AppealReviewReminderRequest
+    | AppealReviewOverdueRequest
+    | ReviewPackDueRequest
+    | LapseRestrictionsRequest
+    | RecalculateDeadlinesRequest
+)
+
+_COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def domain_command(request: BaseModel) -> Command:
+    """The domain command a request carries, validated by the domain's own model."""
+    return _COMMAND.validate_python(request.model_dump(exclude={"expected_version"}))
+
+
+def _check_every_command_has_a_request() -> None:
+    requests: tuple[type[BaseModel], ...] = CaseCommandRequest.__args__
+    kinds = {r.model_fields["kind"].default for r in requests}
+    if kinds != set(CommandKind):
+        raise AssertionError(f"commands without a request body: {set(CommandKind) - kinds}")
+
+
+_check_every_command_has_a_request()
+
+
+class CaseView(BaseModel):
+    case_id: str
+    version: int
+    case: Case
+
+
+class CommandResult(BaseModel):
+    """What a command did: `decided` with the events it recorded, or `nothing-to-do`."""
+
+    outcome: Literal["decided", "nothing-to-do"]
+    case_id: str
+    version: int
+    case: Case
+    events: list[CaseEvent] = Field(default_factory=list)
+    rule: str | None = Field(default=None, description="for nothing-to-do: the rule that said so")
+    note: str | None = None
+
+
+class EventEntry(BaseModel):
+    entry: Literal["event"] = "event"
+    at: datetime
+    event: CaseEvent
+
+
+class LetterEntry(BaseModel):
+    entry: Literal["letter"] = "letter"
+    at: datetime = Field(description="when the decision called for the letter")
+    letter: Letter
+
+
+class DeadlineEntry(BaseModel):
+    entry: Literal["deadline"] = "deadline"
+    at: datetime = Field(description="when the deadline fires (Europe/London)")
+    deadline: DeadlineKind
+    command: CommandKind
+
+
+TimelineEntry = Annotated[EventEntry | LetterEntry | DeadlineEntry, Field(discriminator="entry")]
+
+
+class Timeline(BaseModel):
+    case_id: str
+    status: CaseStatus
+    version: int
+    entries: list[TimelineEntry]
+
+
+# Call handlers, the designated officer, subject access --------------------------------------
+
+
+class CaseRestrictions(BaseModel):
+    case_id: str
+    status: CaseStatus
+    until: datetime | None = Field(description="when these restrictions stop applying")
+    restrictions: list[Restriction]
+
+
+class ChannelAdvice(BaseModel):
+    channel: Channel
+    allowed: bool
+    conditions: list[str]
+
+
+class EmailHandling(BaseModel):
+    action: EmailAction
+    reason: str
+    write_to: str | None = None
+    officer_email: str | None = None
+
+
+class LookupResult(BaseModel):
+    customer_id: str
+    name: str
+    at: datetime
+    restricted: bool
+    in_force: list[CaseRestrictions]
+    channels: list[ChannelAdvice]
+    permitted_channels: list[Channel]
+    email: EmailHandling
+
+
+class QueuedEmail(BaseModel):
+    customer_id: str
+    contact_id: str
+    contact: Contact | None = Field(description="null when the contact is no longer held")
+
+
+class ReadQueue(BaseModel):
+    items: list[QueuedEmail]
+
+
+class CaseRecord(BaseModel):
+    case: Case
+    events: list[CaseEvent]
+
+
+class SubjectAccessExport(BaseModel):
+    exported_at: datetime
+    customer: Customer
+    contacts: list[Contact]
+    unattributed_contacts: list[Contact] = Field(
+        description="held under the customer's addresses but never attributed (e.g. quarantined)"
+    )
+    cases: list[CaseRecord]
+    not_included: list[str]
