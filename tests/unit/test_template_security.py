@@ -151,3 +151,15 @@ def test_stream_consumers_report_partial_failures_and_keep_what_fails() -> None:
 def test_every_queue_is_encrypted() -> None:
     for props in (q["Properties"] for q in of_type("AWS::SQS::Queue").values()):
         assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props
+
+
+def test_one_cognito_group_per_staff_role_and_none_for_the_system() -> None:
+    from contactguard.domain.model import Role
+
+    groups = {g["Properties"]["GroupName"] for g in of_type("AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {r.value for r in Role} - {Role.SYSTEM.value}
+    pool = RESOURCES["StaffUserPool"]["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["MfaConfiguration"] == "ON"
+    api = RESOURCES["StaffApi"]["Properties"]
+    assert api["Auth"]["DefaultAuthorizer"] == "StaffPool"
