@@ -8,7 +8,7 @@ from datetime import datetime
 from contactguard.domain.case import Case, Command
 from contactguard.domain.errors import VersionConflict
 from contactguard.domain.lifecycle import Outcome, Policy, decide
-from contactguard.domain.model import Actor, Customer
+from contactguard.domain.model import Actor, Customer, normalise_email
 from contactguard.ports import CaseStore, ContactStore, CustomerStore
 
 
@@ -78,7 +78,8 @@ class CustomerService:
         customer = self.customers.get_customer(customer_id)
         if customer is None:
             raise UnknownCustomer(customer_id)
-        updated = customer.model_copy(update={"emails": (*customer.emails, address)})
-        updated = Customer.model_validate(updated.model_dump())  # normalise the new address
-        self.customers.put_customer(updated)
-        return self.contacts.attribute_unmatched(updated.emails[-1], customer_id)
+        normalised = normalise_email(address)
+        if normalised not in customer.emails:  # linking twice adds nothing
+            updated = customer.model_copy(update={"emails": (*customer.emails, normalised)})
+            self.customers.put_customer(updated)
+        return self.contacts.attribute_unmatched(normalised, customer_id)

@@ -619,3 +619,15 @@ def test_the_loader_reads_short_form_tags_as_long_form(tmp_path: Path) -> None:
     arn = resolve(outputs["B"], params, names)
     assert arn.startswith("arn:aws:")
     assert "stack-dev" in arn
+
+
+def test_linking_an_address_twice_keeps_one_copy(store: DynamoStore) -> None:
+    from contactguard.service import CustomerService
+
+    store.put_customer(Customer(customer_id="c-link", name="A", emails=("a@example.org",)))
+    service = CustomerService(store, store)
+    assert service.link_email("c-link", "B@Example.org") == 0
+    assert service.link_email("c-link", "b@example.org") == 0
+    customer = store.get_customer("c-link")
+    assert customer is not None
+    assert customer.emails == ("a@example.org", "b@example.org")
