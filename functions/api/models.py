@@ -40,6 +40,7 @@ from contactguard.domain.case import (
     RecordLetterDrafted,
     RecordLetterFailed,
     RedraftLetter,
+    RemindUnsentLetter,
     ReviewPackDue,
 )
 from contactguard.domain.deadlines import DeadlineKind
@@ -303,6 +304,10 @@ class RecalculateDeadlinesRequest(RecalculateDeadlines, Versioned):
     pass
 
 
+class RemindUnsentLetterRequest(RemindUnsentLetter, Versioned):
+    pass
+
+
 CaseCommandRequest = (
     RaiseConcernRequest
     | CloseConcernRequest
@@ -324,6 +329,7 @@ CaseCommandRequest = (
     | ReviewPackDueRequest
     | LapseRestrictionsRequest
     | RecalculateDeadlinesRequest
+    | RemindUnsentLetterRequest
 )
 
 _COMMAND: TypeAdapter[Command] = TypeAdapter(Command)

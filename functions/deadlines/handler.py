@@ -43,6 +43,7 @@ class DeadlinePayload(BaseModel):
     model_config = ConfigDict(extra="ignore")
     case_id: str
     deadline: DeadlineKind
+    letter_id: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -96,7 +97,9 @@ def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
 @logger.inject_lambda_context(log_event=True)  # ids and a deadline kind only
 def schedule_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     payload = DeadlinePayload.model_validate(event)
-    applied = build()[0].fire(payload.case_id, payload.deadline, _now())
+    applied = build()[0].fire(
+        payload.case_id, payload.deadline, _now(), letter_id=payload.letter_id
+    )
     return {"case_id": payload.case_id, "deadline": payload.deadline.value, "applied": applied}
 
 

@@ -26,6 +26,7 @@ from contactguard.domain.case import (
     ConcernFollowUpDue,
     LapseRestrictions,
     RecalculateDeadlines,
+    RemindUnsentLetter,
     ReviewPackDue,
 )
 from contactguard.domain.deadlines import Deadline, DeadlineKind, name_prefix, pending_deadlines
@@ -103,13 +104,15 @@ class DeadlinesService:
             if case is None:
                 self.log.warning("deadlines: no such case", extra={"case_id": case_id})
                 return report
-            desired = pending_deadlines(case)
+            desired = pending_deadlines(case, self.cases.policy)
             past = [d for d in desired if d.fire_at <= now]
             if not past:
                 break
             # Apply the earliest, then recompute: it may make the others moot.
             deadline = past[0]
-            if not self.fire(case_id, deadline.kind, now, late=late_is_alert):
+            if not self.fire(
+                case_id, deadline.kind, now, late=late_is_alert, letter_id=deadline.letter_id
+            ):
                 desired = [d for d in desired if d.fire_at > now]
                 break
             report.applied.append(deadline.kind.value)
@@ -135,11 +138,24 @@ class DeadlinesService:
         )
         return report
 
-    def fire(self, case_id: str, kind: DeadlineKind, now: datetime, *, late: bool = False) -> bool:
+    def fire(
+        self,
+        case_id: str,
+        kind: DeadlineKind,
+        now: datetime,
+        *,
+        late: bool = False,
+        letter_id: str | None = None,
+    ) -> bool:
         """Apply one deadline to the case as it is now. False when it no longer applies."""
         for attempt in (1, 2):
             try:
-                outcome = self.cases.act(case_id, _COMMANDS[kind](), ACTOR, now)
+                command = (
+                    RemindUnsentLetter(letter_id=letter_id or "")
+                    if kind is DeadlineKind.LETTER_UNSENT
+                    else _COMMANDS[kind]()
+                )
+                outcome = self.cases.act(case_id, command, ACTOR, now)
             except NothingToDo as stale:
                 self.log.info(
                     "deadlines: nothing to do",

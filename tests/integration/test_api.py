@@ -736,6 +736,7 @@ def test_system_and_deadline_commands_are_403_for_people(api: Api, kind: str) ->
     extra: dict[str, Any] = {
         "record-letter-drafted": {"letter_id": "x", "version": 1, "s3_key": "k"},
         "record-letter-failed": {"letter_id": "x", "problems": ["p"]},
+        "remind-unsent-letter": {"letter_id": "x"},
     }.get(kind, {})
     version = api.version()
     for staff in (MANAGER, HEAD, CET, EXECUTIVE):

@@ -32,6 +32,8 @@ def test_the_bundled_scenario_year_ends_as_the_policy_says(tmp_path: Path) -> No
     fired = [s["deadline"] for s in report["schedules"] if s["action"] == "fired"]
     assert fired == [
         "concern-follow-up",
+        "letter-unsent",  # the restriction letter drafted on the 14th, unsent by the 16th
+        "letter-unsent",  # and by the 18th: escalated to the Head of Service
         "appeal-window-closes",
         "review-pack-due",
         "appeal-window-closes",  # the extension's new right of appeal

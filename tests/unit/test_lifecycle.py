@@ -81,6 +81,7 @@ from contactguard.domain.case import (
     RecordLetterDrafted,
     RecordLetterFailed,
     RedraftLetter,
+    RemindUnsentLetter,
     ReviewOutcome,
     ReviewPackDue,
 )
@@ -268,7 +269,31 @@ def _redrafting(make: Callable[[], Story], kind: LetterKind, drafted: datetime) 
     return setup
 
 
+def _unsent(make: Callable[[], Story], kind: LetterKind, drafted: datetime) -> Setup:
+    """A drafted letter nobody has sent, three working days on: its sender is reminded."""
+
+    def setup() -> tuple[Story, Command, Actor, datetime]:
+        story = make()
+        story.draft(kind, drafted)
+        letter = story.letter(kind)
+        due = story.policy.calendar.working_days_after(drafted.date(), 3)
+        return story, RemindUnsentLetter(letter_id=letter.letter_id), DEADLINES, at(due, 7)
+
+    return setup
+
+
 EXAMPLES: tuple[Example, ...] = (
+    *(
+        Example(
+            f"{kind.value} letter left unsent",
+            status,
+            K.REMIND_UNSENT_LETTER,
+            status,
+            (E.LETTER_UNSENT,),
+            _unsent(make, kind, when),
+        )
+        for status, make, kind, when in WAITING
+    ),
     *(
         Example(
             f"{kind.value} letter redrafted",
@@ -658,6 +683,7 @@ def _any_command(kind: CommandKind) -> Command:
         K.RECORD_LETTER_FAILED: RecordLetterFailed(letter_id="x", problems=("p",)),
         K.MARK_LETTER_SENT: MarkLetterSent(letter_id="x", sent_on=date(2026, 11, 2)),
         K.REDRAFT_LETTER: RedraftLetter(letter_id="x"),
+        K.REMIND_UNSENT_LETTER: RemindUnsentLetter(letter_id="x"),
         K.LOG_APPEAL: LogAppeal(received_on=date(2026, 11, 2), grounds="unfair"),
         K.ACCEPT_LATE_APPEAL: AcceptLateAppeal(reason="illness"),
         K.DECLINE_LATE_APPEAL: DeclineLateAppeal(reason="no reason"),
@@ -703,6 +729,24 @@ def test_a_command_outside_the_table_is_refused(
         )
 
 
+@pytest.mark.policy("design-decisions-recorded")
+def test_an_unsent_letter_reminds_its_sender_then_escalates_once() -> None:
+    story = restrictions_decided()
+    story.draft(LK.RESTRICTIONS, at(DECIDED_ON, 11))  # Monday 14 December
+    letter_id = story.letter(LK.RESTRICTIONS).letter_id
+    remind = RemindUnsentLetter(letter_id=letter_id)
+    refused(story, remind, DEADLINES, at("2026-12-15", 7), NothingToDo, "deadline-early")
+    first = story.do(remind, DEADLINES, at("2026-12-16", 7))  # 2 working days on
+    assert first.events[0].data["notify"] == "head-of-service"  # its sender
+    assert first.events[0].data["reminder"] == 1
+    # The second, 4 working days after drafting (Friday 18th), escalates to the Head of Service.
+    refused(story, remind, DEADLINES, at("2026-12-17", 7), NothingToDo, "deadline-early")
+    second = story.do(remind, DEADLINES, at("2026-12-18", 7))
+    assert second.events[0].data["alert"] is True
+    refused(story, remind, DEADLINES, at("2026-12-30", 7), NothingToDo, "deadline-stale")
+    assert story.current.status is S.RESTRICTIONS_DECIDED  # a reminder decides nothing
+
+
 def test_a_closed_case_accepts_only_letter_bookkeeping() -> None:
     allowed = {k for k in CommandKind if (S.CLOSED, k) in TRANSITIONS}
     assert allowed == {
@@ -710,6 +754,7 @@ def test_a_closed_case_accepts_only_letter_bookkeeping() -> None:
         K.RECORD_LETTER_FAILED,
         K.MARK_LETTER_SENT,
         K.REDRAFT_LETTER,
+        K.REMIND_UNSENT_LETTER,
     }
 
 

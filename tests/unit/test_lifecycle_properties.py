@@ -60,6 +60,7 @@ from contactguard.domain.case import (
     RecordLetterDrafted,
     RecordLetterFailed,
     RedraftLetter,
+    RemindUnsentLetter,
     ReviewOutcome,
     ReviewPackDue,
 )
@@ -77,7 +78,13 @@ K = CommandKind
 S = CaseStatus
 IN_FORCE = (S.RESTRICTED, S.UNDER_APPEAL)
 LETTER_BOOKKEEPING = frozenset(
-    {K.RECORD_LETTER_DRAFTED, K.RECORD_LETTER_FAILED, K.MARK_LETTER_SENT, K.REDRAFT_LETTER}
+    {
+        K.RECORD_LETTER_DRAFTED,
+        K.RECORD_LETTER_FAILED,
+        K.MARK_LETTER_SENT,
+        K.REDRAFT_LETTER,
+        K.REMIND_UNSENT_LETTER,
+    }
 )
 START = at("2026-11-02", 10)
 NEXT_DEADLINE = None  # an advance to the instant the case's next deadline falls due
@@ -262,6 +269,10 @@ def _command(step: Step, case: Case | None, now: datetime) -> tuple[Command, str
             return LapseRestrictions(), None
         case K.RECALCULATE_DEADLINES:
             return RecalculateDeadlines(), None
+        case K.REMIND_UNSENT_LETTER:
+            letters = case.letters if case else ()
+            letter_id = letters[step.pick % len(letters)].letter_id if letters else "none"
+            return RemindUnsentLetter(letter_id=letter_id), None
         case K.REDRAFT_LETTER:
             letters = case.letters if case else ()
             letter_id = letters[step.pick % len(letters)].letter_id if letters else "none"

@@ -51,6 +51,7 @@ def payload(deadline: Deadline) -> dict[str, Any]:
         "deadline": deadline.kind.value,
         "fire_at": deadline.fire_at.isoformat(),
         "computed_from_version": deadline.version,
+        **({"letter_id": deadline.letter_id} if deadline.letter_id else {}),
     }
 
 

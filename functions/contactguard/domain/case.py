@@ -75,6 +75,8 @@ class Letter(Frozen):
     sent_on: date | None = None
     sent_by: str | None = None
     dated_on: date | None = None  # the date the current draft carries
+    drafted_on: date | None = None  # when the current draft landed (unsent-letter reminders)
+    unsent_reminders: int = 0
     source_seq: int | None = None  # the event whose decision the letter conveys
 
     @property
@@ -247,6 +249,7 @@ class CaseEventType(StrEnum):
     CASE_CLOSED = "case-closed"
     DEADLINES_RECALCULATED = "deadlines-recalculated"
     LETTER_REDRAFT_REQUESTED = "letter-redraft-requested"
+    LETTER_UNSENT = "letter-unsent"
 
 
 class LetterRef(Frozen):
@@ -297,6 +300,7 @@ class CommandKind(StrEnum):
     REVIEW_PACK_DUE = "review-pack-due"
     LAPSE_RESTRICTIONS = "lapse-restrictions"
     RECALCULATE_DEADLINES = "recalculate-deadlines"
+    REMIND_UNSENT_LETTER = "remind-unsent-letter"
 
 
 DEADLINE_COMMANDS = frozenset(
@@ -308,6 +312,7 @@ DEADLINE_COMMANDS = frozenset(
         CommandKind.REVIEW_PACK_DUE,
         CommandKind.LAPSE_RESTRICTIONS,
         CommandKind.RECALCULATE_DEADLINES,
+        CommandKind.REMIND_UNSENT_LETTER,
     }
 )
 
@@ -426,6 +431,13 @@ class LapseRestrictions(Frozen):
     kind: Literal[CommandKind.LAPSE_RESTRICTIONS] = CommandKind.LAPSE_RESTRICTIONS
 
 
+class RemindUnsentLetter(Frozen):
+    """A drafted letter nobody has sent: remind its sender, then escalate (DESIGN.md)."""
+
+    kind: Literal[CommandKind.REMIND_UNSENT_LETTER] = CommandKind.REMIND_UNSENT_LETTER
+    letter_id: str
+
+
 class RecalculateDeadlines(Frozen):
     """Recompute open working-day deadlines with today's calendar (a bank holiday proclaimed
     or a closure added after they were set)."""
@@ -453,6 +465,7 @@ Command = Annotated[
     | AppealReviewOverdue
     | ReviewPackDue
     | LapseRestrictions
-    | RecalculateDeadlines,
+    | RecalculateDeadlines
+    | RemindUnsentLetter,
     Field(discriminator="kind"),
 ]

@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import AppealStatus, Case, CaseStatus, CommandKind
+from contactguard.domain.lifecycle import Policy, unsent_letter_due
 
 MORNING = time(7, 0)
 AFTER_MIDNIGHT = time(0, 30)
@@ -35,6 +36,7 @@ class DeadlineKind(StrEnum):
     APPEAL_REVIEW_OVERDUE = "appeal-review-overdue"
     REVIEW_PACK_DUE = "review-pack-due"
     RESTRICTIONS_END = "restrictions-end"
+    LETTER_UNSENT = "letter-unsent"
 
 
 COMMAND_FOR: dict[DeadlineKind, CommandKind] = {
@@ -44,6 +46,7 @@ COMMAND_FOR: dict[DeadlineKind, CommandKind] = {
     DeadlineKind.APPEAL_REVIEW_OVERDUE: CommandKind.APPEAL_REVIEW_OVERDUE,
     DeadlineKind.REVIEW_PACK_DUE: CommandKind.REVIEW_PACK_DUE,
     DeadlineKind.RESTRICTIONS_END: CommandKind.LAPSE_RESTRICTIONS,
+    DeadlineKind.LETTER_UNSENT: CommandKind.REMIND_UNSENT_LETTER,
 }
 
 _SHORT = {
@@ -53,6 +56,7 @@ _SHORT = {
     DeadlineKind.APPEAL_REVIEW_OVERDUE: "ao",
     DeadlineKind.REVIEW_PACK_DUE: "rp",
     DeadlineKind.RESTRICTIONS_END: "re",
+    DeadlineKind.LETTER_UNSENT: "lu",
 }
 
 
@@ -75,6 +79,7 @@ class Deadline:
     kind: DeadlineKind
     fire_at: datetime  # aware, Europe/London
     version: int  # the case version it was computed from (for the log, never a guard)
+    letter_id: str | None = None  # for a letter's own deadline
 
     @property
     def command(self) -> CommandKind:
@@ -83,7 +88,10 @@ class Deadline:
     @property
     def schedule_name(self) -> str:
         """Deterministic: the same deadline always has the same name; a moved one a new one."""
-        name = f"{name_prefix(self.case_id)}{_SHORT[self.kind]}.{self.fire_at:%Y%m%dT%H%M}"
+        kind = _SHORT[self.kind]
+        if self.letter_id:  # one schedule per letter: a short, stable digest of its id
+            kind += "-" + hashlib.sha256(self.letter_id.encode("utf-8")).hexdigest()[:8]
+        name = f"{name_prefix(self.case_id)}{kind}.{self.fire_at:%Y%m%dT%H%M}"
         if len(name) > MAX_NAME:  # cannot happen with case_key's bound; kept as a guard
             raise ValueError("schedule name too long")
         return name
@@ -97,8 +105,9 @@ def _after(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), AFTER_MIDNIGHT, tzinfo=LONDON)
 
 
-def pending_deadlines(case: Case) -> list[Deadline]:
+def pending_deadlines(case: Case, policy: Policy | None = None) -> list[Deadline]:
     """Every deadline the case is waiting for, in firing order."""
+    policy = policy or Policy()
     found: list[tuple[DeadlineKind, datetime]] = []
     concern = case.concern
     if (
@@ -125,4 +134,16 @@ def pending_deadlines(case: Case) -> list[Deadline]:
             found.append((DeadlineKind.REVIEW_PACK_DUE, _on(period.review_pack_due_on)))
         found.append((DeadlineKind.RESTRICTIONS_END, _on(period.ends_on)))
     deadlines = [Deadline(case.case_id, kind, at, case.version) for kind, at in found]
-    return sorted(deadlines, key=lambda d: (d.fire_at, d.kind.value))
+    for letter in case.letters:
+        due = unsent_letter_due(letter, policy)
+        if due is not None:
+            deadlines.append(
+                Deadline(
+                    case.case_id,
+                    DeadlineKind.LETTER_UNSENT,
+                    _on(due),
+                    case.version,
+                    letter.letter_id,
+                )
+            )
+    return sorted(deadlines, key=lambda d: (d.fire_at, d.kind.value, d.letter_id or ""))

@@ -60,6 +60,7 @@ from contactguard.domain.case import (
     RecordLetterDrafted,
     RecordLetterFailed,
     RedraftLetter,
+    RemindUnsentLetter,
     RestrictionDecision,
     RestrictionPeriod,
     ReviewOutcome,
@@ -131,6 +132,7 @@ TRANSITIONS: dict[tuple[CaseStatus | None, CommandKind], frozenset[CaseStatus]] 
     **{(s, K.REVIEW_PACK_DUE): frozenset({s}) for s in _IN_FORCE},
     **{(s, K.LAPSE_RESTRICTIONS): frozenset({S.LAPSED}) for s in _IN_FORCE},
     (S.LAPSED, K.CLOSE_CASE): frozenset({S.CLOSED}),
+    **{(s, K.REMIND_UNSENT_LETTER): frozenset({s}) for s in _ALL},
     **{
         (s, K.RECALCULATE_DEADLINES): frozenset({s})
         for s in (S.CONCERN, S.RESTRICTED, S.UNDER_APPEAL)
@@ -495,6 +497,8 @@ def _letter_drafted(
             "version": cmd.version,
             "s3_key": cmd.s3_key,
             "dated_on": cmd.dated_on or _today(rec.now),
+            "drafted_on": _today(rec.now),
+            "unsent_reminders": 0,
             "superseded_keys": superseded,
             "problems": (),
         }
@@ -619,6 +623,48 @@ def _close_window(case: Case | None, _c: CloseAppealWindow, rec: _Recorder, _p: 
         appealed=appealed,
     )
     return _update(case, appeal_window=window.model_copy(update={"closed": True}))
+
+
+def unsent_letter_due(letter: Letter, policy: Policy) -> date | None:
+    """When the next unsent-letter reminder falls due, or None when none is owed."""
+    if (
+        letter.status is not LetterStatus.DRAFTED
+        or letter.drafted_on is None
+        or letter.kind is LetterKind.REVIEW_PACK  # internal: never sent
+        or letter.unsent_reminders >= 2
+    ):
+        return None
+    days = policy.terms.letter_unsent_reminder_working_days * (letter.unsent_reminders + 1)
+    return policy.calendar.working_days_after(letter.drafted_on, days)
+
+
+@_handles(K.REMIND_UNSENT_LETTER)
+def _remind_unsent(
+    case: Case | None, cmd: RemindUnsentLetter, rec: _Recorder, policy: Policy
+) -> Case:
+    case = _require(case)
+    letter = _known_letter(case, cmd.letter_id)
+    due = unsent_letter_due(letter, policy)
+    if due is None:
+        raise NothingToDo("deadline-stale", "the letter was sent, redrafted or already escalated")
+    if _today(rec.now) < due:
+        raise NothingToDo("deadline-early", f"the reminder is due on {due}")
+    escalate = letter.unsent_reminders == 1
+    senders = sorted(r.value for r in LETTER_SENDERS[letter.kind])
+    # DESIGN.md: remind the manager, then escalate to the Head of Service, so restrictions that
+    # wait on a forgotten letter never silently fail to start.
+    rec.add(
+        CaseEventType.LETTER_UNSENT,
+        reason="a drafted letter has not been marked sent",
+        letter_id=letter.letter_id,
+        letter_kind=letter.kind.value,
+        drafted_on=letter.drafted_on.isoformat() if letter.drafted_on else None,
+        reminder=letter.unsent_reminders + 1,
+        notify=Role.HEAD_OF_SERVICE.value if escalate else senders[0],
+        alert=escalate,
+    )
+    reminded = letter.model_copy(update={"unsent_reminders": letter.unsent_reminders + 1})
+    return _update(case, letters=_replace_letter(case, reminded))
 
 
 @_handles(K.REDRAFT_LETTER)
