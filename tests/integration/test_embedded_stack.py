@@ -6,6 +6,7 @@ import copy
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,3 +154,46 @@ def test_a_busy_day_of_email_reaches_the_signals_function_through_the_stream() -
         kinds = [json.loads(sent[1])["kind"] for sent in topic.sent_notifications]
     assert kinds.count("signal:volume-day") == 2  # the 6th and 7th email of the day (limit 5)
     assert stack.log.stream_failures == []
+
+
+def test_duplicate_and_reordered_stream_deliveries_change_nothing() -> None:
+    """Streams deliver at least once and a retried batch can arrive late: replaying every case
+    event, twice and shuffled, to letters and deadlines leaves the case and schedules as they
+    were after one clean delivery."""
+    import random
+
+    from contactguard.adapters.stream import stream_record
+    from contactguard.domain.model import Actor, Customer, PostalAddress, Role
+    from contactguard_local.examples import immediate_restrictions
+    from contactguard_local.pumps import SchedulerPump
+
+    clock = SimClock(datetime(2026, 12, 1, 9, tzinfo=LONDON))
+    with EmbeddedStack(clock) as stack:
+        address = PostalAddress(lines=("1 Example Street", "Derby"), postcode="DE1 1AA")
+        stack.store.put_customer(Customer(customer_id="c1", name="A", address=address))
+        head = Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE)
+        stack.cases.open_case(immediate_restrictions("k1", "c1"), head, clock())
+        stack.pump_streams()
+        group = stack.functions["DeadlinesStreamFunction"]["env"]["CONTACTGUARD_SCHEDULE_GROUP"]
+        pump = SchedulerPump(stack.scheduler, group)
+
+        def snapshot() -> tuple[Any, ...]:
+            case = stack.store.get_case("k1")
+            assert case is not None
+            keys = stack.s3.list_objects_v2(
+                Bucket=stack.functions["LettersFunction"]["env"]["CONTACTGUARD_LETTERS_BUCKET"]
+            ).get("Contents", [])
+            return (
+                case.model_dump_json(),
+                sorted(s.name for s in pump.schedules()),
+                sorted(o["Key"] for o in keys),
+            )
+
+        before = snapshot()
+        records = [stream_record(e) for e in stack.store.events("k1")] * 2
+        random.Random(7).shuffle(records)
+        for function in ("LettersFunction", "DeadlinesStreamFunction"):
+            result = stack.invoke(function, {"Records": records})
+            assert result == {"batchItemFailures": []}
+        stack.pump_streams()
+        assert snapshot() == before
