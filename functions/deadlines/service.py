@@ -18,33 +18,23 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from contactguard.domain.case import (
-    AppealReviewOverdue,
-    AppealReviewReminder,
     CaseEvent,
     CaseEventType,
-    CloseAppealWindow,
-    ConcernFollowUpDue,
-    LapseRestrictions,
     RecalculateDeadlines,
-    RemindUnsentLetter,
-    ReviewPackDue,
 )
-from contactguard.domain.deadlines import Deadline, DeadlineKind, name_prefix, pending_deadlines
+from contactguard.domain.deadlines import (
+    Deadline,
+    DeadlineKind,
+    deadline_command,
+    name_prefix,
+    pending_deadlines,
+)
 from contactguard.domain.errors import NothingToDo, VersionConflict
 from contactguard.domain.model import Actor
 from contactguard.service import CaseService
 
 ACTOR = Actor.system("deadlines")
 MAX_CATCH_UP = 20  # past deadlines applied in one reconciliation, at most
-
-_COMMANDS: dict[DeadlineKind, Any] = {
-    DeadlineKind.CONCERN_FOLLOW_UP: ConcernFollowUpDue,
-    DeadlineKind.APPEAL_WINDOW_CLOSES: CloseAppealWindow,
-    DeadlineKind.APPEAL_REVIEW_REMINDER: AppealReviewReminder,
-    DeadlineKind.APPEAL_REVIEW_OVERDUE: AppealReviewOverdue,
-    DeadlineKind.REVIEW_PACK_DUE: ReviewPackDue,
-    DeadlineKind.RESTRICTIONS_END: LapseRestrictions,
-}
 
 
 class Schedules(Protocol):
@@ -150,11 +140,7 @@ class DeadlinesService:
         """Apply one deadline to the case as it is now. False when it no longer applies."""
         for attempt in (1, 2):
             try:
-                command = (
-                    RemindUnsentLetter(letter_id=letter_id or "")
-                    if kind is DeadlineKind.LETTER_UNSENT
-                    else _COMMANDS[kind]()
-                )
+                command = deadline_command(kind, letter_id)
                 outcome = self.cases.act(case_id, command, ACTOR, now)
             except NothingToDo as stale:
                 self.log.info(

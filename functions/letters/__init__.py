@@ -4,7 +4,8 @@
 - `review_pack`: the Head of Service's twelve-month review figures and their chart.
 - `service`: load, check, render, store in S3 under a deterministic key, record, notify.
 - `handler`: the DynamoDB stream edge (partial batch responses).
-- `make_templates`: regenerates `templates/*.docx` (staff may then edit them in Word).
+- `templates/*.docx`: made by `python -m contactguard_local.letter_templates` (local
+  tooling, never shipped); staff may then edit them in Word.
 
 The heavy document libraries (docxtpl, python-docx, jinja2, lxml, Pillow) are imported only
 here, so the other functions start fast.

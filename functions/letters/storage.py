@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
+from contactguard.adapters.aws import AwsAdapter
 
 
-class S3LetterBucket:
+class S3LetterBucket(AwsAdapter):
+    service = "s3"
+
     def __init__(self, bucket: str, client: Any | None = None) -> None:
-        self.bucket, self._client = bucket, client
-        self.requests = 0
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = boto3.client("s3")
-        return self._client
+        super().__init__(client)
+        self.bucket = bucket
 
     def put(self, key: str, body: bytes, content_type: str, metadata: dict[str, str]) -> None:
         """Create or overwrite the object: the key is deterministic, so a retry replaces the

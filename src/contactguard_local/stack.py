@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any
 
 from contactguard.adapters.dynamodb import DynamoStore
-from contactguard.domain.calendar import LONDON
 from contactguard.service import CaseService
 from contactguard.settings import CoreSettings
 from contactguard_local.pumps import DueSchedule, SchedulerPump
@@ -337,6 +336,3 @@ class EmbeddedStack:
             if self.names.get(logical_id) == name:
                 return logical_id
         raise LookupError(f"no function in the template is the target {schedule.target_arn}")
-
-    def at(self, text: str) -> datetime:
-        return datetime.fromisoformat(text).replace(tzinfo=LONDON)

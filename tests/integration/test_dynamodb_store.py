@@ -17,7 +17,6 @@ import pytest
 from contactguard.adapters.dynamodb import (
     DynamoStore,
     EmailAlreadyClaimed,
-    retention_expiry,
     utc_key_time,
 )
 from contactguard.domain.case import (
@@ -29,6 +28,7 @@ from contactguard.domain.case import (
     MarkLetterSent,
     RaiseConcern,
     RecordLetterDrafted,
+    retention_end,
 )
 from contactguard.domain.errors import VersionConflict
 from contactguard.domain.lifecycle import Outcome, Policy, decide
@@ -294,7 +294,7 @@ def test_closure_sets_expires_at_six_years_later(store: DynamoStore) -> None:
 def test_retention_is_calendar_years_in_utc(
     closed_at: datetime, years: int, expires: datetime
 ) -> None:
-    assert retention_expiry(closed_at, years) == int(expires.timestamp())
+    assert retention_end(closed_at, years) == expires
 
 
 def test_apply_retention_stamps_the_earlier_events(store: DynamoStore) -> None:

@@ -338,7 +338,7 @@ class FakeContext:
     aws_request_id: str = "req-1"
 
 
-def test_the_lambda_handler_configured_as_the_template_says(
+def test_the_lambda_handler_built_from_its_environment_variables(
     rig: Rig, tables: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ingest import handler

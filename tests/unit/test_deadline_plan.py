@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from builders import (
@@ -83,7 +83,7 @@ def test_an_extension_moves_the_end_and_the_next_pack() -> None:
 
 def test_summer_deadlines_fire_at_seven_london_time_in_bst() -> None:
     deadline = Deadline("c", K.REVIEW_PACK_DUE, datetime(2027, 6, 1, 7, tzinfo=LONDON), 3)
-    assert deadline.fire_at.utcoffset() is not None
+    assert deadline.fire_at.utcoffset() == timedelta(hours=1)  # 06:00 UTC
     assert at_expression(deadline.fire_at) == "at(2027-06-01T07:00:00)"
 
 

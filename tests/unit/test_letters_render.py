@@ -620,10 +620,10 @@ def test_a_prepared_letter_lists_what_it_must_contain() -> None:
 # The generated templates and the preview -------------------------------------------------
 
 
-def test_make_templates_is_reproducible_and_its_templates_carry_the_required_content(
+def test_the_template_generator_is_reproducible_and_its_templates_carry_the_required_content(
     tmp_path: Path,
 ) -> None:
-    from letters.make_templates import write_templates
+    from contactguard_local.letter_templates import write_templates
 
     first = {p.name: p.read_bytes() for p in write_templates(tmp_path / "a")}
     second = {p.name: p.read_bytes() for p in write_templates(tmp_path / "b")}

@@ -89,18 +89,6 @@ def utc_key_time(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def retention_expiry(closed_at: datetime, years: int) -> int:
-    """Epoch seconds `years` calendar years after `closed_at` (in UTC; 29 Feb -> 28 Feb)."""
-    if closed_at.tzinfo is None or closed_at.utcoffset() is None:
-        raise ValueError("closed_at must be timezone-aware")
-    utc = closed_at.astimezone(UTC)
-    try:
-        later = utc.replace(year=utc.year + years)
-    except ValueError:  # 29 February into a year that has none
-        later = utc.replace(year=utc.year + years, day=28)
-    return int(later.timestamp())
-
-
 def _case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
 
@@ -230,9 +218,8 @@ class DynamoStore:
     # CaseStore -----------------------------------------------------------------------------
 
     def _case_expiry(self, case: Case) -> int | None:
-        if case.status is CaseStatus.CLOSED and case.closed_at is not None:
-            return retention_expiry(case.closed_at, self.retention_years)
-        return None
+        until = case.retained_until(self.retention_years)
+        return int(until.timestamp()) if until else None
 
     def _state_item(self, case: Case, expires_at: int | None) -> Item:
         return _item(

@@ -10,19 +10,15 @@ import json
 from email.message import EmailMessage
 from typing import Any
 
-import boto3
+from contactguard.adapters.aws import AwsAdapter
 
 
-class S3RawMail:
+class S3RawMail(AwsAdapter):
+    service = "s3"
+
     def __init__(self, bucket: str, prefix: str = "", client: Any | None = None) -> None:
-        self.bucket, self.prefix, self._client = bucket, prefix, client
-        self.requests = 0
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = boto3.client("s3")
-        return self._client
+        super().__init__(client)
+        self.bucket, self.prefix = bucket, prefix
 
     def key_for(self, message_id: str) -> str:
         return f"{self.prefix}{message_id}"
@@ -35,16 +31,8 @@ class S3RawMail:
         return body
 
 
-class SesMailer:
-    def __init__(self, client: Any | None = None) -> None:
-        self._client = client
-        self.requests = 0
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = boto3.client("ses")
-        return self._client
+class SesMailer(AwsAdapter):
+    service = "ses"
 
     def send(self, message: EmailMessage) -> str:
         """Send a complete message; returns SES's message id."""
@@ -53,16 +41,12 @@ class SesMailer:
         return str(response["MessageId"])
 
 
-class SnsAlerts:
-    def __init__(self, topic_arn: str, client: Any | None = None) -> None:
-        self.topic_arn, self._client = topic_arn, client
-        self.requests = 0
+class SnsAlerts(AwsAdapter):
+    service = "sns"
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = boto3.client("sns")
-        return self._client
+    def __init__(self, topic_arn: str, client: Any | None = None) -> None:
+        super().__init__(client)
+        self.topic_arn = topic_arn
 
     def alert(self, kind: str, **ids: str) -> None:
         """Notify staff that something needs them (kind + record identifiers only)."""

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
+from contactguard.adapters.aws import AwsAdapter
 from contactguard.domain.calendar import LONDON
 from contactguard.domain.deadlines import MAX_NAME, Deadline
 
@@ -55,16 +54,12 @@ def payload(deadline: Deadline) -> dict[str, Any]:
     }
 
 
-class SchedulerGateway:
-    def __init__(self, target: ScheduleTarget, client: Any | None = None) -> None:
-        self.target, self._client = target, client
-        self.requests = 0
+class SchedulerGateway(AwsAdapter):
+    service = "scheduler"
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = boto3.client("scheduler")
-        return self._client
+    def __init__(self, target: ScheduleTarget, client: Any | None = None) -> None:
+        super().__init__(client)
+        self.target = target
 
     def names(self, prefix: str) -> set[str]:
         """The schedules in the group whose names start with `prefix` (paginated)."""
@@ -78,9 +73,6 @@ class SchedulerGateway:
             if not token:
                 return found
             request["NextToken"] = token
-
-    def all_names(self) -> Iterator[str]:
-        yield from sorted(self.names(""))
 
     def create(self, deadline: Deadline, now: datetime) -> bool:
         """Schedule a deadline; False when a schedule of that name already exists."""
@@ -126,8 +118,3 @@ class SchedulerGateway:
                 return False
             raise
         return True
-
-    def describe(self, name: str) -> dict[str, Any]:
-        self.requests += 1
-        response: dict[str, Any] = self.client.get_schedule(Name=name, GroupName=self.target.group)
-        return response

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue
 
-from contactguard.domain.calendar import london_date, start_of_day
+from contactguard.domain.calendar import add_calendar_months, london_date, start_of_day
 from contactguard.domain.model import (
     Actor,
     AwareDatetime,
@@ -212,6 +212,13 @@ class Case(Frozen):
     closed_at: AwareDatetime | None = None
     closure_reason: str | None = None
 
+    def retained_until(self, years: int) -> datetime | None:
+        """DESIGN.md retention: records are kept `years` calendar years after the case closes
+        (counted in UTC; 29 February becomes 28 February). None while the case is open."""
+        if self.status is not CaseStatus.CLOSED or self.closed_at is None:
+            return None
+        return retention_end(self.closed_at, years)
+
     def letter(self, letter_id: str) -> Letter | None:
         return next((x for x in self.letters if x.letter_id == letter_id), None)
 
@@ -219,9 +226,10 @@ class Case(Frozen):
     def open_appeal(self) -> Appeal | None:
         return next((a for a in self.appeals if a.open), None)
 
-    @property
-    def terminal(self) -> bool:
-        return self.status is CaseStatus.CLOSED
+
+def retention_end(closed_at: datetime, years: int) -> datetime:
+    utc = closed_at.astimezone(UTC)
+    return datetime.combine(add_calendar_months(utc.date(), 12 * years), utc.timetz())
 
 
 class CaseEventType(StrEnum):

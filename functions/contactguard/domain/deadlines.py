@@ -19,7 +19,19 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from contactguard.domain.calendar import LONDON
-from contactguard.domain.case import AppealStatus, Case, CaseStatus, CommandKind
+from contactguard.domain.case import (
+    AppealReviewOverdue,
+    AppealReviewReminder,
+    AppealStatus,
+    Case,
+    CaseStatus,
+    CloseAppealWindow,
+    CommandKind,
+    ConcernFollowUpDue,
+    LapseRestrictions,
+    RemindUnsentLetter,
+    ReviewPackDue,
+)
 from contactguard.domain.lifecycle import Policy, unsent_letter_due
 
 MORNING = time(7, 0)
@@ -27,6 +39,17 @@ AFTER_MIDNIGHT = time(0, 30)
 NAME_PREFIX = "cg-"
 MAX_NAME = 64  # EventBridge Scheduler's limit
 _NAME_CHARS = re.compile(r"[^0-9A-Za-z_.-]")
+
+
+DeadlineCommand = (
+    ConcernFollowUpDue
+    | CloseAppealWindow
+    | AppealReviewReminder
+    | AppealReviewOverdue
+    | ReviewPackDue
+    | LapseRestrictions
+    | RemindUnsentLetter
+)
 
 
 class DeadlineKind(StrEnum):
@@ -39,15 +62,23 @@ class DeadlineKind(StrEnum):
     LETTER_UNSENT = "letter-unsent"
 
 
-COMMAND_FOR: dict[DeadlineKind, CommandKind] = {
-    DeadlineKind.CONCERN_FOLLOW_UP: CommandKind.CONCERN_FOLLOW_UP_DUE,
-    DeadlineKind.APPEAL_WINDOW_CLOSES: CommandKind.CLOSE_APPEAL_WINDOW,
-    DeadlineKind.APPEAL_REVIEW_REMINDER: CommandKind.APPEAL_REVIEW_REMINDER,
-    DeadlineKind.APPEAL_REVIEW_OVERDUE: CommandKind.APPEAL_REVIEW_OVERDUE,
-    DeadlineKind.REVIEW_PACK_DUE: CommandKind.REVIEW_PACK_DUE,
-    DeadlineKind.RESTRICTIONS_END: CommandKind.LAPSE_RESTRICTIONS,
-    DeadlineKind.LETTER_UNSENT: CommandKind.REMIND_UNSENT_LETTER,
+# The command each deadline gives when it falls due. A letter's deadline names its letter.
+_COMMANDS: dict[DeadlineKind, type[DeadlineCommand]] = {
+    DeadlineKind.CONCERN_FOLLOW_UP: ConcernFollowUpDue,
+    DeadlineKind.APPEAL_WINDOW_CLOSES: CloseAppealWindow,
+    DeadlineKind.APPEAL_REVIEW_REMINDER: AppealReviewReminder,
+    DeadlineKind.APPEAL_REVIEW_OVERDUE: AppealReviewOverdue,
+    DeadlineKind.REVIEW_PACK_DUE: ReviewPackDue,
+    DeadlineKind.RESTRICTIONS_END: LapseRestrictions,
+    DeadlineKind.LETTER_UNSENT: RemindUnsentLetter,
 }
+
+
+def deadline_command(kind: DeadlineKind, letter_id: str | None = None) -> DeadlineCommand:
+    """The command a due deadline gives; a letter's deadline must name its letter."""
+    subject = {"letter_id": letter_id} if letter_id else {}
+    return _COMMANDS[kind](**subject)
+
 
 _SHORT = {
     DeadlineKind.CONCERN_FOLLOW_UP: "fu",
@@ -83,7 +114,7 @@ class Deadline:
 
     @property
     def command(self) -> CommandKind:
-        return COMMAND_FOR[self.kind]
+        return deadline_command(self.kind, self.letter_id).kind
 
     @property
     def schedule_name(self) -> str:
