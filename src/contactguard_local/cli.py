@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from contactguard.domain.calendar import HolidayRegion, WorkingDayCalendar, end_of_day
+from contactguard_local import staff_cli
 
 
 def _iso_date(text: str) -> date:
@@ -120,6 +121,12 @@ def _local(args: argparse.Namespace) -> int:
     return run_local(args.port, Path(args.maildir), args.customer or [], args.seconds)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from contactguard_local.serve import run_serve
+
+    return run_serve(args.port, args.seconds)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="contactguard",
@@ -192,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     local.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
     local.set_defaults(func=_local)
+
+    serve = sub.add_parser(
+        "serve", help="the staff HTTP API on 127.0.0.1, on the embedded stack (in memory)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any)")
+    serve.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
+    serve.set_defaults(func=_serve)
+    staff_cli.register(sub)
     return parser
 
 

@@ -4,7 +4,6 @@ them) through the real Lambda handler, and the replies a member of staff would g
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,6 +33,7 @@ from contactguard.domain.model import (
     Role,
 )
 from contactguard.service import CaseService
+from contactguard_local.apigw import ProxyReply, rest_event
 from contactguard_local.openapi import main as openapi_main
 from contactguard_local.stack import FakeContext
 
@@ -118,40 +118,19 @@ class Api:
         headers: dict[str, str] | None = None,
         role: str | None = None,
     ) -> Reply:
-        request_id = str(uuid.uuid4())
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         if role is not None:
             all_headers["X-Acting-Role"] = role
-        context: dict[str, Any] = {
-            "requestId": request_id,
-            "stage": "prod",
-            "httpMethod": method,
-            "path": f"/prod{path}",
-            "identity": {"sourceIp": "192.0.2.1"},
-        }
-        if by is not None:
-            context["authorizer"] = {"claims": by.claims()}
-        event = {
-            "resource": path,
-            "path": path,
-            "httpMethod": method,
-            "headers": all_headers,
-            "multiValueHeaders": {k: [v] for k, v in all_headers.items()},
-            "queryStringParameters": query,
-            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()}
-            if query
-            else None,
-            "pathParameters": None,
-            "stageVariables": None,
-            "requestContext": context,
-            "body": raw if raw is not None else (None if body is None else json.dumps(body)),
-            "isBase64Encoded": False,
-        }
-        result = lambda_handler(event, FakeContext(function_name="StaffApiFunction"))
-        text = result.get("body")
-        headers_out = {k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items()}
-        headers_out.update(result.get("headers") or {})
-        return Reply(result["statusCode"], json.loads(text) if text else None, headers_out)
+        event = rest_event(
+            method,
+            path,
+            claims=by.claims() if by is not None else None,
+            headers=all_headers,
+            query={k: [v] for k, v in query.items()} if query else None,
+            body=raw if raw is not None else (None if body is None else json.dumps(body)),
+        )
+        reply = ProxyReply.of(lambda_handler(event, FakeContext(function_name="StaffApiFunction")))
+        return Reply(reply.status, reply.json(), reply.headers)
 
     # Conveniences -------------------------------------------------------------------------
 

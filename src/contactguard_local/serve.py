@@ -1,0 +1,164 @@
+"""`contactguard serve`: the staff API over real HTTP on loopback, backed by the embedded stack.
+
+Each request becomes the REST proxy event API Gateway would pass the real handler after its
+Cognito authorizer. Locally there is no user pool, so the caller says who they are:
+
+    Authorization: Local <role>[,<role>...]:<staff-id>
+    e.g. Authorization: Local service-manager:sam    (or head-of-service,executive-team:hal)
+
+The roles become the token's `cognito:groups` and the staff id its `sub`; the API itself
+decides what each role may do, exactly as deployed. A missing or malformed header is a 401,
+as the gateway would answer before the function ran. After every write the DynamoDB stream is
+pumped (letters drafted, deadlines scheduled) and due schedules fire on the wall clock, so a
+case looks as it would in AWS a moment later. Everything is in memory and lost on exit.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from contactguard.domain.calendar import LONDON
+from contactguard_local.apigw import LOCAL_IDENTITY, ProxyReply, rest_event
+from contactguard_local.local import LiveClock
+from contactguard_local.stack import EmbeddedStack
+
+DEFAULT_PORT = 8080
+API_FUNCTION = "ApiFunction"
+AUTH_SCHEME = "Local"
+AUTH_FORMAT = "Authorization: Local <role>[,<role>...]:<staff-id>"
+_LOCAL_AUTH = re.compile(rf"^{AUTH_SCHEME}\s+({LOCAL_IDENTITY})$")
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The largest body read; the API refuses anything over 64 KiB with a 413 of its own.
+_MAX_READ = 1024 * 1024
+
+
+def local_claims(header: str | None) -> dict[str, str] | None:
+    """The claims a Cognito ID token would carry for this local Authorization header."""
+    match = _LOCAL_AUTH.match((header or "").strip())
+    if match is None:
+        return None
+    groups, _, staff_id = match.group(1).partition(":")
+    return {"sub": staff_id, "cognito:groups": groups, "name": staff_id}
+
+
+def unauthenticated() -> ProxyReply:
+    """The gateway's refusal, in the API's error shape so clients read one format."""
+    body = (
+        '{"status": 401, "error": "not-authenticated", "rule": null, '
+        f'"message": "send {AUTH_FORMAT}", "fields": []}}'
+    )
+    return ProxyReply(
+        401, {"Content-Type": "application/json", "WWW-Authenticate": AUTH_SCHEME}, body
+    )
+
+
+class LocalApi:
+    """The stack behind a lock: moto and the handlers' module state are not thread-safe."""
+
+    def __init__(self, stack: EmbeddedStack) -> None:
+        self.stack = stack
+        self.lock = threading.Lock()
+
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: str | None
+    ) -> ProxyReply:
+        claims = local_claims(_header(headers, "Authorization"))
+        if claims is None:
+            return unauthenticated()
+        url = urlsplit(target)
+        query = parse_qs(url.query, keep_blank_values=True)
+        event = rest_event(
+            method, url.path or "/", claims=claims, headers=headers, query=query, body=body
+        )
+        with self.lock:
+            self.stack.advance(datetime.now(LONDON))  # fire what fell due meanwhile
+            reply = ProxyReply.of(self.stack.invoke(API_FUNCTION, event))
+            if method in _WRITES and reply.status < 400:
+                self.stack.pump_streams()
+        return reply
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _handler_class(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "contactguard-local"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(min(length, _MAX_READ)) if length > 0 else None
+            # API Gateway passes a non-binary body as text; bytes that are not UTF-8 are lost.
+            body = raw.decode("utf-8", errors="replace") if raw is not None else None
+            headers = dict(self.headers.items())
+            reply = api.handle(self.command, self.path, headers, body)
+            payload = reply.text.encode("utf-8")
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                if name.lower() != "content-length":
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: request lines carry customer ids and email addresses in query strings."""
+
+    return Handler
+
+
+@contextmanager
+def serving(port: int = 0, stack: EmbeddedStack | None = None) -> Iterator[str]:
+    """The API served from a background thread; yields its base URL. For tests and `serve`."""
+    with _stack(stack) as running:
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(LocalApi(running)))
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, name="contactguard-serve")
+        thread.start()
+        try:
+            host, bound = server.server_address[:2]
+            yield f"http://{host!s}:{bound}"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()
+
+
+@contextmanager
+def _stack(stack: EmbeddedStack | None) -> Iterator[EmbeddedStack]:
+    if stack is not None:
+        yield stack
+        return
+    with EmbeddedStack(LiveClock(datetime.now(LONDON))) as fresh:
+        yield fresh
+
+
+def run_serve(port: int, seconds: float | None = None) -> int:
+    """Serve until Ctrl-C (or for `seconds`)."""
+    try:
+        with serving(port) as url:
+            print(f"contactguard staff API on {url} (in memory: lost when this stops)")
+            print(f"authenticate with: {AUTH_FORMAT}")
+            print("Ctrl-C stops", flush=True)
+            deadline = None if seconds is None else time.monotonic() + seconds
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+    except KeyboardInterrupt:
+        print("stopped")
+    except OSError as error:
+        print(f"error: cannot listen on 127.0.0.1:{port}: {error.strerror}", file=sys.stderr)
+        return 3
+    return 0

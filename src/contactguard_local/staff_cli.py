@@ -1,0 +1,376 @@
+"""Staff commands of the `contactguard` CLI: the staff API's operations, from a terminal.
+
+contactguard customer create --name "Ada Tenant" --id cust-1 --email ada@example.org --local --as service-manager:sam
+contactguard case open concern case-1 cust-1 behaviours:='["scattergun-approach"]' note="..." --local --as ...
+contactguard case command case-1 mark-letter-sent letter_id=... sent_on=2026-11-03 --version 2 ...
+
+Which API: `--local` (a running `contactguard serve`), `--url URL` / CONTACTGUARD_API_URL, or
+`--stack NAME` (the deployed stack's ApiUrl output). Who: `--as ROLE[,ROLE]:STAFF-ID` for a
+local server, `--token` / CONTACTGUARD_TOKEN (a Cognito ID token) for a deployed one. Exit codes:
+0 done, 1 the API refused (the reason on stderr, rule named), 2 a usage mistake, 3 unreachable.
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from contactguard_local import staff_format
+from contactguard_local.staff_http import EXIT_REFUSED, CliError, Reply, Target, target_from, usage
+
+Formatter = Callable[[Any], list[str]]
+Command = Callable[[Target, argparse.Namespace], Reply]
+STAFF_CHANNELS = ("phone", "letter", "visit", "social-media")
+OPEN_ALIASES = {"concern": "raise-concern", "immediate": "impose-restrictions"}
+
+
+# Running a command ----------------------------------------------------------------------------
+
+
+def _runner(command: Command, formatter: Formatter) -> Callable[[argparse.Namespace], int]:
+    """A subcommand: pick the target, call the API, print the reply or one line of refusal."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            target = target_from(
+                local=args.local,
+                url=args.url,
+                stack=args.stack,
+                identity=args.as_,
+                token=args.token,
+                acting_role=args.role,
+            )
+            reply = command(target, args)
+        except CliError as error:
+            print(f"error: {error.message}", file=sys.stderr)
+            return error.code
+        if args.json:
+            print(reply.text)
+        else:
+            print("\n".join(formatter(reply.data)))
+        return 0 if reply.status < 300 else EXIT_REFUSED
+
+    return run
+
+
+def parse_fields(pairs: list[str]) -> dict[str, Any]:
+    """`name=text` for a string, `name:=json` for anything else (lists, numbers, true)."""
+    fields: dict[str, Any] = {}
+    for pair in pairs:
+        name, json_sep, raw = pair.partition(":=")
+        if json_sep and "=" not in name:
+            try:
+                fields[name] = json.loads(raw)
+            except ValueError:
+                raise usage(f"{pair!r}: the value after := must be JSON") from None
+            continue
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise usage(f"{pair!r}: give fields as name=text or name:=json")
+        fields[name] = text
+    return fields
+
+
+def _body(args: argparse.Namespace) -> dict[str, Any]:
+    """A command body: the JSON of --body (a file, or - for stdin) with the fields on top."""
+    body: dict[str, Any] = {}
+    if args.body:
+        try:
+            text = sys.stdin.read() if args.body == "-" else Path(args.body).read_text("utf-8")
+            loaded = json.loads(text)
+        except OSError as error:
+            raise usage(f"cannot read {args.body}: {error.strerror}") from None
+        except ValueError as error:
+            raise usage(f"{args.body} is not JSON: {error}") from None
+        if not isinstance(loaded, dict):
+            raise usage(f"{args.body} must hold a JSON object")
+        body.update(loaded)
+    body.update(parse_fields(args.fields))
+    return body
+
+
+# Customers and contacts ----------------------------------------------------------------------
+
+
+def _customer_create(target: Target, args: argparse.Namespace) -> Reply:
+    body: dict[str, Any] = {"name": args.name, "emails": args.email or []}
+    if args.id:
+        body["customer_id"] = args.id
+    if args.address_line or args.postcode:
+        body["address"] = {"lines": args.address_line or [], "postcode": args.postcode or ""}
+    if args.officer:
+        body["designated_officer_id"] = args.officer
+    return target.call("POST", ["customers"], body=body)
+
+
+def _customer_show(target: Target, args: argparse.Namespace) -> Reply:
+    return target.call("GET", ["customers", args.customer])
+
+
+def _customer_link(target: Target, args: argparse.Namespace) -> Reply:
+    return target.call(
+        "POST", ["customers", args.customer, "emails"], body={"address": args.address}
+    )
+
+
+def _contact_log(target: Target, args: argparse.Namespace) -> Reply:
+    body: dict[str, Any] = {
+        "channel": args.channel,
+        "summary": args.summary,
+        "direction": "outbound" if args.outbound else "inbound",
+        "disposition": "refused" if args.refused else "accepted",
+        "reason": args.reason,
+    }
+    if args.at:
+        body["at"] = args.at
+    if args.key:
+        body["idempotency_key"] = args.key
+    return target.call("POST", ["customers", args.customer, "contacts"], body=body)
+
+
+def _contact_list(target: Target, args: argparse.Namespace) -> Reply:
+    query = {"from": args.start, "to": args.end}
+    return target.call("GET", ["customers", args.customer, "contacts"], query=query)
+
+
+# Cases ---------------------------------------------------------------------------------------
+
+
+def _case_open(target: Target, args: argparse.Namespace) -> Reply:
+    kind = OPEN_ALIASES.get(args.kind, args.kind)
+    body = {"kind": kind, "case_id": args.case, "customer_id": args.customer, **_body(args)}
+    if kind == "impose-restrictions":
+        body.setdefault("immediate", True)
+    return target.call("POST", ["cases"], body=body)
+
+
+def _case_show(target: Target, args: argparse.Namespace) -> Reply:
+    return target.call("GET", ["cases", args.case])
+
+
+def _case_command(target: Target, args: argparse.Namespace) -> Reply:
+    body = {"kind": args.kind, **_body(args), "expected_version": args.version}
+    return target.call("POST", ["cases", args.case, "commands"], body=body)
+
+
+def _case_timeline(target: Target, args: argparse.Namespace) -> Reply:
+    return target.call("GET", ["cases", args.case, "timeline"])
+
+
+# Call handlers, the read queue, subject access ----------------------------------------------
+
+
+def _lookup(target: Target, args: argparse.Namespace) -> Reply:
+    if (args.email is None) == (args.customer is None):
+        raise usage("give --email ADDRESS or --customer ID")
+    return target.call("GET", ["lookup"], query={"email": args.email, "customer_id": args.customer})
+
+
+def _read_queue(target: Target, args: argparse.Namespace) -> Reply:
+    return target.call("GET", ["read-queue"])
+
+
+def _export(target: Target, args: argparse.Namespace) -> Reply:
+    reply = target.call("GET", ["customers", args.customer, "export"])
+    written = write_export(reply.text, Path(args.out), args.customer)
+    if args.json:
+        return reply
+    lines = [f"wrote {path}: {what}" for path, what in written]
+    return Reply(reply.status, json.dumps({"lines": lines}), reply.headers)
+
+
+EXPORT_README = """Subject access export for customer {customer}, made {exported_at}.
+
+export.json is everything the contactguard staff API holds on the customer: their record,
+{contacts} contact(s), {unattributed} contact(s) held under their addresses but never
+attributed, and {cases} case(s) with every event.
+
+Letters referred to (the documents are in the letters bucket, not in this zip):
+{letters}
+
+Not included:
+{not_included}
+"""
+
+
+def write_export(text: str, out: Path, customer: str) -> list[tuple[Path, str]]:
+    """The API's JSON as given, and a zip of it with a README saying what is and is not in it."""
+    data = json.loads(text)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path = out / f"{customer}-export.json"
+    json_path.write_text(text, encoding="utf-8")
+    letters = [
+        f"  {letter['letter_id']} ({letter['kind']}, {letter['status']}): "
+        f"{letter.get('s3_key') or 'no document yet'}"
+        for record in data["cases"]
+        for letter in record["case"].get("letters") or []
+    ]
+    readme = EXPORT_README.format(
+        customer=customer,
+        exported_at=staff_format.when(data["exported_at"]) + " Europe/London",
+        contacts=len(data["contacts"]),
+        unattributed=len(data["unattributed_contacts"]),
+        cases=len(data["cases"]),
+        letters="\n".join(letters) or "  none",
+        not_included="\n".join(f"  - {item}" for item in data["not_included"]),
+    )
+    zip_path = out / f"{customer}-export.zip"
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("export.json", text)
+        archive.writestr("README.txt", readme)
+    return [
+        (json_path, "the API's export, as given"),
+        (zip_path, f"export.json and README.txt ({len(letters)} letter reference(s))"),
+    ]
+
+
+def _lines(reply: dict[str, Any]) -> list[str]:
+    return list(reply["lines"])
+
+
+# The parser ----------------------------------------------------------------------------------
+
+
+def _target_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    where = options.add_argument_group("which API and who you are")
+    where.add_argument("--local", action="store_true", help="`contactguard serve` on :8080")
+    where.add_argument("--url", help="the API's base URL (default: CONTACTGUARD_API_URL)")
+    where.add_argument("--stack", help="a deployed stack's name: its ApiUrl output")
+    where.add_argument(
+        "--as",
+        dest="as_",
+        metavar="ROLE[,ROLE]:STAFF-ID",
+        help="local servers only: who you are (default: CONTACTGUARD_AS)",
+    )
+    where.add_argument("--token", help="a Cognito ID token (default: CONTACTGUARD_TOKEN)")
+    where.add_argument("--role", help="the role you act in, when you hold several")
+    where.add_argument("--json", action="store_true", help="print the API's JSON unchanged")
+    return options
+
+
+def _leaf(
+    parent: Any, name: str, help_: str, command: Command, formatter: Formatter
+) -> argparse.ArgumentParser:
+    leaf: argparse.ArgumentParser = parent.add_parser(name, help=help_, parents=[_target_options()])
+    leaf.set_defaults(func=_runner(command, formatter))
+    return leaf
+
+
+def _fields_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "fields",
+        nargs="*",
+        metavar="FIELD=TEXT|FIELD:=JSON",
+        help="body fields, e.g. note='...' behaviours:='[\"scattergun-approach\"]'",
+    )
+    parser.add_argument("--body", metavar="FILE", help="a JSON object to start from (- stdin)")
+
+
+def _register_customers(sub: Any) -> None:
+    group = sub.add_parser("customer", help="register, show, link an email address")
+    actions = group.add_subparsers(dest="action", required=True)
+    create = _leaf(
+        actions, "create", "register a customer", _customer_create, staff_format.customer
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument("--id", help="your reference (made up when left out)")
+    create.add_argument("--email", action="append", help="an email address (repeat for more)")
+    create.add_argument("--address-line", action="append", help="a postal address line (repeat)")
+    create.add_argument("--postcode")
+    create.add_argument("--officer", help="the designated officer's staff id")
+    show = _leaf(
+        actions, "show", "a customer and their cases", _customer_show, staff_format.customer
+    )
+    show.add_argument("customer")
+    link = _leaf(
+        actions, "link-email", "link an email address", _customer_link, staff_format.email_linked
+    )
+    link.add_argument("customer")
+    link.add_argument("address")
+
+    contact = sub.add_parser("contact", help="log or list phone, letter, visit, social contacts")
+    actions = contact.add_subparsers(dest="action", required=True)
+    log = _leaf(actions, "log", "log a contact", _contact_log, staff_format.contact_recorded)
+    log.add_argument("customer")
+    log.add_argument("--channel", required=True, choices=STAFF_CHANNELS)
+    log.add_argument("--summary", default="")
+    log.add_argument("--at", help="when, ISO 8601 with a timezone (default: now)")
+    log.add_argument("--outbound", action="store_true", help="we contacted them")
+    log.add_argument("--refused", action="store_true", help="declined under a restriction")
+    log.add_argument("--reason", default="")
+    log.add_argument("--key", help="an idempotency key: the same key logs one contact")
+    listing = _leaf(
+        actions, "list", "contacts between two dates", _contact_list, staff_format.contacts
+    )
+    listing.add_argument("customer")
+    listing.add_argument("--from", dest="start", metavar="DATE", help="default: a year ago")
+    listing.add_argument("--to", dest="end", metavar="DATE", help="default: today")
+
+
+def _register_cases(sub: Any) -> None:
+    group = sub.add_parser("case", help="open, show, command, timeline")
+    actions = group.add_subparsers(dest="action", required=True)
+    opening = _leaf(
+        actions,
+        "open",
+        "open a case: a Step 1 concern, or immediate restrictions",
+        _case_open,
+        staff_format.command_result,
+    )
+    opening.add_argument("kind", choices=[*OPEN_ALIASES, *OPEN_ALIASES.values()])
+    opening.add_argument("case")
+    opening.add_argument("customer")
+    _fields_arguments(opening)
+    show = _leaf(actions, "show", "a case's state and version", _case_show, staff_format.case)
+    show.add_argument("case")
+    command = _leaf(
+        actions,
+        "command",
+        "any lifecycle command (mark-letter-sent, log-appeal, decide-review, close-case...)",
+        _case_command,
+        staff_format.command_result,
+    )
+    command.add_argument("case")
+    command.add_argument("kind", help="the command, e.g. mark-letter-sent")
+    command.add_argument(
+        "--version", type=int, required=True, help="the case version you decided on (case show)"
+    )
+    _fields_arguments(command)
+    timeline = _leaf(
+        actions, "timeline", "events, letters, deadlines", _case_timeline, staff_format.timeline
+    )
+    timeline.add_argument("case")
+
+
+def _register_others(sub: Any) -> None:
+    lookup = _leaf(sub, "lookup", "what applies to a caller now", _lookup, staff_format.lookup)
+    lookup.add_argument("--email")
+    lookup.add_argument("--customer")
+    _leaf(sub, "read-queue", "filed emails awaiting a read", _read_queue, staff_format.read_queue)
+    export = _leaf(sub, "export", "subject access: JSON and a zip", _export, _lines)
+    export.add_argument("customer")
+    export.add_argument("--out", default="out/exports", help="directory (default out/exports)")
+    imports = sub.add_parser("import", help="bulk imports")
+    kinds = imports.add_subparsers(dest="what", required=True)
+    from contactguard_local.staff_import import import_customers, summary
+
+    customers = _leaf(
+        kinds, "customers", "customers and addresses from CSV", import_customers, summary
+    )
+    customers.add_argument(
+        "file", help="CSV: name,customer_id,emails,address_lines,postcode,designated_officer_id"
+    )
+    customers.add_argument("--report", help="rejected rows CSV (default: FILE.rejected.csv)")
+
+
+def register(sub: Any) -> None:
+    """Add the staff commands to the `contactguard` parser's subcommands."""
+    _register_customers(sub)
+    _register_cases(sub)
+    _register_others(sub)

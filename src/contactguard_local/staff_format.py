@@ -1,0 +1,199 @@
+"""The API's replies as short aligned text for a person at a terminal (times in Europe/London).
+
+Each function takes the API's JSON (as parsed) and returns lines; `--json` bypasses all of
+this and prints the API's own text, so scripts never depend on these words.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from contactguard.domain.calendar import LONDON
+
+
+def when(value: Any) -> str:
+    """An ISO time as London wall-clock time; a date or anything else as given."""
+    if not isinstance(value, str) or "T" not in value:
+        return str(value) if value is not None else "-"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+
+
+def _rows(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    """Columns padded to their widest cell; the last column is left ragged."""
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        padded = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append((indent + "  ".join([*padded, row[-1]])).rstrip())
+    return lines
+
+
+def customer(view: dict[str, Any]) -> list[str]:
+    person = view["customer"]
+    address = person.get("address")
+    lines = [f"customer {person['customer_id']}: {person['name']}"]
+    lines += _rows(
+        [
+            ["emails", ", ".join(person.get("emails") or []) or "-"],
+            [
+                "address",
+                ", ".join([*address["lines"], address["postcode"]]) if address else "-",
+            ],
+            ["officer", person.get("designated_officer_id") or "-"],
+        ]
+    )
+    cases = view.get("cases") or []
+    lines.append(f"  cases    {len(cases) or 'none'}")
+    lines += _rows(
+        [
+            [c["case_id"], c["status"], f"v{c['version']}", f"opened {when(c['opened_at'])}"]
+            for c in cases
+        ],
+        indent="    ",
+    )
+    return lines
+
+
+def email_linked(reply: dict[str, Any]) -> list[str]:
+    if reply["already_linked"]:
+        return [f"{reply['address']} was already {reply['customer_id']}'s: nothing changed"]
+    return [
+        f"linked {reply['address']} to {reply['customer_id']}; "
+        f"{reply['attributed']} earlier email(s) attributed"
+    ]
+
+
+def _contact_row(contact: dict[str, Any]) -> list[str]:
+    summary = (contact.get("summary") or "").replace("\n", " ")
+    return [
+        when(contact["at"]),
+        contact["channel"],
+        contact.get("direction") or "",
+        contact.get("disposition") or "",
+        contact["contact_id"],
+        summary[:60],
+    ]
+
+
+def contact_recorded(reply: dict[str, Any]) -> list[str]:
+    contact = reply["contact"]
+    said = "logged" if reply["recorded"] else "already logged (same key): nothing new"
+    return [f"{said}: contact {contact['contact_id']}", *_rows([_contact_row(contact)])]
+
+
+def contacts(reply: dict[str, Any]) -> list[str]:
+    items = reply["contacts"]
+    head = (
+        f"{reply['customer_id']}: {len(items)} contact(s) "
+        f"{reply['from_date']} to {reply['to_date']}"
+    )
+    return [head, *_rows([_contact_row(c) for c in items])]
+
+
+def case(view: dict[str, Any]) -> list[str]:
+    state = view["case"]
+    lines = [
+        f"case {state['case_id']} ({state['customer_id']}): {state['status']}, "
+        f"version {view['version']}",
+    ]
+    rows = [["opened", when(state["opened_at"])]]
+    period = state.get("period")
+    if period:
+        rows.append(["restricted", f"from {when(period['starts_at'])} to {period['ends_on']}"])
+    decision = state.get("decision")
+    if decision:
+        kinds = ", ".join(r.get("type", "?") for r in decision.get("restrictions") or [])
+        rows.append(["restrictions", kinds or "-"])
+    if state.get("closed_at"):
+        rows.append(["closed", f"{when(state['closed_at'])}: {state.get('closure_reason')}"])
+    lines += _rows(rows)
+    letters = state.get("letters") or []
+    if letters:
+        lines.append("  letters")
+        lines += _rows(
+            [
+                [
+                    letter["letter_id"],
+                    letter["kind"],
+                    letter["status"],
+                    f"sent {letter['sent_on']}" if letter.get("sent_on") else "",
+                ]
+                for letter in letters
+            ],
+            indent="    ",
+        )
+    return lines
+
+
+def command_result(reply: dict[str, Any]) -> list[str]:
+    state = reply["case"]
+    if reply["outcome"] == "nothing-to-do":
+        return [
+            f"nothing to do (rule {reply.get('rule')}): {reply.get('note')}",
+            f"case {reply['case_id']} unchanged: {state['status']}, version {reply['version']}",
+        ]
+    lines = [f"case {reply['case_id']} is now {state['status']}, version {reply['version']}"]
+    lines += _rows([_event_row(e) for e in reply.get("events") or []])
+    return lines
+
+
+def _event_row(event: dict[str, Any]) -> list[str]:
+    actor = event.get("actor") or {}
+    return [when(event["at"]), "event", event["type"], f"by {actor.get('actor_id')}"]
+
+
+def timeline(reply: dict[str, Any]) -> list[str]:
+    rows = []
+    for entry in reply["entries"]:
+        if entry["entry"] == "event":
+            rows.append(_event_row(entry["event"]))
+        elif entry["entry"] == "letter":
+            letter = entry["letter"]
+            rows.append([when(entry["at"]), "letter", letter["kind"], letter["status"]])
+        else:
+            rows.append([when(entry["at"]), "deadline", entry["deadline"], "(pending)"])
+    head = f"case {reply['case_id']}: {reply['status']}, version {reply['version']}"
+    return [head, *_rows(rows)]
+
+
+def lookup(reply: dict[str, Any]) -> list[str]:
+    state = "RESTRICTED" if reply["restricted"] else "no restrictions in force"
+    lines = [f"{reply['customer_id']} {reply['name']}: {state} (at {when(reply['at'])})"]
+    for entry in reply["in_force"]:
+        kinds = ", ".join(r.get("type", "?") for r in entry["restrictions"])
+        lines.append(f"  case {entry['case_id']} until {when(entry['until'])}: {kinds}")
+    lines += _rows(
+        [
+            [
+                c["channel"],
+                "allowed" if c["allowed"] else "NOT allowed",
+                "; ".join(c.get("conditions") or []),
+            ]
+            for c in reply["channels"]
+        ]
+    )
+    email = reply["email"]
+    lines.append(f"  email is {email['action']}: {email['reason']}")
+    return lines
+
+
+def read_queue(reply: dict[str, Any]) -> list[str]:
+    items = reply["items"]
+    rows = [
+        [
+            item["customer_id"],
+            item["contact_id"],
+            when((item.get("contact") or {}).get("at")),
+        ]
+        for item in items
+    ]
+    return [f"{len(items)} filed email(s) waiting to be read", *_rows(rows)]
