@@ -10,8 +10,13 @@ PYTHON_BOOTSTRAP ?= $(shell \
 	done)
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The SAM CLI and checkov live apart from the project's packages (infra/requirements-tools.txt).
+TOOLS ?= .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+SAM := $(TOOLS)/bin/sam
+export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev test unit lint typecheck contracts lint-infra policy-matrix demo workdays clean bench letters-preview
+.PHONY: help dev tools test unit lint typecheck contracts lint-infra build policy-matrix demo workdays clean bench letters-preview
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,6 +31,16 @@ $(STAMP): pyproject.toml
 
 dev: $(STAMP) ## create the virtual environment and install everything
 
+$(TOOLS_STAMP): infra/requirements-tools.txt
+	@if [ -z "$(PYTHON_BOOTSTRAP)" ]; then echo "error: no Python 3.11+ found (python3.13 preferred)" >&2; exit 1; fi
+	@echo "creating $(TOOLS) (SAM CLI, checkov) with $(PYTHON_BOOTSTRAP)"
+	$(PYTHON_BOOTSTRAP) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet -r infra/requirements-tools.txt
+	@touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP) ## install the deployment tools (SAM CLI, checkov) in their own venv
+
 lint: $(STAMP) ## ruff
 	$(VENV)/bin/ruff check functions src tests
 	$(VENV)/bin/ruff format --check functions src tests
@@ -39,8 +54,13 @@ contracts: $(STAMP) ## import-linter: the domain stays pure, Lambda code never i
 unit: $(STAMP) ## the tests only
 	$(PY) -m pytest --policy-check
 
-lint-infra: $(STAMP) ## cfn-lint on the SAM template (the linter `sam validate --lint` runs)
-	$(VENV)/bin/cfn-lint infra/template.yaml
+lint-infra: $(TOOLS_STAMP) ## the SAM template: sam validate --lint (cfn-lint) and checkov, no failures
+	AWS_DEFAULT_REGION=eu-west-2 $(SAM) validate --lint --template-file infra/template.yaml
+	$(TOOLS)/bin/checkov --quiet --compact --framework cloudformation -f infra/template.yaml
+
+build: $(STAMP) $(TOOLS_STAMP) ## sam build: one package per function (python3.13, arm64), then check and size them
+	PYTHON=$(abspath $(PY)) $(SAM) build --template-file infra/template.yaml
+	$(PY) -m contactguard_local.packages
 
 test: lint typecheck contracts lint-infra ## everything CI runs: lint, types, import contracts, template lint, all tests, policy traceability
 	$(PY) -m pytest --policy-check
@@ -52,7 +72,7 @@ demo: $(STAMP) ## the main job on the embedded stack
 	$(VENV)/bin/contactguard demo
 
 clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
 
 letters-preview: $(STAMP) ## render every letter template from a sample case (PDF with LibreOffice if installed)
 	$(PY) -m contactguard_local.letters_preview

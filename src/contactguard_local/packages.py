@@ -1,0 +1,175 @@
+"""What each Lambda function ships: the requirement closure per function and the built sizes.
+
+`sam build` (via functions/Makefile) gives every function its own package. This module says,
+from the source tree alone, which third-party distributions each function may ship (its
+requirements file and what those require), and, after a build, how big each package is and
+whether it holds anything it should not (only the letters function carries the document
+libraries).
+
+    python -m contactguard_local.packages            # after `make build`: sizes, checked
+    python -m contactguard_local.packages --json
+
+Local tooling: never shipped to Lambda.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from contactguard_local.template import TEMPLATE_PATH, load_template
+
+ROOT = TEMPLATE_PATH.parents[1]
+FUNCTIONS = ROOT / "functions"
+REQUIREMENTS = FUNCTIONS / "requirements"
+BUILD_DIR = ROOT / ".aws-sam" / "build"
+FUNCTION_TYPE = "AWS::Serverless::Function"
+# Shipped by the letters function alone (import names as they appear in a built package).
+DOCUMENT_LIBRARIES = ("docxtpl", "docx", "lxml", "PIL", "jinja2")
+_TARGET = re.compile(r"^((?:build-[A-Za-z0-9]+\s*)+):", re.MULTILINE)
+_PACKAGE_CALL = re.compile(r"\$\(call package,([a-z_]+),([a-z_-]+)\)")
+
+
+@dataclass(frozen=True)
+class FunctionBuild:
+    """One function as functions/Makefile builds it."""
+
+    logical_id: str
+    package: str  # its own package beside the shared core
+    requirements: str  # the file in functions/requirements/, without .txt
+
+
+def functions_in_template(template: Mapping[str, Any] | None = None) -> list[str]:
+    resources = (template or load_template())["Resources"]
+    return sorted(lid for lid, res in resources.items() if res["Type"] == FUNCTION_TYPE)
+
+
+def makefile_builds(makefile: Path = FUNCTIONS / "Makefile") -> dict[str, FunctionBuild]:
+    """{logical id: build} read from the Makefile's `build-X:` targets and their recipes."""
+    text = makefile.read_text(encoding="utf-8")
+    builds: dict[str, FunctionBuild] = {}
+    matches = list(_TARGET.finditer(text))
+    for n, match in enumerate(matches):
+        end = matches[n + 1].start() if n + 1 < len(matches) else len(text)
+        call = _PACKAGE_CALL.search(text, match.end(), end)
+        if call is None:
+            continue
+        for target in match.group(1).split():
+            lid = target.removeprefix("build-")
+            builds[lid] = FunctionBuild(lid, call.group(1), call.group(2))
+    return builds
+
+
+def pinned(requirements: str) -> dict[str, str]:
+    """{canonical name: version} from a requirements file, following `-r` includes."""
+    pins: dict[str, str] = {}
+    for raw in (REQUIREMENTS / f"{requirements}.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("-r "):
+            pins.update(pinned(line[3:].strip().removesuffix(".txt")))
+            continue
+        req = Requirement(line)
+        pins[canonicalize_name(req.name)] = str(req.specifier).removeprefix("==")
+    return pins
+
+
+def closure(names: Iterable[str]) -> set[str]:
+    """The named distributions and everything they require (as installed in this venv)."""
+    seen: set[str] = set()
+    todo = [canonicalize_name(n) for n in names]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for spec in requires:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(req.name))
+    return seen
+
+
+@dataclass(frozen=True)
+class BuiltPackage:
+    logical_id: str
+    bytes: int
+    files: int
+    document_libraries: tuple[str, ...]
+
+    @property
+    def megabytes(self) -> float:
+        return self.bytes / 1_000_000
+
+
+def built_packages(build_dir: Path = BUILD_DIR) -> list[BuiltPackage]:
+    """The packages `sam build` left in .aws-sam/build (empty when nothing is built)."""
+    packages: list[BuiltPackage] = []
+    if not build_dir.is_dir():
+        return packages
+    for lid in functions_in_template():
+        folder = build_dir / lid
+        if not folder.is_dir():
+            continue
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        present = tuple(lib for lib in DOCUMENT_LIBRARIES if (folder / lib).is_dir())
+        packages.append(
+            BuiltPackage(lid, sum(p.stat().st_size for p in files), len(files), present)
+        )
+    return packages
+
+
+def problems(packages: Iterable[BuiltPackage], builds: Mapping[str, FunctionBuild]) -> list[str]:
+    """What is wrong with a build: a function missing, or document libraries where unneeded."""
+    found = {p.logical_id: p for p in packages}
+    wrong = [f"{lid}: not built" for lid in functions_in_template() if lid not in found]
+    for lid, package in found.items():
+        wants_documents = builds[lid].package == "letters"
+        if wants_documents and len(package.document_libraries) != len(DOCUMENT_LIBRARIES):
+            wrong.append(
+                f"{lid}: lacks {set(DOCUMENT_LIBRARIES) - set(package.document_libraries)}"
+            )
+        if not wants_documents and package.document_libraries:
+            wrong.append(f"{lid}: ships {', '.join(package.document_libraries)}")
+    return wrong
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="the size and contents of each built package")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    args = parser.parse_args(argv)
+    packages = built_packages()
+    if not packages:
+        print("nothing built yet: run `make build` first", file=sys.stderr)
+        return 1
+    wrong = problems(packages, makefile_builds())
+    if args.json:
+        rows = [{"function": p.logical_id, "bytes": p.bytes, "files": p.files} for p in packages]
+        print(json.dumps({"packages": rows, "problems": wrong}, indent=2))
+    else:
+        print(f"{'function':28} {'size':>9} {'files':>6}  document libraries")
+        for p in packages:
+            docs = ", ".join(p.document_libraries) or "-"
+            print(f"{p.logical_id:28} {p.megabytes:7.1f}MB {p.files:6}  {docs}")
+        for line in wrong:
+            print(f"problem: {line}", file=sys.stderr)
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
