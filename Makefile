@@ -61,6 +61,7 @@ lint-infra: $(TOOLS_STAMP) ## the SAM template: sam validate --lint (cfn-lint) a
 build: $(STAMP) $(TOOLS_STAMP) ## sam build: one package per function (python3.13, arm64), then check and size them
 	PYTHON=$(abspath $(PY)) $(SAM) build --template-file infra/template.yaml
 	$(PY) -m contactguard_local.packages
+	$(PY) -m contactguard_local.packages --smoke
 
 test: lint typecheck contracts lint-infra ## everything CI runs: lint, types, import contracts, template lint, all tests, policy traceability
 	$(PY) -m pytest --policy-check

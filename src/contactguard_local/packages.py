@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -149,10 +152,84 @@ def problems(packages: Iterable[BuiltPackage], builds: Mapping[str, FunctionBuil
     return wrong
 
 
+_SMOKE = """
+import importlib, sys
+sys.path[:0] = sys.argv[1:3]
+module = importlib.import_module(sys.argv[3])
+assert callable(getattr(module, sys.argv[4])), sys.argv[4]
+"""
+
+
+def smoke(workdir: Path) -> list[str]:
+    """Build each distinct package for this machine and import its handlers with nothing on
+    the path but the package and boto3 (what the runtime adds): a missing dependency or data
+    file fails here, not on the first invocation in AWS. Returns what failed."""
+    if sys.version_info[:2] != (3, 13):
+        return [f"smoke test needs python3.13 (this is {sys.version.split()[0]})"]
+    platform_tag = f"manylinux2014_{'aarch64' if os.uname().machine == 'aarch64' else 'x86_64'}"
+    boto = workdir / "runtime-boto3"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--target", str(boto), "boto3"],
+        check=True,
+    )  # fmt: skip
+    handlers = {
+        lid: res["Properties"]["Handler"].rsplit(".", 1)
+        for lid, res in load_template()["Resources"].items()
+        if res["Type"] == FUNCTION_TYPE
+    }
+    failed: list[str] = []
+    built: dict[tuple[str, str], Path] = {}
+    for lid, build in sorted(makefile_builds().items()):
+        key = (build.package, build.requirements)
+        if key not in built:
+            built[key] = workdir / build.package
+            subprocess.run(
+                ["make", "-s", "-C", str(FUNCTIONS), f"build-{lid}",
+                 f"ARTIFACTS_DIR={built[key]}", f"LAMBDA_PLATFORM={platform_tag}",
+                 f"PYTHON={sys.executable}"],
+                check=True,
+            )  # fmt: skip
+        module, attribute = handlers[lid]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-I",
+                "-S",
+                "-c",
+                _SMOKE,
+                str(built[key]),
+                str(boto),
+                module,
+                attribute,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        status = "imports" if result.returncode == 0 else "FAILS"
+        print(f"  {lid:28} {module}.{attribute} {status}", flush=True)
+        if result.returncode:
+            failed.append(f"{lid}: {result.stderr.strip().splitlines()[-1]}")
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="the size and contents of each built package")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="build each package for this machine and import its handlers in isolation",
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        print("import smoke test: each package alone, plus boto3 as the runtime provides")
+        with tempfile.TemporaryDirectory(prefix="contactguard-smoke-") as tmp:
+            failed = smoke(Path(tmp))
+        for line in failed:
+            print(f"problem: {line}", file=sys.stderr)
+        return 1 if failed else 0
     packages = built_packages()
     if not packages:
         print("nothing built yet: run `make build` first", file=sys.stderr)
