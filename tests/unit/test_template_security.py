@@ -195,3 +195,54 @@ def test_the_staff_api_is_traced_and_throttled() -> None:
     api = RESOURCES["StaffApi"]["Properties"]
     assert api["TracingEnabled"] is True
     assert all(s["ThrottlingRateLimit"] > 0 for s in api["MethodSettings"])
+
+
+def _alarmed(metric: str, dimension: str) -> set[str]:
+    """Logical ids of what the alarms on `metric` watch (by the dimension's !Ref or !GetAtt)."""
+    watched: set[str] = set()
+    for alarm in of_type("AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        if props.get("MetricName") != metric:
+            continue
+        assert props["AlarmActions"], "an alarm nobody hears"
+        for dim in props.get("Dimensions", []):
+            if dim["Name"] == dimension:
+                value = dim["Value"]
+                watched.add(value.get("Ref") or value["Fn::GetAtt"][0])
+    return watched
+
+
+def test_every_function_has_error_and_throttle_alarms_and_a_log_group_with_retention() -> None:
+    functions = set(of_type("AWS::Serverless::Function"))
+    assert _alarmed("Errors", "FunctionName") >= functions
+    assert _alarmed("Throttles", "FunctionName") >= functions
+    groups = {
+        g["Properties"]["LogGroupName"]["Fn::Sub"]: g["Properties"]
+        for g in of_type("AWS::Logs::LogGroup").values()
+    }
+    for lid in functions:
+        props = groups[f"/aws/lambda/${{{lid}}}"]
+        assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}, lid
+
+
+def test_every_queue_that_keeps_failures_has_a_depth_alarm() -> None:
+    assert _alarmed("ApproximateNumberOfMessagesVisible", "QueueName") == set(
+        of_type("AWS::SQS::Queue")
+    )
+
+
+def test_missed_reviews_raise_an_alarm() -> None:
+    filters = of_type("AWS::Logs::MetricFilter").values()
+    metrics = {
+        t["MetricName"]
+        for f in filters
+        if "missed_review" in f["Properties"]["FilterPattern"]
+        for t in f["Properties"]["MetricTransformations"]
+    }
+    assert metrics == {"MissedReviews"}
+    alarms = [
+        a
+        for a in of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "MissedReviews"
+    ]
+    assert alarms and all(a["Properties"]["AlarmActions"] for a in alarms)
