@@ -193,31 +193,44 @@ def bench_imports() -> dict[str, Any]:
     return figures
 
 
-def bench_stream(stack: EmbeddedStack) -> dict[str, Any]:
-    from contactguard.adapters.stream import stream_record
+def bench_stream(stack: EmbeddedStack, cases: int = 50) -> dict[str, Any]:
+    """Case events per second through each stream consumer, on the records the table's
+    stream really holds (each consumer gets what its FilterCriteria pass, in its batch size)."""
     from contactguard.domain.case import CloseConcern, RaiseConcern
     from contactguard.domain.model import Behaviour
 
     manager = Actor(actor_id="sm", role=Role.SERVICE_MANAGER)
-    records = []
-    for n in range(50):
+    stack.pump_streams()  # start from a quiet stream
+    for n in range(cases):
         stack.store.put_customer(Customer(customer_id=f"s{n}", name="S"))
-        outcome = stack.cases.open_case(
+        stack.cases.open_case(
             RaiseConcern(
                 case_id=f"sc{n}", customer_id=f"s{n}", behaviours=(Behaviour.SCATTERGUN,), note="n"
             ),
             manager,
             stack.clock(),
         )
-        records += [stream_record(e) for e in outcome.events]
-        closed = stack.cases.act(f"sc{n}", CloseConcern(reason="ok"), manager, stack.clock())
-        records += [stream_record(e) for e in closed.events]
-    stack.pump_streams()  # drain what the writes themselves produced
-    start = time.perf_counter()
-    for i in range(0, len(records), 25):
-        stack.invoke("DeadlinesStreamFunction", {"Records": records[i : i + 25]})
-    seconds = time.perf_counter() - start
-    return {"deadlines_events": len(records), "events_per_second": len(records) / seconds}
+        stack.cases.act(f"sc{n}", CloseConcern(reason="ok"), manager, stack.clock())
+    records = stack.take_stream_records()
+    figures: dict[str, Any] = {}
+    for consumer in stack.consumers:
+        if consumer.logical_id not in ("LettersFunction", "DeadlinesStreamFunction"):
+            continue
+        selected = stack.selected(consumer, records)
+        start = time.perf_counter()
+        for i in range(0, len(selected), consumer.batch_size):
+            reply = stack.invoke(
+                consumer.logical_id, {"Records": selected[i : i + consumer.batch_size]}
+            )
+            if reply and reply.get("batchItemFailures"):
+                raise RuntimeError(f"{consumer.logical_id} failed records in the benchmark")
+        seconds = time.perf_counter() - start
+        figures[consumer.logical_id] = {
+            "events": len(selected),
+            "events_per_second": len(selected) / seconds,
+        }
+    stack.pump_streams()  # deliver what the handlers wrote (drafted letters, deadlines)
+    return figures
 
 
 def _bulk_contacts(stack: EmbeddedStack, customer_id: str, count: int, start: datetime) -> None:
@@ -255,7 +268,7 @@ def bench_review_pack(stack: EmbeddedStack) -> dict[str, Any]:
     _bulk_contacts(stack, "busy", 10_000, year_start)
     figures: dict[str, Any] = {}
     others_total = 0
-    for others in (1_000, 20_000):
+    for others in (1_000, 100_000):
         _bulk_contacts(stack, f"others-{others}", others - others_total, year_start)
         others_total = others
         store = DynamoStore(stack.table, client=stack.dynamodb)
@@ -289,6 +302,13 @@ def bench_smtp(stack: EmbeddedStack, count: int = 100) -> dict[str, Any]:
                 )
         seconds = time.perf_counter() - start
     return {"emails": count, "emails_per_second": count / seconds}
+
+
+def bench_packages() -> dict[str, float]:
+    """Each function's built package size in MB (empty until `make build` has run)."""
+    from contactguard_local.packages import built_packages
+
+    return {p.logical_id: round(p.megabytes, 1) for p in built_packages()}
 
 
 def bench_letters(stack: EmbeddedStack, rounds: int = 15) -> dict[str, Any]:
@@ -381,11 +401,9 @@ def main() -> int:
     for module, v in imports.items():
         if isinstance(v, dict):
             print(f"  {module:22} {v['ms']:7.1f} ms  ratio {v['ratio']:.2f}x")
-    st = results["stream"]
-    print(
-        f"stream: {st['events_per_second']:.0f} case events/s through deadlines "
-        f"({st['deadlines_events']} events, moto scheduler)"
-    )
+    print("stream: case events per second through each consumer (moto, real stream records)")
+    for logical_id, v in results["stream"].items():
+        print(f"  {logical_id:24} {v['events_per_second']:7.0f}/s  ({v['events']} events)")
     print(
         f"SMTP gateway: {results['smtp']['emails_per_second']:.1f} emails/s "
         f"({results['smtp']['emails']} emails, the whole path: S3, ingest, DynamoDB, streams)"
@@ -402,6 +420,12 @@ def main() -> int:
             f"  {label:28} {v['contacts']} contacts, {v['requests']} requests (1 MB pages), "
             f"{v['ms']:.0f} ms"
         )
+    results["packages"] = bench_packages()
+    print("built package per function (unzipped; `make build` first)")
+    if not results["packages"]:
+        print("  nothing built: run `make build`, then `make bench` again")
+    for logical_id, megabytes in results["packages"].items():
+        print(f"  {logical_id:28} {megabytes:6.1f} MB")
     out = Path("out")
     out.mkdir(exist_ok=True)
     (out / "bench.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -281,6 +281,19 @@ class EmbeddedStack:
             self._iterators[shard_id] = iterator
         return records
 
+    def take_stream_records(self) -> list[dict[str, Any]]:
+        """The stream records written since the last pump, taken without delivering them
+        (benchmarks time a handler on exactly what AWS would have sent it)."""
+        return self._new_records()
+
+    def selected(self, consumer: StreamConsumer, records: list[dict[str, Any]]) -> list[Any]:
+        """The records a consumer's FilterCriteria let through."""
+        return [
+            r
+            for r in records
+            if not consumer.patterns or any(matches(p, r) for p in consumer.patterns)
+        ]
+
     def pump_streams(self) -> int:
         """Deliver new stream records to each consumer until the table is quiet."""
         delivered = 0
@@ -289,11 +302,7 @@ class EmbeddedStack:
             if not records:
                 return delivered
             for consumer in self.consumers:
-                selected = [
-                    r
-                    for r in records
-                    if not consumer.patterns or any(matches(p, r) for p in consumer.patterns)
-                ]
+                selected = self.selected(consumer, records)
                 for start in range(0, len(selected), consumer.batch_size):
                     self._deliver(consumer, selected[start : start + consumer.batch_size])
                     delivered += 1
