@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from contactguard_local import staff_format
-from contactguard_local.staff_http import EXIT_REFUSED, CliError, Reply, Target, target_from, usage
+from contactguard_local.staff_http import CliError, Reply, Target, target_from, usage
 
 Formatter = Callable[[Any], list[str]]
 Command = Callable[[Target, argparse.Namespace], Reply]
@@ -53,7 +53,7 @@ def _runner(command: Command, formatter: Formatter) -> Callable[[argparse.Namesp
             print(reply.text)
         else:
             print("\n".join(formatter(reply.data)))
-        return 0 if reply.status < 300 else EXIT_REFUSED
+        return reply.exit_code
 
     return run
 
@@ -267,7 +267,8 @@ def _fields_arguments(parser: argparse.ArgumentParser) -> None:
         "fields",
         nargs="*",
         metavar="FIELD=TEXT|FIELD:=JSON",
-        help="body fields, e.g. note='...' behaviours:='[\"scattergun-approach\"]'",
+        help="body fields, e.g. note='...' behaviours:='[\"scattergun-approach\"]' "
+        "(put options after the fields)",
     )
     parser.add_argument("--body", metavar="FILE", help="a JSON object to start from (- stdin)")
 

@@ -43,6 +43,7 @@ class Reply:
     status: int
     text: str
     headers: dict[str, str]
+    exit_code: int = 0  # e.g. 1 when an import refused some rows
 
     @property
     def data(self) -> Any:

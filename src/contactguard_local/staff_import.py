@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contactguard_local.staff_http import CliError, Reply, Target, usage
+from contactguard_local.staff_http import EXIT_REFUSED, CliError, Reply, Target, usage
 
 COLUMNS = ("customer_id", "name", "emails", "address_lines", "postcode", "designated_officer_id")
 PROGRESS_EVERY = 25
@@ -161,8 +161,8 @@ def import_customers(target: Target, args: argparse.Namespace) -> Reply:
         "report": str(report) if outcome.rejected else None,
         "customer_ids": outcome.imported,
     }
-    # 207: some rows were refused; the command exits 1 so a script notices.
-    return Reply(207 if outcome.rejected else 200, json.dumps(summary), {})
+    # Some rows refused: the command exits 1 so a script notices.
+    return Reply(200, json.dumps(summary), {}, exit_code=EXIT_REFUSED if outcome.rejected else 0)
 
 
 def summary(data: dict[str, Any]) -> list[str]:

@@ -1,0 +1,332 @@
+"""The staff commands of the `contactguard` CLI, through its real entry point, against a
+`contactguard serve` started in this process on a free port: what a member of staff sees."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contactguard.domain.calendar import LONDON
+from contactguard_local import staff_http
+from contactguard_local.cli import main
+from contactguard_local.serve import serving
+
+MANAGER = "service-manager:sam"
+HEAD = "head-of-service:hana"
+CALL_HANDLER = "call-handler:cal"
+CONCERN_FIELDS = ['behaviours:=["scattergun-approach"]', "note=the same complaint every day"]
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with serving(port=0) as base:
+        yield base
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Cg = Callable[..., Run]
+
+
+@pytest.fixture
+def cg(url: str, capsys: pytest.CaptureFixture[str]) -> Cg:
+    def run(*argv: str, who: str | None = MANAGER) -> Run:
+        capsys.readouterr()
+        identity = ["--as", who] if who else []
+        code = main([*argv, "--url", url, *identity])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+def customer(cg: Cg, customer_id: str, *emails: str) -> Run:
+    args = ["customer", "create", "--name", "Ada Tenant", "--id", customer_id]
+    for email in emails:
+        args += ["--email", email]
+    args += ["--address-line", "1 High Street", "--address-line", "Derby", "--postcode", "DE1 1AA"]
+    result = cg(*args)
+    assert result.code == 0, result.err
+    return result
+
+
+def concern(cg: Cg, case_id: str, customer_id: str) -> Run:
+    result = cg("case", "open", "concern", case_id, customer_id, *CONCERN_FIELDS)
+    assert result.code == 0, result.err
+    return result
+
+
+def test_a_customer_is_created_and_shown(cg: Cg) -> None:
+    created = customer(cg, "cli-1", "ada@example.org")
+    assert created.out.splitlines() == [
+        "customer cli-1: Ada Tenant",
+        "  emails   ada@example.org",
+        "  address  1 High Street, Derby, DE1 1AA",
+        "  officer  -",
+        "  cases    none",
+    ]
+    shown = cg("customer", "show", "cli-1", who=CALL_HANDLER)
+    assert shown.code == 0
+    assert shown.out.startswith("customer cli-1: Ada Tenant\n")
+    linked = cg("customer", "link-email", "cli-1", "ada.2@example.org")
+    assert linked.out.strip() == "linked ada.2@example.org to cli-1; 0 earlier email(s) attributed"
+
+
+def test_json_prints_the_apis_reply_unchanged(cg: Cg) -> None:
+    customer(cg, "cli-json")
+    shown = cg("customer", "show", "cli-json", "--json")
+    assert shown.json()["customer"] == {
+        "customer_id": "cli-json",
+        "name": "Ada Tenant",
+        "emails": [],
+        "address": {"lines": ["1 High Street", "Derby"], "postcode": "DE1 1AA"},
+        "designated_officer_id": None,
+    }
+
+
+def test_a_case_is_opened_its_letter_marked_sent_and_its_state_shown(cg: Cg) -> None:
+    customer(cg, "cli-2")
+    opened = concern(cg, "cli-case-2", "cli-2")
+    assert opened.out.splitlines()[0] == "case cli-case-2 is now concern, version 1"
+    shown = cg("case", "show", "cli-case-2")
+    assert "cli-case-2 (cli-2): concern, version 2" in shown.out  # the letter was drafted
+    assert "concern-0001  concern  drafted" in shown.out
+    today = datetime.now(LONDON).date().isoformat()
+    sent = cg(
+        "case", "command", "cli-case-2", "mark-letter-sent",
+        "letter_id=concern-0001", f"sent_on={today}", "--version", "2",
+    )  # fmt: skip
+    assert sent.code == 0, sent.err
+    assert sent.out.splitlines()[0] == "case cli-case-2 is now concern, version 3"
+    shown = cg("case", "show", "cli-case-2", "--json")
+    letter = shown.json()["case"]["letters"][0]
+    assert (letter["status"], letter["sent_on"], letter["sent_by"]) == ("sent", today, "sam")
+    timeline = cg("case", "timeline", "cli-case-2")
+    kinds = [line.split()[3] for line in timeline.out.splitlines()[1:]]
+    assert kinds[:2] == ["concern-raised", "concern"]
+    assert "letter-sent" in kinds
+
+
+def test_a_stale_version_is_the_409_and_nothing_changes(cg: Cg) -> None:
+    customer(cg, "cli-3")
+    concern(cg, "cli-case-3", "cli-3")
+    stale = cg(
+        "case", "command", "cli-case-3", "close-concern", "reason=no further contact",
+        "--version", "1",
+    )  # fmt: skip
+    assert stale.code == 1
+    assert stale.out == ""
+    assert stale.err == (
+        "error: 409 conflict (rule design-optimistic-locking): case cli-case-3 changed since "
+        "version 1: reload it and decide again\n"
+    )
+    assert "concern, version 2" in cg("case", "show", "cli-case-3").out
+
+
+def test_a_role_the_policy_refuses_is_the_403_naming_the_rule(cg: Cg) -> None:
+    customer(cg, "cli-4")
+    concern(cg, "cli-case-4", "cli-4")
+    refused = cg(
+        "case", "command", "cli-case-4", "close-concern", "reason=resolved", "--version", "2",
+        who=CALL_HANDLER,
+    )  # fmt: skip
+    assert refused.code == 1
+    assert refused.err == (
+        "error: 403 not-permitted (rule role-permissions): close-concern needs the role: "
+        "service-manager\n"
+    )
+    not_staff = cg("read-queue", who="admins:eve")
+    assert not_staff.code == 1
+    assert "403 not-permitted (rule staff-role-required)" in not_staff.err
+
+
+def test_bad_input_is_one_line_naming_the_field(cg: Cg) -> None:
+    bad = cg("customer", "create", "--name", "Ada", "--email", "not-an-address")
+    assert bad.code == 1
+    assert bad.err.startswith("error: 400 bad-request: bad input: body.emails.0: ")
+    assert bad.err.count("\n") == 1
+    missing = cg("case", "command", "nowhere", "close-concern", "--version", "1")
+    assert (
+        missing.err
+        == "error: 400 bad-request: bad input: body.close-concern.reason: Field required\n"
+    )
+    unknown = cg("case", "show", "no-such-case")
+    assert (unknown.code, unknown.err) == (1, "error: 404 not-found: no case no-such-case\n")
+
+
+def test_immediate_restrictions_open_a_restricted_case_and_lookup_shows_them(cg: Cg) -> None:
+    customer(cg, "cli-5", "five@example.org")
+    restriction = {"type": "letters-only", "write_to": "PO Box 1, Derby DE1 2AB"}
+    equality = {
+        "reasonable_adjustments_considered": True,
+        "vulnerability_considered": True,
+        "equality_act_duties_considered": True,
+        "notes": "none known",
+    }
+    opened = cg(
+        "case", "open", "immediate", "cli-case-5", "cli-5",
+        f"restrictions:=[{json.dumps(restriction)}]", f"equality:={json.dumps(equality)}",
+        "reason=threats to staff", "immediate_reason=threats to staff",
+        who=HEAD,
+    )  # fmt: skip
+    assert opened.code == 0, opened.err
+    assert opened.out.splitlines()[0] == "case cli-case-5 is now restricted, version 2"
+    looked = cg("lookup", "--email", "five@example.org", who=CALL_HANDLER)
+    assert looked.code == 0
+    assert looked.out.splitlines()[0].startswith("cli-5 Ada Tenant: RESTRICTED")
+    assert "email is file" in looked.out
+
+
+def test_contacts_are_logged_and_listed(cg: Cg) -> None:
+    customer(cg, "cli-6")
+    logged = cg(
+        "contact", "log", "cli-6", "--channel", "phone", "--summary", "rang about repairs",
+        "--key", "call-1",
+    )  # fmt: skip
+    assert logged.out.splitlines()[0] == "logged: contact staff-call-1"
+    again = cg("contact", "log", "cli-6", "--channel", "phone", "--key", "call-1")
+    assert again.out.startswith("already logged (same key): nothing new")
+    listed = cg("contact", "list", "cli-6")
+    assert listed.out.splitlines()[0].startswith("cli-6: 1 contact(s)")
+    assert "phone  inbound  accepted  staff-call-1  rang about repairs" in listed.out
+
+
+def test_the_read_queue_is_for_its_readers(cg: Cg) -> None:
+    assert cg("read-queue").out.endswith("filed email(s) waiting to be read\n")
+    assert "rule read-queue-readers" in cg("read-queue", who=CALL_HANDLER).err
+
+
+def test_an_export_is_written_as_json_and_a_zip_that_says_what_it_holds(
+    cg: Cg, tmp_path: Path
+) -> None:
+    customer(cg, "cli-7", "seven@example.org")
+    concern(cg, "cli-case-7", "cli-7")
+    done = cg("export", "cli-7", "--out", str(tmp_path))
+    assert done.code == 0, done.err
+    assert done.out.splitlines() == [
+        f"wrote {tmp_path / 'cli-7-export.json'}: the API's export, as given",
+        f"wrote {tmp_path / 'cli-7-export.zip'}: export.json and README.txt "
+        "(1 letter reference(s))",
+    ]
+    with zipfile.ZipFile(tmp_path / "cli-7-export.zip") as archive:
+        assert archive.namelist() == ["export.json", "README.txt"]
+        exported = json.loads(archive.read("export.json"))
+        readme = archive.read("README.txt").decode()
+    assert exported["customer"]["customer_id"] == "cli-7"
+    assert [c["case"]["case_id"] for c in exported["cases"]] == ["cli-case-7"]
+    assert "concern-0001 (concern, drafted): letters/cli-case-7/concern-0001/v1.docx" in readme
+    assert "Not included:" in readme
+    assert (tmp_path / "cli-7-export.json").read_text() == json.dumps(
+        exported, separators=(",", ":")
+    )
+
+
+def test_a_csv_import_takes_the_good_rows_and_reports_the_bad(cg: Cg, tmp_path: Path) -> None:
+    customer(cg, "cli-8", "taken@example.org")
+    source = tmp_path / "customers.csv"
+    source.write_text(
+        "customer_id,name,emails,address_lines,postcode\n"
+        "imp-1,Bob Tenant,bob@example.org,2 Low Street|Derby,DE1 2AA\n"
+        "imp-2,,nobody@example.org,,\n"
+        "imp-3,Cy Tenant,not-an-email,,\n"
+        "imp-1,Bob Again,,,\n"
+        "imp-4,Di Tenant,BOB@example.org,,\n"
+        "imp-5,Ed Tenant,taken@example.org,,\n"
+        "imp-6,Flo Tenant,flo@example.org;flo.2@example.org,,\n",
+        encoding="utf-8",
+    )
+    result = cg("import", "customers", str(source))
+    report = tmp_path / "customers.rejected.csv"
+    assert result.code == 1  # some rows were refused
+    assert result.out == f"imported 2 of 7 row(s) from {source}; 5 rejected: see {report}\n"
+    assert result.err.strip().splitlines()[-1] == "imported 2/7"
+    with report.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [
+        ["row", "customer_id", "reason"],
+        ["3", "imp-2", "name: missing"],
+        ["4", "imp-3", "email 'not-an-email': not an email address"],
+        ["5", "imp-1", "duplicate: customer_id imp-1 is also on row 2"],
+        ["6", "imp-4", "duplicate: email BOB@example.org is also on row 2"],
+        [
+            "7",
+            "imp-5",
+            "409 conflict (rule email-claimed): an email address belongs to another customer: "
+            "nothing was written",
+        ],
+    ]
+    shown = cg("customer", "show", "imp-6", "--json")
+    assert shown.json()["customer"]["emails"] == ["flo@example.org", "flo.2@example.org"]
+    bob = cg("customer", "show", "imp-1", "--json").json()["customer"]
+    assert bob["address"] == {"lines": ["2 Low Street", "Derby"], "postcode": "DE1 2AA"}
+
+
+def test_a_csv_without_a_name_column_is_a_usage_error(cg: Cg, tmp_path: Path) -> None:
+    source = tmp_path / "wrong.csv"
+    source.write_text("id,full_name\n1,Ada\n", encoding="utf-8")
+    result = cg("import", "customers", str(source))
+    assert result.code == 2
+    assert "needs a header row with a name column" in result.err
+
+
+def test_no_api_named_or_no_identity_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONTACTGUARD_API_URL", raising=False)
+    monkeypatch.delenv("CONTACTGUARD_AS", raising=False)
+    monkeypatch.delenv("CONTACTGUARD_TOKEN", raising=False)
+    assert main(["customer", "show", "x"]) == 2
+    assert "which API? --local" in capsys.readouterr().err
+    assert main(["customer", "show", "x", "--local"]) == 2
+    assert "--as ROLE:STAFF-ID" in capsys.readouterr().err
+    assert main(["customer", "show", "x", "--local", "--as", "not a role"]) == 2
+    with pytest.raises(SystemExit) as exited:
+        main(["case", "command", "c", "close-concern"])  # no --version
+    assert exited.value.code == 2
+
+
+def test_an_unreachable_api_is_exit_3_with_what_to_do(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(staff_http, "LOCAL_URL", "http://127.0.0.1:9")
+    assert main(["customer", "show", "x", "--local", "--as", MANAGER]) == 3
+    assert capsys.readouterr().err == (
+        "error: no local API at http://127.0.0.1:9: start it with `contactguard serve`\n"
+    )
+    assert main(["customer", "show", "x", "--url", "http://127.0.0.1:9", "--token", "t"]) == 3
+    assert "cannot reach the API at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_the_installed_command_against_the_server(url: str) -> None:
+    command = Path(sys.executable).with_name("contactguard")
+    env = {**os.environ, "CONTACTGUARD_API_URL": url, "CONTACTGUARD_AS": MANAGER}
+    create = [command, "customer", "create", "--name", "Sub Process", "--id", "cli-sub"]
+    created, again = (
+        subprocess.run(create, capture_output=True, text=True, env=env, timeout=120, check=False)
+        for _ in range(2)
+    )
+    assert (created.returncode, created.stderr) == (0, "")
+    assert created.stdout.startswith("customer cli-sub: Sub Process\n")
+    assert again.returncode == 1
+    assert again.stderr == (
+        "error: 409 conflict (rule customer-exists): customer cli-sub already exists\n"
+    )
