@@ -146,19 +146,23 @@ def target_from(
             "which API? --local (a running `contactguard serve`), --url URL "
             "(or CONTACTGUARD_API_URL), or --stack NAME"
         )
-    identity = identity or os.environ.get("CONTACTGUARD_AS")
-    token = token or os.environ.get("CONTACTGUARD_TOKEN")
+    return Target(where, _authorization(identity, token, local=local), acting_role, local=local)
+
+
+def _authorization(identity: str | None, token: str | None, *, local: bool) -> str:
+    """A flag beats the environment; a local identity beats a token given the same way."""
+    if not identity and not token:
+        identity = os.environ.get("CONTACTGUARD_AS")
+        token = os.environ.get("CONTACTGUARD_TOKEN")
     if identity:
         if not _LOCAL_IDENTITY.match(identity):
             raise usage("--as takes ROLE[,ROLE...]:STAFF-ID, e.g. service-manager:sam")
-        authorization = f"Local {identity}"
-    elif token:
-        authorization = token.strip()
-    elif local:
+        return f"Local {identity}"
+    if token:
+        return token.strip()
+    if local:
         raise usage("say who you are: --as ROLE:STAFF-ID (or CONTACTGUARD_AS)")
-    else:
-        raise usage("a deployed API needs your Cognito ID token: --token (or CONTACTGUARD_TOKEN)")
-    return Target(where, authorization, acting_role, local=local)
+    raise usage("a deployed API needs your Cognito ID token: --token (or CONTACTGUARD_TOKEN)")
 
 
 def stack_api_url(stack: str) -> str:

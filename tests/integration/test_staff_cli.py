@@ -15,7 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from contactguard.domain.calendar import LONDON
 from contactguard_local import staff_http
@@ -314,6 +316,40 @@ def test_an_unreachable_api_is_exit_3_with_what_to_do(
     )
     assert main(["customer", "show", "x", "--url", "http://127.0.0.1:9", "--token", "t"]) == 3
     assert "cannot reach the API at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_stack_finds_the_api_url_in_the_stack_outputs(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = boto3.client("cloudformation", region_name="eu-west-2")
+    stubber = Stubber(client)
+    stack = {
+        "StackName": "contactguard-dev",
+        "CreationTime": datetime(2026, 11, 1, tzinfo=LONDON),
+        "StackStatus": "CREATE_COMPLETE",
+        "Outputs": [{"OutputKey": "ApiUrl", "OutputValue": url}],
+    }
+    stubber.add_client_error(
+        "describe_stacks",
+        "ValidationError",
+        "Stack with id gone does not exist",
+        expected_params={"StackName": "gone"},
+    )
+    stubber.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": "contactguard-dev"})
+    monkeypatch.setattr(boto3, "client", lambda *_, **__: client)
+    with stubber:
+        args = ["--as", MANAGER, "--stack"]
+        assert main(["customer", "create", "--name", "Ada", "--id", "cli-9", *args, "gone"]) == 3
+        assert capsys.readouterr().err == (
+            "error: cannot read stack gone: An error occurred (ValidationError) when calling "
+            "the DescribeStacks operation: Stack with id gone does not exist\n"
+        )
+        created = main(
+            ["customer", "create", "--name", "Ada", "--id", "cli-9", *args, stack["StackName"]]
+        )
+        assert created == 0
+        assert capsys.readouterr().out.startswith("customer cli-9: Ada\n")
+    stubber.assert_no_pending_responses()
 
 
 def test_the_installed_command_against_the_server(url: str) -> None:
