@@ -182,7 +182,7 @@ def lookup(reply: dict[str, Any]) -> list[str]:
         ]
     )
     email = reply["email"]
-    lines.append(f"  email is {email['action']}: {email['reason']}")
+    lines.append(f"  email: {email['action']} ({email['reason']})")
     return lines
 
 

@@ -3,7 +3,7 @@ document (functions/api/openapi.json), valid and invalid, over real HTTP to the 
 the embedded stack. Whatever a caller sends, the API never answers with a 5xx.
 
 The budget is small and fixed (EXAMPLES per operation and mode, derandomized, no example
-database), so the run is the same every time and fits in `make test` (about 300 requests).
+database), so the run is the same every time and fits in `make test` (about 400 requests).
 """
 
 from __future__ import annotations

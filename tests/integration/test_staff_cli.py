@@ -187,7 +187,7 @@ def test_immediate_restrictions_open_a_restricted_case_and_lookup_shows_them(cg:
     opened = cg(
         "case", "open", "immediate", "cli-case-5", "cli-5",
         f"restrictions:=[{json.dumps(restriction)}]", f"equality:={json.dumps(equality)}",
-        "reason=threats to staff", "immediate_reason=threats to staff",
+        "reason=threats to staff", "immediate_reason=threats to staff", *CONCERN_FIELDS[:1],
         who=HEAD,
     )  # fmt: skip
     assert opened.code == 0, opened.err
@@ -195,7 +195,7 @@ def test_immediate_restrictions_open_a_restricted_case_and_lookup_shows_them(cg:
     looked = cg("lookup", "--email", "five@example.org", who=CALL_HANDLER)
     assert looked.code == 0
     assert looked.out.splitlines()[0].startswith("cli-5 Ada Tenant: RESTRICTED")
-    assert "email is file" in looked.out
+    assert "  email: file-and-block (letters-only restriction in force" in looked.out
 
 
 def test_contacts_are_logged_and_listed(cg: Cg) -> None:
