@@ -56,7 +56,7 @@ unit: $(STAMP) ## the tests only
 
 lint-infra: $(TOOLS_STAMP) ## the SAM template: sam validate --lint (cfn-lint) and checkov, no failures
 	AWS_DEFAULT_REGION=eu-west-2 $(SAM) validate --lint --template-file infra/template.yaml
-	$(TOOLS)/bin/checkov --quiet --compact --framework cloudformation -f infra/template.yaml
+	BC_SKIP_MAPPING=TRUE $(TOOLS)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f infra/template.yaml
 
 build: $(STAMP) $(TOOLS_STAMP) ## sam build: one package per function (python3.13, arm64), then check and size them
 	PYTHON=$(abspath $(PY)) $(SAM) build --template-file infra/template.yaml

@@ -245,4 +245,5 @@ def test_missed_reviews_raise_an_alarm() -> None:
         for a in of_type("AWS::CloudWatch::Alarm").values()
         if a["Properties"].get("MetricName") == "MissedReviews"
     ]
-    assert alarms and all(a["Properties"]["AlarmActions"] for a in alarms)
+    assert alarms
+    assert all(a["Properties"]["AlarmActions"] for a in alarms)
