@@ -84,21 +84,7 @@ class LocalApi:
             reply = ProxyReply.of(self.stack.invoke(API_FUNCTION, event))
             if method in _WRITES:
                 self.stack.pump_streams()
-            self._reread_stream_from_here()
         return reply
-
-    def _reread_stream_from_here(self) -> None:
-        """Point the stack's stream readers at the end of the table's current stream.
-
-        moto undoes a failed transaction (a stale version, a replayed contact) by putting back
-        a deep copy of the table, stream shard included, so a shard iterator taken before
-        reads the discarded copy and never sees another record. The stream is quiet here (just
-        pumped), so reading on from LATEST of the live shard loses nothing.
-        """
-        for shard_id in list(self.stack._iterators):
-            self.stack._iterators[shard_id] = self.stack.streams.get_shard_iterator(
-                StreamArn=self.stack.stream_arn, ShardId=shard_id, ShardIteratorType="LATEST"
-            )["ShardIterator"]
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

@@ -126,7 +126,7 @@ class EmbeddedStack:
         self.names = resource_names(self.template, self.params)
         self.log = StackLog()
         self._exit = ExitStack()
-        self._iterators: dict[str, str] = {}
+        self._last_sequence: dict[str, str] = {}  # per shard: the last record read
         self._counter = 0
 
     # Lifecycle -----------------------------------------------------------------------------
@@ -262,23 +262,33 @@ class EmbeddedStack:
     # What AWS does between functions -------------------------------------------------------
 
     def _new_records(self) -> list[dict[str, Any]]:
+        """Every stream record after the last one read, shard by shard.
+
+        A fresh iterator each time, from the last sequence number read: moto undoes a failed
+        transaction (a stale version, a replayed contact) by putting back a copy of the table,
+        stream shard included, so an iterator kept from before would read the discarded copy
+        and never see another record.
+        """
         records: list[dict[str, Any]] = []
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         for shard in shards["Shards"]:
             shard_id = shard["ShardId"]
-            iterator = (
-                self._iterators.get(shard_id)
-                or self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
+            last = self._last_sequence.get(shard_id)
+            where: dict[str, str] = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+                if last
+                else {"ShardIteratorType": "TRIM_HORIZON"}
             )
+            iterator = self.streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, **where
+            )["ShardIterator"]
             while True:
                 page = self.streams.get_records(ShardIterator=iterator)
                 iterator = page["NextShardIterator"]
                 if not page["Records"]:
                     break
                 records.extend(page["Records"])
-            self._iterators[shard_id] = iterator
+                self._last_sequence[shard_id] = page["Records"][-1]["dynamodb"]["SequenceNumber"]
         return records
 
     def take_stream_records(self) -> list[dict[str, Any]]:
