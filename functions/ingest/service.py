@@ -283,12 +283,12 @@ class IngestService:
         if not allowed:
             self.log.info("ingest: no auto-reply", extra={"why": why})
             return False
-        # The rate limit runs on SES's receipt time: time is an argument, never the clock.
-        if not self.store.claim_auto_reply(customer_id, received, self.auto_reply_period):
-            self.log.info("ingest: no auto-reply", extra={"why": "rate-limited"})
-            return False
         body = self.auto_reply_text.replace("{write_to}", ruling.write_to or "our office")
         try:
+            # The rate limit runs on SES's receipt time: time is an argument, never the clock.
+            if not self.store.claim_auto_reply(customer_id, received, self.auto_reply_period):
+                self.log.info("ingest: no auto-reply", extra={"why": "rate-limited"})
+                return False
             self.mailer.send(build_auto_reply(parsed, source, self.auto_reply_sender, body))
         except Exception as error:  # noqa: BLE001 - the mail is filed; the reply is a courtesy
             self.log.warning("ingest: auto-reply failed", extra={"error": type(error).__name__})
