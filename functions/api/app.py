@@ -44,6 +44,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
 from api.models import (
@@ -81,6 +82,7 @@ from api.models import (
 )
 from api.settings import api_settings
 from contactguard.adapters.dynamodb import DynamoStore, EmailAlreadyClaimed
+from contactguard.adapters.messaging import S3Objects
 from contactguard.domain.calendar import london_date, start_of_day
 from contactguard.domain.case import Case, CaseEvent
 from contactguard.domain.deadlines import pending_deadlines
@@ -115,9 +117,10 @@ READ_QUEUE_ROLES = frozenset({Role.SAFEGUARDING_LEAD, Role.SERVICE_MANAGER})
 MAX_BODY_BYTES = 64 * 1024
 # A contact logged by staff cannot be in the future; this much clock skew is tolerated.
 CLOCK_SKEW = timedelta(minutes=5)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXPORT_NOT_INCLUDED = [
-    "letter documents (DOCX): the export lists each letter and its status; the files are in "
-    "the letters bucket and a zip of them is not produced yet",
+    "letter documents (DOCX): the export lists each letter and its status; each document is "
+    "at GET /cases/{case_id}/letters/{letter_id} (the CLI's export zip includes them)",
     "raw email messages: each email contact names its stored message (raw_ref)",
 ]
 
@@ -143,6 +146,7 @@ class Wiring:
     store: DynamoStore
     cases: CaseService
     customers: CustomerService
+    letters: S3Objects
 
 
 @lru_cache(maxsize=1)
@@ -154,6 +158,7 @@ def build() -> Wiring:
         store=store,
         cases=CaseService(cases=store, customers=store, policy=settings.policy()),
         customers=CustomerService(customers=store, contacts=store),
+        letters=S3Objects(settings.letters_bucket),
     )
 
 
@@ -764,6 +769,47 @@ def get_case(case_id: CaseId) -> Response[CaseView]:
     case = _case(case_id)
     return _json(
         200, CaseView(case_id=case_id, version=case.version, case=case), _etag(case.version)
+    )
+
+
+LetterId = Annotated[str, Path(min_length=1, max_length=64, description="the letter's id")]
+
+
+@app.get(
+    "/cases/<case_id>/letters/<letter_id>",
+    summary="A letter's current draft or sent document (DOCX; send Accept with its type)",
+    responses={
+        **_replies(200, "the document", 400, 401, 403, 404),
+        200: {"description": "the document", "content": {DOCX: {"schema": {}}}},
+    },
+    tags=["cases"],
+)
+# No return annotation on purpose: Powertools validates an annotated reply as JSON, and this
+# one is a document's bytes (base64 through API Gateway).
+def get_letter(case_id: CaseId, letter_id: LetterId):  # type: ignore[no-untyped-def]
+    actor = caller()
+    case = _case(case_id)
+    letter = next((x for x in case.letters if x.letter_id == letter_id), None)
+    if letter is None:
+        raise NotFound(f"case {case_id} has no letter {letter_id}")
+    if letter.s3_key is None:
+        raise NotFound(f"letter {letter_id} has no document yet (it is {letter.status.value})")
+    _audit("letter-read", actor, case_id=case_id, letter_id=letter_id)
+    try:
+        document = build().letters.read_key(letter.s3_key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+            raise
+        logger.warning("a letter's document is missing", extra={"letter_id": letter_id})
+        raise NotFound(
+            f"letter {letter_id}'s document is missing from the letters bucket"
+        ) from None
+    name = f"{case_id}-{letter_id}.docx"
+    return Response(
+        200,
+        DOCX,
+        document,
+        {"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{letter.version}"'},
     )
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
+
 from contactguard.settings import CoreSettings
 
 
 class ApiSettings(CoreSettings):
-    """The table, retention and the policy's periods (CoreSettings); nothing of its own yet."""
+    """The table, retention and the policy's periods (CoreSettings), and the letters bucket
+    (read only: staff fetch a letter's document)."""
+
+    letters_bucket: str = Field(min_length=3)  # CONTACTGUARD_LETTERS_BUCKET
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ One builder, so the tests and `contactguard serve` send the function exactly the
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Mapping
@@ -60,17 +61,24 @@ def rest_event(
 
 @dataclass
 class ProxyReply:
-    """A Lambda proxy integration's reply, as API Gateway turns it into HTTP."""
+    """A Lambda proxy integration's reply, as API Gateway turns it into HTTP (a base64 body,
+    such as a letter's DOCX, back into its bytes)."""
 
     status: int
     headers: dict[str, str]
-    text: str
+    body: bytes
 
     @classmethod
     def of(cls, result: Mapping[str, Any]) -> ProxyReply:
         headers = {k: str(v[-1]) for k, v in (result.get("multiValueHeaders") or {}).items()}
         headers.update({k: str(v) for k, v in (result.get("headers") or {}).items()})
-        return cls(int(result["statusCode"]), headers, str(result.get("body") or ""))
+        raw = str(result.get("body") or "")
+        body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode("utf-8")
+        return cls(int(result["statusCode"]), headers, body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        return json.loads(self.text) if self.text else None
+        return json.loads(self.text) if self.body else None

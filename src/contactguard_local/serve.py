@@ -57,7 +57,9 @@ def unauthenticated() -> ProxyReply:
         f'"message": "send {AUTH_FORMAT}", "fields": []}}'
     )
     return ProxyReply(
-        401, {"Content-Type": "application/json", "WWW-Authenticate": AUTH_SCHEME}, body
+        401,
+        {"Content-Type": "application/json", "WWW-Authenticate": AUTH_SCHEME},
+        body.encode("utf-8"),
     )
 
 
@@ -102,7 +104,7 @@ def _handler_class(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             body = raw.decode("utf-8", errors="replace") if raw is not None else None
             headers = dict(self.headers.items())
             reply = api.handle(self.command, self.path, headers, body)
-            payload = reply.text.encode("utf-8")
+            payload = reply.body
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 if name.lower() != "content-length":

@@ -175,9 +175,24 @@ def _read_queue(target: Target, args: argparse.Namespace) -> Reply:
     return target.call("GET", ["read-queue"])
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 def _export(target: Target, args: argparse.Namespace) -> Reply:
     reply = target.call("GET", ["customers", args.customer, "export"])
-    written = write_export(reply.text, Path(args.out), args.customer)
+    data = json.loads(reply.text)
+    letters = [
+        (record["case"]["case_id"], letter)
+        for record in data["cases"]
+        for letter in record["case"].get("letters") or []
+    ]
+    documents: dict[str, bytes] = {}
+    with_document = [(case_id, x) for case_id, x in letters if x.get("s3_key")]
+    for n, (case_id, letter) in enumerate(with_document, start=1):
+        print(f"letter {n}/{len(with_document)}", file=sys.stderr, flush=True)
+        path = ["cases", case_id, "letters", letter["letter_id"]]
+        documents[f"letters/{case_id}/{letter['letter_id']}.docx"] = target.fetch(path, DOCX)
+    written = write_export(reply.text, Path(args.out), args.customer, documents)
     if args.json:
         return reply
     lines = [f"wrote {path}: {what}" for path, what in written]
@@ -190,7 +205,7 @@ export.json is everything the contactguard staff API holds on the customer: thei
 {contacts} contact(s), {unattributed} contact(s) held under their addresses but never
 attributed, and {cases} case(s) with every event.
 
-Letters referred to (the documents are in the letters bucket, not in this zip):
+Letters (each drafted or sent document is in this zip under letters/<case>/<letter>.docx):
 {letters}
 
 Not included:
@@ -198,18 +213,27 @@ Not included:
 """
 
 
-def write_export(text: str, out: Path, customer: str) -> list[tuple[Path, str]]:
-    """The API's JSON as given, and a zip of it with a README saying what is and is not in it."""
+def write_export(
+    text: str, out: Path, customer: str, documents: dict[str, bytes] | None = None
+) -> list[tuple[Path, str]]:
+    """The API's JSON as given, and a zip of it, the letters' documents and a README saying
+    what is and is not in it."""
+    documents = documents or {}
     data = json.loads(text)
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / f"{customer}-export.json"
     json_path.write_text(text, encoding="utf-8")
     letters = [
         f"  {letter['letter_id']} ({letter['kind']}, {letter['status']}): "
-        f"{letter.get('s3_key') or 'no document yet'}"
+        + (
+            f"letters/{record['case']['case_id']}/{letter['letter_id']}.docx"
+            if letter.get("s3_key")
+            else "no document yet"
+        )
         for record in data["cases"]
         for letter in record["case"].get("letters") or []
     ]
+    not_included = [item for item in data["not_included"] if not item.startswith("letter doc")]
     readme = EXPORT_README.format(
         customer=customer,
         exported_at=staff_format.when(data["exported_at"]) + " Europe/London",
@@ -217,15 +241,17 @@ def write_export(text: str, out: Path, customer: str) -> list[tuple[Path, str]]:
         unattributed=len(data["unattributed_contacts"]),
         cases=len(data["cases"]),
         letters="\n".join(letters) or "  none",
-        not_included="\n".join(f"  - {item}" for item in data["not_included"]),
+        not_included="\n".join(f"  - {item}" for item in not_included) or "  nothing",
     )
     zip_path = out / f"{customer}-export.zip"
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("export.json", text)
         archive.writestr("README.txt", readme)
+        for name, document in sorted(documents.items()):
+            archive.writestr(name, document)
     return [
         (json_path, "the API's export, as given"),
-        (zip_path, f"export.json and README.txt ({len(letters)} letter reference(s))"),
+        (zip_path, f"export.json, README.txt and {len(documents)} letter document(s)"),
     ]
 
 

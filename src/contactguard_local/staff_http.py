@@ -86,11 +86,28 @@ class Target:
         query: dict[str, str | None] | None = None,
     ) -> Reply:
         """One request; a refusal or an unreachable API raises CliError."""
+        status, raw, headers = self._request(method, path, body=body, query=query)
+        return Reply(status, raw.decode("utf-8", errors="replace"), headers)
+
+    def fetch(self, path: list[str], accept: str) -> bytes:
+        """A document (e.g. a letter's DOCX) as bytes; API Gateway sends bytes only to a client
+        whose Accept header names a binary media type of the API."""
+        return self._request("GET", path, accept=accept)[1]
+
+    def _request(
+        self,
+        method: str,
+        path: list[str],
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str | None] | None = None,
+        accept: str = "application/json",
+    ) -> tuple[int, bytes, dict[str, str]]:
         url = self.url.rstrip("/") + "/" + "/".join(quote(p, safe="") for p in path)
         params = {k: v for k, v in (query or {}).items() if v is not None}
         if params:
             url += "?" + urlencode(params)
-        headers = {"Authorization": self.authorization, "Accept": "application/json"}
+        headers = {"Authorization": self.authorization, "Accept": accept}
         if self.acting_role:
             headers["X-Acting-Role"] = self.acting_role
         data = None
@@ -100,8 +117,7 @@ class Target:
         request = Request(url, data=data, method=method, headers=headers)
         try:
             with urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-                text = response.read().decode("utf-8", errors="replace")
-                return Reply(response.status, text, dict(response.headers.items()))
+                return response.status, response.read(), dict(response.headers.items())
         except HTTPError as refused:
             text = refused.read().decode("utf-8", errors="replace")
             raise CliError(refusal_line(refused.code, text), EXIT_REFUSED) from None

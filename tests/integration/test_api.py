@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -46,7 +47,13 @@ EQUALITY = {
     "equality_act_duties_considered": True,
     "notes": "no vulnerability known; an advocate may write on her behalf",
 }
+LETTERS_BUCKET = "contactguard-test-letters"
 LETTERS_ONLY = {"type": "letters-only", "write_to": "PO Box 1, Derby DE1 2AB"}
+
+
+def docx_bytes(letter_id: str) -> bytes:
+    """Stands in for the letters function's document: bytes that are not UTF-8 text."""
+    return b"PK\x03\x04\xff\xfe" + letter_id.encode()
 
 
 def when(day: str, hour: int = 10) -> datetime:
@@ -105,6 +112,7 @@ class Clock:
 class Api:
     clock: Clock
     store: DynamoStore
+    s3: Any
 
     def call(
         self,
@@ -130,6 +138,8 @@ class Api:
             body=raw if raw is not None else (None if body is None else json.dumps(body)),
         )
         reply = ProxyReply.of(lambda_handler(event, FakeContext(function_name="StaffApiFunction")))
+        if reply.headers.get("Content-Type") == api_app.DOCX:
+            return Reply(reply.status, reply.body, reply.headers)
         return Reply(reply.status, reply.json(), reply.headers)
 
     # Conveniences -------------------------------------------------------------------------
@@ -175,9 +185,11 @@ class Api:
         assert case is not None
         for letter in case.letters:
             if letter.status is LetterStatus.REQUIRED:
-                command = RecordLetterDrafted(
-                    letter_id=letter.letter_id, version=1, s3_key=f"letters/{letter.letter_id}"
+                key = f"letters/{letter.letter_id}"
+                self.s3.put_object(
+                    Bucket=LETTERS_BUCKET, Key=key, Body=docx_bytes(letter.letter_id)
                 )
+                command = RecordLetterDrafted(letter_id=letter.letter_id, version=1, s3_key=key)
                 service.act(case_id, command, Actor.system("letters"), self.clock.now)
 
     def letter_id(self, kind: str, case_id: str = "case-1") -> str:
@@ -221,11 +233,16 @@ def api(
     store: DynamoStore, tables: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Api]:
     monkeypatch.setenv("CONTACTGUARD_TABLE_NAME", tables["CasesTable"])
+    monkeypatch.setenv("CONTACTGUARD_LETTERS_BUCKET", LETTERS_BUCKET)
+    s3 = boto3.client("s3", region_name="eu-west-2")
+    s3.create_bucket(
+        Bucket=LETTERS_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+    )
     api_settings.cache_clear()
     api_app.build.cache_clear()
     clock = Clock(when("2026-12-01"))
     monkeypatch.setattr(api_app, "clock", clock)
-    yield Api(clock=clock, store=store)
+    yield Api(clock=clock, store=store, s3=s3)
     api_app.build.cache_clear()
     api_settings.cache_clear()
 
@@ -1073,6 +1090,7 @@ def test_the_checked_in_openapi_document_is_current() -> None:
         "/cases/{case_id}",
         "/cases/{case_id}/commands",
         "/cases/{case_id}/timeline",
+        "/cases/{case_id}/letters/{letter_id}",
         "/lookup",
         "/read-queue",
     }
@@ -1317,3 +1335,53 @@ def test_random_customers_never_500(api: Api, body: Any, staff: Staff) -> None:
     if reply.status == 201:  # what was stored reads back
         customer_id = reply.body["customer"]["customer_id"]
         assert api.call("GET", f"/customers/{customer_id}").status == 200
+
+
+DOCX_ACCEPT = {"Accept": api_app.DOCX}
+
+
+def test_staff_fetch_a_letters_document_as_sent_bytes_and_the_read_is_audited(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.customer()
+    api.restricted_case()
+    letter_id = api.letter_id("restrictions")
+    caplog.clear()
+    reply = api.call("GET", f"/cases/case-1/letters/{letter_id}", by=CET, headers=DOCX_ACCEPT)
+    assert reply.status == 200
+    assert reply.body == docx_bytes(letter_id)
+    assert reply.headers["Content-Type"] == api_app.DOCX
+    assert f'filename="case-1-{letter_id}.docx"' in reply.headers["Content-Disposition"]
+    (audit,) = [x for x in api_log_lines(caplog) if x["message"] == "audit: letter-read"]
+    assert (audit["case_id"], audit["letter_id"], audit["actor_id"]) == (
+        "case-1",
+        letter_id,
+        CET.sub,
+    )
+
+
+def test_a_letter_not_yet_drafted_unknown_or_lost_is_404_saying_which(api: Api) -> None:
+    api.customer()
+    assert api.concern().status == 201  # its letter is required, not drafted
+    letter_id = api.letter_id("concern")
+    path = f"/cases/case-1/letters/{letter_id}"
+    reply = api.call("GET", path, headers=DOCX_ACCEPT)
+    assert reply.status == 404
+    assert "no document yet" in reply.body["message"]
+    assert api.call("GET", "/cases/case-1/letters/nope").status == 404
+    assert api.call("GET", "/cases/case-9/letters/x").status == 404
+    api.draft_letters()
+    api.s3.delete_object(Bucket=LETTERS_BUCKET, Key=f"letters/{letter_id}")
+    reply = api.call("GET", path, headers=DOCX_ACCEPT)
+    assert reply.status == 404
+    assert "missing from the letters bucket" in reply.body["message"]
+
+
+def test_only_staff_may_fetch_a_letter(api: Api) -> None:
+    api.customer()
+    api.concern()
+    api.draft_letters()
+    path = f"/cases/case-1/letters/{api.letter_id('concern')}"
+    assert api.call("GET", path, by=NOBODY).status == 403
+    assert api.call("GET", path, by=None).status == 401
+    assert api.call("GET", path, by=CALL_HANDLER, headers=DOCX_ACCEPT).status == 200

@@ -55,7 +55,7 @@ OPERATIONS = _operations()
 
 
 # Random ids find nothing; these exist, so bodies are also judged against a real case.
-KNOWN = {"customer_id": "fuzz-customer", "case_id": "fuzz-case"}
+KNOWN = {"customer_id": "fuzz-customer", "case_id": "fuzz-case", "letter_id": "concern-0001"}
 
 
 def _seed(url: str) -> None:

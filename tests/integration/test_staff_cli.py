@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import subprocess
@@ -217,26 +218,33 @@ def test_the_read_queue_is_for_its_readers(cg: Cg) -> None:
     assert "rule read-queue-readers" in cg("read-queue", who=CALL_HANDLER).err
 
 
-def test_an_export_is_written_as_json_and_a_zip_that_says_what_it_holds(
+def test_an_export_is_written_as_json_and_a_zip_with_the_letters_themselves(
     cg: Cg, tmp_path: Path
 ) -> None:
+    import docx
+
     customer(cg, "cli-7", "seven@example.org")
     concern(cg, "cli-case-7", "cli-7")
     done = cg("export", "cli-7", "--out", str(tmp_path))
     assert done.code == 0, done.err
     assert done.out.splitlines() == [
         f"wrote {tmp_path / 'cli-7-export.json'}: the API's export, as given",
-        f"wrote {tmp_path / 'cli-7-export.zip'}: export.json and README.txt "
-        "(1 letter reference(s))",
+        f"wrote {tmp_path / 'cli-7-export.zip'}: export.json, README.txt and 1 letter document(s)",
     ]
+    assert "letter 1/1" in done.err  # progress, on stderr
+    letter = "letters/cli-case-7/concern-0001.docx"
     with zipfile.ZipFile(tmp_path / "cli-7-export.zip") as archive:
-        assert archive.namelist() == ["export.json", "README.txt"]
+        assert archive.namelist() == ["export.json", "README.txt", letter]
         exported = json.loads(archive.read("export.json"))
         readme = archive.read("README.txt").decode()
+        document = docx.Document(io.BytesIO(archive.read(letter)))
     assert exported["customer"]["customer_id"] == "cli-7"
     assert [c["case"]["case_id"] for c in exported["cases"]] == ["cli-case-7"]
-    assert "concern-0001 (concern, drafted): letters/cli-case-7/concern-0001/v1.docx" in readme
+    assert f"concern-0001 (concern, drafted): {letter}" in readme
     assert "Not included:" in readme
+    assert "letter documents" not in readme  # they are in the zip
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Ada Tenant" in text  # the drafted letter, addressed to her
     assert (tmp_path / "cli-7-export.json").read_text() == json.dumps(
         exported, separators=(",", ":")
     )

@@ -1,4 +1,4 @@
-"""Small AWS adapters: raw mail from S3, mail out through SES, alerts to SNS.
+"""Small AWS adapters: raw mail and letter documents from S3, mail out through SES, alerts to SNS.
 
 Each takes an optional client (tests pass moto-backed ones) and builds its own lazily, never
 at import time. Alerts carry identifiers and kinds only: no personal data leaves in them.
@@ -13,22 +13,33 @@ from typing import Any
 from contactguard.adapters.aws import AwsAdapter
 
 
-class S3RawMail(AwsAdapter):
+class S3Objects(AwsAdapter):
+    """Objects of one bucket, read whole (raw mail, letter documents)."""
+
     service = "s3"
 
-    def __init__(self, bucket: str, prefix: str = "", client: Any | None = None) -> None:
+    def __init__(self, bucket: str, client: Any | None = None) -> None:
         super().__init__(client)
-        self.bucket, self.prefix = bucket, prefix
+        self.bucket = bucket
+
+    def read_key(self, key: str) -> bytes:
+        self.requests += 1
+        response = self.client.get_object(Bucket=self.bucket, Key=key)
+        body: bytes = response["Body"].read()
+        return body
+
+
+class S3RawMail(S3Objects):
+    def __init__(self, bucket: str, prefix: str = "", client: Any | None = None) -> None:
+        super().__init__(bucket, client)
+        self.prefix = prefix
 
     def key_for(self, message_id: str) -> str:
         return f"{self.prefix}{message_id}"
 
     def read(self, message_id: str) -> bytes:
         """The raw MIME SES stored for this message (its object key is the SES message id)."""
-        self.requests += 1
-        response = self.client.get_object(Bucket=self.bucket, Key=self.key_for(message_id))
-        body: bytes = response["Body"].read()
-        return body
+        return self.read_key(self.key_for(message_id))
 
 
 class SesMailer(AwsAdapter):
