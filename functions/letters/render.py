@@ -139,8 +139,15 @@ class PreparedLetter:
 
 
 def letter_date(event: CaseEvent) -> date:
-    """The date a draft carries: the day (Europe/London) of the event that called for it."""
+    """The day (Europe/London) of the event that called for a letter."""
     return london_date(event.at)
+
+
+def issue_date(event: CaseEvent, dated: date | None, policy: Policy) -> date:
+    """The date a draft carries: the day asked for (a redraft) or of the decision, moved on to
+    the next working day when that is a weekend, bank holiday or closure day, so a letter
+    never states dates from a day it could not have been posted."""
+    return policy.calendar.on_or_after(dated or letter_date(event))
 
 
 # Strict, escaping rendering ------------------------------------------------------------
@@ -150,7 +157,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
 
 def _dated(inputs: LetterInputs) -> date:
-    return inputs.dated or letter_date(inputs.event)
+    return issue_date(inputs.event, inputs.dated, inputs.policy)
 
 
 def plain(text: str) -> str:

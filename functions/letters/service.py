@@ -39,7 +39,7 @@ from letters.render import (
     LetterNotIssued,
     MissingContent,
     draft_letter,
-    letter_date,
+    issue_date,
 )
 from letters.review_pack import windows
 
@@ -122,7 +122,7 @@ class LettersService:
                 since, _, until = windows(case.period.ends_on)
                 contacts = tuple(self.contacts.contacts(case.customer_id, since, until))
             source, dated = self._source(event)
-            dated_on = dated or letter_date(source)
+            dated_on = issue_date(source, dated, self.cases.policy)
             body = draft_letter(
                 LetterInputs(
                     case=case,
@@ -130,7 +130,7 @@ class LettersService:
                     event=source,
                     policy=self.cases.policy,
                     contacts=contacts,
-                    dated=dated,
+                    dated=dated_on,
                 )
             )
         except LetterNotIssued as refused:

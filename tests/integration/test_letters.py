@@ -232,6 +232,27 @@ def test_a_concern_becomes_a_draft_in_s3_recorded_on_the_case_and_notified(world
     ]
 
 
+@pytest.mark.parametrize(
+    ("decided", "dated"),
+    [
+        ("2026-11-28", "30 November 2026"),  # a Saturday: the Monday
+        ("2026-12-25", "29 December 2026"),  # Christmas Day; Boxing Day is observed on the 28th
+        ("2026-12-24", "24 December 2026"),  # a working day: itself
+    ],
+)
+def test_a_draft_is_dated_the_first_day_it_could_be_posted(
+    world: World, decided: str, dated: str
+) -> None:
+    events = world.act(raise_concern(), MANAGER, at(decided))
+    assert world.draft(events, at(decided, 10, 1)) is LetterResult.DRAFTED
+    assert f"Date: {dated}" in world.text("letters/case-1/concern-0001/v1.docx")
+    case = world.store.get_case(CASE)
+    assert case is not None
+    letter = case.letter("concern-0001")
+    assert letter is not None
+    assert letter.letter_date.strftime("%-d %B %Y") == dated  # what mark-sent checks against
+
+
 @pytest.mark.policy("s4-restrictions-start-when-told", "s5-appeal-15-working-days")
 def test_a_drafted_restriction_letter_once_sent_starts_the_restrictions_it_states(
     world: World,

@@ -272,3 +272,10 @@ def test_end_of_day_is_the_last_second_of_the_london_date(d: date) -> None:
     assert london_date(closes + timedelta(seconds=1)) == d + timedelta(days=1)
     assert closes.tzinfo is LONDON
     assert closes.timetz().replace(tzinfo=None) == time(23, 59, 59)
+
+
+def test_on_or_after_is_the_day_itself_or_the_next_working_day() -> None:
+    calendar = WorkingDayCalendar.from_settings(HolidayRegion.ENGLAND_AND_WALES, ())
+    assert calendar.on_or_after(date(2026, 12, 24)) == date(2026, 12, 24)
+    assert calendar.on_or_after(date(2026, 12, 25)) == date(2026, 12, 29)
+    assert calendar.on_or_after(date(2026, 11, 28)) == date(2026, 11, 30)

@@ -93,6 +93,11 @@ class WorkingDayCalendar:
                 counted += 1
         return day
 
+    def on_or_after(self, day: date) -> date:
+        """`day` if it is a working day, else the next one (a letter is dated a day it can
+        be posted)."""
+        return day if self.is_working_day(day) else self.working_days_after(day, 1)
+
     def working_days_before(self, end: date, n: int) -> date:
         """The n-th working day strictly before `end` (e.g. a review pack's lead time)."""
         if n < 0:
