@@ -62,6 +62,7 @@ def build() -> tuple[DeadlinesService, DynamoStore]:
         ),
         alerts=SnsAlerts(settings.alerts_topic_arn),
         log=logger,
+        retention=store,
     )
     return service, store
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from contactguard.domain.case import (
     CaseEvent,
     CaseEventType,
+    CaseStatus,
     RecalculateDeadlines,
 )
 from contactguard.domain.deadlines import (
@@ -56,6 +57,10 @@ class OpenCases(Protocol):
     def open_case_ids(self) -> list[str]: ...
 
 
+class Retention(Protocol):
+    def apply_retention(self, case_id: str) -> int: ...
+
+
 @dataclass
 class ReconcileReport:
     created: list[str] = field(default_factory=list)
@@ -76,6 +81,9 @@ class DeadlinesService:
     schedules: Schedules
     alerts: Alerts
     log: Log
+    # Stamps the retention expiry on a closed case's earlier events (the commit that closes a
+    # case stamps only itself and what follows); None where no store applies it.
+    retention: Retention | None = None
 
     def on_event(self, event: CaseEvent, now: datetime) -> ReconcileReport:
         """A new case event: tell whoever it names, then bring the schedules into line."""
@@ -94,6 +102,8 @@ class DeadlinesService:
             if case is None:
                 self.log.warning("deadlines: no such case", extra={"case_id": case_id})
                 return report
+            if case.status is CaseStatus.CLOSED:
+                self._retain(case_id)
             desired = pending_deadlines(case, self.cases.policy)
             past = [d for d in desired if d.fire_at <= now]
             if not past:
@@ -127,6 +137,15 @@ class DeadlinesService:
             },
         )
         return report
+
+    def _retain(self, case_id: str) -> None:
+        if self.retention is None:
+            return
+        stamped = self.retention.apply_retention(case_id)
+        if stamped:
+            self.log.info(
+                "deadlines: retention applied", extra={"case_id": case_id, "events": stamped}
+            )
 
     def fire(
         self,

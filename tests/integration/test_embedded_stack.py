@@ -197,3 +197,39 @@ def test_duplicate_and_reordered_stream_deliveries_change_nothing() -> None:
             assert result == {"batchItemFailures": []}
         stack.pump_streams()
         assert snapshot() == before
+
+
+def test_closing_a_case_sets_the_retention_expiry_on_every_record_of_it() -> None:
+    """DESIGN.md: records are kept six years after a case closes, then DynamoDB's TTL removes
+    them. The commit that closes a case stamps itself; the deadlines function stamps the rest."""
+    from contactguard.domain.case import CloseConcern, RaiseConcern
+    from contactguard.domain.model import Actor, Behaviour, Customer, PostalAddress, Role
+
+    clock = SimClock(datetime(2026, 12, 1, 9, tzinfo=LONDON))
+    with EmbeddedStack(clock) as stack:
+        address = PostalAddress(lines=("1 Example Street", "Derby"), postcode="DE1 1AA")
+        stack.store.put_customer(Customer(customer_id="c1", name="A", address=address))
+        manager = Actor(actor_id="sm", role=Role.SERVICE_MANAGER)
+        concern = RaiseConcern(
+            case_id="k1", customer_id="c1", behaviours=(Behaviour.SCATTERGUN,), note="n"
+        )
+        stack.cases.open_case(concern, manager, clock())
+        stack.pump_streams()  # the concern letter is drafted: more events, none expiring
+
+        def expiries() -> list[Any]:
+            items = stack.dynamodb.query(
+                TableName=stack.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": "CASE#k1"}},
+            )["Items"]
+            return [item.get("expires_at", {}).get("N") for item in items]
+
+        assert set(expiries()) == {None}
+        clock.now = datetime(2026, 12, 2, 9, tzinfo=LONDON)
+        stack.cases.act("k1", CloseConcern(reason="resolved"), manager, clock())
+        stack.pump_streams()
+        # Closed 2 Dec 2026 09:00 GMT: kept until 2 Dec 2032, the same instant.
+        expected = str(int(datetime(2032, 12, 2, 9, tzinfo=LONDON).timestamp()))
+        found = expiries()
+        assert len(found) >= 4  # state, concern raised, letter drafted, concern closed
+        assert set(found) == {expected}
