@@ -371,6 +371,24 @@ def _decoded(part: Message) -> bytes | None:
     return payload if isinstance(payload, bytes) else None
 
 
+def _base64_size(part: Message) -> int | None:
+    """A base64 attachment's decoded size, counted from its text without decoding it (an
+    attachment is only listed, never read); None when the part is not plain base64."""
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
+        return None
+    try:
+        payload = part.get_payload()
+    except Exception:  # noqa: BLE001
+        return None
+    if not isinstance(payload, str):
+        return None
+    chars = len(payload) - sum(payload.count(c) for c in "\r\n \t")
+    padding = len(payload.rstrip()) - len(payload.rstrip().rstrip("="))
+    if chars % 4 or padding > 2:
+        return None  # not well formed: let the decoder judge it
+    return chars // 4 * 3 - padding
+
+
 def _encoded_size(part: Message, depth: int = 0) -> int:
     """Approximate size of a part's content as transmitted, without decoding or serialising:
     payload lengths plus, for embedded messages, their header lines."""
@@ -798,9 +816,11 @@ class _Walker:
         if ctype.startswith("message/"):
             size = _encoded_size(part)
         else:
-            data = _decoded(part)
-            size = len(data) if data is not None else _encoded_size(part)
-            del data
+            size = _base64_size(part)
+            if size is None:
+                data = _decoded(part)
+                size = len(data) if data is not None else _encoded_size(part)
+                del data
         self.attachments.append(AttachmentInfo(_filename(part), ctype, size))
 
     def walk(self, part: Message, depth: int, plain: list[str], html: list[str]) -> None:

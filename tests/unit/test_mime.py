@@ -807,3 +807,27 @@ def test_a_base64_body_decodes() -> None:
         f"Content-Transfer-Encoding: base64\n\n{body}\n"
     ).encode()
     assert parse_message(raw).text == "Zoë — £5"
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 57, 58, 1000, 100_001])
+def test_an_attachments_size_is_exact_without_decoding_it(size: int) -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "a@example.org"
+    msg.set_content("see attached")
+    msg.add_attachment(bytes(size), maintype="application", subtype="pdf", filename="a.pdf")
+    (attachment,) = parse_message(msg.as_bytes()).attachments
+    assert attachment.size_bytes == size
+
+
+def test_a_broken_base64_attachment_is_sized_by_the_decoder() -> None:
+    raw = (
+        b"From: a@example.org\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"QUJD\r\nRA\r\n--b--\r\n"  # 6 characters: not a whole number of base64 quanta
+    )
+    (attachment,) = parse_message(raw).attachments
+    assert attachment.size_bytes == len(base64.b64decode("QUJDRA=="))
