@@ -813,14 +813,13 @@ class _Walker:
         return _normalise_text(text)
 
     def _attachment(self, part: Message, ctype: str) -> None:
-        if ctype.startswith("message/"):
-            size = _encoded_size(part)
-        else:
+        size: int | None = _encoded_size(part) if ctype.startswith("message/") else None
+        if size is None:
             size = _base64_size(part)
-            if size is None:
-                data = _decoded(part)
-                size = len(data) if data is not None else _encoded_size(part)
-                del data
+        if size is None:
+            data = _decoded(part)
+            size = len(data) if data is not None else _encoded_size(part)
+            del data
         self.attachments.append(AttachmentInfo(_filename(part), ctype, size))
 
     def walk(self, part: Message, depth: int, plain: list[str], html: list[str]) -> None:
