@@ -114,5 +114,6 @@ class FaultInjector:
 def installed(monkeypatch: pytest.MonkeyPatch) -> FaultInjector:
     """A FaultInjector wrapped around every botocore client until the test ends."""
     injector = FaultInjector()
-    monkeypatch.setattr(BaseClient, "_make_api_call", injector.wrap(BaseClient._make_api_call))
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+    monkeypatch.setattr(BaseClient, "_make_api_call", injector.wrap(original))
     return injector

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -188,28 +188,28 @@ def watching(item: pytest.Item, phase: str) -> Iterator[Watch]:
             logger.setLevel(level)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    with watching(item, "setup") as watch:
+def _watched(item: pytest.Item, phase: str) -> Generator[None, object, object]:
+    with watching(item, phase) as watch:
         result = yield
-    _fail_on(item, "setup", watch)
+    _fail_on(item, phase, watch)
     return result
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    with watching(item, "call") as watch:
-        result = yield
-    _fail_on(item, "call", watch)
-    return result
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _watched(item, "setup"))
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    with watching(item, "teardown") as watch:
-        result = yield
-    _fail_on(item, "teardown", watch)
-    return result
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _watched(item, "call"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    return (yield from _watched(item, "teardown"))
 
 
 def _fail_on(item: pytest.Item, phase: str, watch: Watch) -> None:
@@ -238,4 +238,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture
 def log_privacy(request: pytest.FixtureRequest) -> Watch:
     """This test's watch: `register` more personal data, `forgive` a deliberate leak."""
-    return request.node.stash.setdefault(_WATCH, Watch())
+    watch: Watch = request.node.stash.setdefault(_WATCH, Watch())
+    return watch

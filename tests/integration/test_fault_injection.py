@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
@@ -138,6 +139,10 @@ def case_state(stack: EmbeddedStack) -> tuple[Any, ...]:
     )
 
 
+# What ingest logs when it falls back to recording what it can and delivering the mail.
+FALLBACK = ("ingest: internal error, delivering as usual", "ingest: raw message unreadable")
+
+
 def problems_logged(caplog: pytest.LogCaptureFixture, service: str) -> list[str]:
     return [
         r.getMessage()
@@ -234,7 +239,7 @@ def check_ingest_fault(
         caplog.clear()
         with faults.armed_for(plan):
             first = deliver(stack, event)  # (a): a disposition, never an exception
-        assert [k for k, _, _ in faults.injected] == sorted(plan)
+        assert faults.injected[0][0] == min(plan)
         logged = problems_logged(caplog, "ingest")
         deliver(stack, event)  # SES (or an operator) delivers the same event again
         stack.pump_streams()
@@ -248,11 +253,10 @@ def check_ingest_fault(
     if after.contact["disposition"] == "filed-blocked":
         # Filed mail is queued to be read, and is not also delivered, unless ingest could
         # not know it was filed (the write's answer was lost): then the mail flows as well.
+        # If ingest fell back (it could not tell the mail was filed: a write's answer lost,
+        # or nothing recorded until the redelivery), the mail flowed to staff as well.
         assert after.items.count("read-queue") == 1
-        lost_answer = (Call("dynamodb", "TransactWriteItems"), "read-timeout")
-        assert first == "STOP_RULE_SET" or any(
-            (call, fault) == lost_answer for _, call, fault in faults.injected
-        )
+        assert first == "STOP_RULE_SET" or any(line in logged for line in FALLBACK)
     else:
         # The design's fallback: the mail reached staff, recorded once with the reason,
         # flagged for review (staff attribute it when they look).
@@ -288,6 +292,16 @@ def test_ingest_survives_a_fault_at_every_call(
 # Letters ------------------------------------------------------------------------------------
 
 
+def invoke_batch(stack: EmbeddedStack, logical_id: str, records: list[dict[str, Any]]) -> set[str]:
+    """The sequence numbers that failed: those in batchItemFailures, or every record when
+    they all failed (Powertools then raises, the invocation errors and AWS retries it all)."""
+    try:
+        result = stack.invoke(logical_id, {"Records": records})
+    except BatchProcessingError:
+        return {r["dynamodb"]["SequenceNumber"] for r in records}
+    return {f["itemIdentifier"] for f in result["batchItemFailures"]}
+
+
 def retry_stream(
     stack: EmbeddedStack, logical_id: str, records: list[dict[str, Any]], failed: set[str]
 ) -> None:
@@ -296,19 +310,19 @@ def retry_stream(
         if not failed:
             return
         pending = [r for r in records if r["dynamodb"]["SequenceNumber"] in failed]
-        result = stack.invoke(logical_id, {"Records": pending})
-        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        failed = invoke_batch(stack, logical_id, pending)
     assert not failed, "a record still fails after the retries"
 
 
 def stream_run(
     stack: EmbeddedStack, logical_id: str, faults: FaultInjector, plan: dict[int, str]
 ) -> tuple[set[str], list[Call]]:
+    """Deliver the new records, then retry what failed; the plan's call numbers run on
+    through the retries (two faults in a row: the retry fails too)."""
     records = consumer_records(stack, logical_id)
     with faults.armed_for(plan) as calls:
-        result = stack.invoke(logical_id, {"Records": records})
-    failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
-    retry_stream(stack, logical_id, records, failed)
+        failed = invoke_batch(stack, logical_id, records)
+        retry_stream(stack, logical_id, records, failed)
     return failed, list(calls)
 
 
@@ -329,7 +343,7 @@ def check_letters_fault(
     with restricted_customer() as stack:
         caplog.clear()
         failed, _ = stream_run(stack, "LettersFunction", faults, plan)
-        assert [k for k, _, _ in faults.injected] == sorted(plan)
+        assert faults.injected[0][0] == min(plan)
         logged = problems_logged(caplog, "letters")
         stack.pump_streams()
         after, after_alerts = case_state(stack), alerts(stack)
@@ -375,7 +389,7 @@ def check_deadlines_fault(
 ) -> None:
     with restricted_customer() as stack:
         failed, _ = stream_run(stack, "DeadlinesStreamFunction", faults, plan)
-        assert [k for k, _, _ in faults.injected] == sorted(plan)
+        assert faults.injected[0][0] == min(plan)
         after = case_state(stack)
     assert failed, "(c): the failed record was not reported in batchItemFailures"
     assert after == clean  # (b): every schedule once, none left over
@@ -410,10 +424,18 @@ def check_fire_fault(plan: dict[int, str], faults: FaultInjector, clean: tuple[A
     with restricted_customer() as stack:
         stack.pump_streams()
         fire = fire_first(stack)
-        with faults.armed_for(plan), pytest.raises(Exception):  # noqa: B017, PT011
-            fire()  # (c): the invocation fails, so Scheduler retries it
-        assert [k for k, _, _ in faults.injected] == sorted(plan)
-        fire()  # Scheduler's retry
+        with faults.armed_for(plan):
+            with pytest.raises(Exception):  # noqa: B017, PT011
+                fire()  # (c): the invocation fails, so Scheduler retries it
+            assert faults.injected[0][0] == min(plan)
+            for _ in range(3):  # Scheduler's retries (the plan may fail the first too)
+                try:
+                    fire()
+                    break
+                except Exception:  # noqa: BLE001 - retried, as Scheduler does
+                    continue
+            else:
+                pytest.fail("the deadline still fails after Scheduler's retries")
         stack.pump_streams()
         after = case_state(stack)
     assert after == clean  # (b): the deadline applied once
@@ -440,3 +462,61 @@ def test_the_clean_runs_make_these_calls(faults: FaultInjector) -> None:
         with faults.armed_for() as calls:
             fire()
         assert tuple(calls) == FIRE_CALLS
+
+
+# Soak (make soak): the connect timeout everywhere, and two faults in a row -----------------
+
+# The second fault lands on whatever call comes next (on the fallback path, or the retry's
+# first call), so only faults any call can meet follow.
+SECOND_FAULTS = ("throttle", "connect-timeout", "read-timeout")
+
+
+def pairs(calls: tuple[Call, ...]) -> list[Any]:
+    return [
+        pytest.param({k: first, k + 1: second}, id=f"{k}-{call}-{first}-then-{second}")
+        for k, call in enumerate(calls)
+        for first in FAULTS
+        if applies(first, call)
+        for second in SECOND_FAULTS
+    ] + [
+        pytest.param({k: "connect-timeout"}, id=f"{k}-{call}-connect-timeout")
+        for k, call in enumerate(calls)
+    ]
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("plan", pairs(INGEST_CALLS))
+def test_soak_ingest_faults(
+    plan: dict[int, str],
+    faults: FaultInjector,
+    caplog: pytest.LogCaptureFixture,
+    clean_ingest_outcome: IngestOutcome,
+) -> None:
+    check_ingest_fault(plan, faults, caplog)
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("plan", pairs(LETTERS_CALLS))
+def test_soak_letters_faults(
+    plan: dict[int, str],
+    faults: FaultInjector,
+    caplog: pytest.LogCaptureFixture,
+    clean_letters: tuple[tuple[Any, ...], list[dict[str, str]]],
+) -> None:
+    check_letters_fault(plan, faults, caplog, clean_letters)
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("plan", pairs(DEADLINES_CALLS))
+def test_soak_deadlines_faults(
+    plan: dict[int, str], faults: FaultInjector, clean_deadlines: tuple[Any, ...]
+) -> None:
+    check_deadlines_fault(plan, faults, clean_deadlines)
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("plan", pairs(FIRE_CALLS))
+def test_soak_fire_faults(
+    plan: dict[int, str], faults: FaultInjector, clean_fire: tuple[Any, ...]
+) -> None:
+    check_fire_fault(plan, faults, clean_fire)
