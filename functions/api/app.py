@@ -26,6 +26,7 @@ Nothing here logs personal data: log lines carry ids, roles and error types only
 from __future__ import annotations
 
 import json
+import logging
 import re
 import traceback
 import uuid
@@ -65,11 +66,13 @@ from api.models import (
     DeadlineEntry,
     EmailHandling,
     EmailLinked,
+    EmailReadRecorded,
     EventEntry,
     FieldProblem,
     LetterEntry,
     LinkEmail,
     LookupResult,
+    MarkRead,
     NewContact,
     NewCustomer,
     OpenCaseRequest,
@@ -100,10 +103,13 @@ from contactguard.domain.errors import (
     RuleViolation,
     VersionConflict,
 )
-from contactguard.domain.model import Actor, Channel, Contact, Customer, Role
+from contactguard.domain.model import Actor, Channel, Contact, Customer, EmailRead, Role
 from contactguard.service import CaseService, CustomerService, UnknownCase, UnknownCustomer
 
 logger = Logger(service="api")
+# Powertools' resolver logs each route's arguments at DEBUG: request bodies, with names and
+# addresses. Never personal data in logs, whatever level operations turn on.
+logging.getLogger("aws_lambda_powertools.event_handler").setLevel(logging.INFO)
 
 ACTING_ROLE_HEADER = "X-Acting-Role"
 # People act in these roles; `system` is the deadlines and letters functions, never a person,
@@ -978,6 +984,38 @@ def read_queue() -> ReadQueue:
             )
             for customer_id, contact_id in waiting
         ]
+    )
+
+
+ContactId = Annotated[str, Path(min_length=1, max_length=200, description="the contact's id")]
+
+
+@app.post(
+    "/read-queue/<contact_id>/read",
+    summary="The designated officer has read a filed email: off the queue, outcome recorded",
+    responses=_replies(200, "recorded (or already read: nothing to do)", 400, 401, 403, 404, 409),
+    tags=["designated officer"],
+)
+def mark_read(contact_id: ContactId, read: MarkRead) -> EmailReadRecorded:
+    actor = caller()
+    _require(actor, READ_QUEUE_ROLES, "read-queue-readers", "reading filed email")
+    store = build().store
+    record = EmailRead(read_at=_now(), read_by=actor.actor_id, outcome=read.outcome, note=read.note)
+    contact = store.mark_read(contact_id, record)
+    if contact is None:
+        held = store.get_contact(contact_id)
+        if held is None:
+            raise NotFound(f"no contact {contact_id}")
+        if held.read is not None:
+            raise NothingToDo(
+                "read-once", f"read on {held.read.read_at.isoformat()} by {held.read.read_by}"
+            )
+        raise RuleViolation(
+            "read-queue-filed-only", "only a filed email waits to be read: this one was not filed"
+        )
+    _audit("email-read", actor, contact_id=contact_id, outcome=read.outcome.value)
+    return EmailReadRecorded(
+        contact_id=contact_id, customer_id=contact.customer_id, contact=contact
     )
 
 

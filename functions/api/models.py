@@ -55,6 +55,7 @@ from contactguard.domain.model import (
     EmailAddress,
     NonBlank,
     PostalAddress,
+    ReadOutcome,
     Restriction,
 )
 
@@ -439,6 +440,20 @@ class QueuedEmail(BaseModel):
 
 class ReadQueue(BaseModel):
     items: list[QueuedEmail]
+
+
+class MarkRead(Body):
+    outcome: ReadOutcome = Field(
+        description="nothing-new, new-information (to act on through the permitted route) "
+        "or safeguarding (referred on)"
+    )
+    note: str = Field(default="", max_length=2000, description="what was found; no quotes")
+
+
+class EmailReadRecorded(BaseModel):
+    contact_id: str
+    customer_id: str | None
+    contact: Contact
 
 
 class CaseRecord(BaseModel):

@@ -175,6 +175,11 @@ def _read_queue(target: Target, args: argparse.Namespace) -> Reply:
     return target.call("GET", ["read-queue"])
 
 
+def _mark_read(target: Target, args: argparse.Namespace) -> Reply:
+    body = {"outcome": args.outcome, "note": args.note or ""}
+    return target.call("POST", ["read-queue", args.contact, "read"], body=body)
+
+
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -380,6 +385,17 @@ def _register_others(sub: Any) -> None:
     lookup.add_argument("--email")
     lookup.add_argument("--customer")
     _leaf(sub, "read-queue", "filed emails awaiting a read", _read_queue, staff_format.read_queue)
+    read = _leaf(
+        sub, "mark-read", "record the read of a filed email", _mark_read, staff_format.email_read
+    )
+    read.add_argument("contact", help="the filed email's contact id (from read-queue)")
+    read.add_argument(
+        "--outcome",
+        required=True,
+        choices=["nothing-new", "new-information", "safeguarding"],
+        help="what the read found",
+    )
+    read.add_argument("--note", help="what was found (kept on the contact, never logged)")
     export = _leaf(sub, "export", "subject access: JSON and a zip", _export, _lines)
     export.add_argument("customer")
     export.add_argument("--out", default="out/exports", help="directory (default out/exports)")

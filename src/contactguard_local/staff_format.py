@@ -197,3 +197,13 @@ def read_queue(reply: dict[str, Any]) -> list[str]:
         for item in items
     ]
     return [f"{len(items)} filed email(s) waiting to be read", *_rows(rows)]
+
+
+def email_read(reply: dict[str, Any]) -> list[str]:
+    if reply.get("outcome") == "nothing-to-do":
+        return [f"nothing to do (rule {reply.get('rule')}): {reply.get('note')}"]
+    read = reply["contact"]["read"]
+    return [
+        f"{reply['contact_id']} read: {read['outcome']}, by {read['read_by']} "
+        f"at {when(read['read_at'])}; off the queue"
+    ]

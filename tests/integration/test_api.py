@@ -1016,6 +1016,82 @@ def test_the_read_queue_is_for_the_safeguarding_lead_and_service_manager(
     assert item["contact"]["raw_ref"] == "inbound/ses-filed-1"
 
 
+def file_an_email(api: Api, contact_id: str = "ses-filed-1") -> None:
+    api.store.record_contact(
+        Contact(
+            contact_id=contact_id,
+            customer_id=CUSTOMER,
+            channel=Channel.EMAIL,
+            at=when("2026-12-01", 9),
+            summary="about my boiler",
+            disposition=Disposition.FILED_BLOCKED,
+            source_address=ADDRESS,
+            raw_ref=f"inbound/{contact_id}",
+        ),
+        queue_for_reading=True,
+    )
+
+
+@pytest.mark.policy("design-email-enforcement")
+def test_a_filed_email_read_leaves_the_queue_with_its_outcome_recorded(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.customer()
+    file_an_email(api, "ses-filed-1")
+    file_an_email(api, "ses-filed-2")
+    api.clock.now = when("2026-12-01", 11)
+    caplog.clear()
+    body = {"outcome": "new-information", "note": "reports a gas smell: passed to repairs"}
+    reply = api.call("POST", "/read-queue/ses-filed-1/read", by=SAFEGUARDING, body=body)
+    assert reply.status == 200, reply.body
+    read = reply.body["contact"]["read"]
+    assert (read["outcome"], read["read_by"], read["note"]) == (
+        "new-information",
+        SAFEGUARDING.sub,
+        body["note"],
+    )
+    assert read["read_at"].startswith("2026-12-01T11:00:00")
+    waiting = api.call("GET", "/read-queue", by=SAFEGUARDING).body["items"]
+    assert [i["contact_id"] for i in waiting] == ["ses-filed-2"]
+    held = api.store.get_contact("ses-filed-1")
+    assert held is not None
+    assert held.read is not None
+    # The read is in the subject access export, with the contact.
+    export = api.call("GET", f"/customers/{CUSTOMER}/export").body
+    (contact,) = [c for c in export["contacts"] if c["contact_id"] == "ses-filed-1"]
+    assert contact["read"]["outcome"] == "new-information"
+    (audit,) = [x for x in api_log_lines(caplog) if x["message"] == "audit: email-read"]
+    assert (audit["contact_id"], audit["outcome"]) == ("ses-filed-1", "new-information")
+    assert "gas smell" not in caplog.text  # the note is personal data: never logged
+
+
+def test_reading_twice_an_unfiled_or_unknown_email_and_who_may(api: Api) -> None:
+    api.customer()
+    file_an_email(api)
+    read = {"outcome": "nothing-new"}
+    path = "/read-queue/ses-filed-1/read"
+    assert api.call("POST", path, by=CALL_HANDLER, body=read).rule == "read-queue-readers"
+    assert api.call("POST", path, by=MANAGER, body=read).status == 200
+    again = api.call("POST", path, by=SAFEGUARDING, body=read)
+    assert (again.status, again.body["rule"]) == (200, "read-once")
+    assert api.call("POST", "/read-queue/nobody/read", by=MANAGER, body=read).status == 404
+    api.call(
+        "POST",
+        f"/customers/{CUSTOMER}/contacts",
+        body={"channel": "phone", "at": "2026-10-01T10:00:00Z", "idempotency_key": "p1"},
+    )
+    (phone,) = [
+        c.contact_id
+        for c in api.store.contacts(CUSTOMER, when("2026-01-01"), when("2027-01-01"))
+        if c.channel is Channel.PHONE
+    ]
+    refused = api.call("POST", f"/read-queue/{phone}/read", by=MANAGER, body=read)
+    assert (refused.status, refused.rule) == (409, "read-queue-filed-only")
+    bad = api.call("POST", path, by=MANAGER, body={"outcome": "shrug"})
+    assert bad.status == 400
+    assert bad.body["fields"][0]["field"].endswith("outcome")
+
+
 def test_the_subject_access_export_holds_everything_on_one_customer(api: Api) -> None:
     api.customer()
     api.call(
@@ -1091,6 +1167,7 @@ def test_the_checked_in_openapi_document_is_current() -> None:
         "/cases/{case_id}/commands",
         "/cases/{case_id}/timeline",
         "/cases/{case_id}/letters/{letter_id}",
+        "/read-queue/{contact_id}/read",
         "/lookup",
         "/read-queue",
     }

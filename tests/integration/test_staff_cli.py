@@ -12,7 +12,7 @@ import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,9 @@ from botocore.stub import Stubber
 from contactguard.domain.calendar import LONDON
 from contactguard_local import staff_http
 from contactguard_local.cli import main
+from contactguard_local.local import LiveClock
 from contactguard_local.serve import serving
+from contactguard_local.stack import EmbeddedStack
 
 MANAGER = "service-manager:sam"
 HEAD = "head-of-service:hana"
@@ -32,8 +34,15 @@ CONCERN_FIELDS = ['behaviours:=["scattergun-approach"]', "note=the same complain
 
 
 @pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    with serving(port=0) as base:
+def live_stack() -> Iterator[EmbeddedStack]:
+    """The served stack (one per module: moto's state is the process's)."""
+    with EmbeddedStack(LiveClock(datetime.now(LONDON))) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def url(live_stack: EmbeddedStack) -> Iterator[str]:
+    with serving(port=0, stack=live_stack) as base:
         yield base
 
 
@@ -374,3 +383,46 @@ def test_the_installed_command_against_the_server(url: str) -> None:
     assert again.stderr == (
         "error: 409 conflict (rule customer-exists): customer cli-sub already exists\n"
     )
+
+
+def test_a_filed_email_is_read_off_the_queue_from_the_command_line(
+    live_stack: EmbeddedStack, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A letters-only customer's email is filed, not delivered; the designated officer sees it
+    in the read queue, reads it and records what it held."""
+    from email.message import EmailMessage
+
+    from contactguard.domain.model import Actor, Customer, PostalAddress, Role
+    from contactguard_local.examples import immediate_restrictions
+
+    stack, clock = live_stack, live_stack.clock
+    address = PostalAddress(lines=("1 High Street",), postcode="DE1 1AA")
+    stack.store.put_customer(
+        Customer(customer_id="r1", name="R", emails=("r1@example.org",), address=address)
+    )
+    head = Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE)
+    stack.cases.open_case(immediate_restrictions("rc1", "r1"), head, clock() - timedelta(1))
+    stack.pump_streams()
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "r1@example.org", "contact@example.org", "hi"
+    mail.set_content("the boiler again")
+    assert stack.deliver_email(mail.as_bytes(), "r1@example.org", "hi") == "STOP_RULE_SET"
+
+    def cli(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main([*argv, "--url", url, "--as", "safeguarding-lead:sage"])
+        out, err = capsys.readouterr()
+        # The server runs in this process: drop its functions' JSON log lines.
+        said = [line for line in out.splitlines(keepends=True) if line[:1] != "{"]
+        return code, "".join(said), err
+
+    code, out, _ = cli("read-queue")
+    assert code == 0
+    (row,) = [line for line in out.splitlines()[1:] if line.split()[0] == "r1"]
+    contact_id = row.split()[1]
+    code, out, _ = cli("mark-read", contact_id, "--outcome", "nothing-new", "--note", "ok")
+    assert code == 0
+    assert out.startswith(f"{contact_id} read: nothing-new, by sage at ")
+    assert contact_id not in cli("read-queue")[1]
+    code, out, _ = cli("mark-read", contact_id, "--outcome", "nothing-new")
+    assert (code, out.split(":")[0]) == (0, "nothing to do (rule read-once)")

@@ -45,7 +45,7 @@ from botocore.exceptions import ClientError
 
 from contactguard.domain.case import Case, CaseEvent, CaseStatus
 from contactguard.domain.errors import VersionConflict
-from contactguard.domain.model import Contact, Customer, Disposition, normalise_email
+from contactguard.domain.model import Contact, Customer, Disposition, EmailRead, normalise_email
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -557,6 +557,39 @@ class DynamoStore:
             ExpressionAttributeValues={":pk": {"S": READ_QUEUE_PK}},
         )
         return [(_string(i, "customer_id") or "", _string(i, "contact_id") or "") for i in items]
+
+    def mark_read(self, contact_id: str, read: EmailRead) -> Contact | None:
+        """Take a filed email off the read queue and record the read on the contact, in one
+        transaction. None when it is not waiting (already read, or never queued)."""
+        key = self._get(f"CONTACTKEY#{contact_id}", "KEY", consistent=True)
+        pk, sk = (_string(key, "contact_pk"), _string(key, "contact_sk")) if key else (None, None)
+        item = self._get(pk, sk, consistent=True) if pk and sk else None
+        if item is None or not pk or not sk:
+            return None
+        contact = Contact.model_validate_json(_doc(item)).model_copy(update={"read": read})
+        try:
+            self._transact(
+                [
+                    {
+                        "Delete": {
+                            "TableName": self.table_name,
+                            "Key": _key(READ_QUEUE_PK, sk),
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": self._contact_item(contact, pk, sk),
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if (_cancellation_codes(error) or [])[:1] == [_CONDITION_FAILED]:
+                return None
+            raise
+        return contact
 
     def claim_auto_reply(self, customer_id: str, now: datetime, period: timedelta) -> bool:
         """True at most once per `period` per customer: the caller may send an auto-reply."""

@@ -105,6 +105,23 @@ class Disposition(StrEnum):
     REFUSED = "refused"  # e.g. a call declined under a restriction, logged
 
 
+class ReadOutcome(StrEnum):
+    """What the designated officer found on reading a filed email."""
+
+    NOTHING_NEW = "nothing-new"  # no new issue: the restriction's reply stands
+    NEW_INFORMATION = "new-information"  # a new issue to act on through the permitted route
+    SAFEGUARDING = "safeguarding"  # a safeguarding concern, referred on
+
+
+class EmailRead(Frozen):
+    """A filed email read by the designated officer (the policy: filtered, never ignored)."""
+
+    read_at: AwareDatetime
+    read_by: str  # actor id
+    outcome: ReadOutcome
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
 class Contact(Frozen):
     contact_id: Annotated[str, Field(min_length=1, max_length=200)]
     customer_id: str | None  # None while unmatched or quarantined
@@ -118,6 +135,7 @@ class Contact(Frozen):
     source_address: EmailAddress | None = None  # the sender, for email
     raw_ref: str | None = None  # e.g. the S3 key of the raw message
     recorded_by: str | None = None  # actor id for staff-logged contacts
+    read: EmailRead | None = None  # a filed email, once the designated officer has read it
 
 
 class Behaviour(StrEnum):
