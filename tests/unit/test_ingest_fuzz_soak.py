@@ -45,4 +45,4 @@ def test_soak_any_message_gets_a_disposition_and_one_record(
 # The same check as test_ingest_fuzz's, on bigger inputs and many more of them.
 test_soak_arbitrary_bytes_never_escape_as_an_exception = settings(
     max_examples=20_000, deadline=None, database=None
-)(given(raw=st.binary(max_size=20_000))(arbitrary_bytes.hypothesis.inner_test))
+)(given(raw=st.binary(max_size=20_000))(arbitrary_bytes.hypothesis.inner_test))  # type: ignore[attr-defined]
