@@ -174,7 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--quiet", action="store_true", help="no summary on the terminal")
     sim.set_defaults(func=_simulate)
 
-    dl = sub.add_parser("deadlines", help="upcoming deadlines for a case or all open cases")
+    dl = sub.add_parser(
+        "deadlines",
+        parents=[common],
+        help="upcoming deadlines for a case or all open cases",
+    )
     dl.add_argument("--case", help="one case id (default: every open case)")
     dl.add_argument("--from", dest="start", type=_iso_date, help="from this date")
     dl.add_argument("--to", dest="end", type=_iso_date, help="up to this date")

@@ -1,7 +1,9 @@
 """`contactguard deadlines`: upcoming deadlines for one case or all open cases in a window.
 
-Reads the cases table directly (a deployed stack's, by name, with your AWS credentials), or
-runs a scenario on the embedded stack first (`--scenario`) and lists what it left pending.
+Reads the cases table directly (a deployed stack's, by name, with your AWS credentials; give
+the stack's holiday region and closure dates with --region and --closure, as its parameters
+say), or runs a scenario on the embedded stack first (`--scenario`, whose own calendar is used)
+and lists what it left pending.
 """
 
 from __future__ import annotations
@@ -12,13 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from contactguard.adapters.dynamodb import DynamoStore
-from contactguard.domain.calendar import LONDON
+from contactguard.domain.calendar import LONDON, WorkingDayCalendar
 from contactguard.domain.deadlines import Deadline, pending_deadlines
+from contactguard.domain.lifecycle import Policy
 
 
 def upcoming(
-    store: DynamoStore, case_id: str | None, start: date | None, end: date | None
+    store: DynamoStore,
+    case_id: str | None,
+    start: date | None,
+    end: date | None,
+    policy: Policy | None = None,
 ) -> list[Deadline]:
+    """The deadlines pending in [start, end], counted with the deployment's calendar (its
+    holiday region and closure days): with another calendar the dates would be wrong."""
     case_ids = [case_id] if case_id else store.open_case_ids()
     found: list[Deadline] = []
     low = datetime.combine(start, time(0), tzinfo=LONDON) if start else None
@@ -27,7 +36,7 @@ def upcoming(
         case = store.get_case(cid)
         if case is None:
             raise LookupError(f"no case {cid}")
-        for deadline in pending_deadlines(case):
+        for deadline in pending_deadlines(case, policy or Policy()):
             if (low is None or deadline.fire_at >= low) and (
                 high is None or deadline.fire_at <= high
             ):
@@ -66,7 +75,10 @@ def run(args: Any) -> int:
         result: list[Deadline] = []
 
         def capture() -> None:
-            result.extend(upcoming(simulation.stack.store, args.case, args.start, args.end))
+            stack = simulation.stack
+            result.extend(
+                upcoming(stack.store, args.case, args.start, args.end, stack.cases.policy)
+            )
 
         simulation.run(quiet=True, after=capture)
         print(render(result, args.json))
@@ -75,5 +87,7 @@ def run(args: Any) -> int:
         print("error: give --table NAME (a deployed stack's cases table) or --scenario FILE")
         return 2
     store = DynamoStore(args.table)
-    print(render(upcoming(store, args.case, args.start, args.end), args.json))
+    calendar = WorkingDayCalendar.from_settings(args.region, args.closure or ())
+    found = upcoming(store, args.case, args.start, args.end, Policy(calendar=calendar))
+    print(render(found, args.json))
     return 0

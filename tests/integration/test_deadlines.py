@@ -3,6 +3,7 @@ a scheduler pump fires them at a clock the test controls (nothing sleeps)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -425,3 +426,33 @@ def test_an_undecided_appeal_reminds_then_escalates_to_the_executive(world: Worl
     assert ("appeal-review-reminder", "executive-team") in notified
     assert ("appeal-review-overdue", "executive-team") in notified
     assert world.status() is CaseStatus.UNDER_APPEAL  # still in force while it is heard
+
+
+def test_the_deadlines_command_counts_with_the_deployments_calendar(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`contactguard deadlines --table` reads a deployed table; what it counts itself (an
+    unsent letter's reminder, 2 working days after the draft) must be counted as the
+    deployment counts, closure days included."""
+    from contactguard_local.cli import main
+
+    world.act(
+        RaiseConcern(
+            case_id=CASE, customer_id="cust-1", behaviours=(Behaviour.SCATTERGUN,), note="n"
+        ),
+        MANAGER,
+        at("2026-11-06"),
+    )
+    case = world.store.get_case(CASE)
+    assert case is not None
+    (letter,) = case.letters
+    drafted = RecordLetterDrafted(letter_id=letter.letter_id, version=1, s3_key="k")
+    world.act(drafted, LETTERS, at("2026-11-06"))  # a Friday; nobody sends it
+
+    def listed(*extra: str) -> list[tuple[str, str]]:
+        capsys.readouterr()
+        assert main(["deadlines", "--table", world.store.table_name, "--json", *extra]) == 0
+        return [(d["deadline"], d["at"][:10]) for d in json.loads(capsys.readouterr().out)]
+
+    assert ("letter-unsent", "2026-11-10") in listed()
+    assert ("letter-unsent", "2026-11-11") in listed("--closure", "2026-11-09")
