@@ -55,7 +55,12 @@ OPERATIONS = _operations()
 
 
 # Random ids find nothing; these exist, so bodies are also judged against a real case.
-KNOWN = {"customer_id": "fuzz-customer", "case_id": "fuzz-case", "letter_id": "concern-0001"}
+KNOWN = {
+    "customer_id": "fuzz-customer",
+    "case_id": "fuzz-case",
+    "letter_id": "concern-0001",
+    "contact_id": "staff-fuzz-call",  # a phone contact: never filed, so never read (409)
+}
 
 
 def _seed(url: str) -> None:
@@ -73,7 +78,9 @@ def _seed(url: str) -> None:
         "behaviours": ["scattergun-approach"],
         "note": "seeded for schemathesis",
     }
-    for path, body in (("/customers", customer), ("/cases", concern)):
+    call = {"channel": "phone", "at": "2026-11-02T10:00:00Z", "idempotency_key": "fuzz-call"}
+    contacts = f"/customers/{KNOWN['customer_id']}/contacts"
+    for path, body in (("/customers", customer), ("/cases", concern), (contacts, call)):
         request = Request(
             url + path,
             data=json.dumps(body).encode(),
