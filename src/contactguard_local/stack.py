@@ -322,7 +322,15 @@ class EmbeddedStack:
         pending = batch
         for _attempt in range(consumer.max_retries + 1):
             self.log.stream_batches += 1
-            result = self.invoke(consumer.logical_id, {"Records": pending}) or {}
+            try:
+                result = self.invoke(consumer.logical_id, {"Records": pending}) or {}
+            except Exception:  # noqa: BLE001 - as Lambda: a raising batch is retried whole
+                # Powertools raises when every record of a batch failed.
+                result = {
+                    "batchItemFailures": [
+                        {"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in pending
+                    ]
+                }
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             if not failed:
                 return

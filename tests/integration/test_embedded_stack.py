@@ -233,3 +233,36 @@ def test_closing_a_case_sets_the_retention_expiry_on_every_record_of_it() -> Non
         found = expiries()
         assert len(found) >= 4  # state, concern raised, letter drafted, concern closed
         assert set(found) == {expected}
+
+
+def test_a_batch_that_fails_whole_is_retried_then_kept_as_failed_not_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Powertools raises when every record of a batch failed; Lambda retries the batch and
+    then sends it to the on-failure queue. The embedded stack does the same, never raising
+    out of the pump."""
+    from contactguard.domain.case import RaiseConcern
+    from contactguard.domain.model import Actor, Behaviour, Customer, Role
+
+    clock = SimClock(datetime(2026, 12, 1, 9, tzinfo=LONDON))
+    with EmbeddedStack(clock) as stack:
+        real_invoke = stack.invoke
+        tries: list[int] = []
+
+        def letters_down(logical_id: str, event: dict[str, Any]) -> Any:
+            if logical_id == "LettersFunction":
+                tries.append(len(event["Records"]))
+                raise RuntimeError("letters is down")
+            return real_invoke(logical_id, event)
+
+        monkeypatch.setattr(stack, "invoke", letters_down)
+        stack.store.put_customer(Customer(customer_id="c1", name="A"))
+        concern = RaiseConcern(
+            case_id="k1", customer_id="c1", behaviours=(Behaviour.SCATTERGUN,), note="n"
+        )
+        stack.cases.open_case(concern, Actor(actor_id="sm", role=Role.SERVICE_MANAGER), clock())
+        stack.pump_streams()
+        letters = next(c for c in stack.consumers if c.logical_id == "LettersFunction")
+        assert len(tries) == letters.max_retries + 1
+        assert {f["function"] for f in stack.log.stream_failures} == {"LettersFunction"}
+        assert len(stack.log.stream_failures) == tries[-1]
