@@ -152,9 +152,12 @@ class LettersService:
         command = RecordLetterDrafted(
             letter_id=ref.letter_id, version=version, s3_key=key, dated_on=dated_on
         )
+        # Alert first, record second: if the alert fails, nothing is recorded and the retry
+        # drafts and alerts again; alerting after the record would lose the alert whenever the
+        # record's answer was lost, the retry then finding the letter drafted.
+        self.alerts.alert("letter-drafted", **ids, role=senders(ref.kind))
         if not self._record(event.case_id, command, now, ids):
             return LetterResult.ALREADY_DONE
-        self.alerts.alert("letter-drafted", **ids, role=senders(ref.kind))
         self.log.info("letters: drafted", extra={**ids, "version": version, "s3_key": key})
         return LetterResult.DRAFTED
 

@@ -60,9 +60,9 @@ LETTERS_CALLS = _calls(
     "dynamodb.GetItem",  # the case
     "dynamodb.GetItem",  # the customer
     "s3.PutObject",  # the draft
+    "sns.Publish",  # the manager is told, before the draft is recorded
     "dynamodb.GetItem",  # the case again, to record the draft
     "dynamodb.TransactWriteItems",  # RecordLetterDrafted
-    "sns.Publish",  # the manager is told
 )
 DEADLINES_CALLS = _calls(
     "dynamodb.GetItem",
@@ -351,15 +351,13 @@ def check_letters_fault(
     assert logged, "(c): no error logged"
     clean_state, clean_alerts = clean
     assert after == clean_state  # (b): one draft, one RecordLetterDrafted, same schedules
-    if after_alerts != clean_alerts:
-        # The failure came after the draft was recorded (the Publish itself, or a write whose
-        # answer was lost): the retry finds the letter drafted and cannot tell it from a
-        # duplicate, so the manager's alert is lost. The error above says which letter, and
-        # the unsent-letter deadline (scheduled in `after`) reminds the sender in 2 days.
-        assert [a["kind"] for a in after_alerts] == [
-            a["kind"] for a in clean_alerts if a["kind"] != "letter-drafted"
-        ]
-        assert any(deadline == "letter-unsent" for _, deadline, _ in after[2])
+    # The manager's alert goes before the draft is recorded, so a retry never loses it; when
+    # recording failed, the retry tells the manager again (at least once, never lost).
+    extra = list(after_alerts)
+    for alert in clean_alerts:
+        assert alert in extra, f"(b): the alert {alert['kind']} was lost"
+        extra.remove(alert)
+    assert all(a["kind"] == "letter-drafted" for a in extra)
 
 
 @pytest.mark.parametrize(("k", "fault"), matrix(LETTERS_CALLS))
