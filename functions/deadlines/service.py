@@ -90,10 +90,15 @@ class DeadlinesService:
         notify = event.data.get("notify")
         if isinstance(notify, str):
             self.alerts.alert(event.type.value, case_id=event.case_id, role=notify)
-        return self.reconcile(event.case_id, now)
+        return self.reconcile(event.case_id, now, event_at=event.at)
 
     def reconcile(
-        self, case_id: str, now: datetime, *, late_is_alert: bool = False
+        self,
+        case_id: str,
+        now: datetime,
+        *,
+        late_is_alert: bool = False,
+        event_at: datetime | None = None,
     ) -> ReconcileReport:
         report = ReconcileReport()
         desired: list[Deadline] = []
@@ -102,7 +107,12 @@ class DeadlinesService:
             if case is None:
                 self.log.warning("deadlines: no such case", extra={"case_id": case_id})
                 return report
-            if case.status is CaseStatus.CLOSED:
+            # Once, for the commit that closed the case (or anything later): the events of
+            # an open case's history need no second look each.
+            closed_at = case.closed_at
+            if case.status is CaseStatus.CLOSED and (
+                event_at is None or closed_at is None or event_at >= closed_at
+            ):
                 self._retain(case_id)
             desired = pending_deadlines(case, self.cases.policy)
             past = [d for d in desired if d.fire_at <= now]

@@ -210,7 +210,9 @@ def bench_stream(stack: EmbeddedStack, cases: int = 50) -> dict[str, Any]:
             manager,
             stack.clock(),
         )
-        stack.cases.act(f"sc{n}", CloseConcern(reason="ok"), manager, stack.clock())
+        # Closed a little later, as in life (the closing commit alone sets the retention).
+        closed_at = stack.clock() + timedelta(minutes=1)
+        stack.cases.act(f"sc{n}", CloseConcern(reason="ok"), manager, closed_at)
     records = stack.take_stream_records()
     figures: dict[str, Any] = {}
     for consumer in stack.consumers:
