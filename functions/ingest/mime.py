@@ -371,6 +371,10 @@ def _decoded(part: Message) -> bytes | None:
     return payload if isinstance(payload, bytes) else None
 
 
+# The base64 alphabet, whitespace anywhere, and padding only at the very end, together.
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/\r\n \t]*(?:={1,2})?[\r\n \t]*")
+
+
 def _base64_size(part: Message) -> int | None:
     """A base64 attachment's decoded size, counted from its text without decoding it (an
     attachment is only listed, never read); None when the part is not plain base64."""
@@ -384,7 +388,7 @@ def _base64_size(part: Message) -> int | None:
         return None
     chars = len(payload) - sum(payload.count(c) for c in "\r\n \t")
     padding = len(payload.rstrip()) - len(payload.rstrip().rstrip("="))
-    if chars % 4 or padding > 2:
+    if chars % 4 or padding > 2 or not _BASE64_TEXT.fullmatch(payload):
         return None  # not well formed: let the decoder judge it
     return chars // 4 * 3 - padding
 

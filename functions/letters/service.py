@@ -28,7 +28,7 @@ from contactguard.domain.case import (
     RecordLetterDrafted,
     RecordLetterFailed,
 )
-from contactguard.domain.errors import NothingToDo, VersionConflict
+from contactguard.domain.errors import NothingToDo, RuleViolation, VersionConflict
 from contactguard.domain.lifecycle import LETTER_SENDERS
 from contactguard.domain.model import Actor, Contact, Role
 from contactguard.ports import ContactStore
@@ -178,12 +178,17 @@ class LettersService:
         now: datetime,
         ids: dict[str, str],
     ) -> LetterResult:
-        command = RecordLetterFailed(letter_id=letter.letter_id, problems=problems)
-        if not self._record(case_id, command, now, ids):
+        if letter.status is LetterStatus.FAILED and letter.problems == problems:
+            # Recorded already, so already told (the alert goes before the record).
+            self.log.info("letters: already recorded", extra={**ids, "rule": "letter-failed"})
             return LetterResult.ALREADY_DONE
+        command = RecordLetterFailed(letter_id=letter.letter_id, problems=problems)
+        # Alert first, as for a draft: a retry may alert twice, never not at all.
         self.alerts.alert(
             "letter-failed", **ids, role=senders(letter.kind), problems=",".join(problems)
         )
+        if not self._record(case_id, command, now, ids):
+            return LetterResult.ALREADY_DONE
         self.log.warning("letters: not issued", extra={**ids, "problems": list(problems)})
         return LetterResult.FAILED
 
@@ -201,6 +206,9 @@ class LettersService:
                 return True
             except NothingToDo as done:
                 self.log.info("letters: already recorded", extra={**ids, "rule": done.rule})
+                return False
+            except RuleViolation as refused:  # e.g. a newer version is already recorded
+                self.log.warning("letters: not recorded", extra={**ids, "rule": refused.rule})
                 return False
             except VersionConflict:
                 if attempt == ATTEMPTS:

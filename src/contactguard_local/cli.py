@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--region",
         choices=[r.value for r in HolidayRegion],
         default=HolidayRegion.ENGLAND_AND_WALES.value,
-        help="whose bank holidays count (default: england-and-wales)",
+        help="whose bank holidays count, not an AWS region (default: england-and-wales)",
     )
     common.add_argument(
         "--closure",

@@ -49,6 +49,9 @@ def _runner(command: Command, formatter: Formatter) -> Callable[[argparse.Namesp
         except CliError as error:
             print(f"error: {error.message}", file=sys.stderr)
             return error.code
+        except OSError as error:  # a file the command writes (an export, an import report)
+            print(f"error: cannot write {error.filename or ''}: {error.strerror}", file=sys.stderr)
+            return 2
         if args.json:
             print(reply.text)
         else:
@@ -143,7 +146,8 @@ def _contact_list(target: Target, args: argparse.Namespace) -> Reply:
 
 def _case_open(target: Target, args: argparse.Namespace) -> Reply:
     kind = OPEN_ALIASES.get(args.kind, args.kind)
-    body = {"kind": kind, "case_id": args.case, "customer_id": args.customer, **_body(args)}
+    # The positional words win: a field cannot turn one decision into another.
+    body = {**_body(args), "kind": kind, "case_id": args.case, "customer_id": args.customer}
     if kind == "impose-restrictions":
         body.setdefault("immediate", True)
     return target.call("POST", ["cases"], body=body)
@@ -154,7 +158,7 @@ def _case_show(target: Target, args: argparse.Namespace) -> Reply:
 
 
 def _case_command(target: Target, args: argparse.Namespace) -> Reply:
-    body = {"kind": args.kind, **_body(args), "expected_version": args.version}
+    body = {**_body(args), "kind": args.kind, "expected_version": args.version}
     return target.call("POST", ["cases", args.case, "commands"], body=body)
 
 

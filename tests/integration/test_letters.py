@@ -311,6 +311,28 @@ def test_a_customer_with_no_postal_address_gets_no_letter_and_the_manager_is_tol
     assert len(world.alerts.sent) == 1
     assert world.new_events() == []
 
+    # The alert failed the first time: the failure is not recorded, so the retry tells them.
+    world.alerts.sent.clear()
+    world.act(
+        RaiseConcern(
+            case_id="case-2", customer_id=CUSTOMER, behaviours=(Behaviour.SCATTERGUN,), note="n"
+        ),
+        MANAGER,
+        at("2026-11-02", 12),
+    )
+    other = world.store.events("case-2")
+    real_alert = world.letters.alerts.alert
+
+    def down(kind: str, **ids: str) -> None:
+        raise RuntimeError("SNS is down")
+
+    world.letters.alerts.alert = down  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        world.letters.on_event(other[0], at("2026-11-02", 12, 1))
+    world.letters.alerts.alert = real_alert  # type: ignore[method-assign]
+    assert world.letters.on_event(other[0], at("2026-11-02", 12, 2)) is LetterResult.FAILED
+    assert [kind for kind, _ in world.alerts.sent] == ["letter-failed"]
+
     # Once the address is known, the same event drafts the letter.
     world.store.put_customer(customer())
     assert world.letters.on_event(events[0], at("2026-11-03", 9)) is LetterResult.DRAFTED

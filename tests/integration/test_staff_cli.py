@@ -426,3 +426,15 @@ def test_a_filed_email_is_read_off_the_queue_from_the_command_line(
     assert contact_id not in cli("read-queue")[1]
     code, out, _ = cli("mark-read", contact_id, "--outcome", "nothing-new")
     assert (code, out.split(":")[0]) == (0, "nothing to do (rule read-once)")
+
+
+def test_an_export_to_a_place_it_cannot_write_is_one_line_not_a_traceback(
+    cg: Cg, tmp_path: Path
+) -> None:
+    customer(cg, "cli-10")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    done = cg("export", "cli-10", "--out", str(blocker))
+    assert done.code == 2
+    assert done.err.startswith("error: cannot write ")
+    assert "Traceback" not in done.err

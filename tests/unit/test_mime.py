@@ -831,3 +831,15 @@ def test_a_broken_base64_attachment_is_sized_by_the_decoder() -> None:
     )
     (attachment,) = parse_message(raw).attachments
     assert attachment.size_bytes == len(base64.b64decode("QUJDRA=="))
+
+
+@pytest.mark.parametrize("text", ["QU.J", "QQ==QQ==", "QUJDRA=\r\n="])
+def test_base64_outside_the_alphabet_or_with_inner_padding_is_not_counted(text: str) -> None:
+    from email.message import Message
+
+    from ingest.mime import _base64_size
+
+    part = Message()
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(text)
+    assert _base64_size(part) is None  # the decoder sizes it instead
