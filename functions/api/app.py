@@ -795,7 +795,7 @@ LetterId = Annotated[str, Path(min_length=1, max_length=64, description="the let
 def get_letter(case_id: CaseId, letter_id: LetterId):  # type: ignore[no-untyped-def]
     actor = caller()
     case = _case(case_id)
-    letter = next((x for x in case.letters if x.letter_id == letter_id), None)
+    letter = case.letter(letter_id)
     if letter is None:
         raise NotFound(f"case {case_id} has no letter {letter_id}")
     if letter.s3_key is None:

@@ -995,17 +995,7 @@ def test_the_read_queue_is_for_the_safeguarding_lead_and_service_manager(
     api: Api, staff: Staff, status: int
 ) -> None:
     api.customer()
-    filed = Contact(
-        contact_id="ses-filed-1",
-        customer_id=CUSTOMER,
-        channel=Channel.EMAIL,
-        at=when("2026-12-01", 9),
-        summary="about my boiler",
-        disposition=Disposition.FILED_BLOCKED,
-        source_address=ADDRESS,
-        raw_ref="inbound/ses-filed-1",
-    )
-    api.store.record_contact(filed, queue_for_reading=True)
+    file_an_email(api, "ses-filed-1")
     reply = api.call("GET", "/read-queue", by=staff)
     assert reply.status == status
     if status == 403:
