@@ -270,9 +270,9 @@ def restricted(*restrictions: Restriction) -> Story:
     return story
 
 
-def immediately_restricted(now: datetime | None = None) -> Story:
+def immediately_restricted(now: datetime | None = None, policy: Policy = POLICY) -> Story:
     """No Step 1: an immediate decision on a customer with no case."""
-    story = Story()
+    story = Story(policy=policy)
     story.do(
         impose(
             letters_only(),
