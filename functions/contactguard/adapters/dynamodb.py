@@ -35,6 +35,8 @@ events. Nothing here logs: items hold personal data.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -65,6 +67,9 @@ _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 _CONDITION_FAILED = "ConditionalCheckFailed"
 _CONDITION_FAILED_CODE = "ConditionalCheckFailedException"
+# Another transaction was under way on one of the items (DynamoDB cancels, writes nothing).
+_TRANSACTION_CONFLICT = "TransactionConflict"
+CONFLICT_ATTEMPTS = 3  # a transaction cancelled only by conflicts is tried this many times
 READ_QUEUE_PK = "READQUEUE"  # filed emails awaiting the designated officer's read
 
 
@@ -210,10 +215,30 @@ class DynamoStore:
             request["ExclusiveStartKey"] = last
 
     def _transact(self, items: Sequence[TransactWriteItemTypeDef]) -> None:
+        """One TransactWriteItems. A transaction cancelled only because another transaction
+        was under way on one of its items (reason TransactionConflict, nothing written) is
+        sent again, up to CONFLICT_ATTEMPTS times in all, a little later each time; its
+        conditions are judged afresh, so a writer the other transaction made stale fails
+        its condition then. Any other cancellation is the caller's to read."""
         if len(items) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} items")
-        self.requests += 1
-        self.client.transact_write_items(TransactItems=list(items))
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            self.requests += 1
+            try:
+                self.client.transact_write_items(TransactItems=list(items))
+                return
+            except ClientError as error:
+                codes = _cancellation_codes(error) or []
+                only_conflicts = _TRANSACTION_CONFLICT in codes and all(
+                    code in (_TRANSACTION_CONFLICT, "None") for code in codes
+                )
+                if not only_conflicts or attempt == CONFLICT_ATTEMPTS:
+                    raise
+                self._pause(0.025 * 2**attempt * (1 + random.random()))
+
+    @staticmethod
+    def _pause(seconds: float) -> None:
+        time.sleep(seconds)
 
     # CaseStore -----------------------------------------------------------------------------
 
@@ -305,8 +330,9 @@ class DynamoStore:
         try:
             self._transact(items)
         except ClientError as error:
-            codes = _cancellation_codes(error)
-            if codes is not None and _CONDITION_FAILED in codes:
+            codes = _cancellation_codes(error) or []
+            if _CONDITION_FAILED in codes or _TRANSACTION_CONFLICT in codes:
+                # Stale, or still colliding after the retries: either way, re-read and retry.
                 raise VersionConflict(case.case_id, expected_version or 0) from error
             raise
 
