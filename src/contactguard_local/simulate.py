@@ -285,17 +285,21 @@ class Simulation:
         )
         contact_id = f"email-{self.stack.log.emails[-1]['message_id']}"
         contact = self.stack.store.get_contact(contact_id)
+        sent, staff = self.stack.log.sent[sent_before:], self.stack.staff_mailbox
         return {
             "step": "email",
             "from": email.sender,
             "disposition": disposition,
             "contact": contact.disposition.value if contact else None,
             "reason": contact.reason if contact else None,
-            "mail_sent": self._sent() - sent_before,  # auto-replies and officer copies
+            # What SES was asked to send because of this email: the copy in the staff
+            # mailbox, and anything else (an auto-reply, the officer's copy).
+            "to_staff": sum(1 for m in sent if staff in m.recipients()),
+            "mail_sent": sum(1 for m in sent if staff not in m.recipients()),
         }
 
     def _sent(self) -> int:
-        return int(self.stack.ses.get_send_quota()["SentLast24Hours"])
+        return len(self.stack.log.sent)
 
     def _contact(self, index: int, contact: ContactStep, when: datetime) -> dict[str, Any]:
         if contact.customer not in self.customers:
@@ -481,6 +485,7 @@ def _summary_line(entry: dict[str, Any]) -> str:
     kind = entry["step"]
     if kind == "email":
         text = f"email -> SES {entry['disposition']} ({entry['contact']}: {entry['reason']}"
+        text += ", in the staff mailbox" if entry.get("to_staff") else ""
         text += ", auto-reply sent)" if entry["mail_sent"] else ")"
     elif kind == "command":
         text = f"{entry['kind']} by {entry['by']}: " + (

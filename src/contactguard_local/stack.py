@@ -12,12 +12,16 @@ its event source and FilterCriteria select (batches, partial failures, bounded r
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import message_from_bytes
+from email.policy import default as default_policy
+from email.utils import getaddresses
 from typing import Any
 
 from contactguard.adapters.dynamodb import DynamoStore
@@ -61,16 +65,36 @@ class StreamConsumer:
     max_retries: int
 
 
+@dataclass(frozen=True)
+class SentMail:
+    """One message our code asked SES to send: the envelope it gave, the bytes it sent."""
+
+    sender: str
+    destinations: tuple[str, ...]
+    data: bytes
+
+    def recipients(self) -> tuple[str, ...]:
+        """Where SES delivers it: the Destinations given, or else the To and Cc headers."""
+        if self.destinations:
+            return self.destinations
+        parsed = message_from_bytes(self.data, policy=default_policy)
+        fields = [str(parsed.get(name, "")) for name in ("To", "Cc")]
+        return tuple(address for _, address in getaddresses(fields) if address)
+
+
 @dataclass
 class StackLog:
     emails: list[dict[str, Any]] = field(default_factory=list)
     fired: list[DueSchedule] = field(default_factory=list)
     stream_batches: int = 0
     stream_failures: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[SentMail] = field(default_factory=list)  # every SendRawEmail, in order
+    metrics: list[dict[str, Any]] = field(default_factory=list)  # EMF documents emitted
 
 
 _HANDLER_MODULES = (
     "ingest.handler",
+    "delivery.handler",
     "deadlines.handler",
     "letters.handler",
     "signals.handler",
@@ -78,6 +102,7 @@ _HANDLER_MODULES = (
 )
 _SETTINGS_MODULES = (
     "ingest.settings",
+    "delivery.settings",
     "deadlines.settings",
     "letters.settings",
     "signals.settings",
@@ -146,6 +171,16 @@ class EmbeddedStack:
 
         self._exit.enter_context(mock_aws())
         self.boto3 = boto3
+        # What SES is asked to send, envelope included (moto keeps the bytes but adds the To
+        # and Cc headers to the Destinations we gave, which AWS does not do).
+        events = boto3.DEFAULT_SESSION.events if boto3.DEFAULT_SESSION else None
+        if events is None:
+            boto3.setup_default_session()
+            events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
+        events.register("provide-client-params.ses.SendRawEmail", self._capture_sent)
+        self._exit.callback(
+            events.unregister, "provide-client-params.ses.SendRawEmail", self._capture_sent
+        )
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.s3 = boto3.client("s3", region_name=REGION)
         self.ses = boto3.client("ses", region_name=REGION)
@@ -179,9 +214,9 @@ class EmbeddedStack:
             self.refs[logical_id] = sqs.create_queue(QueueName=self.names[logical_id])["QueueUrl"]
         for logical_id, _ in self._resources("AWS::Scheduler::ScheduleGroup"):
             self.scheduler.create_schedule_group(Name=self.names[logical_id])
-        sender = self.params.get("AutoReplySender")
-        if sender:
-            self.ses.verify_email_identity(EmailAddress=str(sender))
+        for parameter in ("AutoReplySender", "ForwardingSender"):
+            if self.params.get(parameter):
+                self.ses.verify_email_identity(EmailAddress=str(self.params[parameter]))
         self.table = self.tables["CasesTable"]
         stream_arn = self.dynamodb.describe_table(TableName=self.table)["Table"]
         self.stream_arn = stream_arn["LatestStreamArn"]
@@ -227,6 +262,21 @@ class EmbeddedStack:
         self.store = DynamoStore(self.table, client=self.dynamodb)
         self.cases = CaseService(cases=self.store, customers=self.store, policy=core.policy())
 
+    def _capture_sent(self, params: dict[str, Any], **_: Any) -> None:
+        raw = params.get("RawMessage", {}).get("Data", b"")
+        data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+        destinations = tuple(params.get("Destinations") or ())
+        self.log.sent.append(SentMail(str(params.get("Source", "")), destinations, data))
+
+    def mail_to(self, address: str) -> list[SentMail]:
+        """Every message SES was asked to deliver to `address` (e.g. the staff mailbox)."""
+        wanted = address.lower()
+        return [m for m in self.log.sent if wanted in (r.lower() for r in m.recipients())]
+
+    @property
+    def staff_mailbox(self) -> str:
+        return str(self.params["StaffMailbox"])
+
     # Invoking functions ---------------------------------------------------------------------
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
@@ -234,7 +284,36 @@ class EmbeddedStack:
         handler: Callable[[dict[str, Any], Any], Any] = getattr(
             importlib.import_module(module_name), function_name
         )
-        return handler(event, FakeContext(function_name=logical_id))
+        # Powertools Metrics prints its EMF lines to stdout, as Lambda's log stream wants;
+        # here they are kept (log.metrics) for tests and tools, not mixed into their output.
+        with redirect_stdout(io.StringIO()) as printed:
+            try:
+                return handler(event, FakeContext(function_name=logical_id))
+            finally:
+                self._keep_metrics(logical_id, printed.getvalue())
+
+    def _keep_metrics(self, logical_id: str, printed: str) -> None:
+        for line in printed.splitlines():
+            try:
+                document = json.loads(line)
+            except ValueError:
+                document = None
+            if isinstance(document, dict) and "_aws" in document:
+                self.log.metrics.append({"function": logical_id, **document})
+            elif line:
+                print(line)
+
+    def metric_total(self, name: str, service: str | None = None) -> float:
+        """The sum of a metric over every EMF document emitted so far (optionally one
+        service's), as CloudWatch would sum it."""
+        total = 0.0
+        for document in self.log.metrics:
+            if service is not None and document.get("service") != service:
+                continue
+            value = document.get(name)
+            if value is not None:
+                total += sum(value) if isinstance(value, list) else float(value)
+        return total
 
     def deliver_email(
         self,

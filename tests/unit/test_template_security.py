@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -77,12 +78,40 @@ def test_the_receipt_rule_stores_first_then_asks_ingest_synchronously() -> None:
     assert spec["Enabled"] is True
     assert spec["ScanEnabled"] is True
     assert spec["TlsPolicy"] == "Require"
-    first, second = spec["Actions"]
+    first, second, third = spec["Actions"]
     assert "S3Action" in first
     assert "KmsKeyArn" not in first["S3Action"]  # client-side encryption boto3 cannot read
     assert first["S3Action"]["ObjectKeyPrefix"]
     assert second["LambdaAction"]["InvocationType"] == "RequestResponse"
     assert set(rule["DependsOn"]) >= {"RawMailBucketPolicy", "IngestInvokePermission"}
+    # Last, only with DeliveryMode workmail, and reached only when ingest says CONTINUE: a
+    # filed or quarantined message (STOP_RULE_SET) never gets to WorkMail.
+    condition, workmail, otherwise = third["Fn::If"]
+    assert condition == "DeliverWithWorkMail"
+    assert workmail["WorkmailAction"]["OrganizationArn"] == {"Ref": "WorkMailOrganizationArn"}
+    assert otherwise == {"Ref": "AWS::NoValue"}
+
+
+def test_accepted_mail_reaches_staff_in_aws_by_the_delivery_function() -> None:
+    """Without it, CONTINUE and STOP_RULE_SET end alike in AWS: stored, seen by nobody."""
+    props = RESOURCES["DeliveryFunction"]["Properties"]
+    (events,) = props["Events"].values()
+    (pattern,) = events["Properties"]["FilterCriteria"]["Filters"]
+    image = json.loads(pattern["Pattern"])["dynamodb"]["NewImage"]
+    assert image["kind"] == {"S": ["contact"]}
+    assert image["channel"] == {"S": ["email"]}
+    assert sorted(image["disposition"]["S"]) == ["accepted", "routed-to-officer", "unmatched"]
+    assert events["Properties"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    env = props["Environment"]["Variables"]
+    assert env["CONTACTGUARD_STAFF_MAILBOX"] == {"Ref": "StaffMailbox"}
+    (send,) = [
+        statement
+        for policy in props["Policies"]
+        for statement in policy.get("Statement", [])
+        if statement["Action"] == "ses:SendRawEmail"
+    ]
+    # It may send only as our forwarding sender, never as anyone else.
+    assert send["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "ForwardingSender"}
 
 
 def test_only_ses_of_this_account_and_rule_may_invoke_ingest() -> None:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,7 @@ _CONDITION_FAILED_CODE = "ConditionalCheckFailedException"
 # Another transaction was under way on one of the items (DynamoDB cancels, writes nothing).
 _TRANSACTION_CONFLICT = "TransactionConflict"
 CONFLICT_ATTEMPTS = 3  # a transaction cancelled only by conflicts is tried this many times
+DELIVERY_LEDGER_KEPT = timedelta(days=400)  # past any retry or replay of a delivery
 READ_QUEUE_PK = "READQUEUE"  # filed emails awaiting the designated officer's read
 
 
@@ -616,6 +618,78 @@ class DynamoStore:
                 return None
             raise
         return contact
+
+    # Delivery ledger: one item per SES message id, so a message reaches staff once ---------
+
+    def claim_delivery(self, message_id: str, now: datetime, lease: timedelta) -> str | None:
+        """Take the right to deliver this message until now + lease: a token, or None when
+        it was delivered already or another attempt holds an unexpired lease."""
+        token = uuid.uuid4().hex
+        try:
+            self.requests += 1
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
+                UpdateExpression=(
+                    "SET kind = :kind, delivery_status = :sending, claim_token = :token, "
+                    "lease_until = :until, expires_at = :expires"
+                ),
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR "
+                    "(delivery_status = :sending AND lease_until < :now)"
+                ),
+                ExpressionAttributeValues={
+                    ":kind": {"S": "delivery"},
+                    ":sending": {"S": "sending"},
+                    ":token": {"S": token},
+                    ":until": {"S": utc_key_time(now + lease)},
+                    ":now": {"S": utc_key_time(now)},
+                    ":expires": {"N": str(int((now + DELIVERY_LEDGER_KEPT).timestamp()))},
+                },
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED_CODE:
+                return None
+            raise
+        return token
+
+    def delivery_done(self, message_id: str) -> bool:
+        item = self._get(f"DELIVERY#{message_id}", "DELIVERY", consistent=True)
+        return bool(item) and _string(item or {}, "delivery_status") == "sent"
+
+    def delivery_sent(
+        self, message_id: str, token: str, now: datetime, *, to: str, ses_message_id: str
+    ) -> None:
+        """Mark the message delivered: to whom, SES's id for the copy, when."""
+        self.requests += 1
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
+            UpdateExpression=(
+                "SET delivery_status = :sent, sent_at = :at, delivered_to = :to, "
+                "ses_message_id = :ses REMOVE claim_token, lease_until"
+            ),
+            ExpressionAttributeValues={
+                ":sent": {"S": "sent"},
+                ":at": {"S": utc_key_time(now)},
+                ":to": {"S": to},
+                ":ses": {"S": ses_message_id},
+            },
+        )
+
+    def release_delivery(self, message_id: str, token: str) -> None:
+        """A failed attempt gives the message back at once (only its own claim)."""
+        try:
+            self.requests += 1
+            self.client.delete_item(
+                TableName=self.table_name,
+                Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
+                ConditionExpression="claim_token = :token",
+                ExpressionAttributeValues={":token": {"S": token}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != _CONDITION_FAILED_CODE:
+                raise
 
     def claim_auto_reply(self, customer_id: str, now: datetime, period: timedelta) -> bool:
         """True at most once per `period` per customer: the caller may send an auto-reply."""
