@@ -55,7 +55,9 @@ def _record(record: DynamoDBRecord) -> None:
     except NotACaseEvent:
         return
     try:
-        build().deliver(contact, clock())
+        # The record's sequence number names the attempt: its retries share it.
+        attempt = record.dynamodb.sequence_number if record.dynamodb else None
+        build().deliver(contact, clock(), attempt=attempt or record.event_id or "")
     except Exception:
         MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
         raise

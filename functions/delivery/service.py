@@ -6,8 +6,9 @@ contact record's stream event, so it is retried by Lambda, bounded, with a failu
 an alarm behind it. The SES message id is the idempotency key: a delivery is claimed before
 sending (a lease, so a crashed attempt can be taken over later) and marked sent after, so a
 redelivered stream record, a replayed SES delivery or a contact moved when staff link its
-address never sends a second copy. The one window for a duplicate is a crash between SES
-accepting the copy and the mark: at least once, never none.
+address never sends a second copy. Once SES has taken the copy, nothing raises (a retry could
+only send it again). The one window for a duplicate is SES taking the copy while its answer
+is lost (a read timeout), or a crash just after: at least once, never none.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 from contactguard.domain.model import Channel, Contact, Disposition
 from delivery.forward import forwarded, original, too_large_notice
 
+MARK_ATTEMPTS = 3  # marking a sent copy delivered, before giving up (and saying so)
 LEASE = timedelta(minutes=5)  # longer than one function run: a live attempt is never raced
 
 
@@ -35,11 +37,13 @@ class Busy(Exception):
 
 
 class DeliveryLedger(Protocol):
-    def claim_delivery(self, message_id: str, now: datetime, lease: timedelta) -> str | None: ...
+    def claim_delivery(
+        self, message_id: str, attempt: str, now: datetime, lease: timedelta
+    ) -> bool: ...
     def delivery_sent(
-        self, message_id: str, token: str, now: datetime, *, to: str, ses_message_id: str
+        self, message_id: str, now: datetime, *, to: str, ses_message_id: str
     ) -> None: ...
-    def release_delivery(self, message_id: str, token: str) -> None: ...
+    def release_delivery(self, message_id: str, attempt: str) -> None: ...
     def delivery_done(self, message_id: str) -> bool: ...
 
 
@@ -55,6 +59,7 @@ class Transport(Protocol):
 class Log(Protocol):
     def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
     def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class Counter(Protocol):
@@ -98,18 +103,19 @@ class DeliveryService:
     link_hours: int = 12
     forward_accepted: bool = True  # False when WorkMail delivers accepted mail itself
 
-    def deliver(self, contact: Contact, now: datetime) -> Delivered:
+    def deliver(self, contact: Contact, now: datetime, attempt: str) -> Delivered:
+        """Deliver one email contact. `attempt` names this piece of work (the stream record)
+        so that its own retry may take over its claim; another record of the same message
+        (a moved contact, a replay) finds it delivered and sends nothing."""
         to = destination(contact, self.staff_mailbox)
         if to == self.staff_mailbox and not self.forward_accepted:
             to = None
         if to is None or contact.raw_ref is None or contact.source_address is None:
             return Delivered(Outcome.NOT_FOR_DELIVERY)
         message_id = contact.raw_ref
-        if self.ledger.delivery_done(message_id):
-            self.metrics.count("DeliveriesDuplicate")
-            return Delivered(Outcome.ALREADY_DELIVERED, to)
-        token = self.ledger.claim_delivery(message_id, now, LEASE)
-        if token is None:
+        if self.ledger.delivery_done(message_id) or not self.ledger.claim_delivery(
+            message_id, attempt, now, LEASE
+        ):
             if self.ledger.delivery_done(message_id):
                 self.metrics.count("DeliveriesDuplicate")
                 return Delivered(Outcome.ALREADY_DELIVERED, to)
@@ -117,18 +123,35 @@ class DeliveryService:
         try:
             outcome, ses_id = self._send(contact, message_id, to)
         except Exception:
-            self.ledger.release_delivery(message_id, token)  # the retry sends it
             self.metrics.count("DeliveryFailures")
+            self.ledger.release_delivery(message_id, attempt)  # the retry sends it
             raise
-        self.ledger.delivery_sent(message_id, token, now, to=to, ses_message_id=ses_id)
         self.metrics.count("Deliveries")
         if outcome is Outcome.NOTICE_SENT:
             self.metrics.count("DeliveriesTooLarge")
+        self._record_sent(contact, message_id, now, to, ses_id)
         self.log.info(
-            "delivery: sent",
-            extra={"contact_id": contact.contact_id, "outcome": outcome.value},
+            "delivery: sent", extra={"contact_id": contact.contact_id, "outcome": outcome.value}
         )
         return Delivered(outcome, to, ses_id)
+
+    def _record_sent(
+        self, contact: Contact, message_id: str, now: datetime, to: str, ses_id: str
+    ) -> None:
+        """Mark the message delivered, trying a few times: it is in the mailbox now, so
+        nothing may raise (a retry would send it again), and an unmarked claim would let a
+        stray redelivery of this record send it again too."""
+        for attempt in range(1, MARK_ATTEMPTS + 1):
+            try:
+                self.ledger.delivery_sent(message_id, now, to=to, ses_message_id=ses_id)
+                return
+            except Exception as error:  # noqa: BLE001 - delivered: log and count, never raise
+                if attempt == MARK_ATTEMPTS:
+                    self.log.error(
+                        "delivery: sent but not recorded",
+                        extra={"contact_id": contact.contact_id, "error": type(error).__name__},
+                    )
+                    self.metrics.count("DeliveriesUnrecorded")
 
     def _send(self, contact: Contact, message_id: str, to: str) -> tuple[Outcome, str]:
         assert contact.source_address is not None  # checked by deliver

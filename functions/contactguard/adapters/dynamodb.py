@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -621,27 +620,30 @@ class DynamoStore:
 
     # Delivery ledger: one item per SES message id, so a message reaches staff once ---------
 
-    def claim_delivery(self, message_id: str, now: datetime, lease: timedelta) -> str | None:
-        """Take the right to deliver this message until now + lease: a token, or None when
-        it was delivered already or another attempt holds an unexpired lease."""
-        token = uuid.uuid4().hex
+    def claim_delivery(
+        self, message_id: str, attempt: str, now: datetime, lease: timedelta
+    ) -> bool:
+        """Take the right to deliver this message until now + lease. `attempt` names the
+        work (the stream record): the same attempt may claim again (its retry, after a
+        lost answer or a failed release); another only once the lease has run out. False
+        when it was delivered already, or another attempt holds the lease."""
         try:
             self.requests += 1
             self.client.update_item(
                 TableName=self.table_name,
                 Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
                 UpdateExpression=(
-                    "SET kind = :kind, delivery_status = :sending, claim_token = :token, "
+                    "SET kind = :kind, delivery_status = :sending, claim_token = :attempt, "
                     "lease_until = :until, expires_at = :expires"
                 ),
                 ConditionExpression=(
-                    "attribute_not_exists(pk) OR "
-                    "(delivery_status = :sending AND lease_until < :now)"
+                    "attribute_not_exists(pk) OR (delivery_status = :sending AND "
+                    "(claim_token = :attempt OR lease_until < :now))"
                 ),
                 ExpressionAttributeValues={
                     ":kind": {"S": "delivery"},
                     ":sending": {"S": "sending"},
-                    ":token": {"S": token},
+                    ":attempt": {"S": attempt},
                     ":until": {"S": utc_key_time(now + lease)},
                     ":now": {"S": utc_key_time(now)},
                     ":expires": {"N": str(int((now + DELIVERY_LEDGER_KEPT).timestamp()))},
@@ -649,16 +651,16 @@ class DynamoStore:
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED_CODE:
-                return None
+                return False
             raise
-        return token
+        return True
 
     def delivery_done(self, message_id: str) -> bool:
         item = self._get(f"DELIVERY#{message_id}", "DELIVERY", consistent=True)
         return bool(item) and _string(item or {}, "delivery_status") == "sent"
 
     def delivery_sent(
-        self, message_id: str, token: str, now: datetime, *, to: str, ses_message_id: str
+        self, message_id: str, now: datetime, *, to: str, ses_message_id: str
     ) -> None:
         """Mark the message delivered: to whom, SES's id for the copy, when."""
         self.requests += 1
@@ -677,15 +679,15 @@ class DynamoStore:
             },
         )
 
-    def release_delivery(self, message_id: str, token: str) -> None:
+    def release_delivery(self, message_id: str, attempt: str) -> None:
         """A failed attempt gives the message back at once (only its own claim)."""
         try:
             self.requests += 1
             self.client.delete_item(
                 TableName=self.table_name,
                 Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
-                ConditionExpression="claim_token = :token",
-                ExpressionAttributeValues={":token": {"S": token}},
+                ConditionExpression="claim_token = :attempt",
+                ExpressionAttributeValues={":attempt": {"S": attempt}},
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != _CONDITION_FAILED_CODE:
