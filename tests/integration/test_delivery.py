@@ -7,7 +7,7 @@ from __future__ import annotations
 import mailbox
 import smtplib
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import message_from_bytes
 from email.message import EmailMessage, Message
 from email.policy import default as default_policy
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+from test_fault_injection import consumer_records, invoke_batch, retry_stream
 
 from contactguard.domain.calendar import LONDON
 from contactguard.domain.model import (
@@ -31,7 +32,6 @@ from contactguard_local.examples import immediate_restrictions
 from contactguard_local.smtp import SmtpGateway
 from contactguard_local.stack import EmbeddedStack, SentMail, SimClock
 from faults import FAULTS, Call, FaultInjector, applies, installed
-from test_fault_injection import consumer_records, invoke_batch, retry_stream
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=LONDON)  # a Wednesday
 TENANT = "pat.tenant@example.org"
