@@ -440,6 +440,8 @@ def _create_table_request(name: str, props: Mapping[str, Any]) -> dict[str, Any]
         if sse.get("KMSMasterKeyId"):
             api_sse["KMSMasterKeyId"] = sse["KMSMasterKeyId"]
         request["SSESpecification"] = api_sse
+    if props.get("DeletionProtectionEnabled") in (True, "true", "True"):
+        request["DeletionProtectionEnabled"] = True
     if props.get("TableClass"):
         request["TableClass"] = props["TableClass"]
     if props.get("Tags"):
