@@ -7,6 +7,10 @@ records to functions and never fires schedules. The stack does those three thing
 call to ingest), `pump_streams` reads the table's stream and hands each function the records
 its event source and FilterCriteria select (batches, partial failures, bounded retries), and
 `advance` moves a simulated clock, firing due schedules on the way.
+
+Every AWS call a handler makes while the stack runs it is offered to `call_observers`, named
+with the function's logical id (`running_function`), so tests can check each call against
+that function's IAM role (contactguard_local.iam): moto itself enforces no IAM.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import importlib
 import io
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, redirect_stdout
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes
@@ -30,6 +35,7 @@ from contactguard.settings import CoreSettings
 from contactguard_local.pumps import DueSchedule, SchedulerPump
 from contactguard_local.ses import ses_receipt_event
 from contactguard_local.template import (
+    attributes,
     create_tables,
     load_template,
     parameters,
@@ -38,6 +44,24 @@ from contactguard_local.template import (
 )
 
 REGION = "eu-west-2"
+
+# The logical id of the function whose handler the stack is running, if any.
+running_function: ContextVar[str | None] = ContextVar("running_function", default=None)
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """One AWS API call a function's handler made, as boto3 was asked for it."""
+
+    stack: EmbeddedStack
+    function: str  # logical id in the template
+    service: str  # botocore's service name, e.g. "dynamodb"
+    operation: str  # e.g. "TransactWriteItems"
+    params: Mapping[str, Any]  # the call's parameters (not copied: read them at once)
+
+
+# Called with every AwsCall of every embedded stack (tests/iam_calls.py checks them).
+call_observers: list[Callable[[AwsCall], None]] = []
 
 
 @dataclass
@@ -170,17 +194,19 @@ class EmbeddedStack:
         from moto import mock_aws
 
         self._exit.enter_context(mock_aws())
-        self.boto3 = boto3
+        # A fresh default session, which every client of this stack and its handlers comes
+        # from, so that each call a handler makes can be seen (clients copy the session's
+        # event hooks when they are made; handlers make theirs after this).
+        self._exit.callback(setattr, boto3, "DEFAULT_SESSION", boto3.DEFAULT_SESSION)
+        boto3.setup_default_session(region_name=REGION)
+        assert boto3.DEFAULT_SESSION is not None
+        boto3.DEFAULT_SESSION.events.register("before-parameter-build", self._observe_call)
         # What SES is asked to send, envelope included (moto keeps the bytes but adds the To
         # and Cc headers to the Destinations we gave, which AWS does not do).
-        events = boto3.DEFAULT_SESSION.events if boto3.DEFAULT_SESSION else None
-        if events is None:
-            boto3.setup_default_session()
-            events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
-        events.register("provide-client-params.ses.SendRawEmail", self._capture_sent)
-        self._exit.callback(
-            events.unregister, "provide-client-params.ses.SendRawEmail", self._capture_sent
+        boto3.DEFAULT_SESSION.events.register(
+            "provide-client-params.ses.SendRawEmail", self._capture_sent
         )
+        self.boto3 = boto3
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.s3 = boto3.client("s3", region_name=REGION)
         self.ses = boto3.client("ses", region_name=REGION)
@@ -217,6 +243,9 @@ class EmbeddedStack:
         for parameter in ("AutoReplySender", "ForwardingSender"):
             if self.params.get(parameter):
                 self.ses.verify_email_identity(EmailAddress=str(self.params[parameter]))
+        # Fn::GetAtt gives what AWS would (a role's ARN, a queue's ARN), so the ARNs handlers
+        # pass on (a schedule's role and dead-letter queue) are the ones their roles name.
+        _, self.attributes = attributes(self.template, self.params, self.names)
         self.table = self.tables["CasesTable"]
         stream_arn = self.dynamodb.describe_table(TableName=self.table)["Table"]
         self.stream_arn = stream_arn["LatestStreamArn"]
@@ -229,7 +258,9 @@ class EmbeddedStack:
         self.consumers: list[StreamConsumer] = []
         for logical_id, props in self._resources("AWS::Serverless::Function"):
             env = {**globals_env, **props.get("Environment", {}).get("Variables", {})}
-            resolved = {k: str(resolve(v, self.params, self.refs)) for k, v in env.items()}
+            resolved = {
+                k: str(resolve(v, self.params, self.refs, self.attributes)) for k, v in env.items()
+            }
             self.functions[logical_id] = {"handler": props["Handler"], "env": resolved}
             os.environ.update({k: v for k, v in resolved.items() if k != "POWERTOOLS_SERVICE_NAME"})
             for event in (props.get("Events") or {}).values():
@@ -286,10 +317,12 @@ class EmbeddedStack:
         )
         # Powertools Metrics prints its EMF lines to stdout, as Lambda's log stream wants;
         # here they are kept (log.metrics) for tests and tools, not mixed into their output.
+        running = running_function.set(logical_id)
         with redirect_stdout(io.StringIO()) as printed:
             try:
                 return handler(event, FakeContext(function_name=logical_id))
             finally:
+                running_function.reset(running)
                 self._keep_metrics(logical_id, printed.getvalue())
 
     def _keep_metrics(self, logical_id: str, printed: str) -> None:
@@ -314,6 +347,15 @@ class EmbeddedStack:
             if value is not None:
                 total += sum(value) if isinstance(value, list) else float(value)
         return total
+
+    def _observe_call(self, params: Mapping[str, Any], model: Any, **_: Any) -> None:
+        """botocore's before-parameter-build hook: a call about to be made."""
+        function = running_function.get()
+        if function is None or not call_observers:
+            return
+        call = AwsCall(self, function, model.service_model.service_name, model.name, params)
+        for observer in list(call_observers):
+            observer(call)
 
     def deliver_email(
         self,

@@ -36,6 +36,7 @@ def test_the_table_keeps_its_data() -> None:
     props = table["Properties"]
     assert table["DeletionPolicy"] == "Retain"
     assert table["UpdateReplacePolicy"] == "Retain"
+    assert props["DeletionProtectionEnabled"] is True  # not even a stack update can drop it
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
