@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
+from contactguard.adapters.metrics import MetricCounter
 from contactguard.adapters.scheduler import SchedulerGateway, ScheduleTarget
 from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
 from contactguard.domain.deadlines import DeadlineKind
@@ -36,6 +37,7 @@ from deadlines.service import DeadlinesService
 from deadlines.settings import deadlines_settings
 
 logger = Logger(service="deadlines")
+metrics = Metrics(service="deadlines")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
@@ -85,9 +87,14 @@ def _record(record: DynamoDBRecord) -> None:
         event = case_event_from_record(record.raw_event)
     except NotACaseEvent:
         return
-    build()[0].on_event(event, _now())
+    try:
+        build()[0].on_event(event, _now())
+    except Exception:
+        MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
+        raise
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
@@ -95,19 +102,24 @@ def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     )
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=True)  # ids and a deadline kind only
 def schedule_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     payload = DeadlinePayload.model_validate(event)
     applied = build()[0].fire(
         payload.case_id, payload.deadline, _now(), letter_id=payload.letter_id
     )
+    MetricCounter(metrics).count("DeadlinesApplied" if applied else "DeadlinesMoot")
     return {"case_id": payload.case_id, "deadline": payload.deadline.value, "applied": applied}
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def reconcile_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     service, store = build()
     report = service.reconcile_all(store, _now())
+    # Deadlines whose schedule never fired (applied late by the daily sweep).
+    MetricCounter(metrics).count("DeadlinesAppliedLate", len(report.applied))
     return {
         "created": len(report.created),
         "deleted": len(report.deleted),

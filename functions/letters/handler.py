@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -25,13 +25,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
+from contactguard.adapters.metrics import MetricCounter
 from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
 from contactguard.service import CaseService
-from letters.service import LettersService
+from letters.service import LetterResult, LettersService
 from letters.settings import letters_settings
 from letters.storage import S3LetterBucket
 
 logger = Logger(service="letters")
+metrics = Metrics(service="letters")
+RESULT_METRICS = {LetterResult.DRAFTED: "LettersDrafted", LetterResult.FAILED: "LettersFailed"}
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
@@ -77,8 +80,9 @@ def _record(record: DynamoDBRecord) -> None:
     if event.letter is None:
         return
     try:
-        build().on_event(event, clock())
+        result = build().on_event(event, clock())
     except Exception as error:
+        MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
         logger.error(
             "letters: record failed",
             extra={
@@ -88,8 +92,11 @@ def _record(record: DynamoDBRecord) -> None:
             },
         )
         raise RecordFailed(type(error).__name__) from None
+    if result in RESULT_METRICS:
+        MetricCounter(metrics).count(RESULT_METRICS[result])
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)  # records hold case documents: never logged
 def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(

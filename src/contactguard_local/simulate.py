@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
+import mailbox
 import os
+import shutil
 from collections.abc import Callable
 from datetime import date, datetime, time
+from email import message_from_bytes
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
@@ -457,7 +460,22 @@ class Simulation:
             "cases": cases,
             "schedules": self.schedule_log,
             "stream_failures": self.stack.log.stream_failures,
+            "mailboxes": self._mailboxes(),
         }
+
+    def _mailboxes(self) -> dict[str, list[str]]:
+        """What SES was asked to deliver, by recipient (the staff mailbox first), as
+        subjects; each message is also kept whole in <out>/mailboxes/<address>/ (a maildir)."""
+        staff = self.stack.staff_mailbox
+        held: dict[str, list[str]] = {staff: []}
+        for sent in self.stack.log.sent:
+            subject = str(message_from_bytes(sent.data, policy=default_policy)["Subject"] or "")
+            for address in sent.recipients():
+                held.setdefault(address, []).append(subject)
+                folder = self.out / "mailboxes" / address.lower()
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                mailbox.Maildir(folder).add(sent.data)
+        return held
 
     def _download(self, key: str, letters_dir: Path) -> str | None:
         bucket = next(
@@ -512,6 +530,7 @@ def simulate(path: Path, out: Path, quiet: bool = False) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     for stale in (out / "letters").glob("*.docx"):  # a report describes one run only
         stale.unlink()
+    shutil.rmtree(out / "mailboxes", ignore_errors=True)
     if not quiet:
         print(f"{scenario.title}: {len(scenario.steps)} steps from {path}", flush=True)
     report = Simulation(scenario, root, path.parent, out).run(quiet=quiet)
@@ -523,6 +542,15 @@ def simulate(path: Path, out: Path, quiet: bool = False) -> dict[str, Any]:
             f"{sum(len(c['events']) for c in report['cases'])} case events, "
             f"{sum(len(c['letters']) for c in report['cases'])} letters, "
             f"{fired} schedules fired; report in {out / 'report.json'}"
+        )
+        staff = next(iter(report["mailboxes"]))
+        print(f"\nthe staff mailbox ({staff}), as the delivery function filled it:")
+        for subject in report["mailboxes"][staff]:
+            print(f"  {subject}")
+        filed = [s for s in report["steps"] if s.get("contact") == "filed-blocked"]
+        print(
+            f"  ({len(filed)} filed emails never reached it; every message sent is kept in "
+            f"{out / 'mailboxes'})"
         )
         files = sorted((out / "letters").glob("*.docx")) if (out / "letters").is_dir() else []
         if files:

@@ -249,6 +249,8 @@ def test_a_fault_at_any_step_still_puts_one_copy_in_the_mailbox(
         invoke_batch(stack, "DeliveryFunction", records)  # and a stray redelivery later
 
     copies = len(staff_copies(stack))
+    if DELIVERY_CALLS[k].service in ("s3", "ses"):  # a failed attempt: the alarm's metric
+        assert stack.metric_total("DeliveryFailures", "delivery") == 1
     if (DELIVERY_CALLS[k], fault) == (Call("ses", "SendRawEmail"), "read-timeout"):
         # SES took the copy but its answer was lost: sending again is the only way not to
         # lose the email, so staff may see it twice. The one duplicate the design allows.

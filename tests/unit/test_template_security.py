@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -277,3 +278,32 @@ def test_missed_reviews_raise_an_alarm() -> None:
     ]
     assert alarms
     assert all(a["Properties"]["AlarmActions"] for a in alarms)
+
+
+def _our_metrics() -> set[str]:
+    """Metric names in our own namespace that the dashboard and alarms read."""
+    names = set()
+    for resource in RESOURCES.values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::CloudWatch::Alarm" and "contactguard-${Stage}" in str(
+            props.get("Namespace")
+        ):
+            names.add(props["MetricName"])
+        if resource["Type"] == "AWS::CloudWatch::Dashboard":
+            body = json.loads(props["DashboardBody"]["Fn::Sub"])
+            for widget in body["widgets"]:
+                for spec in widget.get("properties", {}).get("metrics", []):
+                    if spec[0] == "contactguard-${Stage}":
+                        names.add(spec[1])
+    return names
+
+
+def test_every_metric_operations_watch_is_one_the_code_counts() -> None:
+    """A renamed metric would leave a dashboard line flat and an alarm deaf."""
+    code = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (Path(__file__).resolve().parents[2] / "functions").rglob("*.py")
+    )
+    watched = _our_metrics()
+    assert {"DeliveryFailures", "EmailsQuarantined", "Deliveries", "LettersDrafted"} <= watched
+    assert sorted(name for name in watched if f'"{name}"' not in code) == []
