@@ -9,8 +9,13 @@ template's dashboard and alarms read them by these names. Counts only: never per
 
 from __future__ import annotations
 
+import warnings
+
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+
+# Most stream batches count nothing (the records were not ours); Powertools warns each time.
+warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
 
 
 class MetricCounter:
