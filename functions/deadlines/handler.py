@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
-from contactguard.adapters.metrics import MetricCounter
+from contactguard.adapters.metrics import MetricCounter, metrics_for
 from contactguard.adapters.scheduler import SchedulerGateway, ScheduleTarget
 from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
 from contactguard.domain.deadlines import DeadlineKind
@@ -37,7 +37,7 @@ from deadlines.service import DeadlinesService
 from deadlines.settings import deadlines_settings
 
 logger = Logger(service="deadlines")
-metrics = Metrics(service="deadlines")
+metrics = metrics_for("deadlines")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -21,13 +21,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import S3RawMail, SesMailer
-from contactguard.adapters.metrics import MetricCounter
+from contactguard.adapters.metrics import MetricCounter, metrics_for
 from contactguard.adapters.stream import NotACaseEvent, contact_from_record
 from delivery.service import DeliveryService
 from delivery.settings import DeliveryMode, delivery_settings
 
 logger = Logger(service="delivery")
-metrics = Metrics(service="delivery")
+metrics = metrics_for("delivery")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731 - the stack sets its own
 

@@ -10,19 +10,19 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import S3RawMail, SesMailer, SnsAlerts
-from contactguard.adapters.metrics import MetricCounter
+from contactguard.adapters.metrics import MetricCounter, metrics_for
 from contactguard.domain.model import Disposition
 from contactguard.lexicon import default_patterns
 from ingest.service import IngestResult, IngestService, SesDisposition
 from ingest.settings import ingest_settings
 
 logger = Logger(service="ingest")
-metrics = Metrics(service="ingest")
+metrics = metrics_for("ingest")
 # The metric each contact disposition counts under (the dashboard shows them side by side;
 # the quarantine-spike alarm watches EmailsQuarantined).
 DISPOSITION_METRICS = {

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
-from contactguard.adapters.metrics import MetricCounter
+from contactguard.adapters.metrics import MetricCounter, metrics_for
 from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
 from contactguard.service import CaseService
 from letters.service import LetterResult, LettersService
@@ -33,7 +33,7 @@ from letters.settings import letters_settings
 from letters.storage import S3LetterBucket
 
 logger = Logger(service="letters")
-metrics = Metrics(service="letters")
+metrics = metrics_for("letters")
 RESULT_METRICS = {LetterResult.DRAFTED: "LettersDrafted", LetterResult.FAILED: "LettersFailed"}
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

@@ -9,6 +9,7 @@ template's dashboard and alarms read them by these names. Counts only: never per
 
 from __future__ import annotations
 
+import os
 import warnings
 
 from aws_lambda_powertools import Metrics
@@ -16,6 +17,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 # Most stream batches count nothing (the records were not ours); Powertools warns each time.
 warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
+
+
+DEFAULT_NAMESPACE = "contactguard"
+
+
+def metrics_for(service: str) -> Metrics:
+    """A function's Metrics. The template sets POWERTOOLS_METRICS_NAMESPACE (per stage);
+    without it Powertools would fail the invocation when it flushes, so counting can never
+    break the work it counts."""
+    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
+    return Metrics(service=service, namespace=namespace)
 
 
 class MetricCounter:
