@@ -5,7 +5,6 @@ review the diff before committing it."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import ingest.service
 from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import Case
 from contactguard.domain.lifecycle import Policy, decide
@@ -28,6 +28,7 @@ from contactguard.lexicon import default_patterns
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.ses import ses_receipt_event
 from ingest.service import IngestService
+from log_privacy import Watch, mutant, rig_logger
 
 FOLDER = Path(__file__).parents[1] / "fixtures" / "ingest_golden"
 CASES: dict[str, dict[str, Any]] = {
@@ -109,7 +110,7 @@ def run_case(spec: dict[str, Any]) -> dict[str, Any]:
         raw_mail=Raw(raw),
         mailer=mailer,
         alerts=Alerts(),
-        log=logging.getLogger("golden"),
+        log=rig_logger("golden"),
         patterns=default_patterns(),
         auto_reply_sender="no-reply@landlord.example",
     )
@@ -165,7 +166,7 @@ def test_truncated_ses_headers_still_decide_from_the_raw_message() -> None:
         raw_mail=Raw(raw),
         mailer=mailer,
         alerts=Alerts(),
-        log=logging.getLogger("golden"),
+        log=rig_logger("golden"),
         patterns=default_patterns(),
         auto_reply_sender="no-reply@landlord.example",
     )
@@ -177,3 +178,29 @@ def test_truncated_ses_headers_still_decide_from_the_raw_message() -> None:
     ((contact, queued),) = store.contacts
     assert contact.customer_id == "c1"
     assert queued
+
+
+# Issue 21's surviving mutant: the sender's address in ingest's "decided" line. The rig's
+# logger is read by the log-privacy check at every level, so the test that runs it fails.
+SENDER_IN_LOG = {
+    '"new_contact": result.new_contact,': (
+        '"new_contact": result.new_contact, "sender": receipt.mail.source,'
+    )
+}
+AT_DEBUG = {'self.log.info(\n            "ingest: decided"': 'self.log.debug("ingest: decided"'}
+
+
+@pytest.mark.parametrize(
+    ("level", "changes"), [("INFO", SENDER_IN_LOG), ("DEBUG", SENDER_IN_LOG | AT_DEBUG)]
+)
+def test_an_address_in_an_ingest_log_line_is_caught_in_this_rig(
+    level: str, changes: dict[str, str], log_privacy: Watch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leaky = mutant(ingest.service, changes, monkeypatch)
+    monkeypatch.setitem(globals(), "IngestService", leaky.IngestService)
+    expected = json.loads((FOLDER / "expected" / "plain_text.json").read_text())
+    assert run_case(CASES["plain_text"]) == expected  # the mutant behaves the same otherwise
+    caught = log_privacy.forgive()  # on purpose: the catch is what this test proves
+    assert [(o.logger, o.level, o.found) for o in caught] == [
+        ("contactguard.rig.golden", level, ("tenant@example.org",))
+    ]
