@@ -1,11 +1,11 @@
-"""Golden files for ingest: an .eml and SES verdicts in, the disposition SES gets and the
-contact record out (tests/fixtures/ingest_golden). UPDATE_GOLDEN=1 rewrites the expected files;
-review the diff before committing it."""
+"""Golden files for ingest: an .eml, SES verdicts and the auto-reply ledger's answer in, the
+disposition SES gets, the contact record and any auto-reply out (tests/fixtures/ingest_golden).
+UPDATE_GOLDEN=1 rewrites the expected files and prints the diff of each one it changed: read it
+before committing (tests/golden.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -27,6 +27,7 @@ from contactguard.domain.model import (
 from contactguard.lexicon import default_patterns
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.ses import ses_receipt_event
+from golden import Golden
 from ingest.service import IngestService
 from log_privacy import Watch, mutant, rig_logger
 
@@ -52,6 +53,8 @@ def restricted_case() -> Case:
 @dataclass
 class Store:
     restricted: bool
+    # The auto-reply ledger: False when it already holds this period's reply to the customer.
+    grants_auto_reply: bool = True
     contacts: list[tuple[Contact, bool]] = field(default_factory=list)
 
     def customer_id_for_email(self, address: str) -> str | None:
@@ -65,7 +68,7 @@ class Store:
         return True
 
     def claim_auto_reply(self, customer_id: str, now: datetime, period: timedelta) -> bool:
-        return True
+        return self.grants_auto_reply
 
 
 @dataclass
@@ -104,7 +107,11 @@ def ten_mb_message() -> bytes:
 
 def run_case(spec: dict[str, Any]) -> dict[str, Any]:
     raw = ten_mb_message() if spec.get("generate") else (FOLDER / spec["eml"]).read_bytes()
-    store, mailer = Store(restricted=bool(spec.get("restricted"))), Mailer()
+    store = Store(
+        restricted=bool(spec.get("restricted")),
+        grants_auto_reply=spec.get("auto_reply_ledger", "grants") == "grants",
+    )
+    mailer = Mailer()
     service = IngestService(
         store=store,
         raw_mail=Raw(raw),
@@ -143,13 +150,8 @@ def run_case(spec: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.policy("design-email-enforcement")
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_golden(name: str) -> None:
-    actual = run_case(CASES[name])
-    expected_file = FOLDER / "expected" / f"{name}.json"
-    if os.environ.get("UPDATE_GOLDEN"):
-        expected_file.parent.mkdir(exist_ok=True)
-        expected_file.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n")
-    assert actual == json.loads(expected_file.read_text())
+def test_golden(name: str, golden: Golden) -> None:
+    golden.check(FOLDER / "expected" / f"{name}.json", run_case(CASES[name]))
 
 
 @pytest.mark.policy("design-email-enforcement")
