@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from contactguard.domain.calendar import LONDON
 from contactguard_local.apigw import ProxyReply, rest_event
@@ -139,3 +141,41 @@ def test_issue_21s_ingest_mutant_is_caught_through_the_real_handler(
     monkeypatch.setattr(ingest.handler, "IngestService", leaky.IngestService)
     run_story(monkeypatch)
     assert caught_by_logger(log_privacy) == {"ingest": {("INFO", ADDRESS)}}
+
+
+@pytest.mark.parametrize(
+    ("function", "kind"),
+    [
+        ("SignalsFunction", "contact"),
+        ("DeadlinesStreamFunction", "event"),
+        ("LettersFunction", "event"),
+    ],
+)
+def test_a_stream_record_a_function_cannot_read_is_failed_without_quoting_it(
+    function: str, kind: str, log_privacy: Watch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A document the function's model refuses (e.g. written by another version) fails its
+    record for a retry; the validation error quotes the whole document, so only its type is
+    logged (Powertools' batch processor logs a failure's text at DEBUG)."""
+    log_privacy.register(NAME)
+    doc = {"contact_id": "k1", "source_address": ADDRESS, "summary": f"{NAME} rang again"}
+    record = {
+        "eventID": "1",
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "dynamodb": {
+            "SequenceNumber": "101",
+            "NewImage": {"kind": {"S": kind}, "doc": {"S": json.dumps(doc)}},
+        },
+    }
+    with EmbeddedStack(SimClock(datetime(2026, 12, 1, 10, tzinfo=LONDON))) as stack:
+        try:
+            reply = stack.invoke(function, {"Records": [record]})
+        except BatchProcessingError:  # Powertools raises when every record of a batch failed
+            reply = {"batchItemFailures": [{"itemIdentifier": "101"}]}
+    assert reply == {"batchItemFailures": [{"itemIdentifier": "101"}]}
+    assert [
+        (r.levelname, r.getMessage().split(": ")[1], r.error)
+        for r in caplog.records
+        if r.levelno >= logging.ERROR
+    ] == [("ERROR", "unreadable record", "ValidationError")]
