@@ -311,7 +311,15 @@ def watching(item: pytest.Item, phase: str) -> Iterator[Watch]:
 
 def _watched(item: pytest.Item, phase: str) -> Generator[None, object, object]:
     with watching(item, phase) as watch:
-        result = yield
+        try:
+            result = yield
+        except BaseException:
+            # The phase failed on its own: what it leaked is told by the next phase (or at
+            # the end of the session), never lost.
+            _SESSION.caught += watch.forgive()
+            _SESSION.checked += watch.checked
+            watch.checked = 0
+            raise
     _fail_on(item, phase, watch)
     return result
 
