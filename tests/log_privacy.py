@@ -302,11 +302,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def watching(item: pytest.Item, phase: str) -> Iterator[Watch]:
     watch = item.stash.setdefault(_WATCH, Watch())
     watch.where = f"{item.nodeid} ({phase})"
+    # Code under test sets project loggers' levels (Powertools, the simulator's quiet mode):
+    # each test starts from the levels the one before it found, as caplog would leave them.
+    levels = [
+        (logger, logger.level)
+        for name, logger in list(logging.Logger.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger) and _ours(name)
+    ]
     _current.append(watch)
     try:
         yield watch
     finally:
         _current.remove(watch)
+        for logger, level in levels:
+            logger.setLevel(level)
 
 
 def _watched(item: pytest.Item, phase: str) -> Generator[None, object, object]:

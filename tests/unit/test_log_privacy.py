@@ -92,6 +92,7 @@ def test_a_record_made_only_for_the_check_is_not_printed(
     """Below a logger's own level the check still reads each record, and nothing else sees
     it: what a function prints, and what caplog holds, are as without the check."""
     log = Logger(service="deadlines", level="INFO")
+    caplog.set_level(logging.INFO, logger="deadlines")  # as a Lambda at INFO, whatever ran before
     capsys.readouterr()
     log.debug("deadlines: considered %s", "Casey Caller")
     log.info("deadlines: reconciled")
