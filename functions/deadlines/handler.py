@@ -30,7 +30,7 @@ from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
 from contactguard.adapters.metrics import MetricCounter, metrics_for
 from contactguard.adapters.scheduler import SchedulerGateway, ScheduleTarget
-from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
+from contactguard.adapters.stream import case_event_from_record, read_record, record_failed
 from contactguard.domain.deadlines import DeadlineKind
 from contactguard.service import CaseService
 from deadlines.service import DeadlinesService
@@ -83,15 +83,16 @@ def _now() -> datetime:
 
 
 def _record(record: DynamoDBRecord) -> None:
-    try:
-        event = case_event_from_record(record.raw_event)
-    except NotACaseEvent:
+    event = read_record(case_event_from_record, record.raw_event, logger, "deadlines")
+    if event is None:
         return
     try:
         build()[0].on_event(event, _now())
-    except Exception:
+    except Exception as error:
         MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
-        raise
+        raise record_failed(
+            logger, "deadlines: record failed", error, case_id=event.case_id
+        ) from None
 
 
 @metrics.log_metrics

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import S3RawMail, SesMailer
 from contactguard.adapters.metrics import MetricCounter, metrics_for
-from contactguard.adapters.stream import NotACaseEvent, contact_from_record
+from contactguard.adapters.stream import contact_from_record, read_record, record_failed
 from delivery.service import DeliveryService
 from delivery.settings import DeliveryMode, delivery_settings
 
@@ -50,17 +50,18 @@ def build() -> DeliveryService:
 
 
 def _record(record: DynamoDBRecord) -> None:
-    try:
-        contact = contact_from_record(record.raw_event)
-    except NotACaseEvent:
+    contact = read_record(contact_from_record, record.raw_event, logger, "delivery")
+    if contact is None:
         return
+    # The record's sequence number names the attempt: its retries share it.
+    attempt = record.dynamodb.sequence_number if record.dynamodb else None
     try:
-        # The record's sequence number names the attempt: its retries share it.
-        attempt = record.dynamodb.sequence_number if record.dynamodb else None
         build().deliver(contact, clock(), attempt=attempt or record.event_id or "")
-    except Exception:
+    except Exception as error:
         MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
-        raise
+        raise record_failed(
+            logger, "delivery: record failed", error, contact_id=contact.contact_id
+        ) from None
 
 
 @metrics.log_metrics

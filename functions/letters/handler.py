@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
 from contactguard.adapters.metrics import MetricCounter, metrics_for
-from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
+from contactguard.adapters.stream import NotACaseEvent, RecordFailed, case_event_from_record
 from contactguard.service import CaseService
 from letters.service import LetterResult, LettersService
 from letters.settings import letters_settings
@@ -36,11 +36,6 @@ logger = Logger(service="letters")
 metrics = metrics_for("letters")
 RESULT_METRICS = {LetterResult.DRAFTED: "LettersDrafted", LetterResult.FAILED: "LettersFailed"}
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-
-
-class RecordFailed(Exception):
-    """A record could not be handled. Carries the error's type only: the original message
-    may quote the record (names, addresses), and Powertools logs the failure's text."""
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,7 @@ from contactguard.service import CaseService
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.ses import ses_receipt_event
 from ingest.service import IngestService
+from log_privacy import rig_logger
 
 REGION = "eu-west-2"
 BUCKET = "raw-mail-test"
@@ -46,6 +47,7 @@ EQUALITY = EqualityConsiderations(
     notes="considered",
 )
 pytestmark = pytest.mark.policy("design-email-enforcement")
+LOG = rig_logger("ingest")
 
 
 @dataclass
@@ -135,7 +137,7 @@ def rig(dynamodb: Any, tables: dict[str, str]) -> Rig:
         raw_mail=raw,
         mailer=SesMailer(client=ses),
         alerts=alerts,
-        log=logging.getLogger("ingest-test"),
+        log=LOG,
         patterns=default_patterns(),
         auto_reply_sender=SENDER,
         auto_reply_period=timedelta(days=7),
@@ -324,10 +326,10 @@ def test_a_malformed_event_gets_continue(rig: Rig) -> None:
 
 def test_no_personal_data_in_the_log(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     rig.restrict(LettersOnly(write_to="PO Box 1"), when("2026-12-01", 9))
-    caplog.set_level(logging.DEBUG, logger="ingest-test")
+    caplog.set_level(logging.DEBUG, logger=LOG.name)
     rig.service.ingest(rig.email(when("2026-12-02"), subject="Secret subject", body="Private"))
     rig.service.ingest(rig.email(when("2026-12-02"), verdicts={"dmarc": "FAIL"}))
-    ours = [r for r in caplog.records if r.name == "ingest-test"]
+    ours = [r for r in caplog.records if r.name == LOG.name]
     assert len(ours) >= 2
     text = ""
     for record in ours:
