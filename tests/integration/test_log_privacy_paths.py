@@ -53,7 +53,8 @@ def plant(logger: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def story(stack: EmbeddedStack) -> None:
     """A customer registered and looked up through the API, a concern raised (letters and
-    deadlines run on its events), and one email from the customer (ingest, then signals and delivery to staff)."""
+    deadlines run on its events), and one email from the customer (ingest, then signals and
+    delivery to staff)."""
 
     def api(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> int:
         event = rest_event(
