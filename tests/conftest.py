@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytest_plugins = ["log_privacy", "soak_marker"]  # tests/log_privacy.py, tests/soak_marker.py
+pytest_plugins = ["log_privacy", "soak_marker", "iam_calls", "golden"]  # tests/<name>.py
 
 RULES_FILE = Path(__file__).resolve().parents[1] / "policy" / "rules.yaml"
 

@@ -1,28 +1,47 @@
 """No personal data in any log line, over the whole suite (a pytest plugin).
 
-For each test (setup, call and teardown) a handler on the root logger sees every record the
-project's loggers make, at every level (the Lambda services' Powertools loggers `ingest`,
-`letters`, `deadlines`, `signals`, `api`, the `contactguard*` packages and Powertools' own,
-e.g. the batch processor's), and every WARNING or worse from any other library (what Lambda
-would print of them). A record's message, its `extra` fields, its exception and the JSON line
-its Powertools handler prints are all checked; a test whose records hold an email address or
-a known piece of personal data from the fixtures (a customer's or staff member's name, a
-postal address, a line of an email's text) fails, naming the logger and what was found, and
-the session's summary lists every offender.
+What it sees, by construction rather than by list:
+
+- every record of every project logger, at every level, DEBUG included: the Lambda services'
+  Powertools loggers (`ingest`, `letters`, `deadlines`, `signals`, `api`), the
+  `contactguard*` packages, Powertools' own, and every test rig's logger, which comes from
+  `rig_logger()` (`contactguard.rig.<name>`). The check hooks `logging.Logger` itself
+  (`isEnabledFor` and `handle`), so propagation, handler filters (Powertools' de-duplication
+  filter on the root's handlers) and logger levels cannot hide a record from it: a project
+  logger makes a record at any level for the check to read, and only what the logger's own
+  level would have let through goes on to its handlers (output and caplog are unchanged).
+  The one level it keeps is a pin production code sets on a library logger beneath a project
+  root (`PINNED`): those records are never printed, whatever operations turn on;
+- every WARNING or worse from any other library (what Lambda would print of them);
+- a logger made by code in this repository (functions/, src/, tests/) outside those names
+  fails the test that made it: a rig cannot log where the check does not look.
+
+A record's message, its `extra` fields, its exception and the JSON line its Powertools
+handler prints are all checked; a test whose records hold an email address or a known piece
+of personal data from the fixtures (a customer's or staff member's name, a postal address, a
+line of an email's text) fails, naming the logger and what was found, and the session's
+summary lists every offender and says how many records were read.
 
 Tests add their own personal data with the `log_privacy` fixture (`log_privacy.register(...)`);
-a test that logs personal data on purpose (this plugin's own test) calls
+a test that logs personal data on purpose (this plugin's own tests) calls
 `log_privacy.forgive()` once it has checked the catch.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
+import os
 import re
+import sys
+import types
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+import aws_lambda_powertools.logging as logging_powertools
 import pytest
 
 pytest_plugins = ["pytester"]  # the plugin's own test runs a small suite through it
@@ -74,22 +93,61 @@ KNOWN_PII: tuple[str, ...] = (
     "Letter from my neighbour",
 )
 
-# Loggers whose every record counts; any other library's count from WARNING up.
+# Loggers whose every record counts, at every level; any other library's from WARNING up.
 PROJECT_LOGGERS = (
     "ingest",
     "letters",
     "deadlines",
     "signals",
     "api",
+    "delivery",
     "contactguard",
     "contactguard_local",
     "aws_lambda_powertools",
 )
+RIG = "contactguard.rig"  # beneath `contactguard`: watched
+# Library loggers beneath a project root whose level production code pins; the check keeps
+# the pin (what is below it is never printed, whatever level operations set). A test holds
+# each pin in place (tests/unit/test_log_privacy.py).
+PINNED = {
+    # functions/api/app.py: the resolver logs route arguments (request bodies) at DEBUG.
+    "aws_lambda_powertools.event_handler": logging.INFO,
+}
+REPO = Path(__file__).resolve().parents[1]
+REPO_CODE = tuple(f"{REPO / part}{os.sep}" for part in ("functions", "src", "tests"))
 _RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
+def rig_logger(name: str) -> logging.Logger:
+    """The logger a test rig hands to the code under test: the check reads every record."""
+    return logging.getLogger(f"{RIG}.{name}")
+
+
+def mutant(
+    module: types.ModuleType, changes: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> types.ModuleType:
+    """A copy of `module` with each `old` piece of its source replaced by `new` (each found
+    exactly once): the mutant a mutation run makes, for a test to show the check catches it."""
+    source = inspect.getsource(module)
+    for old, new in changes.items():
+        assert source.count(old) == 1, f"{old!r} is not in {module.__name__} exactly once"
+        source = source.replace(old, new)
+    copy = types.ModuleType(f"{module.__name__}_mutant")
+    monkeypatch.setitem(sys.modules, copy.__name__, copy)  # dataclasses look their module up
+    exec(compile(source, str(module.__file__), "exec"), vars(copy))  # noqa: S102 - our own code
+    return copy
+
+
+@functools.cache
 def _ours(name: str) -> bool:
     return any(name == root or name.startswith(root + ".") for root in PROJECT_LOGGERS)
+
+
+@functools.cache
+def _every_level(name: str) -> bool:
+    """A project logger whose records are all made and read (not one below a pin)."""
+    pinned = any(name == p or name.startswith(p + ".") for p in PINNED)
+    return _ours(name) and not pinned
 
 
 def offences(text: str, known: Iterable[str] = KNOWN_PII) -> list[str]:
@@ -98,16 +156,20 @@ def offences(text: str, known: Iterable[str] = KNOWN_PII) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def record_text(record: logging.LogRecord) -> str:
+def record_text(record: logging.LogRecord, logger: logging.Logger | None = None) -> str:
     """Everything a record can print: message, extra fields, exception, and the line its own
     logger's handlers (Powertools' JSON formatter) make of it."""
-    parts = [str(record.msg), record.getMessage()]
+    parts = [str(record.msg)]
+    try:
+        parts.append(record.getMessage())
+    except Exception as error:  # noqa: BLE001 - a broken log call is not our finding
+        parts.append(f"<unformattable: {type(error).__name__}> {record.args!r}")
     parts += [f"{k}={v!r} {v}" for k, v in vars(record).items() if k not in _RECORD_FIELDS]
     if record.exc_info:
         parts.append(logging.Formatter().formatException(record.exc_info))
     if record.stack_info:
         parts.append(record.stack_info)
-    for handler in logging.getLogger(record.name).handlers:
+    for handler in (logger or logging.getLogger(record.name)).handlers:
         if handler.formatter is not None:
             try:
                 parts.append(handler.format(record))
@@ -125,20 +187,14 @@ class Offence:
     line: str
 
 
-class Watch(logging.Handler):
-    """The per-test registry and catch: a handler that checks each record it is given."""
+class Watch:
+    """The per-test registry and catch: every record the hooks see is read here."""
 
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.where = ""
+    def __init__(self, where: str = "") -> None:
+        self.where = where
         self.known: dict[str, None] = dict.fromkeys(KNOWN_PII)  # an ordered set
         self.caught: list[Offence] = []
         self.checked = 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        # A Powertools Logger made while this handler is on the root logger adds a filter to
-        # it that drops the Logger's records (its de-duplication): this handler sees them all.
-        return True
 
     def register(self, *items: str) -> None:
         """More personal data this test uses (blank strings are ignored)."""
@@ -149,16 +205,85 @@ class Watch(logging.Handler):
         taken, self.caught = self.caught, []
         return taken
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if not (_ours(record.name) or record.levelno >= logging.WARNING):
-            return
+    def read(self, record: logging.LogRecord, logger: logging.Logger | None = None) -> None:
+        """Check one record (the hooks call this for every record that counts)."""
         self.checked += 1
-        text = record_text(record)
-        found = offences(text, self.known)
+        found = offences(record_text(record, logger), self.known)
         if found:
-            line = record.getMessage()[:200]
-            offence = Offence(self.where, record.name, record.levelname, tuple(found), line)
-            self.caught.append(offence)
+            try:
+                line = record.getMessage()[:200]
+            except Exception:  # noqa: BLE001
+                line = str(record.msg)[:200]
+            self.caught.append(
+                Offence(self.where, record.name, record.levelname, tuple(found), line)
+            )
+
+    def unwatched(self, name: str, made_at: str) -> None:
+        """Code in this repository made a logger the check does not read in full."""
+        found = (f"logger made at {made_at} outside the watched names: use rig_logger()",)
+        self.caught.append(Offence(self.where, name, "-", found, ""))
+
+
+# The hooks on logging.Logger -----------------------------------------------------------------
+
+_SESSION = Watch("outside any test")
+_current = [_SESSION]  # the watch of the test phase running now
+_ORIGINAL_ENABLED = logging.Logger.isEnabledFor
+_ORIGINAL_HANDLE = logging.Logger.handle
+_ORIGINAL_GET = logging.Manager.getLogger
+_LOGGING_CODE = (
+    os.path.dirname(logging.__file__) + os.sep,
+    str(Path(logging_powertools.__file__).parent) + os.sep,
+)
+_installed = [0]
+
+
+def _is_enabled_for(self: logging.Logger, level: int) -> bool:
+    if _every_level(self.name):
+        return True  # made for the check to read; `_handle` decides whether it goes on
+    return _ORIGINAL_ENABLED(self, level)
+
+
+def _handle(self: logging.Logger, record: logging.LogRecord) -> None:
+    every_level = _every_level(self.name)
+    if every_level or _ours(self.name) or record.levelno >= logging.WARNING:
+        _current[-1].read(record, self)
+    if every_level and not _ORIGINAL_ENABLED(self, record.levelno):
+        return  # made only for the check: the logger's own level would not have made it
+    _ORIGINAL_HANDLE(self, record)
+
+
+def _caller_in_repo() -> str | None:
+    """Where in this repository's code a logger is being made (None: elsewhere)."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_LOGGING_CODE):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None or not frame.f_code.co_filename.startswith(REPO_CODE):
+        return None
+    return f"{os.path.relpath(frame.f_code.co_filename, REPO)}:{frame.f_lineno}"
+
+
+def _get_logger(self: logging.Manager, name: str) -> logging.Logger:
+    new = not isinstance(self.loggerDict.get(name), logging.Logger)
+    logger = _ORIGINAL_GET(self, name)
+    if new and not _ours(name) and (made_at := _caller_in_repo()) is not None:
+        _current[-1].unwatched(name, made_at)
+    return logger
+
+
+def install() -> None:
+    _installed[0] += 1
+    logging.Logger.isEnabledFor = _is_enabled_for  # type: ignore[method-assign]
+    logging.Logger.handle = _handle  # type: ignore[method-assign]
+    logging.Manager.getLogger = _get_logger  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    _installed[0] -= 1
+    if _installed[0] == 0:
+        logging.Logger.isEnabledFor = _ORIGINAL_ENABLED  # type: ignore[method-assign]
+        logging.Logger.handle = _ORIGINAL_HANDLE  # type: ignore[method-assign]
+        logging.Manager.getLogger = _ORIGINAL_GET  # type: ignore[method-assign]
 
 
 _WATCH = pytest.StashKey[Watch]()
@@ -166,31 +291,45 @@ _ALL = pytest.StashKey[list[Offence]]()
 _CHECKED = pytest.StashKey[int]()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    uninstall()
+
+
 @contextmanager
 def watching(item: pytest.Item, phase: str) -> Iterator[Watch]:
     watch = item.stash.setdefault(_WATCH, Watch())
     watch.where = f"{item.nodeid} ({phase})"
-    ours = [logging.getLogger(name) for name in PROJECT_LOGGERS]
-    levels = [(logger, logger.level) for logger in ours]
-    # The root logger sees what propagates; a project logger that does not propagate is
-    # watched directly.
-    watched = [logging.getLogger(), *(logger for logger in ours if not logger.propagate)]
-    for logger in ours:
-        logger.setLevel(logging.DEBUG)
-    for logger in watched:
-        logger.addHandler(watch)
+    # Code under test sets project loggers' levels (Powertools, the simulator's quiet mode):
+    # each test starts from the levels the one before it found, as caplog would leave them.
+    levels = [
+        (logger, logger.level)
+        for name, logger in list(logging.Logger.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger) and _ours(name)
+    ]
+    _current.append(watch)
     try:
         yield watch
     finally:
-        for logger in watched:
-            logger.removeHandler(watch)
+        _current.remove(watch)
         for logger, level in levels:
             logger.setLevel(level)
 
 
 def _watched(item: pytest.Item, phase: str) -> Generator[None, object, object]:
     with watching(item, phase) as watch:
-        result = yield
+        try:
+            result = yield
+        except BaseException:
+            # The phase failed on its own: what it leaked is told by the next phase (or at
+            # the end of the session), never lost.
+            _SESSION.caught += watch.forgive()
+            _SESSION.checked += watch.checked
+            watch.checked = 0
+            raise
     _fail_on(item, phase, watch)
     return result
 
@@ -212,15 +351,30 @@ def pytest_runtest_teardown(
     return (yield from _watched(item, "teardown"))
 
 
+def _describe(caught: list[Offence]) -> str:
+    return "\n".join(
+        f"  {o.logger} {o.level}: {', '.join(o.found)}" + (f" in {o.line!r}" if o.line else "")
+        for o in caught
+    )
+
+
 def _fail_on(item: pytest.Item, phase: str, watch: Watch) -> None:
     item.config.stash[_CHECKED] = item.config.stash.get(_CHECKED, 0) + watch.checked
     watch.checked = 0
-    caught = watch.forgive()
+    caught = watch.forgive() + _SESSION.forgive()  # and what happened between tests
     if not caught:
         return
     item.config.stash.setdefault(_ALL, []).extend(caught)
-    lines = "\n".join(f"  {o.logger} {o.level}: {', '.join(o.found)} in {o.line!r}" for o in caught)
-    pytest.fail(f"personal data in log lines ({phase}):\n{lines}", pytrace=False)
+    pytest.fail(f"personal data in log lines ({phase}):\n{_describe(caught)}", pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    session.config.stash[_CHECKED] = session.config.stash.get(_CHECKED, 0) + _SESSION.checked
+    _SESSION.checked = 0
+    late = _SESSION.forgive()  # made at collection or after the last test
+    if late:
+        session.config.stash.setdefault(_ALL, []).extend(late)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -233,6 +387,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.section("personal data in log lines")
     for o in caught:
         terminalreporter.write_line(f"{o.where}: {o.logger} {o.level}: {', '.join(o.found)}")
+    terminalreporter.write_line(f"log privacy: {checked} log records checked")
 
 
 @pytest.fixture

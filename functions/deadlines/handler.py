@@ -28,14 +28,16 @@ from pydantic import BaseModel, ConfigDict
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
+from contactguard.adapters.metrics import MetricCounter, metrics_for
 from contactguard.adapters.scheduler import SchedulerGateway, ScheduleTarget
-from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
+from contactguard.adapters.stream import case_event_from_record, read_record, record_failed
 from contactguard.domain.deadlines import DeadlineKind
 from contactguard.service import CaseService
 from deadlines.service import DeadlinesService
 from deadlines.settings import deadlines_settings
 
 logger = Logger(service="deadlines")
+metrics = metrics_for("deadlines")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
@@ -81,13 +83,19 @@ def _now() -> datetime:
 
 
 def _record(record: DynamoDBRecord) -> None:
-    try:
-        event = case_event_from_record(record.raw_event)
-    except NotACaseEvent:
+    event = read_record(case_event_from_record, record.raw_event, logger, "deadlines")
+    if event is None:
         return
-    build()[0].on_event(event, _now())
+    try:
+        build()[0].on_event(event, _now())
+    except Exception as error:
+        MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
+        raise record_failed(
+            logger, "deadlines: record failed", error, case_id=event.case_id
+        ) from None
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
@@ -95,19 +103,24 @@ def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     )
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=True)  # ids and a deadline kind only
 def schedule_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     payload = DeadlinePayload.model_validate(event)
     applied = build()[0].fire(
         payload.case_id, payload.deadline, _now(), letter_id=payload.letter_id
     )
+    MetricCounter(metrics).count("DeadlinesApplied" if applied else "DeadlinesMoot")
     return {"case_id": payload.case_id, "deadline": payload.deadline.value, "applied": applied}
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def reconcile_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     service, store = build()
     report = service.reconcile_all(store, _now())
+    # Deadlines whose schedule never fired (applied late by the daily sweep).
+    MetricCounter(metrics).count("DeadlinesAppliedLate", len(report.applied))
     return {
         "created": len(report.created),
         "deleted": len(report.deleted),

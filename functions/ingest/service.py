@@ -4,7 +4,8 @@ A pipeline of small steps (after arithmetric/aws-lambda-ses-forwarder):
 parse the SES event -> read the raw MIME -> quarantine checks (scan verdicts, authentication,
 one sender) -> who sent it -> what the restrictions in force at receipt say -> log the
 contact once (the SES message id is the key) -> side effects only for a new contact
-(read queue, auto-reply, officer copy, alerts).
+(read queue, auto-reply, alerts); delivery to staff or the officer follows from the
+contact record, in the delivery function.
 
 It never raises: on any internal error it records what it can and returns CONTINUE, so the
 mail still reaches staff. Log lines carry codes and identifiers, never addresses or text.
@@ -204,8 +205,8 @@ class IngestService:
         ruling = email_ruling(self.store.cases_for_customer(customer_id), received)
         if ruling.action is EmailAction.FILE_AND_BLOCK:
             return self._file_and_block(base, source, customer_id, ruling, parsed, flags)
-        if ruling.action is EmailAction.ROUTE_TO_OFFICER:
-            return self._route(base, source, customer_id, ruling, receipt, flags)
+        if ruling.action is EmailAction.ROUTE_TO_OFFICER and ruling.officer_email:
+            return self._route(base, source, customer_id, ruling, flags)
         new = self._log_contact(
             base, source, customer_id, Disposition.ACCEPTED, "no-email-restriction"
         )
@@ -230,6 +231,7 @@ class IngestService:
         reason: str,
         *,
         queue_for_reading: bool = False,
+        deliver_to: str | None = None,
     ) -> bool:
         contact = Contact(
             **base,
@@ -237,6 +239,7 @@ class IngestService:
             disposition=disposition,
             reason=reason,
             source_address=source,
+            deliver_to=deliver_to,
         )
         return self.store.record_contact(contact, queue_for_reading=queue_for_reading)
 
@@ -301,36 +304,29 @@ class IngestService:
         source: str,
         customer_id: str,
         ruling: EmailRuling,
-        receipt: SesReceipt,
         flags: tuple[Flag, ...],
     ) -> IngestResult:
         contact_id, reason = str(base["contact_id"]), "single-point-of-contact"
-        new = self._log_contact(base, source, customer_id, Disposition.ROUTED_TO_OFFICER, reason)
-        result = IngestResult(
+        # Not delivered here: the delivery function forwards it to the officer from the
+        # contact record, by the same path as all staff mail (retried, once only).
+        new = self._log_contact(
+            base,
+            source,
+            customer_id,
+            Disposition.ROUTED_TO_OFFICER,
+            reason,
+            deliver_to=ruling.officer_email,
+        )
+        return IngestResult(
             SesDisposition.STOP_RULE_SET,
             Disposition.ROUTED_TO_OFFICER,
             reason,
             contact_id,
             customer_id,
             new,
+            alerts=self._signal_alerts(new, customer_id, contact_id, flags),
             flags=tuple(f.value for f in flags),
         )
-        if not new:  # a redelivery: the officer already has it
-            return result
-        alerts = self._signal_alerts(new, customer_id, contact_id, flags)
-        try:
-            raw = self.raw_mail.read(receipt.mail.message_id)
-            self.mailer.send(_officer_copy(raw, ruling.officer_email or "", self.auto_reply_sender))
-        except Exception as error:  # noqa: BLE001 - if the copy fails, staff get it as usual
-            self.log.warning("ingest: officer copy failed", extra={"error": type(error).__name__})
-            return replace(
-                result,
-                disposition=SesDisposition.CONTINUE,
-                contact_disposition=Disposition.ACCEPTED,
-                reason="officer-copy-failed",
-                alerts=alerts,
-            )
-        return replace(result, alerts=alerts)
 
     def _signal_alerts(
         self, new: bool, customer_id: str, contact_id: str, flags: tuple[Flag, ...]
@@ -390,24 +386,6 @@ def _valid_address(address: str | None) -> str | None:
         return normalise_email(address)
     except ValueError:
         return None
-
-
-def _officer_copy(raw: bytes, officer: str, sender: str) -> EmailMessage:
-    """The customer's message, attached whole, to the named single point of contact."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = officer
-    message["Subject"] = "Customer email for you as single point of contact"
-    message["Auto-Submitted"] = "auto-forwarded"
-    message.set_content(
-        "The attached email arrived from a customer for whom you are the single point of "
-        "contact. It has been logged on their record."
-    )
-    # As bytes, not message/rfc822: a malformed original must still reach the officer whole.
-    message.add_attachment(
-        raw, maintype="application", subtype="octet-stream", filename="customer-email.eml"
-    )
-    return message
 
 
 def default_auto_reply_text() -> str:

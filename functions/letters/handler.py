@@ -25,19 +25,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
-from contactguard.adapters.stream import NotACaseEvent, case_event_from_record
+from contactguard.adapters.metrics import MetricCounter, metrics_for
+from contactguard.adapters.stream import NotACaseEvent, RecordFailed, case_event_from_record
 from contactguard.service import CaseService
-from letters.service import LettersService
+from letters.service import LetterResult, LettersService
 from letters.settings import letters_settings
 from letters.storage import S3LetterBucket
 
 logger = Logger(service="letters")
+metrics = metrics_for("letters")
+RESULT_METRICS = {LetterResult.DRAFTED: "LettersDrafted", LetterResult.FAILED: "LettersFailed"}
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-
-
-class RecordFailed(Exception):
-    """A record could not be handled. Carries the error's type only: the original message
-    may quote the record (names, addresses), and Powertools logs the failure's text."""
 
 
 @lru_cache(maxsize=1)
@@ -77,8 +75,9 @@ def _record(record: DynamoDBRecord) -> None:
     if event.letter is None:
         return
     try:
-        build().on_event(event, clock())
+        result = build().on_event(event, clock())
     except Exception as error:
+        MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
         logger.error(
             "letters: record failed",
             extra={
@@ -88,8 +87,11 @@ def _record(record: DynamoDBRecord) -> None:
             },
         )
         raise RecordFailed(type(error).__name__) from None
+    if result in RESULT_METRICS:
+        MetricCounter(metrics).count(RESULT_METRICS[result])
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)  # records hold case documents: never logged
 def stream_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(

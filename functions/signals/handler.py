@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
-from contactguard.adapters.stream import NotACaseEvent, contact_from_record
+from contactguard.adapters.stream import contact_from_record, read_record, record_failed
 from signals.service import SignalsService
 from signals.settings import signals_settings
 
@@ -37,11 +37,15 @@ def build() -> SignalsService:
 
 
 def _record(record: DynamoDBRecord) -> None:
-    try:
-        contact = contact_from_record(record.raw_event)
-    except NotACaseEvent:
+    contact = read_record(contact_from_record, record.raw_event, logger, "signals")
+    if contact is None:
         return
-    build().on_contact(contact)
+    try:
+        build().on_contact(contact)
+    except Exception as error:
+        raise record_failed(
+            logger, "signals: record failed", error, contact_id=contact.contact_id
+        ) from None
 
 
 @logger.inject_lambda_context(log_event=False)

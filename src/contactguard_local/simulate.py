@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
+import mailbox
 import os
+import shutil
 from collections.abc import Callable
 from datetime import date, datetime, time
+from email import message_from_bytes
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
@@ -285,17 +288,21 @@ class Simulation:
         )
         contact_id = f"email-{self.stack.log.emails[-1]['message_id']}"
         contact = self.stack.store.get_contact(contact_id)
+        sent, staff = self.stack.log.sent[sent_before:], self.stack.staff_mailbox
         return {
             "step": "email",
             "from": email.sender,
             "disposition": disposition,
             "contact": contact.disposition.value if contact else None,
             "reason": contact.reason if contact else None,
-            "mail_sent": self._sent() - sent_before,  # auto-replies and officer copies
+            # What SES was asked to send because of this email: the copy in the staff
+            # mailbox, and anything else (an auto-reply, the officer's copy).
+            "to_staff": sum(1 for m in sent if staff in m.recipients()),
+            "mail_sent": sum(1 for m in sent if staff not in m.recipients()),
         }
 
     def _sent(self) -> int:
-        return int(self.stack.ses.get_send_quota()["SentLast24Hours"])
+        return len(self.stack.log.sent)
 
     def _contact(self, index: int, contact: ContactStep, when: datetime) -> dict[str, Any]:
         if contact.customer not in self.customers:
@@ -453,7 +460,22 @@ class Simulation:
             "cases": cases,
             "schedules": self.schedule_log,
             "stream_failures": self.stack.log.stream_failures,
+            "mailboxes": self._mailboxes(),
         }
+
+    def _mailboxes(self) -> dict[str, list[str]]:
+        """What SES was asked to deliver, by recipient (the staff mailbox first), as
+        subjects; each message is also kept whole in <out>/mailboxes/<address>/ (a maildir)."""
+        staff = self.stack.staff_mailbox
+        held: dict[str, list[str]] = {staff: []}
+        for sent in self.stack.log.sent:
+            subject = str(message_from_bytes(sent.data, policy=default_policy)["Subject"] or "")
+            for address in sent.recipients():
+                held.setdefault(address, []).append(subject)
+                folder = self.out / "mailboxes" / address.lower()
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                mailbox.Maildir(folder).add(sent.data)
+        return held
 
     def _download(self, key: str, letters_dir: Path) -> str | None:
         bucket = next(
@@ -481,6 +503,7 @@ def _summary_line(entry: dict[str, Any]) -> str:
     kind = entry["step"]
     if kind == "email":
         text = f"email -> SES {entry['disposition']} ({entry['contact']}: {entry['reason']}"
+        text += ", in the staff mailbox" if entry.get("to_staff") else ""
         text += ", auto-reply sent)" if entry["mail_sent"] else ")"
     elif kind == "command":
         text = f"{entry['kind']} by {entry['by']}: " + (
@@ -507,6 +530,7 @@ def simulate(path: Path, out: Path, quiet: bool = False) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     for stale in (out / "letters").glob("*.docx"):  # a report describes one run only
         stale.unlink()
+    shutil.rmtree(out / "mailboxes", ignore_errors=True)
     if not quiet:
         print(f"{scenario.title}: {len(scenario.steps)} steps from {path}", flush=True)
     report = Simulation(scenario, root, path.parent, out).run(quiet=quiet)
@@ -518,6 +542,15 @@ def simulate(path: Path, out: Path, quiet: bool = False) -> dict[str, Any]:
             f"{sum(len(c['events']) for c in report['cases'])} case events, "
             f"{sum(len(c['letters']) for c in report['cases'])} letters, "
             f"{fired} schedules fired; report in {out / 'report.json'}"
+        )
+        staff = next(iter(report["mailboxes"]))
+        print(f"\nthe staff mailbox ({staff}), as the delivery function filled it:")
+        for subject in report["mailboxes"][staff]:
+            print(f"  {subject}")
+        filed = [s for s in report["steps"] if s.get("contact") == "filed-blocked"]
+        print(
+            f"  ({len(filed)} filed emails never reached it; every message sent is kept in "
+            f"{out / 'mailboxes'})"
         )
         files = sorted((out / "letters").glob("*.docx")) if (out / "letters").is_dir() else []
         if files:

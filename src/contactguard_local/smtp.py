@@ -2,9 +2,12 @@
 
 Mail sent to it with any SMTP client takes the same path as in AWS: the raw message goes to
 the raw-mail bucket, ingest gets an SES-shaped RequestResponse event, and its disposition is
-honoured: CONTINUE delivers to a local maildir that stands for the staff mailbox,
-STOP_RULE_SET delivers nothing. Local mail has no SPF, DKIM or DMARC results; the gateway
-reports them as PASS (or as configured), since the point is to exercise what follows.
+honoured, and the delivery function forwards accepted mail with SES raw sending as it does
+in AWS. Whatever SES is asked to send lands in a local maildir: the staff mailbox's for mail
+to the template's StaffMailbox, and `<staff maildir>/../mail-to/<address>` for anyone else
+(the named officer, a customer's auto-reply). Filed and quarantined mail lands nowhere.
+Local mail has no SPF, DKIM or DMARC results; the gateway reports them as PASS (or as
+configured), since the point is to exercise what follows.
 """
 
 from __future__ import annotations
@@ -38,6 +41,21 @@ class GatewayHandler:
     verdicts: dict[str, str] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    others: Path = Path("mail-to")  # maildirs for everyone but staff
+    posted: int = 0  # how many of the stack's sent messages are in maildirs already
+
+    def mailbox_for(self, address: str) -> mailbox.Maildir:
+        if address.lower() == self.stack.staff_mailbox.lower():
+            return self.maildir
+        self.others.mkdir(parents=True, exist_ok=True)
+        return mailbox.Maildir(self.others / address.lower())
+
+    def post(self) -> None:
+        """Put what SES was asked to send since the last call into its recipients' maildirs."""
+        for sent in self.stack.log.sent[self.posted :]:
+            for address in sent.recipients():
+                self.mailbox_for(address).add(sent.data)
+        self.posted = len(self.stack.log.sent)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         raw: bytes = envelope.original_content or envelope.content
@@ -49,8 +67,7 @@ class GatewayHandler:
             disposition = self.stack.deliver_email(
                 raw, sender, subject, verdicts=self.verdicts or None
             )
-            if disposition == "CONTINUE":
-                self.maildir.add(raw)
+            self.post()
             self.deliveries.append(Delivery(sender, list(envelope.rcpt_tos), disposition))
         return "250 Message accepted for delivery"
 
@@ -73,7 +90,9 @@ class SmtpGateway:
         verdicts: dict[str, str] | None = None,
     ) -> None:
         maildir.parent.mkdir(parents=True, exist_ok=True)
-        self.handler = GatewayHandler(stack, mailbox.Maildir(maildir), verdicts or {})
+        self.handler = GatewayHandler(
+            stack, mailbox.Maildir(maildir), verdicts or {}, others=maildir.parent / "mail-to"
+        )
         self.host, self.port = host, port or _free_port(host)
         self.controller = Controller(self.handler, hostname=self.host, port=self.port)
 

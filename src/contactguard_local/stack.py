@@ -7,17 +7,26 @@ records to functions and never fires schedules. The stack does those three thing
 call to ingest), `pump_streams` reads the table's stream and hands each function the records
 its event source and FilterCriteria select (batches, partial failures, bounded retries), and
 `advance` moves a simulated clock, firing due schedules on the way.
+
+Every AWS call a handler makes while the stack runs it is offered to `call_observers`, named
+with the function's logical id (`running_function`), so tests can check each call against
+that function's IAM role (contactguard_local.iam): moto itself enforces no IAM.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, redirect_stdout
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import message_from_bytes
+from email.policy import default as default_policy
+from email.utils import getaddresses
 from typing import Any
 
 from contactguard.adapters.dynamodb import DynamoStore
@@ -26,6 +35,7 @@ from contactguard.settings import CoreSettings
 from contactguard_local.pumps import DueSchedule, SchedulerPump
 from contactguard_local.ses import ses_receipt_event
 from contactguard_local.template import (
+    attributes,
     create_tables,
     load_template,
     parameters,
@@ -34,6 +44,24 @@ from contactguard_local.template import (
 )
 
 REGION = "eu-west-2"
+
+# The logical id of the function whose handler the stack is running, if any.
+running_function: ContextVar[str | None] = ContextVar("running_function", default=None)
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """One AWS API call a function's handler made, as boto3 was asked for it."""
+
+    stack: EmbeddedStack
+    function: str  # logical id in the template
+    service: str  # botocore's service name, e.g. "dynamodb"
+    operation: str  # e.g. "TransactWriteItems"
+    params: Mapping[str, Any]  # the call's parameters (not copied: read them at once)
+
+
+# Called with every AwsCall of every embedded stack (tests/iam_calls.py checks them).
+call_observers: list[Callable[[AwsCall], None]] = []
 
 
 @dataclass
@@ -61,16 +89,36 @@ class StreamConsumer:
     max_retries: int
 
 
+@dataclass(frozen=True)
+class SentMail:
+    """One message our code asked SES to send: the envelope it gave, the bytes it sent."""
+
+    sender: str
+    destinations: tuple[str, ...]
+    data: bytes
+
+    def recipients(self) -> tuple[str, ...]:
+        """Where SES delivers it: the Destinations given, or else the To and Cc headers."""
+        if self.destinations:
+            return self.destinations
+        parsed = message_from_bytes(self.data, policy=default_policy)
+        fields = [str(parsed.get(name, "")) for name in ("To", "Cc")]
+        return tuple(address for _, address in getaddresses(fields) if address)
+
+
 @dataclass
 class StackLog:
     emails: list[dict[str, Any]] = field(default_factory=list)
     fired: list[DueSchedule] = field(default_factory=list)
     stream_batches: int = 0
     stream_failures: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[SentMail] = field(default_factory=list)  # every SendRawEmail, in order
+    metrics: list[dict[str, Any]] = field(default_factory=list)  # EMF documents emitted
 
 
 _HANDLER_MODULES = (
     "ingest.handler",
+    "delivery.handler",
     "deadlines.handler",
     "letters.handler",
     "signals.handler",
@@ -78,6 +126,7 @@ _HANDLER_MODULES = (
 )
 _SETTINGS_MODULES = (
     "ingest.settings",
+    "delivery.settings",
     "deadlines.settings",
     "letters.settings",
     "signals.settings",
@@ -145,6 +194,18 @@ class EmbeddedStack:
         from moto import mock_aws
 
         self._exit.enter_context(mock_aws())
+        # A fresh default session, which every client of this stack and its handlers comes
+        # from, so that each call a handler makes can be seen (clients copy the session's
+        # event hooks when they are made; handlers make theirs after this).
+        self._exit.callback(setattr, boto3, "DEFAULT_SESSION", boto3.DEFAULT_SESSION)
+        boto3.setup_default_session(region_name=REGION)
+        assert boto3.DEFAULT_SESSION is not None
+        boto3.DEFAULT_SESSION.events.register("before-parameter-build", self._observe_call)
+        # What SES is asked to send, envelope included (moto keeps the bytes but adds the To
+        # and Cc headers to the Destinations we gave, which AWS does not do).
+        boto3.DEFAULT_SESSION.events.register(
+            "provide-client-params.ses.SendRawEmail", self._capture_sent
+        )
         self.boto3 = boto3
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.s3 = boto3.client("s3", region_name=REGION)
@@ -179,9 +240,12 @@ class EmbeddedStack:
             self.refs[logical_id] = sqs.create_queue(QueueName=self.names[logical_id])["QueueUrl"]
         for logical_id, _ in self._resources("AWS::Scheduler::ScheduleGroup"):
             self.scheduler.create_schedule_group(Name=self.names[logical_id])
-        sender = self.params.get("AutoReplySender")
-        if sender:
-            self.ses.verify_email_identity(EmailAddress=str(sender))
+        for parameter in ("AutoReplySender", "ForwardingSender"):
+            if self.params.get(parameter):
+                self.ses.verify_email_identity(EmailAddress=str(self.params[parameter]))
+        # Fn::GetAtt gives what AWS would (a role's ARN, a queue's ARN), so the ARNs handlers
+        # pass on (a schedule's role and dead-letter queue) are the ones their roles name.
+        _, self.attributes = attributes(self.template, self.params, self.names)
         self.table = self.tables["CasesTable"]
         stream_arn = self.dynamodb.describe_table(TableName=self.table)["Table"]
         self.stream_arn = stream_arn["LatestStreamArn"]
@@ -194,7 +258,9 @@ class EmbeddedStack:
         self.consumers: list[StreamConsumer] = []
         for logical_id, props in self._resources("AWS::Serverless::Function"):
             env = {**globals_env, **props.get("Environment", {}).get("Variables", {})}
-            resolved = {k: str(resolve(v, self.params, self.refs)) for k, v in env.items()}
+            resolved = {
+                k: str(resolve(v, self.params, self.refs, self.attributes)) for k, v in env.items()
+            }
             self.functions[logical_id] = {"handler": props["Handler"], "env": resolved}
             os.environ.update({k: v for k, v in resolved.items() if k != "POWERTOOLS_SERVICE_NAME"})
             for event in (props.get("Events") or {}).values():
@@ -227,6 +293,21 @@ class EmbeddedStack:
         self.store = DynamoStore(self.table, client=self.dynamodb)
         self.cases = CaseService(cases=self.store, customers=self.store, policy=core.policy())
 
+    def _capture_sent(self, params: dict[str, Any], **_: Any) -> None:
+        raw = params.get("RawMessage", {}).get("Data", b"")
+        data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+        destinations = tuple(params.get("Destinations") or ())
+        self.log.sent.append(SentMail(str(params.get("Source", "")), destinations, data))
+
+    def mail_to(self, address: str) -> list[SentMail]:
+        """Every message SES was asked to deliver to `address` (e.g. the staff mailbox)."""
+        wanted = address.lower()
+        return [m for m in self.log.sent if wanted in (r.lower() for r in m.recipients())]
+
+    @property
+    def staff_mailbox(self) -> str:
+        return str(self.params["StaffMailbox"])
+
     # Invoking functions ---------------------------------------------------------------------
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
@@ -234,7 +315,47 @@ class EmbeddedStack:
         handler: Callable[[dict[str, Any], Any], Any] = getattr(
             importlib.import_module(module_name), function_name
         )
-        return handler(event, FakeContext(function_name=logical_id))
+        # Powertools Metrics prints its EMF lines to stdout, as Lambda's log stream wants;
+        # here they are kept (log.metrics) for tests and tools, not mixed into their output.
+        running = running_function.set(logical_id)
+        with redirect_stdout(io.StringIO()) as printed:
+            try:
+                return handler(event, FakeContext(function_name=logical_id))
+            finally:
+                running_function.reset(running)
+                self._keep_metrics(logical_id, printed.getvalue())
+
+    def _keep_metrics(self, logical_id: str, printed: str) -> None:
+        for line in printed.splitlines():
+            try:
+                document = json.loads(line)
+            except ValueError:
+                document = None
+            if isinstance(document, dict) and "_aws" in document:
+                self.log.metrics.append({"function": logical_id, **document})
+            elif line:
+                print(line)
+
+    def metric_total(self, name: str, service: str | None = None) -> float:
+        """The sum of a metric over every EMF document emitted so far (optionally one
+        service's), as CloudWatch would sum it."""
+        total = 0.0
+        for document in self.log.metrics:
+            if service is not None and document.get("service") != service:
+                continue
+            value = document.get(name)
+            if value is not None:
+                total += sum(value) if isinstance(value, list) else float(value)
+        return total
+
+    def _observe_call(self, params: Mapping[str, Any], model: Any, **_: Any) -> None:
+        """botocore's before-parameter-build hook: a call about to be made."""
+        function = running_function.get()
+        if function is None or not call_observers:
+            return
+        call = AwsCall(self, function, model.service_model.service_name, model.name, params)
+        for observer in list(call_observers):
+            observer(call)
 
     def deliver_email(
         self,

@@ -140,23 +140,37 @@ def _ref(name: str, params: Mapping[str, Any], resources: Mapping[str, str]) -> 
     raise UnsupportedIntrinsic(f"Ref to unknown parameter or resource {name!r}")
 
 
-def _get_att(target: Any, params: Mapping[str, Any], resources: Mapping[str, str]) -> str:
+def _get_att(
+    target: Any,
+    params: Mapping[str, Any],
+    resources: Mapping[str, str],
+    attributes: Mapping[str, str] | None = None,
+) -> str:
     if isinstance(target, str):
         target = target.split(".", 1)
     if not isinstance(target, list) or len(target) != 2:
         raise UnsupportedIntrinsic(f"Fn::GetAtt needs [resource, attribute], not {target!r}")
-    logical_id, attribute = (str(resolve(part, params, resources)) for part in target)
+    logical_id, attribute = (str(resolve(part, params, resources, attributes)) for part in target)
     if logical_id not in resources:
         raise UnsupportedIntrinsic(f"Fn::GetAtt of unknown resource {logical_id!r}")
+    if attributes and f"{logical_id}.{attribute}" in attributes:
+        return attributes[f"{logical_id}.{attribute}"]
     return _fake_arn(logical_id, attribute, params, resources[logical_id])
 
 
-def _sub(value: Any, params: Mapping[str, Any], resources: Mapping[str, str]) -> str:
+def _sub(
+    value: Any,
+    params: Mapping[str, Any],
+    resources: Mapping[str, str],
+    attributes: Mapping[str, str] | None = None,
+) -> str:
     if isinstance(value, list):
         if len(value) != 2 or not isinstance(value[1], dict):
             raise UnsupportedIntrinsic("Fn::Sub takes a string or [string, {variables}]")
         text = value[0]
-        variables = {name: resolve(v, params, resources) for name, v in value[1].items()}
+        variables = {
+            name: resolve(v, params, resources, attributes) for name, v in value[1].items()
+        }
     else:
         text, variables = value, {}
     if not isinstance(text, str):
@@ -169,13 +183,21 @@ def _sub(value: Any, params: Mapping[str, Any], resources: Mapping[str, str]) ->
         if name in variables:
             return str(variables[name])
         if "." in name and not name.startswith("AWS::"):
-            return _get_att(name, params, resources)
+            return _get_att(name, params, resources, attributes)
         return str(_ref(name, params, resources))
 
     return _SUB_VARIABLE.sub(replace, text)
 
 
-def resolve(value: Any, params: Mapping[str, Any], resources: Mapping[str, str]) -> Any:
+CONDITION = "Condition::"  # how `parameters` keeps a decided condition among the values
+
+
+def resolve(
+    value: Any,
+    params: Mapping[str, Any],
+    resources: Mapping[str, str],
+    attributes: Mapping[str, str] | None = None,
+) -> Any:
     """Resolve the intrinsic functions in `value`.
 
     `params` maps parameter names (defaults included; see `parameters`) and pseudo-parameters
@@ -183,10 +205,13 @@ def resolve(value: Any, params: Mapping[str, Any], resources: Mapping[str, str])
     what Ref gives (CloudFormation gives an ARN for a topic, a URL for a queue: put those in
     `resources` when they matter). Supports Ref, Fn::Sub (string
     and [string, variables]), Fn::Join, Fn::GetAtt (a fake ARN-like string), Fn::Select,
-    Fn::Split and Fn::Base64; anything else raises UnsupportedIntrinsic.
+    Fn::Split, Fn::Base64, Fn::Equals, Fn::Not and Fn::If (on the template's Conditions,
+    which `parameters` decides); anything else raises UnsupportedIntrinsic. `attributes` maps
+    "LogicalId.Attribute" to what Fn::GetAtt gives (contactguard_local.iam gives real ARN
+    shapes); without an entry it is a fake ARN-like string.
     """
     if isinstance(value, list):
-        items = (resolve(item, params, resources) for item in value)
+        items = (resolve(item, params, resources, attributes) for item in value)
         return [item for item in items if item is not _NO_VALUE]
     if not isinstance(value, dict):
         return value
@@ -195,24 +220,36 @@ def resolve(value: Any, params: Mapping[str, Any], resources: Mapping[str, str])
         if name == "Ref":
             return _ref(str(argument), params, resources)
         if name == "Fn::Sub":
-            return _sub(argument, params, resources)
+            return _sub(argument, params, resources, attributes)
         if name == "Fn::GetAtt":
-            return _get_att(argument, params, resources)
+            return _get_att(argument, params, resources, attributes)
         if name == "Fn::Join":
-            delimiter, parts = resolve(argument, params, resources)
+            delimiter, parts = resolve(argument, params, resources, attributes)
             return str(delimiter).join(str(part) for part in parts)
         if name == "Fn::Select":
-            index, items = resolve(argument, params, resources)
+            index, items = resolve(argument, params, resources, attributes)
             return items[int(index)]
         if name == "Fn::Split":
-            delimiter, text = resolve(argument, params, resources)
+            delimiter, text = resolve(argument, params, resources, attributes)
             return str(text).split(str(delimiter))
+        if name == "Fn::Equals":
+            left, right = resolve(argument, params, resources, attributes)
+            return str(left) == str(right)
+        if name == "Fn::Not":
+            (condition,) = resolve(argument, params, resources, attributes)
+            return not condition
+        if name == "Fn::If":
+            condition, when_true, when_false = argument
+            if f"{CONDITION}{condition}" not in params:
+                raise UnsupportedIntrinsic(f"Fn::If names an unknown condition {condition}")
+            chosen = when_true if params[f"{CONDITION}{condition}"] else when_false
+            return resolve(chosen, params, resources, attributes)
         if name == "Fn::Base64":
-            text = str(resolve(argument, params, resources))
+            text = str(resolve(argument, params, resources, attributes))
             return base64.b64encode(text.encode()).decode()
         if name.startswith("Fn::"):
             raise UnsupportedIntrinsic(f"{name} is not supported by the local resolver")
-    resolved = {key: resolve(item, params, resources) for key, item in value.items()}
+    resolved = {key: resolve(item, params, resources, attributes) for key, item in value.items()}
     return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
 
 
@@ -241,6 +278,9 @@ def parameters(
     for name, spec in specs.items():
         if _is_list_type(spec) and isinstance(values[name], str):
             values[name] = [part.strip() for part in values[name].split(",")]
+    # The template's Conditions, decided from these values, for Fn::If.
+    for name, condition in (template.get("Conditions") or {}).items():
+        values[f"{CONDITION}{name}"] = bool(resolve(condition, values, {}))
     return values
 
 
@@ -299,6 +339,60 @@ def resource_names(
         names.update(resolved)
         pending = {k: v for k, v in pending.items() if k not in resolved}
     return names
+
+
+def attributes(
+    template: Mapping[str, Any], values: Mapping[str, Any], names: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """({logical id: what Ref gives}, {"LogicalId.Attribute": what Fn::GetAtt gives}).
+
+    In the shapes AWS gives them (a topic's Ref is its ARN, a queue's its URL, a role's Arn
+    is arn:aws:iam::<account>:role/<name>), for the resource types this project uses; `values`
+    from `parameters`, `names` from `resource_names`. Other attributes stay unresolved here
+    (`resolve` gives them a fake ARN-like string).
+    """
+    resources: Mapping[str, Any] = template.get("Resources") or {}
+    partition = values.get("AWS::Partition", "aws")
+    region = values["AWS::Region"]
+    account = values["AWS::AccountId"]
+    refs: dict[str, str] = dict(names)
+    attrs: dict[str, str] = {}
+
+    def arn(service: str, rest: str, *, regional: bool = True, account_id: bool = True) -> str:
+        where = f"{region if regional else ''}:{account if account_id else ''}"
+        return f"arn:{partition}:{service}:{where}:{rest}"
+
+    for lid, resource in resources.items():
+        name = names[lid]
+        kind = resource.get("Type")
+        if kind == "AWS::DynamoDB::Table":
+            attrs[f"{lid}.Arn"] = arn("dynamodb", f"table/{name}")
+            attrs[f"{lid}.StreamArn"] = arn("dynamodb", f"table/{name}/stream/2026-01-01T00:00")
+        elif kind == "AWS::S3::Bucket":
+            attrs[f"{lid}.Arn"] = arn("s3", name, regional=False, account_id=False)
+        elif kind == "AWS::SNS::Topic":
+            refs[lid] = attrs[f"{lid}.TopicArn"] = arn("sns", name)
+            attrs[f"{lid}.TopicName"] = name
+        elif kind == "AWS::SQS::Queue":
+            refs[lid] = attrs[f"{lid}.QueueUrl"] = (
+                f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+            )
+            attrs[f"{lid}.Arn"] = arn("sqs", name)
+            attrs[f"{lid}.QueueName"] = name
+        elif kind == "AWS::IAM::Role":
+            attrs[f"{lid}.Arn"] = arn("iam", f"role/{name}", regional=False)
+        elif kind in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
+            attrs[f"{lid}.Arn"] = arn("lambda", f"function:{name}")
+        elif kind == "AWS::Scheduler::ScheduleGroup":
+            attrs[f"{lid}.Arn"] = arn("scheduler", f"schedule-group/{name}")
+        elif kind == "AWS::Scheduler::Schedule":
+            attrs[f"{lid}.Arn"] = arn("scheduler", f"schedule/default/{name}")
+        elif kind == "AWS::Cognito::UserPool":
+            refs[lid] = f"{region}_example"
+            attrs[f"{lid}.Arn"] = arn("cognito-idp", f"userpool/{region}_example")
+        elif kind == "AWS::Logs::LogGroup":
+            attrs[f"{lid}.Arn"] = arn("logs", f"log-group:{name}:*")
+    return refs, attrs
 
 
 def table_names(
@@ -365,6 +459,8 @@ def _create_table_request(name: str, props: Mapping[str, Any]) -> dict[str, Any]
         if sse.get("KMSMasterKeyId"):
             api_sse["KMSMasterKeyId"] = sse["KMSMasterKeyId"]
         request["SSESpecification"] = api_sse
+    if props.get("DeletionProtectionEnabled") in (True, "true", "True"):
+        request["DeletionProtectionEnabled"] = True
     if props.get("TableClass"):
         request["TableClass"] = props["TableClass"]
     if props.get("Tags"):

@@ -4,7 +4,6 @@ a scheduler pump fires them at a clock the test controls (nothing sleeps)."""
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -42,6 +41,7 @@ from contactguard.domain.model import (
 from contactguard.service import CaseService
 from contactguard_local.pumps import DueSchedule, SchedulerPump
 from deadlines.service import DeadlinesService
+from log_privacy import rig_logger
 
 REGION = "eu-west-2"
 GROUP = "contactguard-test"
@@ -150,7 +150,7 @@ def world_with(dynamodb: Any, tables: dict[str, str], policy: Policy | None = No
         client=scheduler,
     )
     alerts = RecordingAlerts()
-    service = DeadlinesService(cases, gateway, alerts, logging.getLogger("deadlines-test"))
+    service = DeadlinesService(cases, gateway, alerts, rig_logger("deadlines"))
     return World(store, cases, service, scheduler, SchedulerPump(scheduler, GROUP), alerts)
 
 

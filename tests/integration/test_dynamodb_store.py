@@ -6,15 +6,19 @@ Cases are built with the real domain (`decide`), so what is stored is what staff
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import cycle
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import boto3
 import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from contactguard.adapters.dynamodb import (
+    CONFLICT_ATTEMPTS,
     DynamoStore,
     EmailAlreadyClaimed,
     utc_key_time,
@@ -631,3 +635,102 @@ def test_linking_an_address_twice_keeps_one_copy(store: DynamoStore) -> None:
     customer = store.get_customer("c-link")
     assert customer is not None
     assert customer.emails == ("a@example.org", "b@example.org")
+
+
+# What DynamoDB sends when another transaction is under way on an item of ours: HTTP 400 with
+# this JSON (the shape of AWS's TransactWriteItems reference), read by botocore's own parser.
+_CONFLICT_BODY = (
+    b'{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",'
+    b'"CancellationReasons":[{"Code":"TransactionConflict",'
+    b'"Message":"Transaction is ongoing for the item"},{"Code":"None"}],'
+    b'"Message":"Transaction cancelled, please refer cancellation reasons for specific '
+    b'reasons [TransactionConflict, None]"}'
+)
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+class _Colliding:
+    """The store's client, but its next `times` TransactWriteItems are answered with AWS's
+    conflict reply by a second client (pointed nowhere moto serves), through botocore's own
+    parsing; later ones reach moto. `sent` counts every transaction sent."""
+
+    def __init__(self, client: Any, times: int) -> None:
+        self.client, self.times, self.sent = client, times, 0
+        self.conflicting = boto3.client(
+            "dynamodb", region_name="eu-west-2", endpoint_url="http://dynamodb.conflict.invalid"
+        )
+        self.conflicting.meta.events.register("before-send.dynamodb.TransactWriteItems", _reply)
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        self.sent += 1
+        target = self.conflicting if self.sent <= self.times else self.client
+        return target.transact_write_items(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+def _reply(request: Any, **_: Any) -> Any:
+    headers = HTTPHeaders()
+    headers["x-amzn-RequestId"] = "conflict"
+    headers["Content-Type"] = "application/x-amz-json-1.0"
+    return AWSResponse(request.url, 400, headers, _Raw(_CONFLICT_BODY))
+
+
+def _collide(store: DynamoStore, times: int) -> _Colliding:
+    """Conflicts for the next `times` transactions; pauses between retries are not slept."""
+    colliding = _Colliding(store.client, times)
+    store._client = colliding  # type: ignore[assignment]
+    store._pause = lambda seconds: None  # type: ignore[method-assign]
+    return colliding
+
+
+@pytest.mark.policy("design-optimistic-locking")
+def test_a_transaction_conflict_is_sent_again_and_then_written(store: DynamoStore) -> None:
+    now = datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
+    case = _open_case(store, now)
+    drafted = _apply(store, case, _drafted(case), now)  # sets up the expected version 1 -> 2
+    later = decide(drafted.case, CloseConcern(reason="resolved"), MANAGER, now, POLICY)
+    sent = _collide(store, times=1)
+
+    store.commit(later.case, later.events, expected_version=drafted.case.version)
+
+    assert sent.sent == 2  # cancelled once by the other transaction, then written
+    assert store.get_case("CASE-1") == later.case
+    assert [e.seq for e in store.events("CASE-1")] == [1, 2, 3]
+
+
+@pytest.mark.policy("design-optimistic-locking")
+def test_a_conflict_that_persists_is_a_version_conflict_and_writes_nothing(
+    store: DynamoStore,
+) -> None:
+    now = datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
+    case = _open_case(store, now)
+    drafted = _apply(store, case, _drafted(case), now)
+    later = decide(drafted.case, CloseConcern(reason="resolved"), MANAGER, now, POLICY)
+    sent = _collide(store, times=CONFLICT_ATTEMPTS)
+
+    with pytest.raises(VersionConflict) as raised:  # the API's 409: re-read and try again
+        store.commit(later.case, later.events, expected_version=drafted.case.version)
+
+    assert raised.value.expected_version == drafted.case.version
+    assert sent.sent == CONFLICT_ATTEMPTS
+    assert store.get_case("CASE-1") == drafted.case
+    assert [e.seq for e in store.events("CASE-1")] == [1, 2]
+
+
+def test_a_conflict_on_a_contact_is_sent_again_so_the_email_is_logged(store: DynamoStore) -> None:
+    contact = _contact("CONTACT-9", datetime(2026, 11, 30, 10, 0, tzinfo=LONDON))
+    sent = _collide(store, times=CONFLICT_ATTEMPTS - 1)
+
+    assert store.record_contact(contact) is True
+
+    assert sent.sent == CONFLICT_ATTEMPTS
+    assert store.get_contact("CONTACT-9") == contact

@@ -48,6 +48,7 @@ from letters.render import document_text
 from letters.service import LetterResult, LettersService, letter_key
 from letters.settings import letters_settings
 from letters.storage import S3LetterBucket
+from log_privacy import rig_logger
 
 REGION = "eu-west-2"
 BUCKET = "letters-test"
@@ -87,11 +88,6 @@ class RecordingAlerts:
 
     def alert(self, kind: str, **ids: str) -> None:
         self.sent.append((kind, ids))
-
-
-class QuietLog:
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> None: ...
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None: ...
 
 
 @dataclass
@@ -156,7 +152,7 @@ def world(dynamodb: Any, tables: dict[str, str]) -> World:
         contacts=store,
         bucket=S3LetterBucket(BUCKET, client=s3),
         alerts=alerts,
-        log=QuietLog(),
+        log=rig_logger("letters"),
     )
     return World(store=store, cases=cases, s3=s3, alerts=alerts, letters=letters)
 

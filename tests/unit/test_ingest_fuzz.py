@@ -3,7 +3,6 @@ and a contact (or quarantine entry) is written. In-memory fakes; no AWS."""
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from contactguard.domain.model import Contact
 from contactguard.lexicon import default_patterns
 from contactguard_local.ses import ses_receipt_event
 from ingest.service import IngestService
+from log_privacy import rig_logger
 
 WHEN = datetime(2026, 12, 2, 10, 0)
 
@@ -69,7 +69,7 @@ def service(raw: bytes) -> tuple[IngestService, FakeStore]:
             raw_mail=FakeRaw(raw),
             mailer=NoMail(),
             alerts=NoAlerts(),
-            log=logging.getLogger("fuzz"),
+            log=rig_logger("fuzz"),
             patterns=default_patterns(),
             auto_reply_sender="no-reply@landlord.example",
         ),

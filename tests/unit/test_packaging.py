@@ -33,7 +33,7 @@ from contactguard_local.packages import (
 )
 from contactguard_local.template import load_template
 
-FIRST_PARTY = {"contactguard", "ingest", "letters", "deadlines", "api", "signals"}
+FIRST_PARTY = {"contactguard", "ingest", "letters", "deadlines", "api", "signals", "delivery"}
 RUNTIME_PROVIDED = {"boto3", "botocore"}  # in the python3.13 Lambda runtime
 BUILDS = makefile_builds()
 

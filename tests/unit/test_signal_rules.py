@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from contactguard.domain.signals import (
     similarity,
     volume_signals,
 )
+from log_privacy import rig_logger
 from signals.service import SignalsService
 
 AT = datetime(2026, 12, 10, 12, tzinfo=LONDON)
@@ -101,7 +101,7 @@ def contact(n: int, hours_ago: float, channel: Channel = Channel.EMAIL, **kw: ob
 
 def test_a_busy_day_tells_the_service_manager_and_changes_nothing_else() -> None:
     fakes = Fakes(history=[contact(n, n) for n in range(1, 7)])
-    service = SignalsService(fakes, fakes, logging.getLogger("t"), VolumeThresholds(per_day=5))
+    service = SignalsService(fakes, fakes, rig_logger("signals"), VolumeThresholds(per_day=5))
     new = contact(0, 0, Channel.PHONE)
     assert service.on_contact(new) == ("volume-day",)
     assert fakes.sent == [
@@ -114,7 +114,7 @@ def test_a_busy_day_tells_the_service_manager_and_changes_nothing_else() -> None
 
 def test_quarantined_mail_is_never_judged() -> None:
     fakes = Fakes(history=[contact(n, n) for n in range(1, 20)])
-    service = SignalsService(fakes, fakes, logging.getLogger("t"), VolumeThresholds(per_day=1))
+    service = SignalsService(fakes, fakes, rig_logger("signals"), VolumeThresholds(per_day=1))
     quarantined = contact(0, 0).model_copy(
         update={"customer_id": None, "disposition": Disposition.QUARANTINED}
     )

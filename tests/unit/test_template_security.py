@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +37,7 @@ def test_the_table_keeps_its_data() -> None:
     props = table["Properties"]
     assert table["DeletionPolicy"] == "Retain"
     assert table["UpdateReplacePolicy"] == "Retain"
+    assert props["DeletionProtectionEnabled"] is True  # not even a stack update can drop it
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
@@ -77,12 +80,40 @@ def test_the_receipt_rule_stores_first_then_asks_ingest_synchronously() -> None:
     assert spec["Enabled"] is True
     assert spec["ScanEnabled"] is True
     assert spec["TlsPolicy"] == "Require"
-    first, second = spec["Actions"]
+    first, second, third = spec["Actions"]
     assert "S3Action" in first
     assert "KmsKeyArn" not in first["S3Action"]  # client-side encryption boto3 cannot read
     assert first["S3Action"]["ObjectKeyPrefix"]
     assert second["LambdaAction"]["InvocationType"] == "RequestResponse"
     assert set(rule["DependsOn"]) >= {"RawMailBucketPolicy", "IngestInvokePermission"}
+    # Last, only with DeliveryMode workmail, and reached only when ingest says CONTINUE: a
+    # filed or quarantined message (STOP_RULE_SET) never gets to WorkMail.
+    condition, workmail, otherwise = third["Fn::If"]
+    assert condition == "DeliverWithWorkMail"
+    assert workmail["WorkmailAction"]["OrganizationArn"] == {"Ref": "WorkMailOrganizationArn"}
+    assert otherwise == {"Ref": "AWS::NoValue"}
+
+
+def test_accepted_mail_reaches_staff_in_aws_by_the_delivery_function() -> None:
+    """Without it, CONTINUE and STOP_RULE_SET end alike in AWS: stored, seen by nobody."""
+    props = RESOURCES["DeliveryFunction"]["Properties"]
+    (events,) = props["Events"].values()
+    (pattern,) = events["Properties"]["FilterCriteria"]["Filters"]
+    image = json.loads(pattern["Pattern"])["dynamodb"]["NewImage"]
+    assert image["kind"] == {"S": ["contact"]}
+    assert image["channel"] == {"S": ["email"]}
+    assert sorted(image["disposition"]["S"]) == ["accepted", "routed-to-officer", "unmatched"]
+    assert events["Properties"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    env = props["Environment"]["Variables"]
+    assert env["CONTACTGUARD_STAFF_MAILBOX"] == {"Ref": "StaffMailbox"}
+    (send,) = [
+        statement
+        for policy in props["Policies"]
+        for statement in policy.get("Statement", [])
+        if statement["Action"] == "ses:SendRawEmail"
+    ]
+    # It may send only as our forwarding sender, never as anyone else.
+    assert send["Condition"]["StringEquals"]["ses:FromAddress"] == {"Ref": "ForwardingSender"}
 
 
 def test_only_ses_of_this_account_and_rule_may_invoke_ingest() -> None:
@@ -247,3 +278,32 @@ def test_missed_reviews_raise_an_alarm() -> None:
     ]
     assert alarms
     assert all(a["Properties"]["AlarmActions"] for a in alarms)
+
+
+def _our_metrics() -> set[str]:
+    """Metric names in our own namespace that the dashboard and alarms read."""
+    names = set()
+    for resource in RESOURCES.values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::CloudWatch::Alarm" and "contactguard-${Stage}" in str(
+            props.get("Namespace")
+        ):
+            names.add(props["MetricName"])
+        if resource["Type"] == "AWS::CloudWatch::Dashboard":
+            body = json.loads(props["DashboardBody"]["Fn::Sub"])
+            for widget in body["widgets"]:
+                for spec in widget.get("properties", {}).get("metrics", []):
+                    if spec[0] == "contactguard-${Stage}":
+                        names.add(spec[1])
+    return names
+
+
+def test_every_metric_operations_watch_is_one_the_code_counts() -> None:
+    """A renamed metric would leave a dashboard line flat and an alarm deaf."""
+    code = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (Path(__file__).resolve().parents[2] / "functions").rglob("*.py")
+    )
+    watched = _our_metrics()
+    assert {"DeliveryFailures", "EmailsQuarantined", "Deliveries", "LettersDrafted"} <= watched
+    assert sorted(name for name in watched if f'"{name}"' not in code) == []

@@ -16,6 +16,7 @@ SETTINGS_OF = {
     "letters": ("letters.settings", "LettersSettings"),
     "signals": ("signals.settings", "SignalsSettings"),
     "api": ("api.settings", "ApiSettings"),
+    "delivery": ("delivery.settings", "DeliverySettings"),
 }
 
 

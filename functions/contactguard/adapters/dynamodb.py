@@ -35,6 +35,8 @@ events. Nothing here logs: items hold personal data.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -65,6 +67,10 @@ _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 _CONDITION_FAILED = "ConditionalCheckFailed"
 _CONDITION_FAILED_CODE = "ConditionalCheckFailedException"
+# Another transaction was under way on one of the items (DynamoDB cancels, writes nothing).
+_TRANSACTION_CONFLICT = "TransactionConflict"
+CONFLICT_ATTEMPTS = 3  # a transaction cancelled only by conflicts is tried this many times
+DELIVERY_LEDGER_KEPT = timedelta(days=400)  # past any retry or replay of a delivery
 READ_QUEUE_PK = "READQUEUE"  # filed emails awaiting the designated officer's read
 
 
@@ -210,10 +216,30 @@ class DynamoStore:
             request["ExclusiveStartKey"] = last
 
     def _transact(self, items: Sequence[TransactWriteItemTypeDef]) -> None:
+        """One TransactWriteItems. A transaction cancelled only because another transaction
+        was under way on one of its items (reason TransactionConflict, nothing written) is
+        sent again, up to CONFLICT_ATTEMPTS times in all, a little later each time; its
+        conditions are judged afresh, so a writer the other transaction made stale fails
+        its condition then. Any other cancellation is the caller's to read."""
         if len(items) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} items")
-        self.requests += 1
-        self.client.transact_write_items(TransactItems=list(items))
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            self.requests += 1
+            try:
+                self.client.transact_write_items(TransactItems=list(items))
+                return
+            except ClientError as error:
+                codes = _cancellation_codes(error) or []
+                only_conflicts = _TRANSACTION_CONFLICT in codes and all(
+                    code in (_TRANSACTION_CONFLICT, "None") for code in codes
+                )
+                if not only_conflicts or attempt == CONFLICT_ATTEMPTS:
+                    raise
+                self._pause(0.025 * 2**attempt * (1 + random.random()))
+
+    @staticmethod
+    def _pause(seconds: float) -> None:
+        time.sleep(seconds)
 
     # CaseStore -----------------------------------------------------------------------------
 
@@ -305,8 +331,9 @@ class DynamoStore:
         try:
             self._transact(items)
         except ClientError as error:
-            codes = _cancellation_codes(error)
-            if codes is not None and _CONDITION_FAILED in codes:
+            codes = _cancellation_codes(error) or []
+            if _CONDITION_FAILED in codes or _TRANSACTION_CONFLICT in codes:
+                # Stale, or still colliding after the retries: either way, re-read and retry.
                 raise VersionConflict(case.case_id, expected_version or 0) from error
             raise
 
@@ -590,6 +617,81 @@ class DynamoStore:
                 return None
             raise
         return contact
+
+    # Delivery ledger: one item per SES message id, so a message reaches staff once ---------
+
+    def claim_delivery(
+        self, message_id: str, attempt: str, now: datetime, lease: timedelta
+    ) -> bool:
+        """Take the right to deliver this message until now + lease. `attempt` names the
+        work (the stream record): the same attempt may claim again (its retry, after a
+        lost answer or a failed release); another only once the lease has run out. False
+        when it was delivered already, or another attempt holds the lease."""
+        try:
+            self.requests += 1
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
+                UpdateExpression=(
+                    "SET kind = :kind, delivery_status = :sending, claim_token = :attempt, "
+                    "lease_until = :until, expires_at = :expires"
+                ),
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR (delivery_status = :sending AND "
+                    "(claim_token = :attempt OR lease_until < :now))"
+                ),
+                ExpressionAttributeValues={
+                    ":kind": {"S": "delivery"},
+                    ":sending": {"S": "sending"},
+                    ":attempt": {"S": attempt},
+                    ":until": {"S": utc_key_time(now + lease)},
+                    ":now": {"S": utc_key_time(now)},
+                    ":expires": {"N": str(int((now + DELIVERY_LEDGER_KEPT).timestamp()))},
+                },
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED_CODE:
+                return False
+            raise
+        return True
+
+    def delivery_done(self, message_id: str) -> bool:
+        item = self._get(f"DELIVERY#{message_id}", "DELIVERY", consistent=True)
+        return bool(item) and _string(item or {}, "delivery_status") == "sent"
+
+    def delivery_sent(
+        self, message_id: str, now: datetime, *, to: str, ses_message_id: str
+    ) -> None:
+        """Mark the message delivered: to whom, SES's id for the copy, when."""
+        self.requests += 1
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
+            UpdateExpression=(
+                "SET delivery_status = :sent, sent_at = :at, delivered_to = :to, "
+                "ses_message_id = :ses REMOVE claim_token, lease_until"
+            ),
+            ExpressionAttributeValues={
+                ":sent": {"S": "sent"},
+                ":at": {"S": utc_key_time(now)},
+                ":to": {"S": to},
+                ":ses": {"S": ses_message_id},
+            },
+        )
+
+    def release_delivery(self, message_id: str, attempt: str) -> None:
+        """A failed attempt gives the message back at once (only its own claim)."""
+        try:
+            self.requests += 1
+            self.client.delete_item(
+                TableName=self.table_name,
+                Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
+                ConditionExpression="claim_token = :attempt",
+                ExpressionAttributeValues={":attempt": {"S": attempt}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != _CONDITION_FAILED_CODE:
+                raise
 
     def claim_auto_reply(self, customer_id: str, now: datetime, period: timedelta) -> bool:
         """True at most once per `period` per customer: the caller may send an auto-reply."""

@@ -41,6 +41,16 @@ class S3RawMail(S3Objects):
         """The raw MIME SES stored for this message (its object key is the SES message id)."""
         return self.read_key(self.key_for(message_id))
 
+    def link(self, message_id: str, seconds: int) -> str:
+        """A presigned GET of the stored message, for `seconds` (or until the signing
+        credentials expire, if sooner: a Lambda role's last hours, not days)."""
+        url: str = self.client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": self.key_for(message_id)},
+            ExpiresIn=seconds,
+        )
+        return url
+
 
 class SesMailer(AwsAdapter):
     service = "ses"
@@ -49,6 +59,15 @@ class SesMailer(AwsAdapter):
         """Send a complete message; returns SES's message id."""
         self.requests += 1
         response = self.client.send_raw_email(RawMessage={"Data": message.as_bytes()})
+        return str(response["MessageId"])
+
+    def send_raw(self, data: bytes, sender: str, destinations: list[str]) -> str:
+        """Send bytes as they are, to exactly `destinations` (never to the To/Cc headers,
+        which name our own receiving address: that would loop). SES's message id back."""
+        self.requests += 1
+        response = self.client.send_raw_email(
+            Source=sender, Destinations=destinations, RawMessage={"Data": data}
+        )
         return str(response["MessageId"])
 
 

@@ -7,8 +7,8 @@ holds locally and if the filter is ever lost).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 from contactguard.domain.case import CaseEvent
 from contactguard.domain.model import Contact
@@ -16,6 +16,42 @@ from contactguard.domain.model import Contact
 
 class NotACaseEvent(ValueError):
     """The record is not what this consumer takes: skip it (it is not a failure)."""
+
+
+class RecordFailed(Exception):
+    """A record could not be handled. Carries the error's type only: the original message
+    may quote the record (a validation error quotes the whole document: names, addresses,
+    what an email said), and Powertools' batch processor logs the failure's text."""
+
+
+class ErrorLog(Protocol):
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+def record_failed(log: ErrorLog, message: str, error: Exception, **ids: Any) -> RecordFailed:
+    """Log a record's failure with its ids and the error's type, never the error's text, and
+    return the exception to raise in its place (`raise ... from None`)."""
+    log.error(message, extra={**ids, "error": type(error).__name__})
+    return RecordFailed(type(error).__name__)
+
+
+T = TypeVar("T")
+
+
+def read_record(
+    read: Callable[[Mapping[str, Any]], T], record: Mapping[str, Any], log: ErrorLog, service: str
+) -> T | None:
+    """What `read` makes of a stream record, None for one this consumer does not take; one it
+    cannot read fails (RecordFailed), logged with its sequence number and never its text."""
+    try:
+        return read(record)
+    except NotACaseEvent:
+        return None
+    except Exception as error:
+        sequence = (record.get("dynamodb") or {}).get("SequenceNumber")
+        raise record_failed(
+            log, f"{service}: unreadable record", error, sequence=sequence
+        ) from None
 
 
 def case_event_from_record(record: Mapping[str, Any]) -> CaseEvent:

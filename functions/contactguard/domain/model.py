@@ -136,6 +136,7 @@ class Contact(Frozen):
     raw_ref: str | None = None  # e.g. the S3 key of the raw message
     recorded_by: str | None = None  # actor id for staff-logged contacts
     read: EmailRead | None = None  # a filed email, once the designated officer has read it
+    deliver_to: EmailAddress | None = None  # single point of contact: the named officer
 
 
 class Behaviour(StrEnum):

