@@ -15,6 +15,10 @@ key the code writes and the filter counts nothing, for ever, in silence. So, for
     lapses. The deadline-fire function applies the end date when its schedule fires; the
     deadlines stream function applies it at once when a case event arrives after the end
     date (the schedule was lost); the daily reconcile function applies it late.
+  - contactguard-<stage> / EmailsQuarantined (Powertools metric, service ingest): 21 spoofed
+    emails in an hour, one more than the quarantine-spike alarm allows.
+  - contactguard-<stage> / DeliveryFailures (Powertools metric, service delivery): an email
+    whose stored copy is gone when the delivery function comes for it.
 - a metric AWS produces (`AWS_METRICS`), not our code; nothing here can make them move:
   - AWS/Lambda Errors and Throttles, per FunctionName: every function;
   - AWS/SQS ApproximateNumberOfMessagesVisible, per QueueName: the dead-letter and
@@ -35,6 +39,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -44,11 +49,13 @@ from contactguard.domain.case import CaseStatus, DecideReview, ReviewOutcome
 from contactguard.domain.model import Actor, Customer, PostalAddress, Role
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.pumps import SchedulerPump
+from contactguard_local.ses import ses_receipt_event
 from contactguard_local.stack import EmbeddedStack, SimClock
-from contactguard_local.template import load_template
+from contactguard_local.template import load_template, parameters, resolve
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+STAGE = parameters(TEMPLATE)["Stage"]  # what the embedded stack deploys as
 
 AWS_METRICS = {
     ("AWS/Lambda", "Errors"),
@@ -325,7 +332,7 @@ class FunctionLogs(logging.Handler):
         self.lines[self._running[-1]].append(line)
 
 
-_POWERTOOLS_LOGGERS = ("ingest", "letters", "deadlines", "signals", "api")
+_POWERTOOLS_LOGGERS = ("ingest", "letters", "deadlines", "signals", "api", "delivery")
 
 
 @contextmanager
@@ -407,6 +414,39 @@ def reviewed_in_time(stack: EmbeddedStack) -> None:
     assert case.status is CaseStatus.CLOSED
 
 
+def _email(stack: EmbeddedStack, sender: str, n: int, verdicts: dict[str, str] | None) -> None:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = sender, "contact@example.org", f"Hello {n}"
+    mail.set_content("Hello.")
+    stack.deliver_email(mail.as_bytes(), sender, f"Hello {n}", verdicts=verdicts)
+
+
+def quarantine_spike(stack: EmbeddedStack) -> None:
+    """21 spoofed emails in an hour (DMARC FAIL): one more than the alarm allows."""
+    for n in range(21):
+        _email(stack, f"spoof{n}@example.com", n, {"dmarc": "FAIL"})
+
+
+def ordinary_mail(stack: EmbeddedStack) -> None:
+    """A day of ordinary email from unknown senders: delivered to staff, nothing held."""
+    for n in range(3):
+        _email(stack, f"person{n}@example.net", n, None)
+
+
+def delivery_fails(stack: EmbeddedStack) -> None:
+    """Ingest logs an email, then its stored copy cannot be read when delivery comes for it:
+    every attempt fails (and the record is left on the failure queue)."""
+    bucket = stack.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_BUCKET"]
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "p@example.net", "contact@example.org", "Hi"
+    mail.set_content("Hello.")
+    stack.s3.put_object(Bucket=bucket, Key="inbound/gone-1", Body=mail.as_bytes())
+    stack.invoke("IngestFunction", ses_receipt_event("gone-1", "p@example.net", "Hi", DECIDED))
+    stack.s3.delete_object(Bucket=bucket, Key="inbound/gone-1")
+    stack.pump_streams()
+    assert [f["function"] for f in stack.log.stream_failures] == ["DeliveryFunction"]
+
+
 Driver = Callable[[EmbeddedStack], None]
 
 
@@ -426,13 +466,24 @@ PRODUCERS: dict[tuple[str, str], Producer] = {
             "DeadlinesReconcileFunction": missed_review_by_reconcile,
         },
         quiet=reviewed_in_time,
-    )
+    ),
+    (f"contactguard-{STAGE}", "EmailsQuarantined"): Producer(
+        by_function={"IngestFunction": quarantine_spike}, quiet=ordinary_mail
+    ),
+    (f"contactguard-{STAGE}", "DeliveryFailures"): Producer(
+        by_function={"DeliveryFunction": delivery_fails}, quiet=ordinary_mail
+    ),
 }
 
 
 def run(driver: Driver) -> dict[str, list[str]]:
     with EmbeddedStack(SimClock(DECIDED)) as stack, function_logs(stack) as logs:
         driver(stack)
+        # Powertools Metrics prints its EMF lines to stdout, which Lambda sends to the same
+        # log group; the embedded stack keeps them apart (log.metrics), by function.
+        for document in stack.log.metrics:
+            emf = {k: v for k, v in document.items() if k != "function"}
+            logs.lines[document["function"]].append(json.dumps(emf))
     return dict(logs.lines)
 
 
@@ -484,7 +535,8 @@ def filters_for(namespace: str, metric: str) -> list[Filter]:
 
 
 def alarm_metric(props: dict[str, Any]) -> tuple[str, str]:
-    return props["Namespace"], props["MetricName"]
+    """(namespace, metric), the namespace as deployed (contactguard-${Stage} resolved)."""
+    return str(resolve(props["Namespace"], {"Stage": STAGE}, {})), props["MetricName"]
 
 
 ALARMS = of_type("AWS::CloudWatch::Alarm")

@@ -23,11 +23,8 @@ DEFAULT_NAMESPACE = "contactguard"
 
 
 def metrics_for(service: str) -> Metrics:
-    """A function's Metrics. The template sets POWERTOOLS_METRICS_NAMESPACE (per stage);
-    without it Powertools would fail the invocation when it flushes, so counting can never
-    break the work it counts."""
-    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
-    return Metrics(service=service, namespace=namespace)
+    """A function's Metrics; its namespace is read when something is counted (below)."""
+    return Metrics(service=service)
 
 
 class MetricCounter:
@@ -35,4 +32,8 @@ class MetricCounter:
         self.metrics = metrics
 
     def count(self, name: str, value: int = 1) -> None:
+        # The template sets POWERTOOLS_METRICS_NAMESPACE (per stage). Read at the count, not
+        # at import, and never missing: Powertools would fail the invocation at its flush.
+        namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
+        self.metrics.namespace = namespace
         self.metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
