@@ -513,7 +513,10 @@ def test_a_single_point_of_contact_gets_the_whole_message_and_staff_do_not() -> 
     )
     assert copy["Subject"] == "Customer email for you as single point of contact"
     body, attachment = list(copy.iter_parts())
-    assert "single point of contact" in body.get_content()
+    assert body.get_content().strip() == (
+        "The attached email arrived from a customer for whom you are the single point of "
+        "contact. It has been logged on their record."
+    )
     assert attachment.get_content_type() == "application/octet-stream"
     assert attachment.get_filename() == "customer-email.eml"
     assert attachment.get_content() == raw
@@ -586,10 +589,11 @@ def test_an_unreadable_raw_message_is_recorded_for_review_and_delivered() -> Non
 @pytest.mark.policy("design-email-enforcement")
 def test_a_fallback_from_an_invalid_envelope_sender_is_quarantined_but_delivered() -> None:
     rig = Rig()
-    result = rig.deliver(None, source="not-an-address")
+    result = rig.deliver(None, source="not-an-address", subject="")
     assert result.disposition is SesDisposition.CONTINUE
     contact, _ = rig.store.only
     assert (contact.disposition, contact.source_address) == (Disposition.QUARANTINED, None)
+    assert contact.summary == ""
 
 
 @pytest.mark.policy("design-email-enforcement")

@@ -117,3 +117,16 @@ def test_a_malformed_event_says_what_is_wrong_in_words(
         parse_ses_event(event)
     assert str(caught.value) == message
     assert caught.value.problems == problems
+
+
+def test_a_malformed_record_lists_its_first_ten_problems_by_place_and_kind() -> None:
+    mail = dict.fromkeys(["timestamp", "messageId", "source", "destination", "headers"], 1)
+    receipt = dict.fromkeys(["recipients", "spamVerdict", "virusVerdict", "spfVerdict"], 1)
+    receipt |= dict.fromkeys(["dkimVerdict", "dmarcVerdict", "action", "timestamp"], 1)
+    event = {"Records": [{"eventSource": "aws:ses", "ses": {"mail": mail, "receipt": receipt}}]}
+    with pytest.raises(BadSesEvent) as caught:
+        parse_ses_event(event)
+    problems = caught.value.problems
+    assert len(problems) > 10
+    listed = "; ".join(f"{place}: {kind}" for place, kind in problems[:10])
+    assert str(caught.value) == f"malformed SES event ({listed})"
