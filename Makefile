@@ -73,7 +73,7 @@ demo: $(STAMP) ## the main job on the embedded stack
 	$(VENV)/bin/contactguard demo
 
 clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(TOOLS) .mutation .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
 
 letters-preview: $(STAMP) ## render every letter template from a sample case (PDF with LibreOffice if installed)
 	$(PY) -m contactguard_local.letters_preview

@@ -6,7 +6,6 @@ notices is a *survivor*: either a blind spot in the tests or an *equivalent* mut
 no caller can tell apart. This command fails when:
 
 - a survivor (or a mutant no selected test reaches) is not in tests/mutation/equivalents.toml;
-- an entry of that list no longer matches a surviving mutant (the list must not rot);
 - the kill rate, killed / (mutants less listed equivalents), is below the floor set there;
 - mutmut itself fails (its clean run, or mutants left unchecked).
 
@@ -294,8 +293,6 @@ def judge(mutants: list[Mutant], floor: float, equivalents: list[Equivalent]) ->
         problems.append(f"{counts['not checked']} mutant(s) not checked: mutmut stopped early")
     if unlisted:
         problems.append(f"{len(unlisted)} survivor(s) not listed as equivalent")
-    if stale:
-        problems.append(f"{len(stale)} listed equivalent(s) no longer survive: remove them")
     if kill_rate < floor:
         problems.append(f"kill rate {kill_rate:.1%} is below the floor {floor:.1%}")
     return Verdict(
@@ -344,7 +341,9 @@ def report(verdict: Verdict, seconds: float, jobs: int) -> str:
                 'reason = "TODO"',
             ]
     if verdict.stale:
-        lines += ["", "Listed equivalents that no longer survive (delete them):"]
+        # A warning, not a failure: a few mutants are equivalent on one Python and killed on
+        # another (the standard library differs), and the check runs on 3.11 to 3.13.
+        lines += ["", "WARNING: listed equivalents that no longer survive (delete them):"]
         lines += [f"  {e.function}: {e.original!r} -> {e.mutated!r}" for e in verdict.stale]
     lines += [""] + [f"FAILED: {p}" for p in verdict.problems]
     if verdict.ok:
