@@ -16,7 +16,7 @@ TOOLS_STAMP := $(TOOLS)/.installed
 SAM := $(TOOLS)/bin/sam
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev tools test unit lint typecheck contracts lint-infra build policy-matrix demo workdays clean bench letters-preview soak
+.PHONY: help dev tools test unit lint typecheck contracts lint-infra build policy-matrix demo workdays clean bench letters-preview soak mutation
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,7 +73,7 @@ demo: $(STAMP) ## the main job on the embedded stack
 	$(VENV)/bin/contactguard demo
 
 clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(TOOLS) .mutation .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
 
 letters-preview: $(STAMP) ## render every letter template from a sample case (PDF with LibreOffice if installed)
 	$(PY) -m contactguard_local.letters_preview
@@ -81,5 +81,9 @@ letters-preview: $(STAMP) ## render every letter template from a sample case (PD
 bench: $(STAMP) ## benchmarks beside same-run baselines (not part of make test); writes out/bench.json
 	$(PY) -m contactguard_local.bench
 
-soak: $(STAMP) ## long adversarial runs (fuzzing, fault injection, replays); CI runs it after make test
+soak: $(STAMP) ## long adversarial runs (fuzzing, fault injection, replays) and the mutation check; CI runs it after make test
 	$(PY) -m pytest --soak -m soak -p no:cacheprovider
+	$(MAKE) mutation
+
+mutation: $(STAMP) ## mutmut on the domain and ingest's decisions; fails on a survivor not listed as equivalent
+	$(PY) -m contactguard_local.mutation

@@ -205,7 +205,7 @@ class IngestService:
         ruling = email_ruling(self.store.cases_for_customer(customer_id), received)
         if ruling.action is EmailAction.FILE_AND_BLOCK:
             return self._file_and_block(base, source, customer_id, ruling, parsed, flags)
-        if ruling.action is EmailAction.ROUTE_TO_OFFICER and ruling.officer_email:
+        if ruling.action is EmailAction.ROUTE_TO_OFFICER:
             return self._route(base, source, customer_id, ruling, flags)
         new = self._log_contact(
             base, source, customer_id, Disposition.ACCEPTED, "no-email-restriction"
