@@ -179,6 +179,12 @@ def _changes(original: str, mutated: str) -> tuple[str, str]:
     return "\n".join(removed), "\n".join(added)
 
 
+def _text_of(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """A function's source with its name neutral (ast.get_source_segment splits the whole
+    file on every call: too slow for a thousand mutants)."""
+    return "\n".join(lines[node.lineno - 1 : node.end_lineno]).replace(node.name, "FUNCTION")
+
+
 def _function_spans(source: str) -> dict[str, tuple[int, int]]:
     """qualified name -> (first line, last line) of each function in the original file."""
     spans: dict[str, tuple[int, int]] = {}
@@ -222,6 +228,7 @@ def collect(work: Path = WORK) -> list[Mutant]:
         module = ".".join(relative.with_suffix("").parts)
         original_file = ROOT / "functions" / relative
         source = source_path.read_text("utf-8")
+        lines = source.splitlines()
         variants = {node.name: node for node in _variants(ast.parse(source))}
         for name, exit_code in sorted(exit_codes.items()):
             function_name = name.removeprefix(module + ".")
@@ -229,10 +236,7 @@ def collect(work: Path = WORK) -> list[Mutant]:
             node, orig = variants.get(function_name), variants.get(orig_name)
             original = mutated = ""
             if node is not None and orig is not None:
-                original, mutated = _changes(
-                    (ast.get_source_segment(source, orig) or "").replace(orig.name, "FUNCTION"),
-                    (ast.get_source_segment(source, node) or "").replace(node.name, "FUNCTION"),
-                )
+                original, mutated = _changes(_text_of(lines, orig), _text_of(lines, node))
             qualname = _readable(function_name)
             mutants.append(
                 Mutant(
@@ -370,9 +374,9 @@ def main(argv: list[str] | None = None) -> int:
             print((WORK / "mutmut.log").read_text("utf-8", "replace")[-4000:])
             print(f"FAILED: mutmut exited with {code}")
             return 1
-    seconds = time.monotonic() - started
     mutants = collect()
     verdict = judge(mutants, floor, equivalents)
+    seconds = time.monotonic() - started
     print(report(verdict, seconds, args.jobs))
     out = ROOT / "out"
     out.mkdir(exist_ok=True)
