@@ -89,9 +89,12 @@ def _record(record: DynamoDBRecord) -> None:
     try:
         build()[0].on_event(event, _now())
     except Exception as error:
-        MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
         raise record_failed(
-            logger, "deadlines: record failed", error, case_id=event.case_id
+            logger,
+            "deadlines: record failed",
+            error,
+            counter=MetricCounter(metrics),
+            case_id=event.case_id,
         ) from None
 
 

@@ -58,9 +58,12 @@ def _record(record: DynamoDBRecord) -> None:
     try:
         build().deliver(contact, clock(), attempt=attempt or record.event_id or "")
     except Exception as error:
-        MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
         raise record_failed(
-            logger, "delivery: record failed", error, contact_id=contact.contact_id
+            logger,
+            "delivery: record failed",
+            error,
+            counter=MetricCounter(metrics),
+            contact_id=contact.contact_id,
         ) from None
 
 

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from contactguard.domain.model import Channel, Contact, Disposition
+from contactguard.domain.enforcement import Recipient, recipient
+from contactguard.domain.model import Contact
 from delivery.forward import forwarded, original, too_large_notice
 
 MARK_ATTEMPTS = 3  # marking a sent copy delivered, before giving up (and saying so)
@@ -73,23 +74,6 @@ class Delivered:
     ses_message_id: str | None = None
 
 
-def destination(contact: Contact, staff_mailbox: str) -> str | None:
-    """Where an email contact goes: the staff mailbox, the named officer, or nowhere.
-
-    An unmatched contact that already has a customer was moved there when staff linked its
-    address: it was delivered when it arrived.
-    """
-    if contact.channel is not Channel.EMAIL or not contact.raw_ref:
-        return None
-    if contact.disposition is Disposition.ROUTED_TO_OFFICER:
-        return contact.deliver_to
-    if contact.disposition is Disposition.ACCEPTED:
-        return staff_mailbox
-    if contact.disposition is Disposition.UNMATCHED and contact.customer_id is None:
-        return staff_mailbox
-    return None
-
-
 @dataclass
 class DeliveryService:
     ledger: DeliveryLedger
@@ -107,19 +91,13 @@ class DeliveryService:
         """Deliver one email contact. `attempt` names this piece of work (the stream record)
         so that its own retry may take over its claim; another record of the same message
         (a moved contact, a replay) finds it delivered and sends nothing."""
-        to = destination(contact, self.staff_mailbox)
-        if to == self.staff_mailbox and not self.forward_accepted:
-            to = None
+        to = self._address(recipient(contact), contact)
         if to is None or contact.raw_ref is None or contact.source_address is None:
             return Delivered(Outcome.NOT_FOR_DELIVERY)
         message_id = contact.raw_ref
-        if self.ledger.delivery_done(message_id) or not self.ledger.claim_delivery(
-            message_id, attempt, now, LEASE
-        ):
-            if self.ledger.delivery_done(message_id):
-                self.metrics.count("DeliveriesDuplicate")
-                return Delivered(Outcome.ALREADY_DELIVERED, to)
-            raise Busy("another attempt is delivering this message")
+        if not self._take(message_id, attempt, now):
+            self.metrics.count("DeliveriesDuplicate")
+            return Delivered(Outcome.ALREADY_DELIVERED, to)
         try:
             outcome, ses_id = self._send(contact, message_id, to)
         except Exception:
@@ -134,6 +112,24 @@ class DeliveryService:
             "delivery: sent", extra={"contact_id": contact.contact_id, "outcome": outcome.value}
         )
         return Delivered(outcome, to, ses_id)
+
+    def _take(self, message_id: str, attempt: str, now: datetime) -> bool:
+        """True when this attempt may send; False when the message was delivered already;
+        Busy while another attempt holds it (the stream retries this record later)."""
+        if self.ledger.delivery_done(message_id):
+            return False
+        if self.ledger.claim_delivery(message_id, attempt, now, LEASE):
+            return True
+        if self.ledger.delivery_done(message_id):  # delivered between the two reads
+            return False
+        raise Busy("another attempt is delivering this message")
+
+    def _address(self, who: Recipient, contact: Contact) -> str | None:
+        if who is Recipient.OFFICER:
+            return contact.deliver_to
+        if who is Recipient.STAFF_MAILBOX and self.forward_accepted:
+            return self.staff_mailbox
+        return None  # nobody, or WorkMail delivers accepted mail itself
 
     def _record_sent(
         self, contact: Contact, message_id: str, now: datetime, to: str, ses_id: str

@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import SnsAlerts
 from contactguard.adapters.metrics import MetricCounter, metrics_for
-from contactguard.adapters.stream import NotACaseEvent, RecordFailed, case_event_from_record
+from contactguard.adapters.stream import case_event_from_record, read_record, record_failed
 from contactguard.service import CaseService
 from letters.service import LetterResult, LettersService
 from letters.settings import letters_settings
@@ -61,32 +61,20 @@ clock: Callable[[], datetime] = utc_now
 
 
 def _record(record: DynamoDBRecord) -> None:
-    sequence = record.dynamodb.sequence_number if record.dynamodb else None
-    try:
-        event = case_event_from_record(record.raw_event)
-    except NotACaseEvent:
-        return
-    except Exception as error:
-        logger.error(
-            "letters: unreadable record",
-            extra={"sequence": sequence, "error": type(error).__name__},
-        )
-        raise RecordFailed(type(error).__name__) from None
-    if event.letter is None:
+    event = read_record(case_event_from_record, record.raw_event, logger, "letters")
+    if event is None or event.letter is None:
         return
     try:
         result = build().on_event(event, clock())
     except Exception as error:
-        MetricCounter(metrics).count("StreamRecordsFailed")  # Lambda retries the record
-        logger.error(
+        raise record_failed(
+            logger,
             "letters: record failed",
-            extra={
-                "case_id": event.case_id,
-                "letter_id": event.letter.letter_id,
-                "error": type(error).__name__,
-            },
-        )
-        raise RecordFailed(type(error).__name__) from None
+            error,
+            counter=MetricCounter(metrics),
+            case_id=event.case_id,
+            letter_id=event.letter.letter_id,
+        ) from None
     if result in RESULT_METRICS:
         MetricCounter(metrics).count(RESULT_METRICS[result])
 

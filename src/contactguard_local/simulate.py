@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import mailbox
 import os
 import shutil
 from collections.abc import Callable
@@ -49,7 +48,7 @@ from contactguard.domain.model import (
     Role,
 )
 from contactguard_local.pumps import SchedulerPump
-from contactguard_local.stack import EmbeddedStack, SimClock
+from contactguard_local.stack import EmbeddedStack, SimClock, post_to_maildirs
 
 COMMANDS: TypeAdapter[Any] = TypeAdapter(Command)
 BUNDLED_SCENARIO = Path(__file__).resolve().parents[2] / "docs" / "examples" / "demo.yaml"
@@ -472,9 +471,7 @@ class Simulation:
             subject = str(message_from_bytes(sent.data, policy=default_policy)["Subject"] or "")
             for address in sent.recipients():
                 held.setdefault(address, []).append(subject)
-                folder = self.out / "mailboxes" / address.lower()
-                folder.parent.mkdir(parents=True, exist_ok=True)
-                mailbox.Maildir(folder).add(sent.data)
+        post_to_maildirs(self.stack.log.sent, lambda address: self.out / "mailboxes" / address)
         return held
 
     def _download(self, key: str, letters_dir: Path) -> str | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from contactguard_local.stack import EmbeddedStack
+from contactguard_local.stack import EmbeddedStack, post_to_maildirs
 
 
 @dataclass
@@ -37,24 +37,20 @@ class Delivery:
 @dataclass
 class GatewayHandler:
     stack: EmbeddedStack
-    maildir: mailbox.Maildir
+    maildir: Path  # the staff mailbox; everyone else's beside it, in mail-to/<address>
     verdicts: dict[str, str] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    others: Path = Path("mail-to")  # maildirs for everyone but staff
     posted: int = 0  # how many of the stack's sent messages are in maildirs already
 
-    def mailbox_for(self, address: str) -> mailbox.Maildir:
-        if address.lower() == self.stack.staff_mailbox.lower():
+    def folder_for(self, address: str) -> Path:
+        if address == self.stack.staff_mailbox.lower():
             return self.maildir
-        self.others.mkdir(parents=True, exist_ok=True)
-        return mailbox.Maildir(self.others / address.lower())
+        return self.maildir.parent / "mail-to" / address
 
     def post(self) -> None:
         """Put what SES was asked to send since the last call into its recipients' maildirs."""
-        for sent in self.stack.log.sent[self.posted :]:
-            for address in sent.recipients():
-                self.mailbox_for(address).add(sent.data)
+        post_to_maildirs(self.stack.log.sent[self.posted :], self.folder_for)
         self.posted = len(self.stack.log.sent)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
@@ -90,9 +86,8 @@ class SmtpGateway:
         verdicts: dict[str, str] | None = None,
     ) -> None:
         maildir.parent.mkdir(parents=True, exist_ok=True)
-        self.handler = GatewayHandler(
-            stack, mailbox.Maildir(maildir), verdicts or {}, others=maildir.parent / "mail-to"
-        )
+        mailbox.Maildir(maildir)  # made now, so an empty staff mailbox exists to look at
+        self.handler = GatewayHandler(stack, maildir, verdicts or {})
         self.host, self.port = host, port or _free_port(host)
         self.controller = Controller(self.handler, hostname=self.host, port=self.port)
 

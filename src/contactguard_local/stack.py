@@ -18,8 +18,9 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import mailbox
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, redirect_stdout
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from datetime import datetime
 from email import message_from_bytes
 from email.policy import default as default_policy
 from email.utils import getaddresses
+from pathlib import Path
 from typing import Any
 
 from contactguard.adapters.dynamodb import DynamoStore
@@ -104,6 +106,16 @@ class SentMail:
         parsed = message_from_bytes(self.data, policy=default_policy)
         fields = [str(parsed.get(name, "")) for name in ("To", "Cc")]
         return tuple(address for _, address in getaddresses(fields) if address)
+
+
+def post_to_maildirs(sent: Iterable[SentMail], folder_for: Callable[[str], Path]) -> None:
+    """Put each message into a maildir per recipient (`folder_for(address)`, lower case):
+    the local stand-in for the mailboxes SES delivers to."""
+    for message in sent:
+        for address in message.recipients():
+            folder = folder_for(address.lower())
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            mailbox.Maildir(folder).add(message.data)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from contactguard.domain.model import (
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.smtp import SmtpGateway
 from contactguard_local.stack import EmbeddedStack, SentMail, SimClock
+from delivery.forward import split
 from faults import FAULTS, Call, FaultInjector, applies, installed
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=LONDON)  # a Wednesday
@@ -74,7 +75,7 @@ def parsed(sent: SentMail) -> Message:
 
 
 def body_of(data: bytes) -> bytes:
-    return data.split(b"\n\n", 1)[1] if b"\r\n\r\n" not in data else data.split(b"\r\n\r\n", 1)[1]
+    return split(data)[1]  # all after the header block, as bytes
 
 
 def test_an_accepted_email_reaches_the_staff_mailbox_once_as_staff_need_it(

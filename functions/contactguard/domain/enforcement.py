@@ -16,6 +16,8 @@ from contactguard.domain.case import Case, CaseStatus
 from contactguard.domain.model import (
     AppointmentOnlyVisits,
     Channel,
+    Contact,
+    Disposition,
     LettersOnly,
     OtherRestriction,
     Restriction,
@@ -47,6 +49,30 @@ class EmailAction(StrEnum):
     DELIVER = "deliver"  # CONTINUE: reaches the staff mailbox as usual
     ROUTE_TO_OFFICER = "route-to-officer"  # single point of contact
     FILE_AND_BLOCK = "file-and-block"  # STOP_RULE_SET; filed, read for new information
+
+
+class Recipient(StrEnum):
+    """Who receives a copy of an email contact once it is logged."""
+
+    STAFF_MAILBOX = "staff-mailbox"  # accepted, or from an address nobody has linked yet
+    OFFICER = "officer"  # the single point of contact named on the contact
+    NOBODY = "nobody"  # filed under a restriction, quarantined, refused, or not an email
+
+
+def recipient(contact: Contact) -> Recipient:
+    """Where a logged email goes. Filed and quarantined mail never reaches anyone (DESIGN.md:
+    filed, never delivered; quarantine held for review). An unmatched contact that already
+    has a customer was moved there when staff linked its address: it was delivered when it
+    arrived, so it goes nowhere now."""
+    if contact.channel is not Channel.EMAIL or not contact.raw_ref:
+        return Recipient.NOBODY
+    if contact.disposition is Disposition.ROUTED_TO_OFFICER and contact.deliver_to:
+        return Recipient.OFFICER
+    if contact.disposition is Disposition.ACCEPTED:
+        return Recipient.STAFF_MAILBOX
+    if contact.disposition is Disposition.UNMATCHED and contact.customer_id is None:
+        return Recipient.STAFF_MAILBOX
+    return Recipient.NOBODY
 
 
 @dataclass(frozen=True)
