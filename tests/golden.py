@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,17 @@ class Golden:
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         if old and json.loads(old) == data:
             return
+        self._differs(path, old, new, lambda: path.write_text(new, encoding="utf-8"))
+
+    def check_bytes(self, path: Path, data: bytes) -> None:
+        """`data` must be exactly the bytes `path` holds (an email, say); the same rewriting."""
+        old = path.read_bytes() if path.exists() else b""
+        if old and old == data:
+            return
+        shown = (old.decode("utf-8", "replace"), data.decode("utf-8", "replace"))
+        self._differs(path, *shown, lambda: path.write_bytes(data))
+
+    def _differs(self, path: Path, old: str, new: str, write: Callable[[], Any]) -> None:
         diff = unified_diff(path, old, new)
         if not os.environ.get("UPDATE_GOLDEN"):
             pytest.fail(
@@ -55,7 +67,7 @@ class Golden:
                 pytrace=False,
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(new, encoding="utf-8")
+        write()
         self.config.stash.setdefault(_REWRITTEN, []).append(diff)
 
 

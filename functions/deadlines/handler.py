@@ -83,7 +83,13 @@ def _now() -> datetime:
 
 
 def _record(record: DynamoDBRecord) -> None:
-    event = read_record(case_event_from_record, record.raw_event, logger, "deadlines")
+    event = read_record(
+        case_event_from_record,
+        record.raw_event,
+        logger,
+        "deadlines",
+        counter=MetricCounter(metrics),
+    )
     if event is None:
         return
     try:

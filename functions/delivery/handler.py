@@ -50,7 +50,9 @@ def build() -> DeliveryService:
 
 
 def _record(record: DynamoDBRecord) -> None:
-    contact = read_record(contact_from_record, record.raw_event, logger, "delivery")
+    contact = read_record(
+        contact_from_record, record.raw_event, logger, "delivery", counter=MetricCounter(metrics)
+    )
     if contact is None:
         return
     # The record's sequence number names the attempt: its retries share it.

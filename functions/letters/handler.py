@@ -61,7 +61,9 @@ clock: Callable[[], datetime] = utc_now
 
 
 def _record(record: DynamoDBRecord) -> None:
-    event = read_record(case_event_from_record, record.raw_event, logger, "letters")
+    event = read_record(
+        case_event_from_record, record.raw_event, logger, "letters", counter=MetricCounter(metrics)
+    )
     if event is None or event.letter is None:
         return
     try:

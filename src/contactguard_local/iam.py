@@ -39,7 +39,6 @@ from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from functools import cache, lru_cache
 from typing import Any
-from urllib.parse import urlparse
 
 from contactguard_local.template import attributes, parameters, resolve, resource_names
 
@@ -487,7 +486,7 @@ def _table_arn(table: str, region: str, account: str, index: str | None = None) 
 
 def _sender(params: Mapping[str, Any]) -> str:
     """The address SES sends as: Source, else the raw message's From header."""
-    source = params.get("Source") or params.get("FromArn")
+    source = params.get("Source")
     if source:
         return parseaddr(str(source))[1] or str(source)
     data = (params.get("RawMessage") or {}).get("Data") or b""
@@ -505,45 +504,27 @@ def requests_for(
     before it can pass unchecked.
     """
     if service == "dynamodb":
-        if operation in ("TransactWriteItems", "TransactGetItems"):
+        if operation == "TransactWriteItems":
             pairs = []
             for item in params.get("TransactItems") or []:
                 for kind, spec in item.items():
                     action = f"dynamodb:{_TRANSACT_ACTIONS[kind]}"
                     pairs.append((action, _table_arn(spec["TableName"], region, account)))
             return pairs
-        if operation in ("BatchGetItem", "BatchWriteItem"):
-            return [
-                (f"dynamodb:{operation}", _table_arn(table, region, account))
-                for table in params.get("RequestItems") or {}
-            ]
         if "TableName" in params:
             arn = _table_arn(params["TableName"], region, account, params.get("IndexName"))
             return [(f"dynamodb:{operation}", arn)]
-    if service == "s3" and "Bucket" in params:
-        bucket = f"arn:aws:s3:::{params['Bucket']}"
-        versioned = "VersionId" in params
-        if operation in ("GetObject", "HeadObject"):
-            action = "s3:GetObjectVersion" if versioned else "s3:GetObject"
-            return [(action, f"{bucket}/{params['Key']}")]
-        if operation in ("PutObject", "DeleteObject"):
-            action = (
-                f"s3:{operation}Version"
-                if versioned and operation == "DeleteObject"
-                else (f"s3:{operation}")
-            )
-            return [(action, f"{bucket}/{params['Key']}")]
-        if operation in ("ListObjects", "ListObjectsV2"):
-            return [("s3:ListBucket", bucket)]
+    if service == "s3" and operation in ("GetObject", "PutObject") and "VersionId" not in params:
+        return [(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
     if service == "sns" and operation == "Publish":
         return [("sns:Publish", str(params.get("TopicArn") or params.get("TargetArn")))]
-    if service == "ses" and operation in ("SendRawEmail", "SendEmail"):
+    if service == "ses" and operation == "SendRawEmail":
         identity = f"arn:aws:ses:{region}:{account}:identity/{_sender(params)}"
         return [(f"ses:{operation}", identity)]
     if service == "scheduler":
         if operation == "ListSchedules":
             return [("scheduler:ListSchedules", "*")]
-        if operation in ("CreateSchedule", "UpdateSchedule", "GetSchedule", "DeleteSchedule"):
+        if operation in ("CreateSchedule", "DeleteSchedule"):
             group = params.get("GroupName") or "default"
             arn = f"arn:aws:scheduler:{region}:{account}:schedule/{group}/{params['Name']}"
             pairs = [(f"scheduler:{operation}", arn)]
@@ -551,12 +532,4 @@ def requests_for(
             if role:  # the schedule runs as this role: the caller must be allowed to pass it
                 pairs.append(("iam:PassRole", str(role)))
             return pairs
-    if service == "sqs" and "QueueUrl" in params:
-        name = urlparse(str(params["QueueUrl"])).path.rsplit("/", 1)[-1]
-        return [(f"sqs:{operation}", f"arn:aws:sqs:{region}:{account}:{name}")]
-    if service == "lambda" and operation == "Invoke":
-        function = str(params["FunctionName"])
-        if not function.startswith("arn:"):
-            function = f"arn:aws:lambda:{region}:{account}:function:{function}"
-        return [("lambda:InvokeFunction", function)]
     raise UnmappedCall(f"{service}.{operation}: how AWS authorises this call is not known here")

@@ -232,6 +232,8 @@ def resolve(
         if name == "Fn::Split":
             delimiter, text = resolve(argument, params, resources, attributes)
             return str(text).split(str(delimiter))
+        if name == "Condition" and f"{CONDITION}{argument}" in params:
+            return params[f"{CONDITION}{argument}"]  # a condition named inside another
         if name == "Fn::Equals":
             left, right = resolve(argument, params, resources, attributes)
             return str(left) == str(right)

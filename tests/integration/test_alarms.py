@@ -50,7 +50,7 @@ from contactguard.domain.model import Actor, Customer, PostalAddress, Role
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.pumps import SchedulerPump
 from contactguard_local.ses import ses_receipt_event
-from contactguard_local.stack import EmbeddedStack, SimClock
+from contactguard_local.stack import EmbeddedStack, SimClock, running_function
 from contactguard_local.template import load_template, parameters, resolve
 
 TEMPLATE = load_template()
@@ -303,42 +303,32 @@ class FunctionLogs(logging.Handler):
     logical id) that was running: a Powertools logger's JSON line as its formatter makes it,
     any other record as the runtime's plain text (which no JSON pattern can match)."""
 
-    def __init__(self, stack: EmbeddedStack) -> None:
+    def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.lines: dict[str, list[str]] = defaultdict(list)
-        self._running: list[str] = []
-        self._seen: set[int] = set()
-        real_invoke = stack.invoke
-
-        def invoke(logical_id: str, event: dict[str, Any]) -> Any:
-            self._running.append(logical_id)
-            try:
-                return real_invoke(logical_id, event)
-            finally:
-                self._running.pop()
-
-        stack.invoke = invoke  # type: ignore[method-assign]
+        # The records themselves, not their ids: a freed record's id is reused at once, and
+        # a set of ids then drops later, different lines.
+        self._seen: set[logging.LogRecord] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         return True  # Powertools may filter root handlers: this one sees every record
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not self._running or id(record) in self._seen:
+        function = running_function.get()  # the stack's: which handler is running
+        if function is None or record in self._seen:
             return
-        self._seen.add(id(record))
+        self._seen.add(record)
         own = [h for h in logging.getLogger(record.name).handlers if h is not self]
         formatted = [h.format(record) for h in own if h.formatter is not None]
         line = formatted[0] if formatted else f"[{record.levelname}]\t{record.getMessage()}"
-        self.lines[self._running[-1]].append(line)
-
-
-_POWERTOOLS_LOGGERS = ("ingest", "letters", "deadlines", "signals", "api", "delivery")
+        self.lines[function].append(line)
 
 
 @contextmanager
 def function_logs(stack: EmbeddedStack) -> Iterator[FunctionLogs]:
-    logs = FunctionLogs(stack)
-    loggers = [logging.getLogger(), *map(logging.getLogger, _POWERTOOLS_LOGGERS)]
+    logs = FunctionLogs()
+    services = {f["env"]["POWERTOOLS_SERVICE_NAME"] for f in stack.functions.values()}
+    loggers = [logging.getLogger(), *map(logging.getLogger, sorted(services))]
     for logger in loggers:
         logger.addHandler(logs)
     try:
@@ -571,8 +561,16 @@ def test_every_alarm_watches_a_metric_whose_producer_is_known() -> None:
     assert OURS, "the template has no alarm on a metric of ours: the missed-review alarm?"
 
 
-@pytest.mark.policy("s6-unreviewed-lapse")
-@pytest.mark.parametrize("alarm_id", OURS)
+@pytest.mark.parametrize(
+    "alarm_id",
+    [
+        # Only the missed-review alarm proves a rule of the policy; the others are operations'.
+        pytest.param(a, marks=pytest.mark.policy("s6-unreviewed-lapse"))
+        if alarm_metric(ALARMS[a])[1] == "MissedReviews"
+        else a
+        for a in OURS
+    ],
+)
 def test_the_code_emits_what_each_alarm_counts_when_its_condition_occurs(alarm_id: str) -> None:
     alarm = ALARMS[alarm_id]
     namespace, metric = alarm_metric(alarm)

@@ -2,13 +2,11 @@
 
 `tests/fixtures/delivery/<name>.forwarded.eml` is what the delivery function hands SES for
 `tests/fixtures/eml/<name>.eml`. UPDATE_GOLDEN=1 rewrites the ones that changed and prints
-each difference: read it before committing.
+each difference at the end of the run (tests/golden.py): read it before committing.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
@@ -18,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from delivery.forward import forwarded, original, split
+from golden import Golden
 
 EML = Path(__file__).resolve().parents[1] / "fixtures" / "eml"
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "delivery"
@@ -30,22 +29,9 @@ def forward(raw: bytes, contact_id: str = "email-golden-1") -> bytes:
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in EML.glob("*.eml")))
-def test_each_stored_email_is_forwarded_as_its_golden_file(name: str) -> None:
+def test_each_stored_email_is_forwarded_as_its_golden_file(name: str, golden: Golden) -> None:
     got = forward((EML / f"{name}.eml").read_bytes())
-    golden = GOLDEN / f"{name}.forwarded.eml"
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        before = golden.read_bytes() if golden.exists() else b""
-        if before != got:
-            diff = difflib.unified_diff(
-                before.decode("utf-8", "replace").splitlines(),
-                got.decode("utf-8", "replace").splitlines(),
-                f"{golden.name} (was)",
-                f"{golden.name} (now)",
-                lineterm="",
-            )
-            print("\n".join(diff), "\nREAD THIS DIFFERENCE before committing it.")  # noqa: T201
-            golden.write_bytes(got)
-    assert got == golden.read_bytes()
+    golden.check_bytes(GOLDEN / f"{name}.forwarded.eml", got)
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in EML.glob("*.eml")))

@@ -55,3 +55,19 @@ def test_every_function_runs_python_3_13_on_arm64() -> None:
     globals_ = load_template()["Globals"]["Function"]
     assert globals_["Runtime"] == "python3.13"
     assert globals_["Architectures"] == ["arm64"]
+
+
+def test_the_local_resolver_decides_conditions_as_cloudformation_does() -> None:
+    from contactguard_local.template import parameters, resolve
+
+    template = {
+        "Parameters": {"Mode": {"Type": "String", "Default": "forward"}},
+        "Conditions": {
+            "Workmail": {"Fn::Equals": [{"Ref": "Mode"}, "workmail"]},
+            "Forward": {"Fn::Not": [{"Condition": "Workmail"}]},
+        },
+    }
+    for mode, chosen in (("forward", "by-forwarding"), ("workmail", "by-workmail")):
+        values = parameters(template, {"Mode": mode})
+        either = {"Fn::If": ["Forward", "by-forwarding", "by-workmail"]}
+        assert resolve(either, values, {}) == chosen

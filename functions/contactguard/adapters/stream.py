@@ -53,7 +53,12 @@ T = TypeVar("T")
 
 
 def read_record(
-    read: Callable[[Mapping[str, Any]], T], record: Mapping[str, Any], log: ErrorLog, service: str
+    read: Callable[[Mapping[str, Any]], T],
+    record: Mapping[str, Any],
+    log: ErrorLog,
+    service: str,
+    *,
+    counter: FailureCounter | None = None,
 ) -> T | None:
     """What `read` makes of a stream record, None for one this consumer does not take; one it
     cannot read fails (RecordFailed), logged with its sequence number and never its text."""
@@ -64,7 +69,7 @@ def read_record(
     except Exception as error:
         sequence = (record.get("dynamodb") or {}).get("SequenceNumber")
         raise record_failed(
-            log, f"{service}: unreadable record", error, sequence=sequence
+            log, f"{service}: unreadable record", error, counter=counter, sequence=sequence
         ) from None
 
 
