@@ -53,6 +53,7 @@ from api.models import (
     LATEST_DATE,
     ApiEmail,
     ApiError,
+    AuditTrail,
     CaseCommandRequest,
     CaseRecord,
     CaseRestrictions,
@@ -86,6 +87,8 @@ from api.models import (
 from api.settings import api_settings
 from contactguard.adapters.dynamodb import DynamoStore, EmailAlreadyClaimed
 from contactguard.adapters.messaging import S3Objects
+from contactguard.domain.access import GRANTS, STAFF_ROLES, Operation, may, require
+from contactguard.domain.audit import AuditRecord
 from contactguard.domain.calendar import london_date, start_of_day
 from contactguard.domain.case import Case, CaseEvent
 from contactguard.domain.deadlines import pending_deadlines
@@ -103,7 +106,15 @@ from contactguard.domain.errors import (
     RuleViolation,
     VersionConflict,
 )
-from contactguard.domain.model import Actor, Channel, Contact, Customer, EmailRead, Role
+from contactguard.domain.model import (
+    Actor,
+    Channel,
+    Contact,
+    Customer,
+    Disposition,
+    EmailRead,
+    Role,
+)
 from contactguard.service import CaseService, CustomerService, UnknownCase, UnknownCustomer
 
 logger = Logger(service="api")
@@ -112,12 +123,6 @@ logger = Logger(service="api")
 logging.getLogger("aws_lambda_powertools.event_handler").setLevel(logging.INFO)
 
 ACTING_ROLE_HEADER = "X-Acting-Role"
-# People act in these roles; `system` is the deadlines and letters functions, never a person,
-# so a Cognito group named "system" grants nothing.
-STAFF_ROLES = frozenset(Role) - {Role.SYSTEM}
-# Who may read what. Decisions are the domain's (PERMITTED_ROLES); these are read-only views
-# the domain has no rule for.
-READ_QUEUE_ROLES = frozenset({Role.SAFEGUARDING_LEAD, Role.SERVICE_MANAGER})
 # A request body larger than this is refused before it is parsed: it keeps every stored item
 # well inside DynamoDB's 400 KB item limit.
 MAX_BODY_BYTES = 64 * 1024
@@ -169,6 +174,10 @@ def build() -> Wiring:
 
 
 # Errors of the edge -------------------------------------------------------------------------
+
+
+class AuditUnavailable(Exception):
+    """The audit record could not be written: nothing is shown and nothing changed (503)."""
 
 
 class NotAuthenticated(Exception):
@@ -265,6 +274,40 @@ app = APIGatewayRestResolver(
     # A response that does not match its model is our bug: a 500, never a 400 for the caller.
     response_validation_error_http_code=500,
 )
+
+
+# Every route names its Operation: the roles that may call it (contactguard.domain.access).
+ROUTE_OPERATIONS: dict[tuple[str, str], Operation] = {}
+_ROUTE_MATCHERS: list[tuple[str, re.Pattern[str], Operation]] = []
+_RouteFunction = TypeVar("_RouteFunction", bound=Callable[..., Any])
+
+
+def endpoint(
+    method: str, path: str, operation: Operation, **options: Any
+) -> Callable[[_RouteFunction], _RouteFunction]:
+    """`app.route` for a staff route: the operation's roles guard it (`caller()` checks them
+    before the route runs, and before bad input is reported) and the OpenAPI document shows
+    them (`x-roles`, `x-rule`)."""
+    ROUTE_OPERATIONS[(method, path)] = operation
+    pattern = re.compile("^" + re.sub(r"<[^>/]+>", "[^/]+", path) + "/?$")
+    _ROUTE_MATCHERS.append((method, pattern, operation))
+    grant = GRANTS[operation]
+    extensions = {
+        "x-operation": operation.value,
+        "x-roles": sorted(role.value for role in grant.roles),
+        "x-rule": grant.rule,
+    }
+    return app.route(path, method, openapi_extensions=extensions, **options)
+
+
+def current_operation() -> Operation:
+    """The operation of the route this request is for."""
+    method = app.current_event.http_method.upper()
+    path = app.current_event.path
+    for route_method, pattern, operation in _ROUTE_MATCHERS:
+        if route_method == method and pattern.match(path):
+            return operation
+    raise LookupError("a route without an operation: register it with endpoint()")
 
 
 def _error(status: int, body: ApiError, headers: dict[str, str] | None = None) -> Response[str]:
@@ -374,6 +417,21 @@ _HANDLERS_FOR_CALLER: dict[type[Exception], Callable[[Any], Response[str]]] = {
 }
 
 
+@maps(AuditUnavailable)
+def _audit_unavailable(error: AuditUnavailable) -> Response[str]:
+    return _error(
+        503,
+        ApiError(
+            status=503,
+            error="audit-unavailable",
+            rule="audit-before-access",
+            message="the audit trail cannot be written just now: nothing was shown or changed; "
+            "try again",
+        ),
+        headers={"Retry-After": "5"},
+    )
+
+
 @maps(UnknownCase, UnknownCustomer, NotFound)
 def _not_found(error: LookupError) -> Response[str]:
     if isinstance(error, UnknownCase):
@@ -474,10 +532,11 @@ def _replies(ok: int, said: str, *codes: int) -> dict[int, Any]:
         404: "no such case, customer or resource",
         409: "conflict: a stale version, or a decision the policy refuses (the rule is named)",
         413: "the body is too large",
+        503: "the audit trail cannot be written: nothing was shown or changed",
     }
     errors = {
         code: {"description": words[code], "content": {"application/json": {"model": ApiError}}}
-        for code in codes
+        for code in (*codes, 503)  # every route writes the audit trail first
     }
     return {ok: {"description": said}, **errors}
 
@@ -536,20 +595,54 @@ def caller() -> Actor:
                 "the acting role must be one of your groups: " + ", ".join(r.value for r in held),
             )
         role = chosen
+    require(role, current_operation())
     name = claims.get("name")
     return Actor(
         actor_id=sub, role=role, name=name[:200] if isinstance(name, str) and name else None
     )
 
 
-def _require(actor: Actor, roles: frozenset[Role], rule: str, what: str) -> None:
-    if actor.role not in roles:
-        raise NotPermitted(rule, f"{what} needs the role: " + ", ".join(sorted(roles)))
+def _audit(actor: Actor, customer_id: str | None, *, detail: str = "", **ids: str | None) -> None:
+    """Record who is reading or changing this customer's data, before it is shown or changed.
+
+    One record per customer; ids and codes only. No record, no data: a failed write stops
+    the request with a 503.
+    """
+    operation = current_operation()
+    context = app.current_event.request_context
+    request_id = getattr(context, "request_id", None) or uuid.uuid4().hex
+    _audit_count[0] += 1
+    record = AuditRecord(
+        audit_id=f"{request_id}-{_audit_count[0]}",
+        at=_now(),
+        actor_id=actor.actor_id,
+        role=actor.role,
+        operation=operation,
+        customer_id=customer_id,
+        detail=detail,
+        **ids,
+    )
+    try:
+        build().store.record_audit(record)
+    except ClientError as error:
+        logger.error(
+            "api: audit record not written; request refused",
+            extra={"operation": operation.value, "error": type(error).__name__},
+        )
+        raise AuditUnavailable from error
+    logger.info(
+        "audit",
+        extra={
+            "operation": operation.value,
+            "actor_id": actor.actor_id,
+            "role": actor.role.value,
+            "customer_id": customer_id,
+            **ids,
+        },
+    )
 
 
-def _audit(action: str, actor: Actor, **ids: str | int | bool | None) -> None:
-    """An audit line: who looked at what, by id only."""
-    logger.info(f"audit: {action}", extra={"actor_id": actor.actor_id, "role": actor.role, **ids})
+_audit_count = [0]  # one Lambda container serves one request at a time
 
 
 # Parameters ---------------------------------------------------------------------------------
@@ -599,16 +692,21 @@ def _customer_view(customer: Customer, cases: list[Case]) -> CustomerView:
     )
 
 
-@app.post(
+@endpoint(
+    "POST",
     "/customers",
+    Operation.REGISTER_CUSTOMER,
     summary="Register a customer",
     responses=_replies(201, "registered", 400, 401, 403, 409, 413),
     tags=["customers"],
 )
 def create_customer(new: NewCustomer) -> Response[CustomerView]:
-    caller()
+    actor = caller()
+    if new.emails:  # an address decides whose record each email lands on: a manager's call
+        require(actor.role, Operation.LINK_EMAIL)
     wiring = build()
     customer_id = new.customer_id or f"cust-{uuid.uuid4().hex[:16]}"
+    _audit(actor, customer_id)
     if wiring.store.get_customer(customer_id) is not None:
         raise AlreadyExists("customer-exists", f"customer {customer_id} already exists")
     customer = from_request(
@@ -629,27 +727,33 @@ def _customer(customer_id: str) -> Customer:
     return customer
 
 
-@app.get(
+@endpoint(
+    "GET",
     "/customers/<customer_id>",
+    Operation.READ_CUSTOMER,
     summary="A customer and their cases",
     responses=_replies(200, "the customer", 400, 401, 403, 404),
     tags=["customers"],
 )
 def get_customer(customer_id: CustomerId) -> CustomerView:
-    caller()
+    actor = caller()
     customer = _customer(customer_id)
+    _audit(actor, customer_id)
     return _customer_view(customer, build().cases.cases_of(customer_id))
 
 
-@app.post(
+@endpoint(
+    "POST",
     "/customers/<customer_id>/emails",
+    Operation.LINK_EMAIL,
     summary="Link an email address; earlier unmatched contacts from it are attributed",
     responses=_replies(200, "linked", 400, 401, 403, 404, 409, 413),
     tags=["customers"],
 )
 def link_email(customer_id: CustomerId, link: LinkEmail) -> EmailLinked:
-    caller()
+    actor = caller()
     customer = _customer(customer_id)
+    _audit(actor, customer_id)
     if link.address in customer.emails:
         # Mail from a linked address is matched as it arrives: nothing unmatched to move.
         return EmailLinked(
@@ -661,8 +765,10 @@ def link_email(customer_id: CustomerId, link: LinkEmail) -> EmailLinked:
     )
 
 
-@app.post(
+@endpoint(
+    "POST",
     "/customers/<customer_id>/contacts",
+    Operation.LOG_CONTACT,
     summary="Log a phone, letter, visit or social-media contact (email arrives by itself)",
     responses=_replies(
         201, "logged (200 with recorded false: already logged)", 400, 401, 403, 404, 413
@@ -679,6 +785,7 @@ def log_contact(customer_id: CustomerId, new: NewContact) -> Response[ContactRec
         raise BadRequest("body.at", f"before {EARLIEST_DATE.isoformat()}")
     _customer(customer_id)
     key = new.idempotency_key or uuid.uuid4().hex
+    _audit(actor, customer_id, contact_id=f"staff-{key}")
     contact = Contact(
         contact_id=f"staff-{key}",  # never an SES message id, so never mistaken for an email
         customer_id=customer_id,
@@ -694,8 +801,10 @@ def log_contact(customer_id: CustomerId, new: NewContact) -> Response[ContactRec
     return _json(201 if recorded else 200, ContactRecorded(recorded=recorded, contact=contact))
 
 
-@app.get(
+@endpoint(
+    "GET",
     "/customers/<customer_id>/contacts",
+    Operation.READ_CONTACTS,
     summary="A customer's contacts between two dates (inclusive, Europe/London)",
     responses=_replies(200, "the contacts", 400, 401, 403, 404),
     tags=["contacts"],
@@ -711,25 +820,46 @@ def list_contacts(
         Query(alias="to", ge=EARLIEST_DATE, le=LATEST_DATE, description="default: today"),
     ] = None,
 ) -> ContactList:
-    caller()
+    actor = caller()
     last = to_date or london_date(_now())
     first = from_date or last - timedelta(days=365)
     if first > last:
         raise BadRequest("query.from", "must not be after to")
     _customer(customer_id)
-    contacts = build().store.contacts(
-        customer_id, start_of_day(first), start_of_day(last + timedelta(days=1))
+    full = may(actor.role, Operation.READ_FILED_EMAIL)
+    _audit(actor, customer_id, detail=f"filed-email={'shown' if full else 'withheld'}")
+    contacts = list(
+        build().store.contacts(
+            customer_id, start_of_day(first), start_of_day(last + timedelta(days=1))
+        )
     )
+    withheld = [] if full else [c.contact_id for c in contacts if _filed(c)]
     return ContactList(
-        customer_id=customer_id, from_date=first, to_date=last, contacts=list(contacts)
+        customer_id=customer_id,
+        from_date=first,
+        to_date=last,
+        contacts=[_without_words(c) if c.contact_id in withheld else c for c in contacts],
+        withheld=withheld,
     )
+
+
+def _filed(contact: Contact) -> bool:
+    """Filed email, or anything the designated officer has read and noted."""
+    return contact.disposition is Disposition.FILED_BLOCKED or contact.read is not None
+
+
+def _without_words(contact: Contact) -> Contact:
+    """That a filed email exists and when, not what it says nor what was noted on reading it."""
+    return contact.model_copy(update={"summary": "", "flags": (), "raw_ref": None, "read": None})
 
 
 # Cases --------------------------------------------------------------------------------------
 
 
-@app.post(
+@endpoint(
+    "POST",
     "/cases",
+    Operation.OPEN_CASE,
     summary="Open a case: a Step 1 concern, or immediate restrictions",
     responses=_replies(201, "the case is open", 400, 401, 403, 404, 409, 413),
     tags=["cases"],
@@ -739,6 +869,7 @@ def open_case(
 ) -> Response[CommandResult]:
     actor = caller()
     command = from_request(lambda: domain_command(opening))
+    _audit(actor, opening.customer_id, case_id=opening.case_id)
     try:
         outcome = build().cases.open_case(command, actor, _now())
     except VersionConflict as taken:  # the case id's item already exists
@@ -764,15 +895,18 @@ def _case(case_id: str) -> Case:
     return case
 
 
-@app.get(
+@endpoint(
+    "GET",
     "/cases/<case_id>",
+    Operation.READ_CASE,
     summary="A case's state and version (also in the ETag header)",
     responses=_replies(200, "the case", 400, 401, 403, 404),
     tags=["cases"],
 )
 def get_case(case_id: CaseId) -> Response[CaseView]:
-    caller()
+    actor = caller()
     case = _case(case_id)
+    _audit(actor, case.customer_id, case_id=case_id)
     return _json(
         200, CaseView(case_id=case_id, version=case.version, case=case), _etag(case.version)
     )
@@ -781,8 +915,10 @@ def get_case(case_id: CaseId) -> Response[CaseView]:
 LetterId = Annotated[str, Path(min_length=1, max_length=64, description="the letter's id")]
 
 
-@app.get(
+@endpoint(
+    "GET",
     "/cases/<case_id>/letters/<letter_id>",
+    Operation.READ_LETTER,
     summary="A letter's current draft or sent document (DOCX; send Accept with its type)",
     responses={
         **_replies(200, "the document", 400, 401, 403, 404),
@@ -800,7 +936,7 @@ def get_letter(case_id: CaseId, letter_id: LetterId):  # type: ignore[no-untyped
         raise NotFound(f"case {case_id} has no letter {letter_id}")
     if letter.s3_key is None:
         raise NotFound(f"letter {letter_id} has no document yet (it is {letter.status.value})")
-    _audit("letter-read", actor, case_id=case_id, letter_id=letter_id)
+    _audit(actor, case.customer_id, case_id=case_id, letter_id=letter_id)
     try:
         document = build().letters.read_key(letter.s3_key)
     except ClientError as error:
@@ -819,8 +955,10 @@ def get_letter(case_id: CaseId, letter_id: LetterId):  # type: ignore[no-untyped
     )
 
 
-@app.post(
+@endpoint(
+    "POST",
     "/cases/<case_id>/commands",
+    Operation.DECIDE,
     summary="Record a decision on a case (any command of the case lifecycle)",
     responses=_replies(200, "decided, or nothing to do", 400, 401, 403, 404, 409, 413),
     tags=["cases"],
@@ -836,6 +974,7 @@ def command_case(
     actor = caller()
     expected = _expected_version(request.expected_version, if_match)
     command = from_request(lambda: domain_command(request))
+    _audit(actor, _case(case_id).customer_id, case_id=case_id, detail=f"command={request.kind}")
     wiring = build()
     try:
         outcome = wiring.cases.act(case_id, command, actor, _now(), expected_version=expected)
@@ -876,15 +1015,18 @@ def _timeline(case: Case, events: list[CaseEvent]) -> list[TimelineEntry]:
     return [entry for *_, entry in entries]
 
 
-@app.get(
+@endpoint(
+    "GET",
     "/cases/<case_id>/timeline",
+    Operation.READ_CASE,
     summary="A case's events, letters and pending deadlines, in time order",
     responses=_replies(200, "the timeline", 400, 401, 403, 404),
     tags=["cases"],
 )
 def case_timeline(case_id: CaseId) -> Timeline:
-    caller()
+    actor = caller()
     case = _case(case_id)
+    _audit(actor, case.customer_id, case_id=case_id)
     events = build().store.events(case_id)
     return Timeline(
         case_id=case_id,
@@ -897,8 +1039,10 @@ def case_timeline(case_id: CaseId) -> Timeline:
 # Call handlers, the designated officer, subject access --------------------------------------
 
 
-@app.get(
+@endpoint(
+    "GET",
     "/lookup",
+    Operation.LOOKUP,
     summary="What applies to a caller now: restrictions, channel guidance, permitted channels",
     responses=_replies(200, "what applies now", 400, 401, 403, 404),
     tags=["call handlers"],
@@ -915,12 +1059,11 @@ def lookup(
     store = build().store
     found_id = customer_id if customer_id is not None else store.customer_id_for_email(email or "")
     customer = store.get_customer(found_id) if found_id else None
+    by = "email" if email is not None else "customer_id"
     _audit(
-        "lookup",
         actor,
-        by="email" if email is not None else "customer_id",
-        customer_id=customer.customer_id if customer else None,
-        found=customer is not None,
+        customer.customer_id if customer else None,
+        detail=f"by={by} found={'true' if customer else 'false'}",
     )
     if customer is None:
         if customer_id is not None:
@@ -963,18 +1106,20 @@ def lookup(
     )
 
 
-@app.get(
+@endpoint(
+    "GET",
     "/read-queue",
+    Operation.READ_QUEUE,
     summary="Filed emails awaiting the designated officer's read",
     responses=_replies(200, "the queue", 401, 403),
     tags=["designated officer"],
 )
 def read_queue() -> ReadQueue:
     actor = caller()
-    _require(actor, READ_QUEUE_ROLES, "read-queue-readers", "the read queue")
     store = build().store
     waiting = store.read_queue()
-    _audit("read-queue", actor, items=len(waiting))
+    for customer_id, contact_id in waiting:
+        _audit(actor, customer_id, contact_id=contact_id)
     return ReadQueue(
         items=[
             QueuedEmail(
@@ -990,16 +1135,24 @@ def read_queue() -> ReadQueue:
 ContactId = Annotated[str, Path(min_length=1, max_length=200, description="the contact's id")]
 
 
-@app.post(
+@endpoint(
+    "POST",
     "/read-queue/<contact_id>/read",
+    Operation.MARK_READ,
     summary="The designated officer has read a filed email: off the queue, outcome recorded",
     responses=_replies(200, "recorded (or already read: nothing to do)", 400, 401, 403, 404, 409),
     tags=["designated officer"],
 )
 def mark_read(contact_id: ContactId, read: MarkRead) -> EmailReadRecorded:
     actor = caller()
-    _require(actor, READ_QUEUE_ROLES, "read-queue-readers", "reading filed email")
     store = build().store
+    held = store.get_contact(contact_id)
+    _audit(
+        actor,
+        held.customer_id if held else None,
+        contact_id=contact_id,
+        detail=f"outcome={read.outcome.value}",
+    )
     record = EmailRead(read_at=_now(), read_by=actor.actor_id, outcome=read.outcome, note=read.note)
     contact = store.mark_read(contact_id, record)
     if contact is None:
@@ -1013,14 +1166,15 @@ def mark_read(contact_id: ContactId, read: MarkRead) -> EmailReadRecorded:
         raise RuleViolation(
             "read-queue-filed-only", "only a filed email waits to be read: this one was not filed"
         )
-    _audit("email-read", actor, contact_id=contact_id, outcome=read.outcome.value)
     return EmailReadRecorded(
         contact_id=contact_id, customer_id=contact.customer_id, contact=contact
     )
 
 
-@app.get(
+@endpoint(
+    "GET",
     "/customers/<customer_id>/export",
+    Operation.SUBJECT_ACCESS_EXPORT,
     summary="Subject access: everything held on one customer, as one JSON document",
     responses=_replies(200, "everything held", 400, 401, 403, 404),
     tags=["customers"],
@@ -1028,7 +1182,7 @@ def mark_read(contact_id: ContactId, read: MarkRead) -> EmailReadRecorded:
 def export_customer(customer_id: CustomerId) -> SubjectAccessExport:
     actor = caller()
     customer = _customer(customer_id)
-    _audit("subject-access-export", actor, customer_id=customer_id)
+    _audit(actor, customer_id)
     store = build().store
     everything = store.contacts(
         customer_id, datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
@@ -1044,6 +1198,55 @@ def export_customer(customer_id: CustomerId) -> SubjectAccessExport:
             for case in store.cases_for_customer(customer_id)
         ],
         not_included=EXPORT_NOT_INCLUDED,
+    )
+
+
+@endpoint(
+    "GET",
+    "/audit",
+    Operation.READ_AUDIT,
+    summary="The audit trail: who read or changed one customer's data, or what one person did",
+    responses=_replies(200, "the records, oldest first", 400, 401, 403),
+    tags=["data protection"],
+)
+def audit_trail(
+    customer_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="whose data")
+    ] = None,
+    actor_id: Annotated[
+        str | None, Query(min_length=1, max_length=128, description="or by whom (the sub)")
+    ] = None,
+    from_date: Annotated[
+        date | None,
+        Query(alias="from", ge=EARLIEST_DATE, le=LATEST_DATE, description="default: 90 days ago"),
+    ] = None,
+    to_date: Annotated[
+        date | None,
+        Query(alias="to", ge=EARLIEST_DATE, le=LATEST_DATE, description="default: today"),
+    ] = None,
+) -> AuditTrail:
+    actor = caller()
+    if (customer_id is None) == (actor_id is None):
+        raise BadRequest("query", "give exactly one of customer_id or actor_id")
+    last = to_date or london_date(_now())
+    first = from_date or last - timedelta(days=90)
+    if first > last:
+        raise BadRequest("query.from", "must not be after to")
+    # Reading the trail is itself recorded: who asked about whom.
+    _audit(actor, customer_id, detail="trail-by-customer" if customer_id else "trail-by-actor")
+    start, end = start_of_day(first), start_of_day(last + timedelta(days=1))
+    store = build().store
+    records = (
+        store.audit_of_customer(customer_id, start, end)
+        if customer_id is not None
+        else store.audit_by_actor(actor_id or "", start, end)
+    )
+    return AuditTrail(
+        customer_id=customer_id,
+        actor_id=actor_id,
+        from_date=first,
+        to_date=last,
+        records=records,
     )
 
 
@@ -1097,6 +1300,11 @@ def openapi_document() -> dict[str, Any]:
             operation.setdefault("parameters", []).append(
                 {"$ref": "#/components/parameters/ActingRole"}
             )
+            roles = ", ".join(operation.get("x-roles", []))
+            said = operation.get("description", "")
+            operation["description"] = (
+                f"{said}\n\n" if said else ""
+            ) + f"Roles: {roles} (otherwise 403, rule `{operation.get('x-rule')}`)."
     return doc
 
 

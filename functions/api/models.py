@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
 
+from contactguard.domain.audit import AuditRecord
 from contactguard.domain.case import (
     AcceptLateAppeal,
     AppealReviewOverdue,
@@ -104,6 +105,7 @@ class ApiError(BaseModel):
         "payload-too-large",
         "unsupported-media-type",
         "internal-error",
+        "audit-unavailable",
     ]
     rule: str | None = None
     message: str
@@ -194,6 +196,12 @@ class ContactList(BaseModel):
     from_date: date
     to_date: date
     contacts: list[Contact]
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="contact ids of filed email whose words (summary, flags, the designated "
+        "officer's read and note) are withheld from the caller's role: the contact's date, "
+        "channel and disposition show that it exists",
+    )
 
 
 # Cases --------------------------------------------------------------------------------------
@@ -459,6 +467,16 @@ class EmailReadRecorded(BaseModel):
 class CaseRecord(BaseModel):
     case: Case
     events: list[CaseEvent]
+
+
+class AuditTrail(BaseModel):
+    customer_id: str | None = Field(
+        description="whose data was touched (null with actor_id: anyone's)"
+    )
+    actor_id: str | None = Field(description="by whom (null with customer_id: anyone)")
+    from_date: date
+    to_date: date
+    records: list[AuditRecord]
 
 
 class SubjectAccessExport(BaseModel):

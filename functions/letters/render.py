@@ -95,6 +95,7 @@ ROLE_TITLES: dict[Role, str] = {
     Role.EXECUTIVE: "Executive Team",
     Role.CALL_HANDLER: "Customer Services",
     Role.SAFEGUARDING_LEAD: "Safeguarding Lead",
+    Role.DATA_PROTECTION_OFFICER: "Data Protection Officer",
     Role.SYSTEM: "Customer Services",
 }
 

@@ -175,6 +175,14 @@ def _lookup(target: Target, args: argparse.Namespace) -> Reply:
     return target.call("GET", ["lookup"], query={"email": args.email, "customer_id": args.customer})
 
 
+def _audit(target: Target, args: argparse.Namespace) -> Reply:
+    if (args.customer is None) == (args.actor is None):
+        raise usage("give exactly one of --customer or --actor")
+    query = {"customer_id": args.customer, "actor_id": args.actor}
+    query |= {"from": args.start, "to": args.end}
+    return target.call("GET", ["audit"], query=query)
+
+
 def _read_queue(target: Target, args: argparse.Namespace) -> Reply:
     return target.call("GET", ["read-queue"])
 
@@ -400,6 +408,11 @@ def _register_others(sub: Any) -> None:
         help="what the read found",
     )
     read.add_argument("--note", help="what was found (kept on the contact, never logged)")
+    trail = _leaf(sub, "audit", "who read or changed a customer's data", _audit, staff_format.audit)
+    trail.add_argument("--customer", help="whose data")
+    trail.add_argument("--actor", help="or what one member of staff (their sub) touched")
+    trail.add_argument("--from", dest="start", metavar="DATE", help="default: 90 days ago")
+    trail.add_argument("--to", dest="end", metavar="DATE", help="default: today")
     export = _leaf(sub, "export", "subject access: JSON and a zip", _export, _lines)
     export.add_argument("customer")
     export.add_argument("--out", default="out/exports", help="directory (default out/exports)")
@@ -414,6 +427,30 @@ def _register_others(sub: Any) -> None:
         "file", help="CSV: name,customer_id,emails,address_lines,postcode,designated_officer_id"
     )
     customers.add_argument("--report", help="rejected rows CSV (default: FILE.rejected.csv)")
+
+
+# The API routes each command calls: its roles are theirs (contactguard.domain.access), and the
+# role-by-route table (python -m contactguard_local.roles_table) prints them side by side.
+COMMAND_ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
+    "customer create": (("POST", "/customers"),),
+    "customer show": (("GET", "/customers/<customer_id>"),),
+    "customer link-email": (("POST", "/customers/<customer_id>/emails"),),
+    "contact log": (("POST", "/customers/<customer_id>/contacts"),),
+    "contact list": (("GET", "/customers/<customer_id>/contacts"),),
+    "case open": (("POST", "/cases"),),
+    "case show": (("GET", "/cases/<case_id>"),),
+    "case command": (("POST", "/cases/<case_id>/commands"),),
+    "case timeline": (("GET", "/cases/<case_id>/timeline"),),
+    "lookup": (("GET", "/lookup"),),
+    "read-queue": (("GET", "/read-queue"),),
+    "mark-read": (("POST", "/read-queue/<contact_id>/read"),),
+    "audit": (("GET", "/audit"),),
+    "export": (
+        ("GET", "/customers/<customer_id>/export"),
+        ("GET", "/cases/<case_id>/letters/<letter_id>"),
+    ),
+    "import customers": (("POST", "/customers"),),
+}
 
 
 def register(sub: Any) -> None:

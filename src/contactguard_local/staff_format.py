@@ -92,11 +92,43 @@ def contact_recorded(reply: dict[str, Any]) -> list[str]:
 
 def contacts(reply: dict[str, Any]) -> list[str]:
     items = reply["contacts"]
+    withheld = set(reply.get("withheld") or ())
     head = (
         f"{reply['customer_id']}: {len(items)} contact(s) "
         f"{reply['from_date']} to {reply['to_date']}"
     )
-    return [head, *_rows([_contact_row(c) for c in items])]
+    rows = [_contact_row(c) for c in items]
+    for row, contact in zip(rows, items, strict=True):
+        if contact["contact_id"] in withheld:
+            row[-1] = "(filed email: its words are for the designated officer)"
+    return [head, *_rows(rows)]
+
+
+def audit(reply: dict[str, Any]) -> list[str]:
+    records = reply["records"]
+    subject = (
+        f"customer {reply['customer_id']}"
+        if reply.get("customer_id")
+        else f"staff {reply['actor_id']}"
+    )
+    head = f"{subject}: {len(records)} audit record(s) {reply['from_date']} to {reply['to_date']}"
+    rows = [
+        [
+            when(r["at"]),
+            r["actor_id"],
+            r["role"],
+            r["operation"],
+            r.get("customer_id") or "-",
+            " ".join(
+                f"{name}={r[name]}"
+                for name in ("case_id", "contact_id", "letter_id")
+                if r.get(name)
+            )
+            + (f" {r['detail']}" if r.get("detail") else ""),
+        ]
+        for r in records
+    ]
+    return [head, *_rows(rows)]
 
 
 def case(view: dict[str, Any]) -> list[str]:

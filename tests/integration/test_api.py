@@ -80,6 +80,7 @@ CET = Staff("sub-cet-1", "customer-experience-team", "Cat Experience")
 EXECUTIVE = Staff("sub-exec-1", "executive-team", "Ed Executive")
 CALL_HANDLER = Staff("sub-call-1", "call-handler", "Cal Handler")
 SAFEGUARDING = Staff("sub-sg-1", "safeguarding-lead", "Sage Guard")
+DPO = Staff("sub-dpo-1", "data-protection-officer", "Dee Protection")
 # A Head of Service who also sits on the Executive Team (REST API comma form of the claim).
 HEAD_AND_EXEC = Staff("sub-hos-2", "head-of-service,executive-team", "Hal Both")
 NOBODY = Staff("sub-x", "", None)
@@ -98,6 +99,9 @@ class Reply:
 
     def fields(self) -> dict[str, str]:
         return {p["field"]: p["reason"] for p in self.body.get("fields", [])}
+
+    def text(self) -> str:
+        return json.dumps(self.body) if not isinstance(self.body, bytes) else repr(self.body)
 
 
 @dataclass
@@ -331,7 +335,7 @@ def test_an_unknown_customer_is_404(api: Api) -> None:
         "/customers/nobody/contacts",
         "/customers/nobody/export",
     ):
-        reply = api.call("GET", path)
+        reply = api.call("GET", path, by=DPO if path.endswith("export") else MANAGER)
         assert reply.status == 404, path
         assert reply.body["error"] == "not-found"
     linked = api.call("POST", "/customers/nobody/emails", body={"address": "x@example.org"})
@@ -533,7 +537,7 @@ def test_a_service_manager_raises_a_concern_and_the_event_records_them(api: Api)
     (event,) = api.store.events("case-1")
     assert event.actor == Actor(actor_id=MANAGER.sub, role=Role.SERVICE_MANAGER, name=MANAGER.name)
     assert event.at == api.clock.now
-    shown = api.call("GET", "/cases/case-1", by=CALL_HANDLER)
+    shown = api.call("GET", "/cases/case-1", by=CET)
     assert shown.status == 200
     assert shown.body["version"] == 1
     assert shown.headers["ETag"] == '"1"'
@@ -542,8 +546,19 @@ def test_a_service_manager_raises_a_concern_and_the_event_records_them(api: Api)
 
 
 @pytest.mark.policy("s4-step1-service-manager")
-@pytest.mark.parametrize("staff", [HEAD, CET, EXECUTIVE, CALL_HANDLER, SAFEGUARDING])
-def test_only_a_service_manager_raises_a_concern(api: Api, staff: Staff) -> None:
+@pytest.mark.parametrize(
+    ("staff", "rule"),
+    [
+        (HEAD, "role-permissions"),
+        (CET, "role-permissions"),
+        (EXECUTIVE, "role-permissions"),
+        # Roles that decide nothing are refused at the route, before the lifecycle is asked.
+        (CALL_HANDLER, "case-deciders"),
+        (SAFEGUARDING, "case-deciders"),
+        (DPO, "case-deciders"),
+    ],
+)
+def test_only_a_service_manager_raises_a_concern(api: Api, staff: Staff, rule: str) -> None:
     api.customer()
     body = {
         "kind": "raise-concern",
@@ -554,7 +569,7 @@ def test_only_a_service_manager_raises_a_concern(api: Api, staff: Staff) -> None
     }
     reply = api.call("POST", "/cases", by=staff, body=body)
     assert reply.status == 403
-    assert reply.rule == "role-permissions"
+    assert reply.rule == rule
     assert "service-manager" in reply.body["message"]
     assert api.store.get_case("case-1") is None
 
@@ -886,7 +901,7 @@ def test_commands_to_an_unknown_case_are_404(api: Api) -> None:
 def test_the_timeline_is_in_time_order_with_letters_and_pending_deadlines(api: Api) -> None:
     api.customer()
     api.restricted_case()
-    reply = api.call("GET", "/cases/case-1/timeline", by=CALL_HANDLER)
+    reply = api.call("GET", "/cases/case-1/timeline", by=CET)
     assert reply.status == 200
     entries = reply.body["entries"]
     times = [datetime.fromisoformat(e["at"]) for e in entries]
@@ -969,11 +984,17 @@ def test_lookups_are_audited_with_ids_only(api: Api, caplog: pytest.LogCaptureFi
     api.call("GET", "/lookup", by=CALL_HANDLER, query={"email": ADDRESS})
     api.call("GET", "/lookup", by=CALL_HANDLER, query={"email": "stranger@example.org"})
     lines = api_log_lines(caplog)
-    audits = [x for x in lines if x.get("message") == "audit: lookup"]
-    assert [(a["actor_id"], a["role"], a.get("customer_id"), a["found"]) for a in audits] == [
-        (CALL_HANDLER.sub, "call-handler", CUSTOMER, True),
-        (CALL_HANDLER.sub, "call-handler", None, False),
+    audits = [x for x in lines if x.get("message") == "audit" and x["operation"] == "lookup"]
+    assert [(a["actor_id"], a["role"], a.get("customer_id")) for a in audits] == [
+        (CALL_HANDLER.sub, "call-handler", CUSTOMER),
+        (CALL_HANDLER.sub, "call-handler", None),
     ]
+    found = api.store.audit_of_customer(CUSTOMER, when("2026-01-01"), when("2027-01-01"))
+    nobody = api.store.audit_of_customer(None, when("2026-01-01"), when("2027-01-01"))
+    assert [(r.operation, r.detail) for r in found if r.actor_id == CALL_HANDLER.sub] == [
+        ("lookup", "by=email found=true")
+    ]
+    assert [(r.operation, r.detail) for r in nobody] == [("lookup", "by=email found=false")]
     text = json.dumps(lines)
     assert ADDRESS not in text
     assert "stranger" not in text
@@ -989,6 +1010,7 @@ def test_lookups_are_audited_with_ids_only(api: Api, caplog: pytest.LogCaptureFi
         (CET, 403),
         (EXECUTIVE, 403),
         (CALL_HANDLER, 403),
+        (DPO, 403),
     ],
 )
 def test_the_read_queue_is_for_the_safeguarding_lead_and_service_manager(
@@ -1047,11 +1069,21 @@ def test_a_filed_email_read_leaves_the_queue_with_its_outcome_recorded(
     assert held is not None
     assert held.read is not None
     # The read is in the subject access export, with the contact.
-    export = api.call("GET", f"/customers/{CUSTOMER}/export").body
+    export = api.call("GET", f"/customers/{CUSTOMER}/export", by=DPO).body
     (contact,) = [c for c in export["contacts"] if c["contact_id"] == "ses-filed-1"]
     assert contact["read"]["outcome"] == "new-information"
-    (audit,) = [x for x in api_log_lines(caplog) if x["message"] == "audit: email-read"]
-    assert (audit["contact_id"], audit["outcome"]) == ("ses-filed-1", "new-information")
+    (audit,) = [
+        x
+        for x in api_log_lines(caplog)
+        if x["message"] == "audit" and x["operation"] == "mark-read"
+    ]
+    assert audit["contact_id"] == "ses-filed-1"
+    (record,) = [
+        r
+        for r in api.store.audit_of_customer(CUSTOMER, when("2026-01-01"), when("2027-01-01"))
+        if r.operation == "mark-read"
+    ]
+    assert (record.contact_id, record.detail) == ("ses-filed-1", "outcome=new-information")
     assert "gas smell" not in caplog.text  # the note is personal data: never logged
 
 
@@ -1101,7 +1133,7 @@ def test_the_subject_access_export_holds_everything_on_one_customer(api: Api) ->
         )
     )
     api.clock.now = when("2027-01-05")
-    reply = api.call("GET", f"/customers/{CUSTOMER}/export", by=CET)
+    reply = api.call("GET", f"/customers/{CUSTOMER}/export", by=DPO)
     assert reply.status == 200
     body = reply.body
     assert body["customer"]["name"] == NAME
@@ -1125,13 +1157,13 @@ def test_nothing_personal_reaches_the_logs(
     api.call("POST", "/customers", body={"name": NAME, "emails": [ADDRESS]})  # 409
     api.call("POST", "/customers", body={"name": NAME, "emails": ["bad " + ADDRESS]})  # 400
     api.call("GET", "/lookup", query={"email": ADDRESS})
-    api.call("GET", f"/customers/{CUSTOMER}/export")
+    api.call("GET", f"/customers/{CUSTOMER}/export", by=DPO)
     api.call("POST", f"/cases/{'x' * 80}/commands", body={"kind": "close-concern"})  # 400
     monkeypatch.setattr(api_app, "domain_command", explode)
     assert api.concern().status == 500
     lines = api_log_lines(caplog)
     assert any(line["message"] == "api: unexpected error" for line in lines)
-    assert any(line["message"] == "audit: subject-access-export" for line in lines)
+    assert any(line.get("operation") == "subject-access-export" for line in lines)
     text = json.dumps(lines) + caplog.text
     for secret in (NAME, ADDRESS, "ada.private", "scattergun"):
         assert secret not in text
@@ -1160,10 +1192,14 @@ def test_the_checked_in_openapi_document_is_current() -> None:
         "/read-queue/{contact_id}/read",
         "/lookup",
         "/read-queue",
+        "/audit",
     }
     for operations in doc["paths"].values():
         for operation in operations.values():
             assert "422" not in operation["responses"]
+            assert "503" in operation["responses"]  # the audit trail could not be written
+            assert operation["x-roles"], operation["operationId"]
+            assert f"rule `{operation['x-rule']}`" in operation["description"]
             assert {"$ref": "#/components/parameters/ActingRole"} in operation["parameters"]
 
 
@@ -1419,11 +1455,19 @@ def test_staff_fetch_a_letters_document_as_sent_bytes_and_the_read_is_audited(
     assert reply.body == docx_bytes(letter_id)
     assert reply.headers["Content-Type"] == api_app.DOCX
     assert f'filename="case-1-{letter_id}.docx"' in reply.headers["Content-Disposition"]
-    (audit,) = [x for x in api_log_lines(caplog) if x["message"] == "audit: letter-read"]
+    (audit,) = [x for x in api_log_lines(caplog) if x.get("operation") == "read-letter"]
     assert (audit["case_id"], audit["letter_id"], audit["actor_id"]) == (
         "case-1",
         letter_id,
         CET.sub,
+    )
+    trail = api.store.audit_of_customer(CUSTOMER, when("2026-01-01"), when("2027-01-01"))
+    (record,) = [r for r in trail if r.operation == "read-letter"]
+    assert (record.case_id, record.letter_id, record.actor_id, record.role) == (
+        "case-1",
+        letter_id,
+        CET.sub,
+        Role.CUSTOMER_EXPERIENCE,
     )
 
 
@@ -1444,11 +1488,15 @@ def test_a_letter_not_yet_drafted_unknown_or_lost_is_404_saying_which(api: Api) 
     assert "missing from the letters bucket" in reply.body["message"]
 
 
-def test_only_staff_may_fetch_a_letter(api: Api) -> None:
+def test_only_the_roles_that_handle_letters_may_fetch_one(api: Api) -> None:
     api.customer()
     api.concern()
     api.draft_letters()
     path = f"/cases/case-1/letters/{api.letter_id('concern')}"
     assert api.call("GET", path, by=NOBODY).status == 403
     assert api.call("GET", path, by=None).status == 401
-    assert api.call("GET", path, by=CALL_HANDLER, headers=DOCX_ACCEPT).status == 200
+    for staff in (MANAGER, HEAD, CET, EXECUTIVE, DPO):
+        assert api.call("GET", path, by=staff, headers=DOCX_ACCEPT).status == 200
+    for staff in (CALL_HANDLER, SAFEGUARDING):
+        refused = api.call("GET", path, by=staff, headers=DOCX_ACCEPT)
+        assert (refused.status, refused.rule) == (403, "letter-handlers")

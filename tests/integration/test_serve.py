@@ -92,7 +92,9 @@ def test_requests_reach_the_real_handler_with_the_callers_identity(url: str) -> 
         "name": "sam",
     }
     # The stream was pumped after the write: the letters function drafted the concern letter.
-    status, headers, case = http(url, "GET", "/cases/serve-case-1", auth="Local call-handler:cal")
+    status, headers, case = http(
+        url, "GET", "/cases/serve-case-1", auth="Local customer-experience-team:cat"
+    )
     assert status == 200
     assert [(x["kind"], x["status"]) for x in case["case"]["letters"]] == [("concern", "drafted")]
     assert headers["ETag"] == f'"{case["version"]}"'

@@ -21,6 +21,7 @@ import pytest
 from botocore.stub import Stubber
 
 from contactguard.domain.calendar import LONDON
+from contactguard.domain.model import Channel, Contact, Disposition
 from contactguard_local import staff_http
 from contactguard_local.cli import main
 from contactguard_local.local import LiveClock
@@ -30,6 +31,8 @@ from contactguard_local.stack import EmbeddedStack
 MANAGER = "service-manager:sam"
 HEAD = "head-of-service:hana"
 CALL_HANDLER = "call-handler:cal"
+CET = "customer-experience-team:cat"
+DPO = "data-protection-officer:dee"
 CONCERN_FIELDS = ['behaviours:=["scattergun-approach"]', "note=the same complaint every day"]
 
 
@@ -159,13 +162,16 @@ def test_a_role_the_policy_refuses_is_the_403_naming_the_rule(cg: Cg) -> None:
     concern(cg, "cli-case-4", "cli-4")
     refused = cg(
         "case", "command", "cli-case-4", "close-concern", "reason=resolved", "--version", "2",
-        who=CALL_HANDLER,
+        who=CET,
     )  # fmt: skip
     assert refused.code == 1
     assert refused.err == (
         "error: 403 not-permitted (rule role-permissions): close-concern needs the role: "
         "service-manager\n"
     )
+    outside = cg("case", "show", "cli-case-4", who=CALL_HANDLER)
+    assert outside.code == 1
+    assert outside.err.startswith("error: 403 not-permitted (rule case-readers): ")
     not_staff = cg("read-queue", who="admins:eve")
     assert not_staff.code == 1
     assert "403 not-permitted (rule staff-role-required)" in not_staff.err
@@ -234,7 +240,7 @@ def test_an_export_is_written_as_json_and_a_zip_with_the_letters_themselves(
 
     customer(cg, "cli-7", "seven@example.org")
     concern(cg, "cli-case-7", "cli-7")
-    done = cg("export", "cli-7", "--out", str(tmp_path))
+    done = cg("export", "cli-7", "--out", str(tmp_path), who=DPO)
     assert done.code == 0, done.err
     assert done.out.splitlines() == [
         f"wrote {tmp_path / 'cli-7-export.json'}: the API's export, as given",
@@ -434,7 +440,50 @@ def test_an_export_to_a_place_it_cannot_write_is_one_line_not_a_traceback(
     customer(cg, "cli-10")
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    done = cg("export", "cli-10", "--out", str(blocker))
+    done = cg("export", "cli-10", "--out", str(blocker), who=DPO)
     assert done.code == 2
     assert done.err.startswith("error: cannot write ")
     assert "Traceback" not in done.err
+
+
+def test_the_data_protection_officer_asks_who_looked_at_a_customer(cg: Cg) -> None:
+    customer(cg, "cli-audit")
+    assert cg("customer", "show", "cli-audit", who=CALL_HANDLER).code == 0
+    trail = cg("audit", "--customer", "cli-audit", who=DPO)
+    assert trail.code == 0, trail.err
+    lines = trail.out.splitlines()
+    assert lines[0].startswith("customer cli-audit: 3 audit record(s) ")
+    rows = [line.split() for line in lines[1:]]
+    assert [(row[2], row[3], row[4]) for row in rows] == [
+        ("sam", "service-manager", "register-customer"),
+        ("cal", "call-handler", "read-customer"),
+        ("dee", "data-protection-officer", "read-audit"),
+    ]
+    refused = cg("audit", "--customer", "cli-audit", who=MANAGER)
+    assert (refused.code, refused.err.split(":")[0]) == (1, "error")
+    assert "rule data-protection-officer" in refused.err
+    both = cg("audit", "--customer", "x", "--actor", "y", who=DPO)
+    assert (both.code, both.err) == (2, "error: give exactly one of --customer or --actor\n")
+
+
+def test_filed_email_is_listed_without_its_words_for_a_call_handler(
+    cg: Cg, live_stack: EmbeddedStack
+) -> None:
+    customer(cg, "cli-filed")
+    live_stack.store.record_contact(
+        Contact(
+            contact_id="ses-cli-filed",
+            customer_id="cli-filed",
+            channel=Channel.EMAIL,
+            at=datetime.now(LONDON),
+            summary="my private words",
+            disposition=Disposition.FILED_BLOCKED,
+            source_address="filed@example.org",
+        ),
+        queue_for_reading=True,
+    )
+    listed = cg("contact", "list", "cli-filed", who=CALL_HANDLER)
+    assert listed.code == 0, listed.err
+    assert "(filed email: its words are for the designated officer)" in listed.out
+    assert "my private words" not in listed.out
+    assert "my private words" in cg("contact", "list", "cli-filed", who=MANAGER).out

@@ -15,8 +15,9 @@ Query, never a Scan. docs/access-patterns.md repeats this layout with the access
 | unmatched contact         | UNMATCHED#{address}     | CONTACT#{at UTC iso}#{contact_id} |                        |                                    |
 | quarantined, no address   | QUARANTINE              | CONTACT#{at UTC iso}#{contact_id} |                        |                                    |
 | contact key (idempotency) | CONTACTKEY#{contact_id} | KEY                               |                        |                                    |
+| audit record              | AUDIT#CUSTOMER#{id}, or AUDIT#NONE | AUDIT#{at UTC iso}#{audit_id} | AUDITBY#{actor_id} | AUDIT#{at UTC iso}#{audit_id}      |
 
-Every item has `kind` (customer, email, case, event, contact, contact-key) and, except the
+Every item has `kind` (customer, email, case, event, contact, contact-key, audit) and, except the
 email claim and the contact key, `doc`: the pydantic model as JSON, the one source of truth
 when reading back. Plain attributes beside it are for stream consumers and conditions:
 
@@ -25,6 +26,7 @@ when reading back. Plain attributes beside it are for stream consumers and condi
 - case event: case_id, customer_id, seq (N), event_type, at, expires_at (N, once closed).
 - contact: contact_id, customer_id (when matched), at, channel, direction, disposition.
 - contact key: contact_id, contact_pk, contact_sk (where the contact lives now).
+- audit record: actor_id, operation, customer_id; expires_at (N): `retention_years` after it.
 
 Times in keys are UTC ISO 8601 with fixed microseconds (2026-12-01T10:00:00.000000Z), so
 string order is time order. Retention: when a committed case is closed, `expires_at` (epoch
@@ -45,7 +47,8 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from contactguard.domain.case import Case, CaseEvent, CaseStatus
+from contactguard.domain.audit import AuditRecord
+from contactguard.domain.case import Case, CaseEvent, CaseStatus, retention_end
 from contactguard.domain.errors import VersionConflict
 from contactguard.domain.model import Contact, Customer, Disposition, EmailRead, normalise_email
 
@@ -805,3 +808,61 @@ class DynamoStore:
                 raise
             moved += 1
         return moved
+
+    # The audit trail -----------------------------------------------------------------------
+
+    def record_audit(self, record: AuditRecord) -> None:
+        """Write one audit record (a new item: records are never changed)."""
+        sk = f"AUDIT#{utc_key_time(record.at)}#{record.audit_id}"
+        expires = retention_end(record.at, self.retention_years)
+        self.requests += 1
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=_item(
+                pk=_audit_pk(record.customer_id),
+                sk=sk,
+                gsi1pk=f"AUDITBY#{record.actor_id}",
+                gsi1sk=sk,
+                kind="audit",
+                actor_id=record.actor_id,
+                operation=record.operation.value,
+                customer_id=record.customer_id,
+                expires_at=int(expires.timestamp()),
+                doc=record.model_dump_json(),
+            ),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def audit_of_customer(
+        self, customer_id: str | None, start: datetime, end: datetime
+    ) -> list[AuditRecord]:
+        """Who touched this customer's data (None: requests that found no one), oldest first."""
+        return self._audit_query("pk", _audit_pk(customer_id), start, end)
+
+    def audit_by_actor(self, actor_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
+        """What one member of staff touched, oldest first."""
+        return self._audit_query("gsi1pk", f"AUDITBY#{actor_id}", start, end, CUSTOMER_INDEX)
+
+    def _audit_query(
+        self, key: str, value: str, start: datetime, end: datetime, index: str | None = None
+    ) -> list[AuditRecord]:
+        low, high = utc_key_time(start), utc_key_time(end)
+        if low >= high:
+            return []
+        sort = "sk" if index is None else "gsi1sk"
+        request: dict[str, Any] = {
+            "KeyConditionExpression": f"{key} = :pk AND {sort} BETWEEN :from AND :to",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": value},
+                ":from": {"S": f"AUDIT#{low}"},
+                ":to": {"S": f"AUDIT#{high}"},
+            },
+        }
+        if index is not None:
+            request["IndexName"] = index
+        records = (AuditRecord.model_validate_json(_doc(item)) for item in self._query(**request))
+        return [r for r in records if start <= r.at < end]
+
+
+def _audit_pk(customer_id: str | None) -> str:
+    return "AUDIT#NONE" if customer_id is None else f"AUDIT#CUSTOMER#{customer_id}"

@@ -53,6 +53,7 @@ class Role(StrEnum):
     EXECUTIVE = "executive-team"
     CALL_HANDLER = "call-handler"
     SAFEGUARDING_LEAD = "safeguarding-lead"
+    DATA_PROTECTION_OFFICER = "data-protection-officer"  # subject access and the audit trail
     SYSTEM = "system"  # deadlines and letters acting on the case, never a person
 
 
