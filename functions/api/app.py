@@ -90,7 +90,7 @@ from contactguard.adapters.messaging import S3Objects
 from contactguard.domain.access import GRANTS, STAFF_ROLES, Operation, may, require
 from contactguard.domain.audit import AuditRecord
 from contactguard.domain.calendar import london_date, start_of_day
-from contactguard.domain.case import Case, CaseEvent
+from contactguard.domain.case import Case, CaseEvent, LetterKind
 from contactguard.domain.deadlines import pending_deadlines
 from contactguard.domain.enforcement import (
     channel_guidance,
@@ -934,6 +934,8 @@ def get_letter(case_id: CaseId, letter_id: LetterId):  # type: ignore[no-untyped
     letter = case.letter(letter_id)
     if letter is None:
         raise NotFound(f"case {case_id} has no letter {letter_id}")
+    if letter.kind is LetterKind.REVIEW_PACK:
+        require(actor.role, Operation.READ_REVIEW_PACK)
     if letter.s3_key is None:
         raise NotFound(f"letter {letter_id} has no document yet (it is {letter.status.value})")
     _audit(actor, case.customer_id, case_id=case_id, letter_id=letter_id)

@@ -69,7 +69,12 @@ def table() -> str:
         + "; other roles see that it exists, its date and disposition (`withheld` lists it).",
         "Registering a customer *with* email addresses needs the roles of linking one (`"
         + GRANTS[Operation.LINK_EMAIL].rule
-        + "`): an address decides whose record each email lands on.",
+        + "`): an address decides whose record each email lands on. The review pack (a letter "
+        "listing filed email by subject) is only for "
+        + ", ".join(
+            f"`{r.value}`" for r in ROLE_ORDER if r in GRANTS[Operation.READ_REVIEW_PACK].roles
+        )
+        + f" (`{GRANTS[Operation.READ_REVIEW_PACK].rule}`).",
     ]
     return "\n".join(lines) + "\n"
 

@@ -33,7 +33,11 @@ from test_api import (  # the `api` fixture and its helpers
 
 import api.app as api_app
 from contactguard.domain.access import GRANTS, STAFF_ROLES, Operation
-from contactguard.domain.model import EmailRead, ReadOutcome, Role
+from contactguard.domain.case import ReviewPackDue
+from contactguard.domain.deadlines import pending_deadlines
+from contactguard.domain.lifecycle import Policy
+from contactguard.domain.model import Actor, EmailRead, ReadOutcome, Role
+from contactguard.service import CaseService
 
 __all__ = ["api"]  # the fixture, imported for pytest
 
@@ -200,6 +204,25 @@ def test_a_call_handler_cannot_download_letters(api: Api) -> None:
     path = f"/cases/case-1/letters/{api.letter_id('concern')}"
     refused = api.call("GET", path, by=CALL_HANDLER, headers=DOCX_ACCEPT)
     assert (refused.status, refused.rule) == (403, "letter-handlers")
+
+
+def test_the_review_pack_listing_filed_email_is_for_the_review_and_the_officer(api: Api) -> None:
+    api.customer()
+    api.restricted_case()
+    file_an_email(api, "ses-filed-1")
+    case = api.store.get_case("case-1")
+    assert case is not None
+    (due,) = [d for d in pending_deadlines(case) if d.kind == "review-pack-due"]
+    api.clock.now = due.fire_at
+    service = CaseService(api.store, api.store, Policy())
+    service.act("case-1", ReviewPackDue(), Actor.system("deadlines"), api.clock.now)
+    api.draft_letters()
+    path = f"/cases/case-1/letters/{api.letter_id('review-pack')}"
+    for staff in (HEAD, MANAGER, DPO):
+        assert api.call("GET", path, by=staff, headers=DOCX_ACCEPT).status == 200, staff
+    for staff in (CET, EXECUTIVE):
+        refused = api.call("GET", path, by=staff, headers=DOCX_ACCEPT)
+        assert (refused.status, refused.rule) == (403, "review-pack-readers"), staff
 
 
 # Finding 5: reads and writes left no trace -------------------------------------------------

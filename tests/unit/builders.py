@@ -59,6 +59,7 @@ CET = Actor(actor_id="staff-cet-01", role=R.CUSTOMER_EXPERIENCE, name="Cat Exper
 EXECUTIVE = Actor(actor_id="staff-exec-01", role=R.EXECUTIVE, name="Ed Executive")
 CALL_HANDLER = Actor(actor_id="staff-call-01", role=R.CALL_HANDLER, name="Cal Handler")
 SAFEGUARDING = Actor(actor_id="staff-sg-01", role=R.SAFEGUARDING_LEAD, name="Sage Guard")
+DPO = Actor(actor_id="staff-dpo-01", role=R.DATA_PROTECTION_OFFICER, name="Dee Protection")
 LETTERS = Actor.system("letters")
 DEADLINES = Actor.system("deadlines")
 
@@ -69,6 +70,7 @@ ACTOR_FOR_ROLE: dict[R, Actor] = {
     R.EXECUTIVE: EXECUTIVE,
     R.CALL_HANDLER: CALL_HANDLER,
     R.SAFEGUARDING_LEAD: SAFEGUARDING,
+    R.DATA_PROTECTION_OFFICER: DPO,
     R.SYSTEM: DEADLINES,
 }
 

@@ -5,7 +5,8 @@ command; `LETTER_SENDERS`, by letter). This table is the gate in front of everyt
 reach: each API route and CLI command names one `Operation`, and a role outside the
 operation's set is refused with the operation's rule before anything is read or written.
 `Operation.READ_FILED_EMAIL` guards a part of a reply rather than a route: the words of
-filed email and the designated officer's notes on it.
+filed email and the designated officer's notes on it. `Operation.READ_REVIEW_PACK` guards one
+kind of letter: the 12-month review pack, which lists filed email by subject.
 
 Pure: no AWS, no environment, no clock.
 """
@@ -33,6 +34,7 @@ class Operation(StrEnum):
     READ_CASE = "read-case"
     DECIDE = "decide"
     READ_LETTER = "read-letter"
+    READ_REVIEW_PACK = "read-review-pack"
     LOOKUP = "lookup"
     READ_QUEUE = "read-queue"
     MARK_READ = "mark-read"
@@ -91,6 +93,12 @@ GRANTS: dict[Operation, Grant] = {
     # data protection officer (a subject access export holds the letters sent).
     Operation.READ_LETTER: Grant(
         _DECIDERS | {R.DATA_PROTECTION_OFFICER}, "letter-handlers", "reading a letter"
+    ),
+    # The pack is for the Head of Service's review, and it lists filed email by subject.
+    Operation.READ_REVIEW_PACK: Grant(
+        _DESIGNATED_OFFICERS | {R.HEAD_OF_SERVICE, R.DATA_PROTECTION_OFFICER},
+        "review-pack-readers",
+        "reading a review pack (it lists filed email)",
     ),
     Operation.LOOKUP: Grant(
         STAFF_ROLES - {R.DATA_PROTECTION_OFFICER},
