@@ -1,14 +1,21 @@
 """Ingest: one inbound email in, one explicit SES disposition out, every contact logged.
 
 A pipeline of small steps (after arithmetric/aws-lambda-ses-forwarder):
-parse the SES event -> read the raw MIME -> quarantine checks (scan verdicts, authentication,
-one sender) -> who sent it -> what the restrictions in force at receipt say -> log the
-contact once (the SES message id is the key) -> side effects only for a new contact
-(read queue, auto-reply, alerts); delivery to staff or the officer follows from the
-contact record, in the delivery function.
+parse the SES event -> what the event alone condemns, before any I/O (scan verdicts, SES's
+From read strictly, authentication: ``ses_event.event_decision``) -> read the raw MIME ->
+its From, read strictly, must be the one SES read and authenticated -> who sent it -> what
+the restrictions in force at receipt say -> log the contact once (the SES message id is the
+key) -> side effects only for a new contact (read queue, auto-reply, alerts); delivery to
+staff or the officer follows from the contact record, in the delivery function.
 
-It never raises: on any internal error it records what it can and returns CONTINUE, so the
-mail still reaches staff. Log lines carry codes and identifiers, never addresses or text.
+It never raises. Mail the event condemned is recorded as quarantined from the event alone
+and always answered STOP_RULE_SET; a quarantine that cannot be recorded still stops, is
+logged (``quarantine-unrecorded``) and alerted. On any other internal error it records what
+it can and returns CONTINUE, so the mail still reaches staff; the sender it records is only
+ever the From address SES authenticated, never the envelope sender (``mail.source``, which
+nobody authenticated: it serves only SPF alignment in ``ses_event.authentication``).
+Addresses become keys only through ``ingest.sender`` (bounded to RFC 5321's limits).
+Log lines carry codes and identifiers, never addresses or text.
 """
 
 from __future__ import annotations
