@@ -256,6 +256,10 @@ class _GuardedPolicy(EmailPolicy):
         limit = _VALUE_LIMITS.get(lname)
         if limit is None:
             return name, value
+        if lname == "from" and any(_BARE_CR.search(line) for line in sourcelines):
+            # RFC 5322 allows CR only before LF; the parser ends a line at a bare CR, where
+            # another reader (SES's) may not: two readings of who sent it.
+            self._notes.append("header-bare-cr:from")
         if self._spent[0] > _STRUCTURED_BUDGET:
             limit = min(limit, _REDUCED_LIMIT)
         if len(value) > limit:
@@ -1026,8 +1030,10 @@ def _interpret(
     )
 
 
+_BARE_CR = re.compile(r"\r(?!\n)")
 _FROM_NOTES = frozenset(
     {
+        "header-bare-cr:from",
         "address-unparseable:from",
         "address-incomplete:from",
         "header-value-truncated:from",

@@ -16,7 +16,7 @@ an address) and ingest quarantines the mail for staff review:
   all (checked before the address becomes a key anywhere: DynamoDB refuses partition keys over
   2,048 bytes, and a refused quarantine record once let the mail through);
 - ``sender-address-invalid``: a local part that is not a dot-atom (quoted strings with spaces,
-  say) or a domain that is not a dotted host name (a domain literal, ``localhost``).
+  say) or a domain that is not a dotted ASCII host name (``localhost``, a U-label).
 
 The parser is ``email.headerregistry`` (what ``email.policy.default`` uses), with every defect
 treated as fatal, the strictness ``email.policy.strict`` asks for. Pure: no I/O, no logging.
@@ -71,7 +71,9 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]"
 _LOCAL = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*")
-_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+# Host names in ASCII (an internationalised domain arrives as its A-label, xn--...): a
+# U-label such as ``exämple.net`` is quarantined rather than trusted to normalise one way.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 
 
