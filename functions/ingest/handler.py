@@ -53,7 +53,7 @@ def build_service() -> IngestService:
 def count(result: IngestResult) -> None:
     """Operations' view of one email: counted once, however often SES delivers it."""
     counter = MetricCounter(metrics)
-    if not result.new_contact:
+    if result.recorded and not result.new_contact:
         counter.count("EmailsRedelivered")
         return
     counter.count(DISPOSITION_METRICS[result.contact_disposition])

@@ -42,6 +42,8 @@ from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Any, Protocol
 
+from ingest.sender import Sender, SenderProblem, strict_sender
+
 __all__ = [
     "DEFAULT_MAX_HEADER_BYTES",
     "DEFAULT_MAX_PARTS",
@@ -191,6 +193,10 @@ class ParsedMessage:
     size_bytes: int = 0
     headers_truncated: bool = False
     defects: list[str] = field(default_factory=list)
+    # The From header read strictly (ingest.sender): the one address identity may rest on,
+    # or the reason code that there is none. Never one without the other being None.
+    sender: str | None = None
+    sender_problem: str | None = SenderProblem.NO_SENDER.value
 
     @property
     def from_address(self) -> str | None:
@@ -220,6 +226,8 @@ class ParsedMessage:
             "size_bytes": self.size_bytes,
             "headers_truncated": self.headers_truncated,
             "defects": list(self.defects),
+            "sender": self.sender,
+            "sender_problem": self.sender_problem,
         }
 
 
@@ -248,6 +256,10 @@ class _GuardedPolicy(EmailPolicy):
         limit = _VALUE_LIMITS.get(lname)
         if limit is None:
             return name, value
+        if lname == "from" and any(_BARE_CR.search(line) for line in sourcelines):
+            # RFC 5322 allows CR only before LF; the parser ends a line at a bare CR, where
+            # another reader (SES's) may not: two readings of who sent it.
+            self._notes.append("header-bare-cr:from")
         if self._spent[0] > _STRUCTURED_BUDGET:
             limit = min(limit, _REDUCED_LIMIT)
         if len(value) > limit:
@@ -892,6 +904,9 @@ def _dedupe(items: list[str]) -> list[str]:
     return seen
 
 
+_UNREAD = SenderProblem.MALFORMED.value  # the headers could not be read: no sender either
+
+
 def parse_message(
     raw: bytes | bytearray | memoryview | _Readable,
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
@@ -916,15 +931,21 @@ def parse_message(
         body_ok = False
     if not body_ok:
         if not isinstance(raw, bytes | bytearray | memoryview):
-            return ParsedMessage(defects=defects)
+            return ParsedMessage(defects=defects, sender_problem=_UNREAD)
         try:
             msg, policy, size, trimmed = _parse(raw, max_header_bytes, max_parts, True)
         except Exception:  # noqa: BLE001
-            return ParsedMessage(size_bytes=len(raw), defects=[*defects, "headers-unparseable"])
+            return ParsedMessage(
+                size_bytes=len(raw),
+                defects=[*defects, "headers-unparseable"],
+                sender_problem=_UNREAD,
+            )
     try:
         return _interpret(msg, policy, size, trimmed, body_ok, max_text_chars, defects)
     except Exception:  # noqa: BLE001 - a last resort: never raise
-        return ParsedMessage(size_bytes=size, defects=[*defects, "interpretation-failed"])
+        return ParsedMessage(
+            size_bytes=size, defects=[*defects, "interpretation-failed"], sender_problem=_UNREAD
+        )
 
 
 def _interpret(
@@ -985,6 +1006,7 @@ def _interpret(
     )
     header_defects = _header_defects(msg, ("from", "reply-to", "subject", "date"))
     all_defects = [*defects, *header_defects, *walker.defects, *policy._notes]
+    sender = _strict_sender(msg, [*defects, *policy._notes])
     return ParsedMessage(
         from_addresses=from_addresses,
         reply_to=reply_to,
@@ -1003,7 +1025,39 @@ def _interpret(
         size_bytes=size,
         headers_truncated=trimmed,
         defects=_dedupe(all_defects),
+        sender=sender.address,
+        sender_problem=sender.problem.value if sender.problem is not None else None,
     )
+
+
+_BARE_CR = re.compile(r"\r(?!\n)")
+_FROM_NOTES = frozenset(
+    {
+        "header-bare-cr:from",
+        "address-unparseable:from",
+        "address-incomplete:from",
+        "header-value-truncated:from",
+        "header-unparseable:from",
+    }
+)
+
+
+def _utf8(value: str) -> str:
+    """Raw 8-bit header bytes (escaped by the parser) re-read as UTF-8 (RFC 6532), else left
+    escaped for the strict reading to refuse. Nothing removed: a NUL must stay visible."""
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
+def _strict_sender(msg: Message, notes: list[str]) -> Sender:
+    """The From field(s) as received, read strictly; anything this module already noted about
+    them (cut short, unparseable, an incomplete address) makes the header malformed."""
+    sender = strict_sender([_utf8(value) for value in _raw_values(msg, "from")])
+    if sender.address is not None and _FROM_NOTES.intersection(notes):
+        return Sender(problem=SenderProblem.MALFORMED)
+    return sender
 
 
 # --- RFC 3834 --------------------------------------------------------------------------------

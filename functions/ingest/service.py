@@ -1,14 +1,21 @@
 """Ingest: one inbound email in, one explicit SES disposition out, every contact logged.
 
 A pipeline of small steps (after arithmetric/aws-lambda-ses-forwarder):
-parse the SES event -> read the raw MIME -> quarantine checks (scan verdicts, authentication,
-one sender) -> who sent it -> what the restrictions in force at receipt say -> log the
-contact once (the SES message id is the key) -> side effects only for a new contact
-(read queue, auto-reply, alerts); delivery to staff or the officer follows from the
-contact record, in the delivery function.
+parse the SES event -> what the event alone condemns, before any I/O (scan verdicts, SES's
+From read strictly, authentication: ``ses_event.event_decision``) -> read the raw MIME ->
+its From, read strictly, must be the one SES read and authenticated -> who sent it -> what
+the restrictions in force at receipt say -> log the contact once (the SES message id is the
+key) -> side effects only for a new contact (read queue, auto-reply, alerts); delivery to
+staff or the officer follows from the contact record, in the delivery function.
 
-It never raises: on any internal error it records what it can and returns CONTINUE, so the
-mail still reaches staff. Log lines carry codes and identifiers, never addresses or text.
+It never raises. Mail the event condemned is recorded as quarantined from the event alone
+and always answered STOP_RULE_SET; a quarantine that cannot be recorded still stops, is
+logged (``quarantine-unrecorded``) and alerted. On any other internal error it records what
+it can and returns CONTINUE, so the mail still reaches staff; the sender it records is only
+ever the From address SES authenticated, never the envelope sender (``mail.source``, which
+nobody authenticated: it serves only SPF alignment in ``ses_event.authentication``).
+Addresses become keys only through ``ingest.sender`` (bounded to RFC 5321's limits).
+Log lines carry codes and identifiers, never addresses or text.
 """
 
 from __future__ import annotations
@@ -23,18 +30,23 @@ from typing import Any, Protocol
 
 from contactguard.domain.case import Case
 from contactguard.domain.enforcement import EmailAction, EmailRuling, email_ruling
-from contactguard.domain.model import Channel, Contact, Direction, Disposition, normalise_email
+from contactguard.domain.model import Channel, Contact, Direction, Disposition
 from contactguard.domain.signals import Flag, language_flags
 from ingest.mime import ParsedMessage, build_auto_reply, may_auto_reply, parse_message
+from ingest.sender import Sender, SenderProblem
 from ingest.ses_event import (
     BadSesEvent,
+    EventDecision,
     SesReceipt,
     authentication,
+    event_decision,
     parse_ses_event,
-    verdict_quarantine_reason,
 )
 
 SUMMARY_CHARS = 200
+# Reason and alert codes of the quarantine's own failures (safe to log: no addresses).
+SENDER_CHECK_FAILED = "sender-check-failed"
+QUARANTINE_UNRECORDED = "quarantine-unrecorded"
 
 
 class SesDisposition(StrEnum):
@@ -78,6 +90,7 @@ class IngestResult:
     auto_replied: bool = False
     alerts: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
+    recorded: bool = True  # False: writing the contact failed (logged, and alerted if held)
 
     def response(self) -> dict[str, str]:
         return {"disposition": self.disposition.value}
@@ -103,13 +116,25 @@ class IngestService:
             return IngestResult(SesDisposition.CONTINUE, Disposition.ACCEPTED, "bad-ses-event")
         contact_id = f"email-{receipt.mail.message_id}"
         try:
-            result = self._ingest(receipt, contact_id)
-        except Exception as error:  # noqa: BLE001 - DESIGN.md: ingest never raises; mail flows
+            decision = event_decision(receipt)
+        except Exception as error:  # noqa: BLE001 - cannot tell who sent it: hold it, fail closed
             self.log.error(
-                "ingest: internal error, delivering as usual",
+                "ingest: event checks failed",
                 extra={"error": type(error).__name__, "contact_id": contact_id},
             )
-            result = self._record_fallback(receipt, contact_id, type(error).__name__)
+            decision = EventDecision(SENDER_CHECK_FAILED, Sender(problem=SenderProblem.MALFORMED))
+        if decision.quarantine is not None:
+            # Decided before any I/O: whatever fails from here on, the answer is STOP_RULE_SET.
+            result = self._quarantine(receipt, contact_id, decision.quarantine, decision.sender)
+        else:
+            try:
+                result = self._ingest(receipt, contact_id, decision)
+            except Exception as error:  # noqa: BLE001 - DESIGN.md: ingest never raises; mail flows
+                self.log.error(
+                    "ingest: internal error, delivering as usual",
+                    extra={"error": type(error).__name__, "contact_id": contact_id},
+                )
+                result = self._record_fallback(receipt, contact_id, type(error).__name__, decision)
         self.log.info(
             "ingest: decided",
             extra={
@@ -138,51 +163,39 @@ class IngestService:
             return None
         return parse_message(raw)
 
-    def _ingest(self, receipt: SesReceipt, contact_id: str) -> IngestResult:
-        parsed = self._read(receipt)
-        if parsed is None:
-            return self._record_fallback(receipt, contact_id, "raw-message-unreadable")
-        received = receipt.mail.timestamp
+    def _base(
+        self, receipt: SesReceipt, contact_id: str, parsed: ParsedMessage
+    ) -> tuple[dict[str, Any], tuple[Flag, ...]]:
+        """The contact's fields that do not depend on who sent it, and its language flags."""
         text = f"{parsed.subject}\n{parsed.text}"
         flags = language_flags(text, self.patterns)
         base = {
             "contact_id": contact_id,
             "channel": Channel.EMAIL,
             "direction": Direction.INBOUND,
-            "at": received,
+            "at": receipt.mail.timestamp,
             "summary": parsed.subject[:SUMMARY_CHARS],
             "flags": tuple(f.value for f in flags)
             + tuple(f"attachment:{a.content_type}" for a in parsed.attachments[:20]),
             "raw_ref": receipt.mail.message_id,
         }
-        sender = parsed.from_address
-        source = _valid_address(sender)
+        return base, flags
 
-        quarantine = verdict_quarantine_reason(receipt)
-        if quarantine is None and len(parsed.from_addresses) != 1:
-            quarantine = "no-sender" if not parsed.from_addresses else "multiple-from-addresses"
-        if quarantine is None:
-            auth = authentication(receipt, parsed.from_addresses)
-            if not auth.authenticated:
-                quarantine = f"unauthenticated:{auth.reason}"
+    def _ingest(
+        self, receipt: SesReceipt, contact_id: str, decision: EventDecision
+    ) -> IngestResult:
+        parsed = self._read(receipt)
+        if parsed is None:
+            return self._record_fallback(receipt, contact_id, "raw-message-unreadable", decision)
+        quarantine = raw_quarantine_reason(receipt, decision, parsed)
+        source = parsed.sender
         if quarantine is not None or source is None:
-            reason = quarantine or "sender-address-invalid"
-            contact = Contact(
-                **base,
-                customer_id=None,
-                disposition=Disposition.QUARANTINED,
-                reason=reason,
-                source_address=source,
-            )
-            new = self.store.record_contact(contact)
-            # Never attributed, never delivered to staff: held for staff review.
-            return IngestResult(
-                SesDisposition.STOP_RULE_SET,
-                Disposition.QUARANTINED,
-                reason,
-                contact_id,
-                new_contact=new,
-            )
+            reason = quarantine or SenderProblem.NO_SENDER.value
+            # A From the two readings disagree on names nobody on the record.
+            held = Sender() if reason == SenderProblem.MISMATCH else Sender(address=source)
+            return self._quarantine(receipt, contact_id, reason, held, parsed)
+        received = receipt.mail.timestamp
+        base, flags = self._base(receipt, contact_id, parsed)
 
         customer_id = self.store.customer_id_for_email(source)
         if customer_id is None:
@@ -349,19 +362,107 @@ class IngestService:
             )
         return kind
 
-    def _record_fallback(self, receipt: SesReceipt, contact_id: str, why: str) -> IngestResult:
-        """Something failed: record what SES told us and let the mail reach staff."""
+    def _quarantine(
+        self,
+        receipt: SesReceipt,
+        contact_id: str,
+        reason: str,
+        sender: Sender,
+        parsed: ParsedMessage | None = None,
+    ) -> IngestResult:
+        """Hold the mail for staff review: STOP_RULE_SET whatever fails, never attributed.
+
+        The record names a sender only when it is one bounded, well-formed mailbox (never the
+        envelope sender); it is keyed on that address or, without one, in the quarantine.
+        Mail the event condemned is recorded from the event alone (``parsed`` None): no read
+        of a message already known to be hostile, nothing that could fail or time out first.
+        """
+        fields = self._event_fields(receipt, contact_id)
+        try:
+            if parsed is not None:
+                fields, _ = self._base(receipt, contact_id, parsed)
+            contact = Contact(
+                **fields,
+                customer_id=None,
+                disposition=Disposition.QUARANTINED,
+                reason=reason,
+                source_address=sender.address,
+            )
+        except Exception as error:  # noqa: BLE001 - record the bare minimum instead
+            self.log.warning(
+                "ingest: quarantine record reduced", extra={"error": type(error).__name__}
+            )
+            contact = Contact(
+                **self._event_fields(receipt, contact_id),
+                customer_id=None,
+                disposition=Disposition.QUARANTINED,
+                reason=reason,
+            )
+        try:
+            new = self.store.record_contact(contact)
+        except Exception as error:  # noqa: BLE001 - still held: the raw mail is in S3
+            return self._unrecorded(contact_id, reason, error)
+        return IngestResult(
+            SesDisposition.STOP_RULE_SET,
+            Disposition.QUARANTINED,
+            reason,
+            contact_id,
+            new_contact=new,
+        )
+
+    def _unrecorded(self, contact_id: str, reason: str, error: Exception) -> IngestResult:
+        """A quarantined message whose record could not be written: it stays stopped (its raw
+        copy is in S3 under the SES message id) and staff are alerted, so it is not lost."""
+        self.log.error(
+            "ingest: quarantined mail not recorded",
+            extra={
+                "code": QUARANTINE_UNRECORDED,
+                "error": type(error).__name__,
+                "contact_id": contact_id,
+                "reason": reason,
+            },
+        )
+        try:
+            self.alerts.alert(QUARANTINE_UNRECORDED, contact_id=contact_id, reason=reason)
+        except Exception as alert_error:  # noqa: BLE001 - the log line and the metric remain
+            self.log.error(
+                "ingest: alert failed",
+                extra={"kind": QUARANTINE_UNRECORDED, "error": type(alert_error).__name__},
+            )
+        return IngestResult(
+            SesDisposition.STOP_RULE_SET,
+            Disposition.QUARANTINED,
+            f"fallback:{QUARANTINE_UNRECORDED}",
+            contact_id,
+            recorded=False,
+            alerts=(QUARANTINE_UNRECORDED,),
+        )
+
+    @staticmethod
+    def _event_fields(receipt: SesReceipt, contact_id: str) -> dict[str, Any]:
+        return {
+            "contact_id": contact_id,
+            "channel": Channel.EMAIL,
+            "direction": Direction.INBOUND,
+            "at": receipt.mail.timestamp,
+            "summary": (receipt.mail.common_headers.subject or "")[:SUMMARY_CHARS],
+            "raw_ref": receipt.mail.message_id,
+        }
+
+    def _record_fallback(
+        self, receipt: SesReceipt, contact_id: str, why: str, decision: EventDecision
+    ) -> IngestResult:
+        """Something failed after the event passed every check: record what SES told us and
+        let the mail reach staff. The sender recorded is the From address SES authenticated
+        (never the envelope sender, which nobody authenticated); with none, the record goes to
+        the quarantine partition, still delivered and flagged for review."""
         try:
             contact = Contact(
-                contact_id=contact_id,
+                **self._event_fields(receipt, contact_id),
                 customer_id=None,
-                channel=Channel.EMAIL,
-                at=receipt.mail.timestamp,
-                summary=(receipt.mail.common_headers.subject or "")[:SUMMARY_CHARS],
                 disposition=Disposition.UNMATCHED,
                 reason=f"ingest-fallback:{why}",
-                source_address=_valid_address(receipt.mail.source),
-                raw_ref=receipt.mail.message_id,
+                source_address=decision.sender.address,
                 flags=("needs-review",),
             )
             if contact.source_address is None:
@@ -369,7 +470,14 @@ class IngestService:
             new = self.store.record_contact(contact)
         except Exception as error:  # noqa: BLE001 - even recording failed: still deliver
             self.log.error("ingest: could not record", extra={"error": type(error).__name__})
-            new = False
+            return IngestResult(
+                SesDisposition.CONTINUE,
+                Disposition.ACCEPTED,
+                f"fallback:{why}",
+                contact_id,
+                new_contact=False,
+                recorded=False,
+            )
         return IngestResult(
             SesDisposition.CONTINUE,
             Disposition.ACCEPTED,
@@ -379,13 +487,21 @@ class IngestService:
         )
 
 
-def _valid_address(address: str | None) -> str | None:
-    if not address:
-        return None
-    try:
-        return normalise_email(address)
-    except ValueError:
-        return None
+def raw_quarantine_reason(
+    receipt: SesReceipt, decision: EventDecision, parsed: ParsedMessage
+) -> str | None:
+    """What the raw message adds to the event's checks: its From, read strictly
+    (:mod:`ingest.sender` codes), must be the one SES read (``from-header-mismatch``; only
+    when SES truncated the headers and gave no From does the raw message decide alone), and
+    that address must be authenticated (``unauthenticated:<reason>``)."""
+    if parsed.sender is None:
+        return parsed.sender_problem or SenderProblem.NO_SENDER.value
+    if decision.sender_known and parsed.sender != decision.sender.address:
+        return SenderProblem.MISMATCH.value
+    auth = authentication(receipt, [parsed.sender])
+    if not auth.authenticated:
+        return f"unauthenticated:{auth.reason}"
+    return None
 
 
 def default_auto_reply_text() -> str:

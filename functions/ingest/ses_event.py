@@ -40,6 +40,8 @@ from pydantic import (
     field_validator,
 )
 
+from ingest.sender import Sender, SenderProblem, strict_sender
+
 __all__ = [
     "AuthMethod",
     "Authentication",
@@ -52,7 +54,9 @@ __all__ = [
     "SesReceipt",
     "Verdict",
     "VerdictStatus",
+    "EventDecision",
     "authentication",
+    "event_decision",
     "parse_ses_event",
     "verdict_quarantine_reason",
 ]
@@ -380,3 +384,68 @@ def verdict_quarantine_reason(receipt: SesReceipt) -> str | None:
     if _status(receipt.receipt.spam_verdict) == VerdictStatus.FAIL:
         return "spam-verdict-fail"
     return None
+
+
+# --- what the event alone decides -------------------------------------------------------------
+
+# Authentication outcomes that need a From domain: when SES gave no From (its header summary
+# can be missing on truncated headers) the raw message supplies it, so these wait for it.
+_NEEDS_FROM_DOMAIN = frozenset({"no-dmarc-no-from-domain"})
+
+
+@dataclass(frozen=True, slots=True)
+class EventDecision:
+    """What ingest knows from the SES event before any I/O.
+
+    ``quarantine`` is a reason code when the event alone condemns the mail (a scan verdict, a
+    From header that is not one bounded mailbox, failed authentication), else None.
+    ``sender`` is SES's From read strictly (:func:`ingest.sender.strict_sender`); its address
+    is None when SES gave no usable From. ``sender_known`` is False only when SES truncated
+    the headers and left ``commonHeaders.from`` out: then the raw message alone says who.
+    """
+
+    quarantine: str | None
+    sender: Sender
+    sender_known: bool = True
+
+
+def event_sender(receipt: SesReceipt) -> tuple[Sender, bool]:
+    """SES's From (``commonHeaders.from``, one field split into a list), read strictly, and
+    whether the event holds it at all (False: headers truncated and no ``from`` given)."""
+    mail = receipt.mail
+    fields = [h for h in mail.headers if h.name.strip().lower() == "from"]
+    if len(fields) > 1:  # RFC 5322 §3.6: one From field
+        return Sender(problem=SenderProblem.MALFORMED), True
+    values = mail.common_headers.from_
+    if not values:
+        if mail.headers_truncated:
+            return Sender(problem=SenderProblem.NO_SENDER), False
+        return Sender(problem=SenderProblem.NO_SENDER), True
+    return strict_sender([", ".join(values)]), True
+
+
+def event_decision(receipt: SesReceipt) -> EventDecision:
+    """Quarantine decided from the event alone, before the raw message is read (DESIGN.md).
+
+    In order: the virus and spam verdicts; SES's From not being one bounded, well-formed
+    mailbox (:mod:`ingest.sender` codes: ``no-sender``, ``from-header-malformed``,
+    ``multiple-from-addresses``, ``sender-address-too-long``, ``sender-address-invalid``);
+    then :func:`authentication` of that one address (``unauthenticated:<reason>``).
+
+    Why SES's From and not just the raw message's: SES evaluated DMARC against the From
+    domain as *it* parsed the header, and the event does not say which domain that was. When
+    SES's reading and ours (strict, and checked again against the raw message by ingest: a
+    different address is ``from-header-mismatch``) both find exactly one and the same
+    mailbox, the domain DMARC passed is that address's domain; when either finds anything
+    else, nothing is attributed.
+    """
+    sender, known = event_sender(receipt)
+    reason = verdict_quarantine_reason(receipt)
+    if reason is None and known and sender.problem is not None:
+        reason = sender.problem.value
+    if reason is None:
+        addresses = [sender.address] if sender.address is not None else None
+        auth = authentication(receipt, addresses)
+        if not auth.authenticated and (known or auth.reason not in _NEEDS_FROM_DOMAIN):
+            reason = f"unauthenticated:{auth.reason}"
+    return EventDecision(reason, sender, known)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -94,6 +95,35 @@ class Rig:
         if store_raw:
             self.s3.put_object(Bucket=BUCKET, Key=f"inbound/{message_id}", Body=msg.as_bytes())
         return ses_event(message_id, sender, subject, at, verdicts or {})
+
+    def forged(
+        self,
+        at: datetime,
+        from_fields: list[str],
+        *,
+        ses_from: list[str] | None = None,
+        source: str = "bounce@attacker.example",
+        verdicts: dict[str, str] | None = None,
+        store_raw: bool = True,
+    ) -> dict[str, Any]:
+        """A message written byte by byte (EmailMessage would refold or refuse a hostile
+        From) and SES's event for it: its header summary shows `ses_from` (by default the
+        From fields as they came), its envelope sender is `source`."""
+        self.counter += 1
+        message_id = f"msg{self.counter:04d}forgedabcdefgh"
+        head = "".join(f"From: {value}\r\n" for value in from_fields)
+        raw = (
+            f"{head}To: contact@landlord.example\r\nSubject: Repairs\r\n"
+            f"Message-ID: <{message_id}@attacker.example>\r\n\r\n"
+            "You useless idiots, I will find you.\r\n"
+        ).encode()
+        if store_raw:
+            self.s3.put_object(Bucket=BUCKET, Key=f"inbound/{message_id}", Body=raw)
+        event = ses_event(message_id, source, "Repairs", at, verdicts or {})
+        mail = event["Records"][0]["ses"]["mail"]
+        mail["headers"] = [{"name": "From", "value": value} for value in from_fields]
+        mail["commonHeaders"]["from"] = from_fields if ses_from is None else ses_from
+        return event
 
     def sent_mail(self) -> int:
         return int(self.ses.get_send_quota()["SentLast24Hours"])
@@ -305,6 +335,187 @@ def test_a_single_point_of_contact_gets_the_message(rig: Rig) -> None:
     assert rig.sent_mail() == 0
 
 
+# --- issue 14: attacks that once worked, now refused ---------------------------------------
+
+PAT = "pat@example.net"
+PAT_ID = "cust-pat"
+
+
+def with_pat(rig: Rig) -> None:
+    rig.store.put_customer(Customer(customer_id=PAT_ID, name="Pat Example", emails=(PAT,)))
+
+
+def nothing_on_pats_record(rig: Rig) -> None:
+    assert contacts_of(rig, PAT_ID) == []
+    assert rig.store.unmatched_contacts(PAT) == []
+    assert rig.store.attribute_unmatched(PAT, PAT_ID) == 0  # linking Pat's address moves nothing
+    assert contacts_of(rig, PAT_ID) == []
+    assert [ids for _, ids in rig.alerts.sent if ids.get("customer_id") == PAT_ID] == []
+
+
+def held(rig: Rig, contact_id: str | None) -> Any:
+    """The quarantined record of `contact_id`: nothing lost, nobody's."""
+    assert contact_id is not None
+    contact = rig.store.get_contact(contact_id)
+    assert contact is not None
+    assert (contact.disposition, contact.customer_id) == (Disposition.QUARANTINED, None)
+    return contact
+
+
+def test_moto_refuses_a_partition_key_over_2048_bytes_as_dynamodb_does(rig: Rig) -> None:
+    """What made the first attack work, and what makes its test below meaningful."""
+    from botocore.exceptions import ClientError
+
+    from contactguard.domain.model import Channel, Contact
+
+    contact = Contact(
+        contact_id="email-oversize",
+        customer_id=None,
+        channel=Channel.EMAIL,
+        at=when("2026-12-02"),
+        disposition=Disposition.QUARANTINED,
+        source_address=f"{'a' * 2040}@attacker.example",
+    )
+    with pytest.raises(ClientError, match="maximum size"):
+        rig.store.record_contact(contact)
+
+
+@pytest.mark.parametrize("dmarc", ["FAIL", "PASS"])
+def test_a_2000_character_local_part_is_held_and_never_keyed_on_the_envelope_sender(
+    rig: Rig, dmarc: str
+) -> None:
+    """Once: the quarantine write overflowed DynamoDB's key, the fallback answered CONTINUE
+    and filed the mail as unmatched under the envelope sender (the attacker wrote Pat's
+    address there), and linking Pat's address later put it on Pat's record."""
+    with_pat(rig)
+    event = rig.forged(
+        when("2026-12-02"),
+        [f"{'a' * 2000}@attacker.example"],
+        source=PAT,
+        verdicts={"dmarc": dmarc},
+    )
+    result = rig.service.ingest(event)
+    assert result.response() == {"disposition": "STOP_RULE_SET"}
+    assert (result.contact_disposition, result.reason) == (
+        Disposition.QUARANTINED,
+        "sender-address-too-long",
+    )
+    assert rig.raw.requests == 0  # decided from the event, before any I/O
+    assert held(rig, result.contact_id).source_address is None
+    nothing_on_pats_record(rig)
+
+
+def test_the_2000_character_attack_through_the_lambda_handler(rig: Rig, handler_env: Any) -> None:
+    with_pat(rig)
+    event = rig.forged(
+        when("2026-12-02"),
+        [f"{'a' * 2000}@attacker.example"],
+        source=PAT,
+        verdicts={"dmarc": "FAIL"},
+    )
+    assert handler_env.lambda_handler(event, FakeContext()) == {"disposition": "STOP_RULE_SET"}
+    message_id = event["Records"][0]["ses"]["mail"]["messageId"]
+    held(rig, f"email-{message_id}")
+    nothing_on_pats_record(rig)
+
+
+class UnreadableRawMail:
+    requests = 0
+
+    def read(self, message_id: str) -> bytes:
+        raise PermissionError("AccessDenied")
+
+
+@pytest.mark.parametrize("failure", ["missing", "unreadable"])
+def test_virus_flagged_mail_whose_raw_copy_cannot_be_read_is_held(rig: Rig, failure: str) -> None:
+    """Once: the verdicts were checked only after the raw message was read, so a failed S3
+    read delivered virus-flagged mail to staff."""
+    if failure == "unreadable":
+        rig.service.raw_mail = UnreadableRawMail()
+    event = rig.forged(
+        when("2026-12-02"), [ADDRESS], verdicts={"virus": "FAIL"}, store_raw=failure != "missing"
+    )
+    result = rig.service.ingest(event)
+    assert result.response() == {"disposition": "STOP_RULE_SET"}
+    assert result.reason == "virus-verdict-fail"
+    contact = held(rig, result.contact_id)
+    assert contact.reason == "virus-verdict-fail"
+    assert contacts_of(rig) == []
+
+
+def test_a_quarantine_the_table_refuses_still_stops_and_alerts(rig: Rig) -> None:
+    rig.store.table_name = "no-such-table"
+    result = rig.service.ingest(
+        rig.forged(when("2026-12-02"), [ADDRESS], verdicts={"virus": "FAIL"})
+    )
+    assert result.response() == {"disposition": "STOP_RULE_SET"}
+    assert (result.contact_disposition, result.recorded) == (Disposition.QUARANTINED, False)
+    assert rig.alerts.sent == [
+        ("quarantine-unrecorded", {"contact_id": result.contact_id, "reason": "virus-verdict-fail"})
+    ]
+
+
+MALFORMED_FROMS = {
+    "trailing-angle-address": ([f"{PAT} <evil@attacker.example>"], "from-header-malformed"),
+    "trailing-bare-address": ([f"<{PAT}> evil@attacker.example"], "from-header-malformed"),
+    "semicolon": ([f"{PAT};evil@attacker.example"], "from-header-malformed"),
+    "comma": ([f"{PAT}, evil@attacker.example"], "multiple-from-addresses"),
+    "route": ([f"<@attacker.example:{PAT}>"], "from-header-malformed"),
+    "group": ([f"Friends: {PAT};"], "from-header-malformed"),
+    "folded-trailer": ([f"Pat <{PAT}>\r\n evil@attacker.example"], "from-header-malformed"),
+    "two-from-fields": ([PAT, "evil@attacker.example"], "from-header-malformed"),
+}
+
+
+@pytest.mark.parametrize("ses_reads", ["as-sent", "first-address"])
+@pytest.mark.parametrize(
+    ("from_fields", "reason"), MALFORMED_FROMS.values(), ids=MALFORMED_FROMS.keys()
+)
+def test_a_malformed_from_naming_a_customer_is_held_not_pinned_on_them(
+    rig: Rig, from_fields: list[str], reason: str, ses_reads: str
+) -> None:
+    """Once: the first addr-spec of a malformed From was the sender, so with the attacker's
+    own domain passing DMARC an abusive email went onto Pat's record. SES's header summary
+    may show the header as sent, or just one address (then the raw message is what refuses)."""
+    with_pat(rig)
+    rig.restrict(LettersOnly(write_to="PO Box 1"), when("2026-12-01", 9))
+    event = rig.forged(
+        when("2026-12-02"), from_fields, ses_from=None if ses_reads == "as-sent" else [PAT]
+    )
+    result = rig.service.ingest(event)
+    assert result.response() == {"disposition": "STOP_RULE_SET"}
+    assert (result.contact_disposition, result.reason, result.customer_id) == (
+        Disposition.QUARANTINED,
+        reason,
+        None,
+    )
+    assert held(rig, result.contact_id).source_address is None
+    nothing_on_pats_record(rig)
+    assert rig.sent_mail() == 0
+
+
+def test_the_from_ses_read_and_the_messages_own_must_be_the_same(rig: Rig) -> None:
+    with_pat(rig)
+    result = rig.service.ingest(
+        rig.forged(when("2026-12-02"), [PAT], ses_from=["evil@attacker.example"])
+    )
+    assert (result.response(), result.reason) == (
+        {"disposition": "STOP_RULE_SET"},
+        "from-header-mismatch",
+    )
+    held(rig, result.contact_id)
+    nothing_on_pats_record(rig)
+
+
+def test_a_plain_from_of_pats_own_is_still_pats(rig: Rig) -> None:
+    """The control: the same message with a well-formed From is Pat's contact."""
+    with_pat(rig)
+    result = rig.service.ingest(rig.forged(when("2026-12-02"), [f"Pat Example <{PAT}>"]))
+    assert (result.response(), result.customer_id) == ({"disposition": "CONTINUE"}, PAT_ID)
+    (contact,) = contacts_of(rig, PAT_ID)
+    assert contact.source_address == PAT
+
+
 def test_a_missing_raw_message_still_delivers_and_is_recorded(rig: Rig) -> None:
     result = rig.service.ingest(rig.email(when("2026-12-02"), store_raw=False))
     assert result.response() == {"disposition": "CONTINUE"}
@@ -346,9 +557,9 @@ class FakeContext:
     aws_request_id: str = "req-1"
 
 
-def test_the_lambda_handler_built_from_its_environment_variables(
-    rig: Rig, tables: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def handler_env(rig: Rig, tables: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The ingest Lambda module, configured from its environment to use the rig's stack."""
     from ingest import handler
 
     sns = boto3.client("sns", region_name=REGION)
@@ -363,15 +574,21 @@ def test_the_lambda_handler_built_from_its_environment_variables(
         monkeypatch.setenv(name, value)
     handler.build_service.cache_clear()
     handler.ingest_settings.cache_clear()
-    rig.restrict(LettersOnly(write_to="PO Box 1"), when("2026-12-01", 9))
     try:
-        blocked = handler.lambda_handler(rig.email(when("2026-12-02")), FakeContext())
-        unknown = handler.lambda_handler(
-            rig.email(when("2026-12-02"), sender="someone@else.example"), FakeContext()
-        )
+        yield handler
     finally:
         handler.build_service.cache_clear()
         handler.ingest_settings.cache_clear()
+
+
+def test_the_lambda_handler_built_from_its_environment_variables(
+    rig: Rig, handler_env: Any
+) -> None:
+    rig.restrict(LettersOnly(write_to="PO Box 1"), when("2026-12-01", 9))
+    blocked = handler_env.lambda_handler(rig.email(when("2026-12-02")), FakeContext())
+    unknown = handler_env.lambda_handler(
+        rig.email(when("2026-12-02"), sender="someone@else.example"), FakeContext()
+    )
     assert blocked == {"disposition": "STOP_RULE_SET"}
     assert unknown == {"disposition": "CONTINUE"}
 

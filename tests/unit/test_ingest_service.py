@@ -175,10 +175,15 @@ class Rig:
         source: str = SENDER,
         subject: str = "About my repair",
         verdicts: dict[str, str] | None = None,
+        from_header: list[str] | None = None,
     ) -> IngestResult:
+        """SES's event for `raw` from envelope sender `source`; SES's header summary gives
+        `from_header` as the From (by default the envelope sender, as in most mail)."""
         if raw is not None:
             self.raw.messages[message_id] = raw
         event = ses_receipt_event(message_id, source, subject, RECEIVED, verdicts=verdicts)
+        if from_header is not None:
+            event["Records"][0]["ses"]["mail"]["commonHeaders"]["from"] = from_header
         return self.service().ingest(event)
 
 
@@ -359,12 +364,144 @@ def test_the_from_address_in_the_message_is_what_is_authenticated() -> None:
     DMARC policy, SPF for the envelope domain does not vouch for that From."""
     rig = Rig()
     result = rig.deliver(
-        email(sender="tenant@elsewhere.example"), verdicts={"dmarc": "GRAY", "dkim": "FAIL"}
+        email(sender="tenant@elsewhere.example"),
+        verdicts={"dmarc": "GRAY", "dkim": "FAIL"},
+        from_header=["tenant@elsewhere.example"],
     )
     assert (result.contact_disposition, result.reason) == (
         Disposition.QUARANTINED,
         "unauthenticated:no-dmarc-not-aligned",
     )
+    assert rig.raw.reads == []  # the event alone decided it
+
+
+@pytest.mark.policy("design-email-enforcement")
+def test_a_from_in_the_message_that_is_not_the_one_ses_read_is_quarantined() -> None:
+    """SES's header summary says example.org (and SES authenticated that), the message itself
+    says another address: which one DMARC vouched for is unknowable, so neither counts."""
+    rig = Rig()
+    result = rig.deliver(email(sender="tenant@elsewhere.example"))
+    assert result == IngestResult(
+        SesDisposition.STOP_RULE_SET, Disposition.QUARANTINED, "from-header-mismatch", CONTACT_ID
+    )
+    contact, _ = rig.store.only
+    assert (contact.customer_id, contact.source_address) == (None, None)
+    assert rig.store.lookups == []
+
+
+@pytest.mark.policy("design-email-enforcement")
+@pytest.mark.parametrize(
+    ("from_header", "verdicts", "reason", "recorded_sender"),
+    [
+        ([SENDER], {"virus": "FAIL"}, "virus-verdict-fail", SENDER),
+        ([SENDER], {"spam": "FAIL"}, "spam-verdict-fail", SENDER),
+        ([SENDER], {"dmarc": "FAIL"}, "unauthenticated:dmarc-fail", SENDER),
+        ([f"{SENDER} <evil@x.example>"], None, "from-header-malformed", None),
+        ([SENDER, "evil@x.example"], None, "multiple-from-addresses", None),
+        ([f"{'a' * 65}@example.org"], None, "sender-address-too-long", None),
+        (['"a b"@example.org'], None, "sender-address-invalid", None),
+        ([], None, "no-sender", None),
+    ],
+    ids=["virus", "spam", "dmarc", "malformed", "two", "too-long", "invalid", "none"],
+)
+def test_mail_the_event_condemns_is_held_without_reading_it(
+    from_header: list[str], verdicts: dict[str, str] | None, reason: str, recorded_sender: str
+) -> None:
+    rig = Rig(store=Store(cases=[restricted()]))
+    result = rig.deliver(email(), verdicts=verdicts, from_header=from_header)
+    assert result == IngestResult(
+        SesDisposition.STOP_RULE_SET, Disposition.QUARANTINED, reason, CONTACT_ID
+    )
+    assert rig.raw.reads == []  # decided before any I/O
+    assert rig.store.only == (
+        Contact(
+            contact_id=CONTACT_ID,
+            customer_id=None,
+            channel=Channel.EMAIL,
+            at=RECEIVED,
+            summary="About my repair",
+            disposition=Disposition.QUARANTINED,
+            reason=reason,
+            source_address=recorded_sender,
+            raw_ref=MESSAGE_ID,
+        ),
+        False,
+    )
+    assert rig.store.lookups == []
+
+
+@pytest.mark.policy("design-email-enforcement")
+def test_a_quarantine_that_cannot_be_recorded_still_stops_and_alerts() -> None:
+    rig = Rig(store=Store(fail_record=True))
+    result = rig.deliver(email(), verdicts={"virus": "FAIL"})
+    assert result == IngestResult(
+        SesDisposition.STOP_RULE_SET,
+        Disposition.QUARANTINED,
+        "fallback:quarantine-unrecorded",
+        CONTACT_ID,
+        alerts=("quarantine-unrecorded",),
+        recorded=False,
+    )
+    assert rig.alerts.sent == [
+        ("quarantine-unrecorded", {"contact_id": CONTACT_ID, "reason": "virus-verdict-fail"})
+    ]
+
+
+@pytest.mark.policy("design-email-enforcement")
+def test_a_quarantine_found_in_the_message_that_cannot_be_recorded_still_stops() -> None:
+    rig = Rig(store=Store(fail_record=True), alerts=Alerts(fail=True))
+    result = rig.deliver(email(sender="tenant@elsewhere.example"))
+    assert (result.disposition, result.contact_disposition, result.recorded) == (
+        SesDisposition.STOP_RULE_SET,
+        Disposition.QUARANTINED,
+        False,
+    )
+    assert rig.alerts.sent == [
+        ("quarantine-unrecorded", {"contact_id": CONTACT_ID, "reason": "from-header-mismatch"})
+    ]
+
+
+class BrokenPattern:
+    def search(self, text: str) -> None:
+        raise Boom("pattern")
+
+
+@pytest.mark.policy("design-email-enforcement")
+def test_a_quarantine_whose_full_record_fails_to_build_records_the_minimum() -> None:
+    rig = Rig()
+    service = rig.service()
+    service.patterns = dict.fromkeys(service.patterns, BrokenPattern())  # type: ignore[arg-type]
+    rig.raw.messages[MESSAGE_ID] = email(sender="tenant@elsewhere.example")
+    result = service.ingest(ses_receipt_event(MESSAGE_ID, SENDER, "Subject", RECEIVED))
+    assert (result.disposition, result.reason) == (
+        SesDisposition.STOP_RULE_SET,
+        "from-header-mismatch",
+    )
+    contact, _ = rig.store.only
+    assert (contact.disposition, contact.summary, contact.flags, contact.source_address) == (
+        Disposition.QUARANTINED,
+        "Subject",
+        (),
+        None,
+    )
+
+
+@pytest.mark.policy("design-email-enforcement")
+def test_when_the_event_checks_fail_the_mail_is_held_not_delivered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(receipt: object) -> None:
+        raise Boom("check")
+
+    monkeypatch.setattr("ingest.service.event_decision", broken)
+    rig = Rig()
+    result = rig.deliver(email())
+    assert result == IngestResult(
+        SesDisposition.STOP_RULE_SET, Disposition.QUARANTINED, "sender-check-failed", CONTACT_ID
+    )
+    assert rig.raw.reads == []
+    contact, _ = rig.store.only
+    assert (contact.customer_id, contact.source_address) == (None, None)
 
 
 # --- letters only: filed and blocked ----------------------------------------------------------
@@ -560,10 +697,28 @@ def test_an_unreadable_raw_message_is_recorded_for_review_and_delivered() -> Non
 
 
 @pytest.mark.policy("design-email-enforcement")
-def test_a_fallback_from_an_invalid_envelope_sender_is_quarantined_but_delivered() -> None:
+def test_a_fallback_records_the_authenticated_from_never_the_envelope_sender() -> None:
     rig = Rig()
-    result = rig.deliver(None, source="not-an-address", subject="")
+    result = rig.deliver(None, source="someone@example.org", from_header=[f"A <{SENDER}>"])
     assert result.disposition is SesDisposition.CONTINUE
+    contact, _ = rig.store.only
+    assert (contact.disposition, contact.source_address) == (Disposition.UNMATCHED, SENDER)
+
+
+@pytest.mark.policy("design-email-enforcement")
+def test_a_fallback_with_no_from_in_the_event_records_no_sender_and_delivers() -> None:
+    """SES truncated the headers and left its From out: the raw message would have said who
+    sent it, but it cannot be read. The envelope sender is not a substitute."""
+    rig = Rig()
+    event = ses_receipt_event(MESSAGE_ID, SENDER, "", RECEIVED)
+    mail = event["Records"][0]["ses"]["mail"]
+    mail["headersTruncated"] = True
+    del mail["commonHeaders"]["from"]
+    result = rig.service().ingest(event)
+    assert (result.disposition, result.reason) == (
+        SesDisposition.CONTINUE,
+        "fallback:raw-message-unreadable",
+    )
     contact, _ = rig.store.only
     assert (contact.disposition, contact.source_address) == (Disposition.QUARANTINED, None)
     assert contact.summary == ""
@@ -594,6 +749,7 @@ def test_when_even_recording_fails_the_mail_is_still_delivered() -> None:
         "fallback:Boom",
         CONTACT_ID,
         new_contact=False,
+        recorded=False,
     )
 
 
