@@ -158,7 +158,10 @@ _BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # controls, line brea
 
 def one_line(text: str) -> str:
     """Text cleaned to one line for display: bidi controls dropped, each run of line breaks,
-    tabs, control characters or spaces made one space, the ends trimmed."""
+    tabs, control characters or spaces made one space, the ends trimmed. Text with none of
+    them is returned as it is."""
+    if not _BREAKS.search(text) and BIDI_CONTROLS.isdisjoint(text):
+        return text
     kept = "".join(c for c in text if c not in BIDI_CONTROLS)
     return " ".join(_BREAKS.sub(" ", kept).split())
 
