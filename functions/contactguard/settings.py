@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from contactguard.domain.calendar import HolidayRegion, WorkingDayCalendar
 from contactguard.domain.lifecycle import Policy, PolicyTerms
+from contactguard.domain.model import normalise_email
 
 
 class CoreSettings(BaseSettings):
@@ -29,6 +30,10 @@ class CoreSettings(BaseSettings):
     appeal_review_reminder_working_days: int = Field(default=5, ge=0)
     concern_follow_up_working_days: int = Field(default=20, ge=1)
     review_pack_lead_working_days: int = Field(default=20, ge=1)
+    # OrganisationDomains: where a single point of contact's officer address must be.
+    organisation_domains: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=PolicyTerms().organisation_domains, min_length=1
+    )
 
     @field_validator("closure_dates", mode="before")
     @classmethod
@@ -36,6 +41,24 @@ class CoreSettings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("organisation_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("organisation_domains")
+    @classmethod
+    def _domain_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        domains = []
+        for domain in value:
+            try:  # a domain is what may follow the @ of an address
+                domains.append(normalise_email(f"postmaster@{domain}").partition("@")[2])
+            except ValueError:
+                raise ValueError("each organisation domain must be a domain name") from None
+        return tuple(dict.fromkeys(domains))
 
     def policy(self) -> Policy:
         return Policy(
@@ -46,6 +69,7 @@ class CoreSettings(BaseSettings):
                 appeal_review_reminder_working_days=self.appeal_review_reminder_working_days,
                 concern_follow_up_working_days=self.concern_follow_up_working_days,
                 review_pack_lead_working_days=self.review_pack_lead_working_days,
+                organisation_domains=self.organisation_domains,
             ),
         )
 

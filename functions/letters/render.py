@@ -40,6 +40,7 @@ from contactguard.domain.enforcement import permitted_channels
 from contactguard.domain.lifecycle import Policy
 from contactguard.domain.model import (
     BEHAVIOUR_WORDS,
+    BIDI_CONTROLS,
     Actor,
     AppointmentOnlyVisits,
     Behaviour,
@@ -55,6 +56,7 @@ from contactguard.domain.model import (
     TelephoneViaThirdParty,
     WitnessAtPersonalContact,
     describe_date,
+    one_line,
 )
 from letters.review_pack import chart_png, review_figures
 
@@ -162,8 +164,16 @@ def _dated(inputs: LetterInputs) -> date:
 
 
 def plain(text: str) -> str:
-    """Customer or staff text as a letter prints it: control characters become spaces."""
-    return _CONTROL.sub(" ", text)
+    """Customer or staff text as a letter prints it: control characters become spaces and
+    bidirectional controls go (they would change what the reader sees, not what is said)."""
+    return _CONTROL.sub(" ", "".join(c for c in text if c not in BIDI_CONTROLS))
+
+
+def line(text: str) -> str:
+    """A single-line field (a name, an address line, an officer): one clean line, whatever
+    was stored before input was checked (defence in depth: new input with line breaks or
+    bidi controls is refused, rule single-line)."""
+    return one_line(text)
 
 
 def _finalize(value: Any) -> Any:
@@ -297,7 +307,7 @@ def describe_restriction(r: Restriction) -> dict[str, str]:
                 "title": "Telephone contact only through a third party",
                 "details": (
                     f"We will take telephone calls about your enquiries only from "
-                    f"{r.third_party} ({r.relationship}), acting on your behalf."
+                    f"{line(r.third_party)} ({line(r.relationship)}), acting on your behalf."
                 ),
             }
         case LettersOnly():
@@ -305,22 +315,22 @@ def describe_restriction(r: Restriction) -> dict[str, str]:
                 "title": "Contact by letter only",
                 "details": (
                     f"We will not accept emails or telephone calls from you. Please write to "
-                    f"us at: {r.write_to}. Emails you send will not be answered: they will be "
-                    f"kept on your file and read by a named officer for any new information."
+                    f"us at: {line(r.write_to)}. Emails you send will not be answered: they will "
+                    f"be kept on your file and read by a named officer for any new information."
                 ),
             }
         case AppointmentOnlyVisits():
             return {
                 "title": "Visits by appointment only",
-                "details": f"You may visit us by appointment only, at {r.office}.",
+                "details": f"You may visit us by appointment only, at {line(r.office)}.",
             }
         case SinglePointOfContact():
             days = _join([d.value.capitalize() for d in r.days])
             return {
                 "title": "A single point of contact",
                 "details": (
-                    f"Your contact with us will be through {r.officer_name} "
-                    f"({r.officer_email}) only, on {days} between "
+                    f"Your contact with us will be through {line(r.officer_name)} "
+                    f"({line(r.officer_email)}) only, on {days} between "
                     f"{r.from_time:%H:%M} and {r.to_time:%H:%M}."
                 ),
             }
@@ -338,7 +348,8 @@ def describe_restriction(r: Restriction) -> dict[str, str]:
 
 
 def _signature(actor: Actor | None, role: Role) -> list[str]:
-    lines = [actor.name] if actor is not None and actor.name else []
+    name = line(actor.name) if actor is not None and actor.name else ""
+    lines = [name] if name else []
     return [*lines, ROLE_TITLES[role]]
 
 
@@ -347,7 +358,7 @@ def _common(draft: _Draft, inputs: LetterInputs) -> None:
     draft.context.update(
         reference=inputs.case.case_id,
         letter_date=draft.need("letter-date", describe_date(day)),
-        customer_name=draft.need("customer-name", plain(customer.name)),
+        customer_name=draft.need("customer-name", line(customer.name)),
         restriction_months=str(inputs.policy.terms.restriction_months),
     )
     address = customer.address
@@ -359,8 +370,8 @@ def _common(draft: _Draft, inputs: LetterInputs) -> None:
         draft.context.update(address_lines=[], postcode="")
         return
     draft.context.update(
-        address_lines=[plain(line) for line in address.lines],
-        postcode=draft.need("postal-address", plain(address.postcode)),
+        address_lines=[cleaned for cleaned in map(line, address.lines) if cleaned],
+        postcode=draft.need("postal-address", line(address.postcode)),
     )
 
 
@@ -639,7 +650,7 @@ def _review_pack(draft: _Draft, inputs: LetterInputs) -> bytes | None:
         summary=[{"measure": k, "now": str(a), "before": str(b)} for k, a, b in figures.summary],
         flags=[{"flag": k, "now": str(a), "before": str(b)} for k, a, b in figures.flags],
         filed=[
-            {"received": f.received, "subject": plain(f.subject), "flags": f.flags}
+            {"received": f.received, "subject": line(f.subject), "flags": f.flags}
             for f in figures.filed
         ],
         filed_not_listed=str(figures.filed_not_listed) if figures.filed_not_listed else "",

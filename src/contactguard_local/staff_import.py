@@ -4,7 +4,9 @@ Every row is checked by the API's own request model before anything is sent, and
 repeat an earlier row's id or address are refused, so one bad row never stops the good ones.
 The API still has the last word (an id or address already taken is its 409). Rejected rows go
 to a CSV beside the file (row number as a spreadsheet shows it, the header being row 1, and
-the reason); progress goes to stderr so stdout stays the summary.
+the reason); progress goes to stderr so stdout stays the summary. A cell a spreadsheet would
+run as a formula is written with a leading quote (`spreadsheet_safe`): the report repeats what
+the file said, and the file came from somewhere else.
 
 Columns (a header row is required; only `name` must have a value):
     customer_id, name, emails (separated by ;), address_lines (separated by |), postcode,
@@ -139,11 +141,29 @@ def run_import(target: Target, rows: list[dict[str, str]]) -> Outcome:
     return outcome
 
 
-def write_report(path: Path, rejected: list[tuple[int, str, str]]) -> None:
+# What makes a spreadsheet read a cell as a formula or a command (OWASP, CSV injection): a
+# leading =, +, - or @, or a tab or carriage return before one.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading
+    single quote (Excel and LibreOffice then show it as written). Numbers pass unchanged."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def write_csv(path: Path, header: list[str], rows: list[tuple[object, ...]]) -> None:
+    """Every CSV the CLI writes goes through here, each cell made spreadsheet-safe."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["row", "customer_id", "reason"])
-        writer.writerows(rejected)
+        writer.writerow([spreadsheet_safe(cell) for cell in header])
+        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+
+
+def write_report(path: Path, rejected: list[tuple[int, str, str]]) -> None:
+    write_csv(path, ["row", "customer_id", "reason"], list(rejected))
 
 
 def import_customers(target: Target, args: argparse.Namespace) -> Reply:

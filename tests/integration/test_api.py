@@ -30,7 +30,9 @@ from contactguard.domain.model import (
     Actor,
     Channel,
     Contact,
+    Customer,
     Disposition,
+    PostalAddress,
     Role,
 )
 from contactguard.service import CaseService
@@ -1500,3 +1502,181 @@ def test_only_the_roles_that_handle_letters_may_fetch_one(api: Api) -> None:
     for staff in (CALL_HANDLER, SAFEGUARDING):
         refused = api.call("GET", path, by=staff, headers=DOCX_ACCEPT)
         assert (refused.status, refused.rule) == (403, "letter-handlers")
+
+
+# Input hardening (issue 14, findings 6 and 8) ----------------------------------------------
+# Each attack used to be accepted and stored; now it is a 400 (or 409) naming the rule, never a
+# 5xx, and the reply never repeats the value.
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        ({"name": "Ada\nTenant"}, "body.name", "rule single-line"),
+        ({"name": "Ada \u202eTenant"}, "body.name", "rule single-line"),
+        (
+            {"name": NAME, "address": {"lines": ["1 High St\r\nDerby"], "postcode": "DE1 1AA"}},
+            "body.address.lines.0",
+            "rule single-line",
+        ),
+        (
+            {"name": NAME, "address": {"lines": ["1 High St"], "postcode": "DE1\u20661AA"}},
+            "body.address.postcode",
+            "rule single-line",
+        ),
+        (
+            {"name": NAME, "emails": ["off@landlord.example,spy@evil.example"]},
+            "body.emails.0",
+            "no commas or semicolons",
+        ),
+        (
+            {"name": NAME, "emails": ["a@b.com\r\nBcc: x@y.com"]},
+            "body.emails.0",
+            "line breaks or control characters",
+        ),
+        ({"name": NAME, "emails": ["x@@example.com"]}, "body.emails.0", "exactly one @"),
+        (
+            {"name": NAME, "emails": ['"Ada" <ada@example.org>']},
+            "body.emails.0",
+            "email address",
+        ),
+    ],
+)
+def test_a_customer_with_an_injected_name_address_or_email_is_400(
+    api: Api, body: dict[str, Any], field: str, says: str
+) -> None:
+    reply = api.call("POST", "/customers", body={"customer_id": CUSTOMER, **body})
+    assert reply.status == 400, reply.body
+    assert says in reply.fields()[field]
+    assert "evil" not in json.dumps(reply.body)
+    assert "Bcc" not in json.dumps(reply.body)
+    assert api.store.get_customer(CUSTOMER) is None  # nothing was written
+
+
+def test_linking_an_address_list_or_header_injection_is_400(api: Api) -> None:
+    api.customer()
+    for address in ("second@example.org,spy@evil.example", "second@example.org\r\nBcc: x@y.com"):
+        reply = api.call("POST", f"/customers/{CUSTOMER}/emails", body={"address": address})
+        assert reply.status == 400, reply.body
+        assert "body.address" in reply.fields()
+    customer = api.store.get_customer(CUSTOMER)
+    assert customer is not None
+    assert customer.emails == (ADDRESS,)
+
+
+def spoc(email: str, name: str = "J. Officer") -> dict[str, Any]:
+    return {
+        "type": "single-point-of-contact",
+        "officer_id": "off-1",
+        "officer_name": name,
+        "officer_email": email,
+        "days": ["tuesday"],
+        "from_time": "10:00",
+        "to_time": "12:00",
+    }
+
+
+def concern_sent(api: Api) -> None:
+    api.customer()
+    api.clock.now = when("2026-11-02")
+    assert api.concern().status == 201
+    api.draft_letters()
+    sent = {"kind": "mark-letter-sent", "letter_id": api.letter_id("concern")}
+    sent["sent_on"] = "2026-11-03"
+    api.clock.now = when("2026-11-03")
+    assert api.act("case-1", sent, by=MANAGER, version=api.version()).status == 200
+    api.clock.now = when("2026-12-14")
+
+
+def impose_body(*restrictions: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "impose-restrictions",
+        "restrictions": list(restrictions),
+        "behaviours": ["scattergun-approach"],
+        "reason": "no change after the concern letter",
+        "equality": EQUALITY,
+    }
+
+
+@pytest.mark.policy("s4-restriction-types")
+def test_an_officer_address_with_a_comma_is_400_and_outside_the_organisation_409(
+    api: Api,
+) -> None:
+    """The attack that worked: an officer's address with a comma sent the officer copy to
+    both. Now the list is refused (400), and a single address outside the organisation's
+    domains (OrganisationDomains) is refused by the rule (409)."""
+    concern_sent(api)
+    listed = api.act(
+        "case-1",
+        impose_body(spoc("off@landlord.example,spy@evil.example")),
+        by=HEAD,
+        version=api.version(),
+    )
+    assert listed.status == 400, listed.body
+    (field,) = [f for f in listed.fields() if f.endswith("officer_email")]
+    assert "no commas or semicolons" in listed.fields()[field]
+    outside = api.act(
+        "case-1", impose_body(spoc("spy@evil.example")), by=HEAD, version=api.version()
+    )
+    assert outside.status == 409, outside.body
+    assert outside.rule == "officer-address-in-organisation"
+    assert "evil" not in outside.body["message"]
+    renamed = api.act(
+        "case-1",
+        impose_body(spoc("off@landlord.example", name="J. Officer\nBcc: someone")),
+        by=HEAD,
+        version=api.version(),
+    )
+    assert renamed.status == 400, renamed.body
+    assert any("rule single-line" in why for why in renamed.fields().values())
+    case = api.store.get_case("case-1")
+    assert case is not None
+    assert case.decision is None  # nothing decided
+    ours = api.act(
+        "case-1",
+        impose_body(spoc("Off+CG@Housing.Landlord.Example")),
+        by=HEAD,
+        version=api.version(),
+    )
+    assert ours.status == 200, ours.body
+    (restriction,) = ours.body["case"]["decision"]["restrictions"]
+    assert restriction["officer_email"] == "off+cg@housing.landlord.example"
+
+
+def test_the_organisation_domains_come_from_the_setting(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTACTGUARD_ORGANISATION_DOMAINS", "housing.example")
+    api_settings.cache_clear()
+    api_app.build.cache_clear()
+    concern_sent(api)
+    refused = api.act(
+        "case-1", impose_body(spoc("off@landlord.example")), by=HEAD, version=api.version()
+    )
+    assert refused.status == 409
+    assert refused.rule == "officer-address-in-organisation"
+    accepted = api.act(
+        "case-1", impose_body(spoc("off@housing.example")), by=HEAD, version=api.version()
+    )
+    assert accepted.status == 200, accepted.body
+
+
+def test_a_customer_stored_before_the_checks_still_reads_cleaned_never_500(api: Api) -> None:
+    """Stored data came through the older, looser validators: every read still answers."""
+    legacy = Customer.model_construct(
+        customer_id="legacy-1",
+        name="Ada\u202e Tenant\r\nBcc",
+        emails=("off@landlord.example,spy@evil.example",),
+        address=PostalAddress.model_construct(lines=("1 High\nStreet",), postcode="DE1 1AA"),
+        designated_officer_id=None,
+    )
+    api.store.put_customer(legacy)
+    read = api.call("GET", "/customers/legacy-1", by=CALL_HANDLER)
+    assert read.status == 200, read.body
+    assert read.body["customer"]["name"] == "Ada Tenant Bcc"
+    assert read.body["customer"]["address"]["lines"] == ["1 High Street"]
+    looked_up = api.call("GET", "/lookup", by=CALL_HANDLER, query={"customer_id": "legacy-1"})
+    assert looked_up.status == 200, looked_up.body
+    assert api.call("GET", "/customers/legacy-1/export", by=DPO).status == 200
+    linked = api.call("POST", "/customers/legacy-1/emails", body={"address": "ada.new@example.org"})
+    assert linked.status == 200, linked.body

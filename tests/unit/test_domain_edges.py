@@ -407,8 +407,9 @@ def test_a_time_without_an_offset_is_refused() -> None:
 @pytest.mark.parametrize(
     ("address", "expected"),
     [
-        (" <Xena@Example.TAX> ", "xena@example.tax"),
-        ('"a@b"@example.org', '"a@b"@example.org'),
+        (" Xena@Example.TAX ", "xena@example.tax"),
+        (" <Xena@Example.TAX> ", None),  # an angle-addr, not an addr-spec
+        ('"a@b"@example.org', None),  # quoted local parts are refused
         ("ten ant@example.org", None),
         ("@example.org", None),
         ("a@b.example@localhost", None),
@@ -419,7 +420,7 @@ def test_email_addresses_are_trimmed_lowered_and_checked(
     address: str, expected: str | None
 ) -> None:
     if expected is None:
-        with pytest.raises(ValueError, match="^not an email address$"):
+        with pytest.raises(ValueError, match="email address"):
             normalise_email(address)
     else:
         assert normalise_email(address) == expected

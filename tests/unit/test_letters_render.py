@@ -77,6 +77,7 @@ from letters.render import (
     render,
     render_template,
 )
+from letters.render import line as one_line
 from letters.review_pack import chart_png, month_slices, review_figures
 
 CUSTOMER = Customer(
@@ -444,6 +445,55 @@ def test_hostile_customer_text_renders_literally() -> None:
     assert f"PO Box <1> & {{{{ x }}}} {HOSTILE}" in text
 
 
+LEGACY_NAME = "Ada\u202e Tenant\r\nBcc: x@y.example\u2066"  # held from before input was checked
+
+
+def test_a_legacy_name_with_bidi_controls_and_line_breaks_renders_as_one_clean_line() -> None:
+    """Defence in depth (issue 14, finding 8): a name stored before the single-line check,
+    reaching the letter unvalidated, prints as one line without bidi controls."""
+    customer = CUSTOMER.model_copy(
+        update={
+            "name": LEGACY_NAME,
+            "address": PostalAddress.model_construct(
+                lines=("Flat 2\n14 Example Road", "\u202eDerby"), postcode="DE1\r9ZZ"
+            ),
+        }
+    )
+    story = concern_raised()
+    body = draft_letter(
+        LetterInputs(
+            case=story.current,
+            customer=customer,
+            event=letter_event(story, LetterKind.CONCERN),
+            policy=POLICY,
+        )
+    )
+    document = docx.Document(BytesIO(body))
+    texts = [p.text for p in document.paragraphs]
+    everything = "".join(texts)
+    assert not any(c in everything for c in "\u202e\u2066\r")
+    assert "Ada Tenant Bcc: x@y.example" in texts  # its own paragraph, one line
+    assert "Flat 2 14 Example Road" in texts
+    assert "Derby" in texts
+    assert "DE1 9ZZ" in texts
+    for paragraph in document.paragraphs:  # no line break inside any of them
+        assert not paragraph._p.xpath(".//w:br[not(@w:type='page')]"), paragraph.text
+
+
+def test_a_legacy_officer_name_and_staff_signature_render_as_one_line() -> None:
+    officer = single_point_of_contact().model_copy(
+        update={"officer_name": "Pat\nContact\u202e", "officer_email": "pat.contact@example.org"}
+    )
+    story = concern_letter_sent()
+    story.do(
+        impose(officer), HEAD.model_copy(update={"name": "Hana\r\nHead\u200f"}), at("2027-03-01")
+    )
+    text = text_of(story, LetterKind.RESTRICTIONS)
+    assert "through Pat Contact (pat.contact@example.org) only" in text
+    assert "Hana Head" in text.splitlines()
+    assert not any(c in text for c in "\u202e\u200f\r")
+
+
 def test_hostile_contact_subjects_render_literally_in_the_review_pack() -> None:
     subject = f"Re: {HOSTILE}"
     contacts = (
@@ -461,7 +511,7 @@ def test_hostile_contact_subjects_render_literally_in_the_review_pack() -> None:
 )
 @given(
     # A name of control characters alone is no name: render refuses it (no-customer-name).
-    name=st.text(min_size=1, max_size=60).filter(lambda s: plain(s).strip()),
+    name=st.text(min_size=1, max_size=60).filter(lambda s: one_line(s)),
     note=st.text(min_size=1, max_size=120).filter(lambda s: plain(s).strip()),
 )
 def test_any_name_and_note_render_as_written(name: str, note: str) -> None:
@@ -469,7 +519,7 @@ def test_any_name_and_note_render_as_written(name: str, note: str) -> None:
     story = Story()
     story.do(raise_concern().model_copy(update={"note": note}), MANAGER, at("2026-11-02"))
     text = squashed(text_of(story, LetterKind.CONCERN, customer=customer))
-    assert squashed(plain(name)) in text
+    assert squashed(one_line(name)) in text  # a name is one line
     assert squashed(plain(note)) in text
 
 

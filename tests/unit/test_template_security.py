@@ -196,6 +196,68 @@ def test_one_cognito_group_per_staff_role_and_none_for_the_system() -> None:
     assert api["Auth"]["DefaultAuthorizer"] == "StaffPool"
 
 
+# Staff identity (issue 14, finding 7) ---------------------------------------------------------
+
+# Standard attributes that say who a member of staff is, or how they sign in: only an
+# administrator may set them. `name` signs letters and is recorded on every case event.
+IDENTITY_ATTRIBUTES = {
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "email",
+    "phone_number",
+    "profile",
+    "picture",
+    "website",
+}
+
+
+def test_staff_cannot_rename_themselves() -> None:
+    client = RESOURCES["StaffUserPoolClient"]["Properties"]
+    # Left out, Cognito lets the client write every standard attribute: it must be listed.
+    assert "WriteAttributes" in client
+    writable = set(client["WriteAttributes"])
+    assert not writable & IDENTITY_ATTRIBUTES, writable
+    assert not any(a.startswith("custom:") for a in writable)
+    assert writable <= {"locale", "zoneinfo"}  # harmless preferences at most
+    assert {"name", "email"} <= set(client["ReadAttributes"])  # the API reads `name`
+
+
+def test_a_staff_session_lasts_a_working_day_and_tokens_an_hour() -> None:
+    client = RESOURCES["StaffUserPoolClient"]["Properties"]
+    units = client["TokenValidityUnits"]
+    assert (client["RefreshTokenValidity"], units["RefreshToken"]) == (12, "hours")
+    assert (client["AccessTokenValidity"], units["AccessToken"]) == (60, "minutes")
+    assert (client["IdTokenValidity"], units["IdToken"]) == (60, "minutes")
+    assert client["EnableTokenRevocation"] is True
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    assert client["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+def test_the_staff_pool_is_protected_and_invite_only() -> None:
+    pool = RESOURCES["StaffUserPool"]
+    props = pool["Properties"]
+    assert props["DeletionProtection"] == "ACTIVE"
+    assert pool["DeletionPolicy"] == "Retain"
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props["MfaConfiguration"] == "ON"
+
+
+def test_threat_protection_is_enforced_by_default_on_the_plan_that_has_it() -> None:
+    parameter = TEMPLATE["Parameters"]["StaffThreatProtection"]
+    assert parameter["Default"] == "ENFORCED"
+    props = RESOURCES["StaffUserPool"]["Properties"]
+    assert props["UserPoolAddOns"] == {"AdvancedSecurityMode": {"Ref": "StaffThreatProtection"}}
+    # Threat protection needs the Plus plan; off, the pool stays on Essentials.
+    assert props["UserPoolTier"] == {"Fn::If": ["StaffThreatProtectionOn", "PLUS", "ESSENTIALS"]}
+    assert TEMPLATE["Conditions"]["StaffThreatProtectionOn"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "StaffThreatProtection"}, "OFF"]}]
+    }
+
+
 def test_every_checkov_suppression_sits_in_metadata_with_its_reason() -> None:
     skips = [
         (lid, skip)

@@ -71,3 +71,21 @@ def test_the_local_resolver_decides_conditions_as_cloudformation_does() -> None:
         values = parameters(template, {"Mode": mode})
         either = {"Fn::If": ["Forward", "by-forwarding", "by-workmail"]}
         assert resolve(either, values, {}) == chosen
+
+
+def test_organisation_domains_flow_from_the_template_to_every_function() -> None:
+    """OrganisationDomains (issue 14): a template parameter, set on every function (Globals),
+    read by the shared settings into the policy terms the domain checks officers against."""
+    from contactguard.settings import CoreSettings
+
+    template = load_template()
+    parameter = template["Parameters"]["OrganisationDomains"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["CONTACTGUARD_ORGANISATION_DOMAINS"] == {"Ref": "OrganisationDomains"}
+    settings = CoreSettings.model_validate(
+        {"table_name": "t-table", "organisation_domains": parameter["Default"]}
+    )
+    assert settings.policy().terms.organisation_domains == ("example.org", "landlord.example")
+    assert CoreSettings.model_fields["organisation_domains"].default == (
+        settings.organisation_domains
+    )

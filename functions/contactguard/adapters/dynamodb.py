@@ -50,7 +50,14 @@ from botocore.exceptions import ClientError
 from contactguard.domain.audit import AuditRecord
 from contactguard.domain.case import Case, CaseEvent, CaseStatus, retention_end
 from contactguard.domain.errors import VersionConflict
-from contactguard.domain.model import Contact, Customer, Disposition, EmailRead, normalise_email
+from contactguard.domain.model import (
+    STORED,
+    Contact,
+    Customer,
+    Disposition,
+    EmailRead,
+    normalise_email,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -282,7 +289,7 @@ class DynamoStore:
 
     def get_case(self, case_id: str) -> Case | None:
         item = self._get(_case_pk(case_id), "STATE", consistent=True)
-        return Case.model_validate_json(_doc(item)) if item else None
+        return Case.model_validate_json(_doc(item), context=STORED) if item else None
 
     def cases_for_customer(self, customer_id: str) -> list[Case]:
         items = self._query(
@@ -294,7 +301,7 @@ class DynamoStore:
             },
             ScanIndexForward=False,
         )
-        return [Case.model_validate_json(_doc(item)) for item in items]
+        return [Case.model_validate_json(_doc(item), context=STORED) for item in items]
 
     def commit(
         self, case: Case, events: tuple[CaseEvent, ...], expected_version: int | None
@@ -379,7 +386,10 @@ class DynamoStore:
             request["ExclusiveStartKey"] = last
 
     def events(self, case_id: str) -> list[CaseEvent]:
-        events = [CaseEvent.model_validate_json(_doc(item)) for item in self._event_items(case_id)]
+        events = [
+            CaseEvent.model_validate_json(_doc(item), context=STORED)
+            for item in self._event_items(case_id)
+        ]
         return sorted(events, key=lambda event: event.seq)
 
     def apply_retention(self, case_id: str) -> int:
@@ -416,7 +426,7 @@ class DynamoStore:
 
     def get_customer(self, customer_id: str) -> Customer | None:
         item = self._get(_customer_pk(customer_id), "PROFILE", consistent=True)
-        return Customer.model_validate_json(_doc(item)) if item else None
+        return Customer.model_validate_json(_doc(item), context=STORED) if item else None
 
     def put_customer(self, customer: Customer) -> None:
         """Write the profile and claim its addresses in one transaction.
@@ -426,7 +436,9 @@ class DynamoStore:
         transaction, unless the claim is not this customer's (then it is left alone).
         """
         customer_id = customer.customer_id
-        addresses = list(dict.fromkeys(normalise_email(a) for a in customer.emails))
+        # The model holds each address in its lookup form already (strictly checked input,
+        # or an address held from before the strict check, which must still save).
+        addresses = list(dict.fromkeys(customer.emails))
         previous = self.get_customer(customer_id)
         removed = [a for a in (previous.emails if previous else ()) if a not in addresses]
         mine = {":me": {"S": customer_id}}
@@ -578,7 +590,7 @@ class DynamoStore:
         if not pk or not sk:
             return None
         item = self._get(pk, sk, consistent=True)
-        return Contact.model_validate_json(_doc(item)) if item else None
+        return Contact.model_validate_json(_doc(item), context=STORED) if item else None
 
     def read_queue(self) -> list[tuple[str, str]]:
         """(customer_id, contact_id) of filed emails waiting for the designated officer."""
@@ -596,7 +608,9 @@ class DynamoStore:
         item = self._get(pk, sk, consistent=True) if pk and sk else None
         if item is None or not pk or not sk:
             return None
-        contact = Contact.model_validate_json(_doc(item)).model_copy(update={"read": read})
+        contact = Contact.model_validate_json(_doc(item), context=STORED).model_copy(
+            update={"read": read}
+        )
         try:
             self._transact(
                 [
@@ -733,7 +747,7 @@ class DynamoStore:
             },
         )
         for item in items:
-            contact = Contact.model_validate_json(_doc(item))
+            contact = Contact.model_validate_json(_doc(item), context=STORED)
             if start <= contact.at < end:
                 yield contact
 
@@ -743,7 +757,7 @@ class DynamoStore:
         except ValueError:
             return []
         items = self._contacts_in(f"UNMATCHED#{normalised}")
-        return [Contact.model_validate_json(_doc(item)) for item in items]
+        return [Contact.model_validate_json(_doc(item), context=STORED) for item in items]
 
     def attribute_unmatched(self, address: str, customer_id: str) -> int:
         """Move each unmatched contact from `address` to the customer; returns how many moved.
@@ -758,7 +772,8 @@ class DynamoStore:
             return 0
         unmatched_pk = f"UNMATCHED#{normalised}"
         contacts = [
-            Contact.model_validate_json(_doc(item)) for item in self._contacts_in(unmatched_pk)
+            Contact.model_validate_json(_doc(item), context=STORED)
+            for item in self._contacts_in(unmatched_pk)
         ]
         moved = 0
         for contact in contacts:

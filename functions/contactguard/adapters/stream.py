@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from contactguard.domain.case import CaseEvent
-from contactguard.domain.model import Contact
+from contactguard.domain.model import STORED, Contact
 
 
 class NotACaseEvent(ValueError):
@@ -83,7 +83,7 @@ def case_event_from_record(record: Mapping[str, Any]) -> CaseEvent:
     doc = (image.get("doc") or {}).get("S")
     if not doc:
         raise ValueError("case event item without its document")
-    return CaseEvent.model_validate_json(doc)
+    return CaseEvent.model_validate_json(doc, context=STORED)
 
 
 def contact_from_record(record: Mapping[str, Any]) -> Contact:
@@ -96,7 +96,7 @@ def contact_from_record(record: Mapping[str, Any]) -> Contact:
     doc = (image.get("doc") or {}).get("S")
     if not doc:
         raise ValueError("contact item without its document")
-    return Contact.model_validate_json(doc)
+    return Contact.model_validate_json(doc, context=STORED)
 
 
 def stream_record(event: CaseEvent) -> dict[str, Any]:

@@ -7,7 +7,7 @@ no clock and touches nothing outside its arguments.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -73,7 +73,7 @@ from contactguard.domain.errors import (
     PolicyError,
     RuleViolation,
 )
-from contactguard.domain.model import Actor, Role
+from contactguard.domain.model import Actor, Restriction, Role, SinglePointOfContact, in_domains
 
 S = CaseStatus
 K = CommandKind
@@ -92,6 +92,11 @@ class PolicyTerms:
     concern_follow_up_working_days: int = 20
     review_pack_lead_working_days: int = 20
     letter_unsent_reminder_working_days: int = 2
+    # The organisation's own mail domains (and their subdomains): a single point of contact's
+    # address must be in one, so a customer's mail is never routed outside the organisation.
+    # The defaults are the example landlord domains this repository uses; a deployment sets
+    # its own (the template's OrganisationDomains).
+    organisation_domains: tuple[str, ...] = ("example.org", "landlord.example")
 
 
 @dataclass(frozen=True)
@@ -398,6 +403,7 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: _Recorder, policy: 
         raise RuleViolation("case-identity", "a new case needs a case_id and customer_id")
     if case is not None and cmd.case_id not in (None, case.case_id):
         raise RuleViolation("case-identity", "the command names another case")
+    _officers_in_organisation(cmd.restrictions, policy)
 
     kind = LetterKind.IMMEDIATE_RESTRICTIONS if cmd.immediate else LetterKind.RESTRICTIONS
     decision_id = f"D{rec.next_seq:04d}"
@@ -444,6 +450,19 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: _Recorder, policy: 
     if cmd.immediate:  # s.4: prior warning may not be given; in force at once
         updated = _start_restrictions(updated, rec.now, rec, policy)
     return updated
+
+
+def _officers_in_organisation(restrictions: Sequence[Restriction], policy: Policy) -> None:
+    """A single point of contact's mail goes to the officer's address: it must be ours."""
+    for restriction in restrictions:
+        if isinstance(restriction, SinglePointOfContact) and not in_domains(
+            restriction.officer_email, policy.terms.organisation_domains
+        ):
+            raise RuleViolation(
+                "officer-address-in-organisation",
+                "a single point of contact's email address must be in one of the "
+                "organisation's own domains (OrganisationDomains)",
+            )
 
 
 def _new_period(starts_at: datetime, first_day: date, policy: Policy) -> RestrictionPeriod:
@@ -883,7 +902,7 @@ def _appeal_overdue(case: Case | None, _c: AppealReviewOverdue, rec: _Recorder, 
 
 
 @_handles(K.DECIDE_APPEAL)
-def _decide_appeal(case: Case | None, cmd: DecideAppeal, rec: _Recorder, _p: Policy) -> Case:
+def _decide_appeal(case: Case | None, cmd: DecideAppeal, rec: _Recorder, policy: Policy) -> Case:
     case = _require(case)
     appeal = _appeal_under_review(case)
     if rec.actor.actor_id in case.decision_participants:
@@ -908,6 +927,7 @@ def _decide_appeal(case: Case | None, cmd: DecideAppeal, rec: _Recorder, _p: Pol
         raise RuleViolation("s5-appeal-outcomes", "a varied outcome must give the new restrictions")
     if cmd.outcome is not AppealOutcome.VARIED and cmd.varied_restrictions:
         raise RuleViolation("s5-appeal-outcomes", "only a varied outcome changes restrictions")
+    _officers_in_organisation(cmd.varied_restrictions, policy)
     decided = appeal.model_copy(
         update={
             "status": status_by_outcome[cmd.outcome],

@@ -5,9 +5,13 @@ Pure values (pydantic models, frozen): no AWS, no environment, no clock.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime, time
+from email.errors import MessageError
+from email.headerregistry import Address
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -33,17 +37,161 @@ def _aware(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
+# Validation context for data already held (DynamoDB items, stream records): it came through
+# earlier, looser validators and must still load, so its text is cleaned rather than refused.
+# Adapters pass it (`Model.model_validate_json(doc, context=STORED)`); input never does.
+STORED: Final[dict[str, Any]] = {"stored": True}
+
+
+def _is_stored(info: ValidationInfo) -> bool:
+    return isinstance(info.context, dict) and info.context.get("stored") is True
+
+
+# Email addresses ----------------------------------------------------------------------------
+
+MAX_ADDRESS_LENGTH = 254  # RFC 5321 path limit less the angle brackets
+MAX_LOCAL_PART_LENGTH = 64  # RFC 5321 4.5.3.1.1
+# RFC 5322 atext: what a dot-atom local part may hold (no quotes, comments or brackets).
+_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_ASCII_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _domain_label_ok(label: str) -> bool:
+    if label.isascii():
+        return _ASCII_LABEL.fullmatch(label) is not None
+    # An internationalised label (U-label): letters, digits and inner hyphens.
+    return (
+        0 < len(label) <= 63
+        and all(c.isalnum() or c == "-" for c in label)
+        and not label.startswith("-")
+        and not label.endswith("-")
+    )
+
 
 def normalise_email(address: str) -> str:
-    """The lookup form of an address: trimmed and lower-cased (lookups are case-insensitive)."""
-    cleaned = address.strip().strip("<>").strip().lower()
-    local, sep, domain = cleaned.rpartition("@")
-    if not sep or not local or not domain or " " in cleaned or "." not in domain:
-        raise ValueError("not an email address")
+    """Exactly one address (an RFC 5322 addr-spec), lower-cased: the form every lookup uses.
+
+    Strict on purpose: no display name or angle brackets, no comments or quoted local part, no
+    list (comma, semicolon), no whitespace or control characters, one @, a local part of at
+    most 64 characters and a domain of dot-separated labels (at least two), 254 in all. The
+    standard library's parser (email.headerregistry.Address) must read the same address back.
+    Errors name the rule and never repeat the value: they may reach logs.
+    """
+    cleaned = address.strip(" ").lower()
+    if not cleaned:
+        raise ValueError("an email address is required")
+    if len(cleaned) > MAX_ADDRESS_LENGTH:
+        raise ValueError(f"an email address is at most {MAX_ADDRESS_LENGTH} characters")
+    if any(c.isspace() or unicodedata.category(c)[0] in "CZ" for c in cleaned):
+        raise ValueError(
+            "an email address cannot contain spaces, line breaks or control characters"
+        )
+    if "," in cleaned or ";" in cleaned:
+        raise ValueError("one email address only: no commas or semicolons")
+    if cleaned.count("@") != 1:
+        raise ValueError("an email address has exactly one @")
+    local, _, domain = cleaned.partition("@")
+    if not local:
+        raise ValueError("an email address needs a local part before the @")
+    if len(local) > MAX_LOCAL_PART_LENGTH:
+        raise ValueError(
+            f"the part of an email address before the @ is at most {MAX_LOCAL_PART_LENGTH} "
+            "characters"
+        )
+    if _LOCAL_PART.fullmatch(local) is None:
+        raise ValueError(
+            "the part of an email address before the @ may hold letters, digits, dots (not "
+            "first, last or doubled) and ! # $ % & ' * + / = ? ^ _ ` { | } ~ -: no display "
+            "name, quotes, comments or brackets"
+        )
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_domain_label_ok(label) for label in labels):
+        raise ValueError(
+            "the domain of an email address needs at least one dot and labels of letters, "
+            "digits and inner hyphens"
+        )
+    if labels[-1].isdigit():
+        raise ValueError("the domain of an email address must be a name, not a number")
+    try:
+        parsed = Address(addr_spec=cleaned)
+    except (MessageError, ValueError, TypeError, IndexError):
+        raise ValueError("not an email address (addr-spec)") from None
+    if parsed.addr_spec != cleaned:
+        raise ValueError("not an email address (addr-spec)")
     return cleaned
 
 
-EmailAddress = Annotated[str, AfterValidator(normalise_email)]
+def legacy_normalise_email(address: str) -> str:
+    """The looser lookup form addresses were stored in before the strict check: trimmed and
+    lower-cased. Only for reading data already held, never for input."""
+    return address.strip().strip("<>").strip().lower()
+
+
+def _email(address: str, info: ValidationInfo) -> str:
+    try:
+        return normalise_email(address)
+    except ValueError:
+        if _is_stored(info):  # held before the strict check: it must still load
+            return legacy_normalise_email(address)
+        raise
+
+
+EmailAddress = Annotated[str, AfterValidator(_email)]
+
+
+def in_domains(address: str, domains: frozenset[str] | tuple[str, ...]) -> bool:
+    """Whether an address's domain is one of `domains` or a subdomain of one."""
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    return any(domain == d or domain.endswith(f".{d}") for d in domains)
+
+
+# Single-line text ---------------------------------------------------------------------------
+
+# Unicode's explicit bidirectional formatting characters: embeddings and overrides
+# (U+202A-U+202E), isolates (U+2066-U+2069), the marks (U+200E, U+200F) and the Arabic letter
+# mark (U+061C). In a name or an address they change what is displayed, not what is said.
+BIDI_CONTROLS: Final = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # controls, line breaks, tabs
+
+
+def one_line(text: str) -> str:
+    """Text cleaned to one line for display: bidi controls dropped, each run of line breaks,
+    tabs, control characters or spaces made one space, the ends trimmed. Text with none of
+    them is returned as it is."""
+    if not _BREAKS.search(text) and BIDI_CONTROLS.isdisjoint(text):
+        return text
+    kept = "".join(c for c in text if c not in BIDI_CONTROLS)
+    return " ".join(_BREAKS.sub(" ", kept).split())
+
+
+def _single_line(text: str, info: ValidationInfo) -> str:
+    """A name, an address line, a title: one line, displayed as written.
+
+    Input holding a line break or a bidi control is refused (rule `single-line`), never
+    silently joined or stripped: a name split over two lines or reordered for display is not
+    the same name, and a person should decide what was meant. Data already held is cleaned.
+    """
+    if _is_stored(info):
+        return one_line(text)
+    if any(c in BIDI_CONTROLS for c in text):
+        raise ValueError(
+            "must not contain bidirectional control characters (they change how text is "
+            "displayed) (rule single-line)"
+        )
+    if _BREAKS.search(text):
+        raise ValueError(
+            "must be a single line: no line breaks, tabs or control characters (rule single-line)"
+        )
+    return text
+
+
+SingleLine = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    AfterValidator(_single_line),
+]
 
 
 class Role(StrEnum):
@@ -70,13 +218,13 @@ class Actor(Frozen):
 
 
 class PostalAddress(Frozen):
-    lines: Annotated[tuple[NonBlank, ...], Field(min_length=1, max_length=6)]
-    postcode: NonBlank
+    lines: Annotated[tuple[SingleLine, ...], Field(min_length=1, max_length=6)]
+    postcode: SingleLine
 
 
 class Customer(Frozen):
     customer_id: Annotated[str, Field(min_length=1, max_length=64)]
-    name: NonBlank
+    name: SingleLine
     emails: tuple[EmailAddress, ...] = ()
     address: PostalAddress | None = None
     designated_officer_id: str | None = None  # reads filed email (policy s.4, ombudsman)
@@ -218,26 +366,26 @@ class Weekday(StrEnum):
 # Restriction types (policy s.4, Step 2), each with the details it needs.
 class TelephoneViaThirdParty(Frozen):
     type: Literal["telephone-via-third-party"] = "telephone-via-third-party"
-    third_party: NonBlank  # who may call on the customer's behalf
-    relationship: NonBlank  # solicitor, councillor, friend, family member...
+    third_party: SingleLine  # who may call on the customer's behalf
+    relationship: SingleLine  # solicitor, councillor, friend, family member...
 
 
 class LettersOnly(Frozen):
     """No email or telephone contact accepted; correspondence by letter only."""
 
     type: Literal["letters-only"] = "letters-only"
-    write_to: NonBlank  # the postal address the customer should use
+    write_to: SingleLine  # the postal address the customer should use
 
 
 class AppointmentOnlyVisits(Frozen):
     type: Literal["appointment-only-visits"] = "appointment-only-visits"
-    office: NonBlank
+    office: SingleLine
 
 
 class SinglePointOfContact(Frozen):
     type: Literal["single-point-of-contact"] = "single-point-of-contact"
-    officer_id: NonBlank
-    officer_name: NonBlank
+    officer_id: SingleLine
+    officer_name: SingleLine
     officer_email: EmailAddress
     days: Annotated[tuple[Weekday, ...], Field(min_length=1)]
     from_time: time
