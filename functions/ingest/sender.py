@@ -31,6 +31,8 @@ from email.headerregistry import AddressHeader, HeaderRegistry
 from email.utils import getaddresses
 from enum import StrEnum
 
+from contactguard.domain.model import normalise_email
+
 __all__ = [
     "MAX_ADDRESS_OCTETS",
     "MAX_LOCAL_OCTETS",
@@ -144,5 +146,10 @@ def bounded_address(local: str, domain: str) -> Sender:
     if not (_LOCAL.fullmatch(local) and _DOMAIN.fullmatch(domain)):
         return Sender(problem=SenderProblem.INVALID)
     if not all(c.isprintable() for c in address) or "\ufffd" in address:
+        return Sender(problem=SenderProblem.INVALID)
+    try:  # and the one the domain stores (its EmailAddress type): e.g. labels of 63 at most
+        if normalise_email(address) != address:
+            return Sender(problem=SenderProblem.INVALID)
+    except ValueError:
         return Sender(problem=SenderProblem.INVALID)
     return Sender(address=address)

@@ -60,6 +60,9 @@ ATTACKS = {
     "quoted-space": ('"a b"@example.net', SenderProblem.INVALID),
     "domain-literal": ("pat@[192.0.2.1]", MALFORMED),
     "dotless-domain": ("pat@localhost", SenderProblem.INVALID),
+    # A label over 63 characters: one the domain's EmailAddress would refuse to store (found by
+    # the property below once the domain's check became strict).
+    "label-64": (f"Pat <pat@{'a' * 64}example.net>", SenderProblem.INVALID),
     "u-label-domain": ('"pat" <pat@exämple.net>', SenderProblem.INVALID),
     "superscript-domain": ("pat@example.ne\u00b9", SenderProblem.INVALID),
     "empty": ("", SenderProblem.NO_SENDER),
