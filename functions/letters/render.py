@@ -27,7 +27,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined, TemplateError
 from markupsafe import Markup, escape
 
-from contactguard.domain.calendar import add_calendar_months, london_date
+from contactguard.domain.calendar import london_date
 from contactguard.domain.case import (
     APPEALABLE_LETTERS,
     Appeal,
@@ -37,7 +37,6 @@ from contactguard.domain.case import (
     RestrictionDecision,
 )
 from contactguard.domain.enforcement import permitted_channels
-from contactguard.domain.lifecycle import Policy
 from contactguard.domain.model import (
     BEHAVIOUR_WORDS,
     BIDI_CONTROLS,
@@ -58,6 +57,7 @@ from contactguard.domain.model import (
     describe_date,
     one_line,
 )
+from contactguard.domain.policy import Policy
 from letters.review_pack import chart_png, review_figures
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -150,7 +150,7 @@ def issue_date(event: CaseEvent, dated: date | None, policy: Policy) -> date:
     """The date a draft carries: the day asked for (a redraft) or of the decision, moved on to
     the next working day when that is a weekend, bank holiday or closure day, so a letter
     never states dates from a day it could not have been posted."""
-    return policy.calendar.on_or_after(dated or letter_date(event))
+    return policy.letter_dated(dated or letter_date(event))
 
 
 # Strict, escaping rendering ------------------------------------------------------------
@@ -428,8 +428,8 @@ def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
     """s.5: appeal to the Customer Experience Team within 15 working days of the letter. A
     draft's deadline depends on when it is sent: it states the rule, and the date it gives
     assumes the letter goes on the date it carries."""
-    terms, day = inputs.policy.terms, _dated(inputs)
-    deadline = inputs.policy.calendar.working_days_after(day, terms.appeal_window_working_days)
+    terms = inputs.policy.terms
+    deadline = inputs.policy.appeal_window_closes(_dated(inputs))
     rule = f"within {terms.appeal_window_working_days} working days of the date of this letter"
     draft.context.update(
         appeal_route=draft.need("appeal-route", APPEAL_ROUTE),
@@ -480,13 +480,14 @@ def _step2(draft: _Draft, inputs: LetterInputs) -> None:
     _adjustments(draft, decision)
     # s.4: the restrictions take effect when the customer has been told, i.e. when this
     # letter is sent; the draft gives the dates that follow if it is sent on its own date.
-    starts_on = _dated(inputs)
-    ends_on = add_calendar_months(starts_on, policy.terms.restriction_months)
-    review_on = policy.calendar.working_days_before(
-        ends_on, policy.terms.review_pack_lead_working_days
-    )
+    dates = policy.restriction_dates(_dated(inputs))
     _restrictions(
-        draft, inputs, decision.restrictions if decision else (), starts_on, ends_on, review_on
+        draft,
+        inputs,
+        decision.restrictions if decision else (),
+        dates.first_day,
+        dates.ends_on,
+        dates.review_pack_due_on,
     )
     concern_sent = case.concern.letter_sent_on if case.concern else None
     draft.context.update(
