@@ -41,23 +41,16 @@ from contactguard.domain.model import (
     BEHAVIOUR_WORDS,
     BIDI_CONTROLS,
     Actor,
-    AppointmentOnlyVisits,
     Behaviour,
     Channel,
     Contact,
     Customer,
-    LettersOnly,
-    OtherRestriction,
-    Restriction,
     Role,
-    SinglePointOfContact,
-    SocialMediaRestriction,
-    TelephoneViaThirdParty,
-    WitnessAtPersonalContact,
     describe_date,
     one_line,
 )
 from contactguard.domain.policy import Policy
+from contactguard.domain.restrictions import Restriction, join_words
 from letters.review_pack import chart_png, review_figures
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -282,12 +275,6 @@ class _Draft:
         return list(values)
 
 
-def _join(words: Sequence[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} and {words[-1]}"
-
-
 def behaviour_words(behaviours: Iterable[Behaviour]) -> list[str]:
     """The policy's examples (s.3) in plain words; `other` is explained by the note."""
     words = []
@@ -300,51 +287,10 @@ def behaviour_words(behaviours: Iterable[Behaviour]) -> list[str]:
 
 
 def describe_restriction(r: Restriction) -> dict[str, str]:
-    """One restriction as the letter states it: a short title and its details."""
-    match r:
-        case TelephoneViaThirdParty():
-            return {
-                "title": "Telephone contact only through a third party",
-                "details": (
-                    f"We will take telephone calls about your enquiries only from "
-                    f"{line(r.third_party)} ({line(r.relationship)}), acting on your behalf."
-                ),
-            }
-        case LettersOnly():
-            return {
-                "title": "Contact by letter only",
-                "details": (
-                    f"We will not accept emails or telephone calls from you. Please write to "
-                    f"us at: {line(r.write_to)}. Emails you send will not be answered: they will "
-                    f"be kept on your file and read by a named officer for any new information."
-                ),
-            }
-        case AppointmentOnlyVisits():
-            return {
-                "title": "Visits by appointment only",
-                "details": f"You may visit us by appointment only, at {line(r.office)}.",
-            }
-        case SinglePointOfContact():
-            days = _join([d.value.capitalize() for d in r.days])
-            return {
-                "title": "A single point of contact",
-                "details": (
-                    f"Your contact with us will be through {line(r.officer_name)} "
-                    f"({line(r.officer_email)}) only, on {days} between "
-                    f"{r.from_time:%H:%M} and {r.to_time:%H:%M}."
-                ),
-            }
-        case WitnessAtPersonalContact():
-            return {
-                "title": "A witness at personal contact",
-                "details": "Any personal contact with our staff will take place with an "
-                "appropriate witness present.",
-            }
-        case SocialMediaRestriction():
-            return {"title": "Our social media sites", "details": r.details}
-        case OtherRestriction():
-            return {"title": "Other", "details": r.details}
-    raise AssertionError(f"unknown restriction {r!r}")
+    """One restriction as the letter states it: a short title and its details (each type's
+    own wording, contactguard.domain.restrictions)."""
+    wording = r.letter_wording()
+    return {"title": wording.title, "details": wording.details}
 
 
 def _signature(actor: Actor | None, role: Role) -> list[str]:
@@ -420,7 +366,7 @@ def _restrictions(
         ends_on=draft.need("end-date", describe_date(ends_on) if ends_on else None),
         review_on=draft.need("review-date", describe_date(review_on) if review_on else None),
         channels=channels,
-        channels_text=draft.need("permitted-channels", _join(channels)),
+        channels_text=draft.need("permitted-channels", join_words(channels)),
     )
 
 

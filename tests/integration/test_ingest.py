@@ -23,10 +23,12 @@ from contactguard.domain.model import (
     Customer,
     Disposition,
     EqualityConsiderations,
-    LettersOnly,
     Role,
-    SinglePointOfContact,
     Weekday,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
+    SinglePointOfContact,
 )
 from contactguard.lexicon import default_patterns
 from contactguard.service import CaseService

@@ -67,8 +67,12 @@ from contactguard.domain.errors import (
     PolicyError,
     RuleViolation,
 )
-from contactguard.domain.model import Actor, Restriction, Role, SinglePointOfContact, in_domains
+from contactguard.domain.model import (
+    Actor,
+    Role,
+)
 from contactguard.domain.policy import Policy, PolicyTerms
+from contactguard.domain.restrictions import Restriction
 
 S = CaseStatus
 K = CommandKind
@@ -424,16 +428,10 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: _Recorder, policy: 
 
 
 def _officers_in_organisation(restrictions: Sequence[Restriction], policy: Policy) -> None:
-    """A single point of contact's mail goes to the officer's address: it must be ours."""
+    """Each restriction's details meet the rules the policy's terms set (a single point of
+    contact's mail goes to the officer's address: it must be ours)."""
     for restriction in restrictions:
-        if isinstance(restriction, SinglePointOfContact) and not in_domains(
-            restriction.officer_email, policy.terms.organisation_domains
-        ):
-            raise RuleViolation(
-                "officer-address-in-organisation",
-                "a single point of contact's email address must be in one of the "
-                "organisation's own domains (OrganisationDomains)",
-            )
+        restriction.check_terms(policy.terms)
 
 
 def _new_period(starts_at: datetime, first_day: date, policy: Policy) -> RestrictionPeriod:
