@@ -368,15 +368,19 @@ def test_moto_refuses_a_partition_key_over_2048_bytes_as_dynamodb_does(rig: Rig)
     """What made the first attack work, and what makes its test below meaningful."""
     from botocore.exceptions import ClientError
 
-    from contactguard.domain.model import Channel, Contact
+    from contactguard.domain.model import STORED, Channel, Contact
 
-    contact = Contact(
-        contact_id="email-oversize",
-        customer_id=None,
-        channel=Channel.EMAIL,
-        at=when("2026-12-02"),
-        disposition=Disposition.QUARANTINED,
-        source_address=f"{'a' * 2040}@attacker.example",
+    # Input of that length is refused now (issue 14); a record held from before still loads.
+    contact = Contact.model_validate(
+        {
+            "contact_id": "email-oversize",
+            "customer_id": None,
+            "channel": Channel.EMAIL,
+            "at": when("2026-12-02"),
+            "disposition": Disposition.QUARANTINED,
+            "source_address": f"{'a' * 2040}@attacker.example",
+        },
+        context=STORED,
     )
     with pytest.raises(ClientError, match="maximum size"):
         rig.store.record_contact(contact)
