@@ -57,6 +57,8 @@ from contactguard.domain.model import (
     NonBlank,
     PostalAddress,
     ReadOutcome,
+)
+from contactguard.domain.restrictions import (
     Restriction,
 )
 

@@ -6,6 +6,7 @@ Each Lambda reads its environment once, here; business logic receives values, ne
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 from functools import lru_cache
 from typing import Annotated
@@ -14,8 +15,12 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from contactguard.domain.calendar import HolidayRegion, WorkingDayCalendar
-from contactguard.domain.lifecycle import Policy, PolicyTerms
 from contactguard.domain.model import normalise_email
+from contactguard.domain.policy import Policy, PolicyTerms
+
+# The policy's terms: their defaults are PolicyTerms' (written once, in the domain); each is
+# a template parameter (infra/template.yaml) that reaches every function through Globals.
+_TERMS = PolicyTerms()
 
 
 class CoreSettings(BaseSettings):
@@ -25,14 +30,20 @@ class CoreSettings(BaseSettings):
     retention_years: int = Field(default=6, ge=1, le=100)
     holiday_region: HolidayRegion = HolidayRegion.ENGLAND_AND_WALES
     closure_dates: Annotated[tuple[date, ...], NoDecode] = ()
-    appeal_window_working_days: int = Field(default=15, ge=1)
-    appeal_review_working_days: int = Field(default=30, ge=1)
-    appeal_review_reminder_working_days: int = Field(default=5, ge=0)
-    concern_follow_up_working_days: int = Field(default=20, ge=1)
-    review_pack_lead_working_days: int = Field(default=20, ge=1)
+    appeal_window_working_days: int = Field(default=_TERMS.appeal_window_working_days, ge=1)
+    appeal_review_working_days: int = Field(default=_TERMS.appeal_review_working_days, ge=1)
+    appeal_review_reminder_working_days: int = Field(
+        default=_TERMS.appeal_review_reminder_working_days, ge=0
+    )
+    restriction_months: int = Field(default=_TERMS.restriction_months, ge=1)
+    concern_follow_up_working_days: int = Field(default=_TERMS.concern_follow_up_working_days, ge=1)
+    review_pack_lead_working_days: int = Field(default=_TERMS.review_pack_lead_working_days, ge=1)
+    letter_unsent_reminder_working_days: int = Field(
+        default=_TERMS.letter_unsent_reminder_working_days, ge=1
+    )
     # OrganisationDomains: where a single point of contact's officer address must be.
     organisation_domains: Annotated[tuple[str, ...], NoDecode] = Field(
-        default=PolicyTerms().organisation_domains, min_length=1
+        default=_TERMS.organisation_domains, min_length=1
     )
 
     @field_validator("closure_dates", mode="before")
@@ -63,14 +74,8 @@ class CoreSettings(BaseSettings):
     def policy(self) -> Policy:
         return Policy(
             calendar=WorkingDayCalendar.from_settings(self.holiday_region, self.closure_dates),
-            terms=PolicyTerms(
-                appeal_window_working_days=self.appeal_window_working_days,
-                appeal_review_working_days=self.appeal_review_working_days,
-                appeal_review_reminder_working_days=self.appeal_review_reminder_working_days,
-                concern_follow_up_working_days=self.concern_follow_up_working_days,
-                review_pack_lead_working_days=self.review_pack_lead_working_days,
-                organisation_domains=self.organisation_domains,
-            ),
+            # Every term is a setting of the same name (test_template_settings checks it).
+            terms=PolicyTerms(**{t.name: getattr(self, t.name) for t in fields(PolicyTerms)}),
         )
 
 

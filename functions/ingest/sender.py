@@ -75,7 +75,8 @@ _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]"
 _LOCAL = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*")
 # Host names in ASCII (an internationalised domain arrives as its A-label, xn--...): a
 # U-label such as ``exämple.net`` is quarantined rather than trusted to normalise one way.
-_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+# A label is at most 63 characters (RFC 1035), as the contact's address check requires.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 
 

@@ -27,7 +27,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined, TemplateError
 from markupsafe import Markup, escape
 
-from contactguard.domain.calendar import add_calendar_months, london_date
+from contactguard.domain.calendar import london_date
 from contactguard.domain.case import (
     APPEALABLE_LETTERS,
     Appeal,
@@ -37,27 +37,20 @@ from contactguard.domain.case import (
     RestrictionDecision,
 )
 from contactguard.domain.enforcement import permitted_channels
-from contactguard.domain.lifecycle import Policy
 from contactguard.domain.model import (
     BEHAVIOUR_WORDS,
     BIDI_CONTROLS,
     Actor,
-    AppointmentOnlyVisits,
     Behaviour,
     Channel,
     Contact,
     Customer,
-    LettersOnly,
-    OtherRestriction,
-    Restriction,
     Role,
-    SinglePointOfContact,
-    SocialMediaRestriction,
-    TelephoneViaThirdParty,
-    WitnessAtPersonalContact,
     describe_date,
     one_line,
 )
+from contactguard.domain.policy import Policy
+from contactguard.domain.restrictions import Restriction, join_words
 from letters.review_pack import chart_png, review_figures
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -150,7 +143,7 @@ def issue_date(event: CaseEvent, dated: date | None, policy: Policy) -> date:
     """The date a draft carries: the day asked for (a redraft) or of the decision, moved on to
     the next working day when that is a weekend, bank holiday or closure day, so a letter
     never states dates from a day it could not have been posted."""
-    return policy.calendar.on_or_after(dated or letter_date(event))
+    return policy.letter_dated(dated or letter_date(event))
 
 
 # Strict, escaping rendering ------------------------------------------------------------
@@ -282,12 +275,6 @@ class _Draft:
         return list(values)
 
 
-def _join(words: Sequence[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} and {words[-1]}"
-
-
 def behaviour_words(behaviours: Iterable[Behaviour]) -> list[str]:
     """The policy's examples (s.3) in plain words; `other` is explained by the note."""
     words = []
@@ -300,51 +287,10 @@ def behaviour_words(behaviours: Iterable[Behaviour]) -> list[str]:
 
 
 def describe_restriction(r: Restriction) -> dict[str, str]:
-    """One restriction as the letter states it: a short title and its details."""
-    match r:
-        case TelephoneViaThirdParty():
-            return {
-                "title": "Telephone contact only through a third party",
-                "details": (
-                    f"We will take telephone calls about your enquiries only from "
-                    f"{line(r.third_party)} ({line(r.relationship)}), acting on your behalf."
-                ),
-            }
-        case LettersOnly():
-            return {
-                "title": "Contact by letter only",
-                "details": (
-                    f"We will not accept emails or telephone calls from you. Please write to "
-                    f"us at: {line(r.write_to)}. Emails you send will not be answered: they will "
-                    f"be kept on your file and read by a named officer for any new information."
-                ),
-            }
-        case AppointmentOnlyVisits():
-            return {
-                "title": "Visits by appointment only",
-                "details": f"You may visit us by appointment only, at {line(r.office)}.",
-            }
-        case SinglePointOfContact():
-            days = _join([d.value.capitalize() for d in r.days])
-            return {
-                "title": "A single point of contact",
-                "details": (
-                    f"Your contact with us will be through {line(r.officer_name)} "
-                    f"({line(r.officer_email)}) only, on {days} between "
-                    f"{r.from_time:%H:%M} and {r.to_time:%H:%M}."
-                ),
-            }
-        case WitnessAtPersonalContact():
-            return {
-                "title": "A witness at personal contact",
-                "details": "Any personal contact with our staff will take place with an "
-                "appropriate witness present.",
-            }
-        case SocialMediaRestriction():
-            return {"title": "Our social media sites", "details": r.details}
-        case OtherRestriction():
-            return {"title": "Other", "details": r.details}
-    raise AssertionError(f"unknown restriction {r!r}")
+    """One restriction as the letter states it: a short title and its details (each type's
+    own wording, contactguard.domain.restrictions)."""
+    wording = r.letter_wording()
+    return {"title": wording.title, "details": wording.details}
 
 
 def _signature(actor: Actor | None, role: Role) -> list[str]:
@@ -420,7 +366,7 @@ def _restrictions(
         ends_on=draft.need("end-date", describe_date(ends_on) if ends_on else None),
         review_on=draft.need("review-date", describe_date(review_on) if review_on else None),
         channels=channels,
-        channels_text=draft.need("permitted-channels", _join(channels)),
+        channels_text=draft.need("permitted-channels", join_words(channels)),
     )
 
 
@@ -428,8 +374,8 @@ def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
     """s.5: appeal to the Customer Experience Team within 15 working days of the letter. A
     draft's deadline depends on when it is sent: it states the rule, and the date it gives
     assumes the letter goes on the date it carries."""
-    terms, day = inputs.policy.terms, _dated(inputs)
-    deadline = inputs.policy.calendar.working_days_after(day, terms.appeal_window_working_days)
+    terms = inputs.policy.terms
+    deadline = inputs.policy.appeal_window_closes(_dated(inputs))
     rule = f"within {terms.appeal_window_working_days} working days of the date of this letter"
     draft.context.update(
         appeal_route=draft.need("appeal-route", APPEAL_ROUTE),
@@ -480,13 +426,14 @@ def _step2(draft: _Draft, inputs: LetterInputs) -> None:
     _adjustments(draft, decision)
     # s.4: the restrictions take effect when the customer has been told, i.e. when this
     # letter is sent; the draft gives the dates that follow if it is sent on its own date.
-    starts_on = _dated(inputs)
-    ends_on = add_calendar_months(starts_on, policy.terms.restriction_months)
-    review_on = policy.calendar.working_days_before(
-        ends_on, policy.terms.review_pack_lead_working_days
-    )
+    dates = policy.restriction_dates(_dated(inputs))
     _restrictions(
-        draft, inputs, decision.restrictions if decision else (), starts_on, ends_on, review_on
+        draft,
+        inputs,
+        decision.restrictions if decision else (),
+        dates.first_day,
+        dates.ends_on,
+        dates.review_pack_due_on,
     )
     concern_sent = case.concern.letter_sent_on if case.concern else None
     draft.context.update(

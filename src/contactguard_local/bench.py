@@ -22,8 +22,10 @@ from contactguard.domain.calendar import LONDON
 from contactguard.domain.model import (
     Actor,
     Customer,
-    LettersOnly,
     Role,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
 )
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.ses import ses_receipt_event

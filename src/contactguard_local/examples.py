@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from contactguard.domain.case import ImposeRestrictions
-from contactguard.domain.model import Behaviour, EqualityConsiderations, LettersOnly, Restriction
+from contactguard.domain.model import (
+    Behaviour,
+    EqualityConsiderations,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
+    Restriction,
+)
 
 CONSIDERED = EqualityConsiderations(
     reasonable_adjustments_considered=True,

@@ -48,12 +48,14 @@ from contactguard.domain.model import (
     Customer,
     Disposition,
     EqualityConsiderations,
-    LettersOnly,
     PostalAddress,
     Role,
+    Weekday,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
     SinglePointOfContact,
     TelephoneViaThirdParty,
-    Weekday,
 )
 from letters.render import LetterInputs, draft_letter
 

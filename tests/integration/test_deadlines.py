@@ -35,8 +35,10 @@ from contactguard.domain.model import (
     Behaviour,
     Customer,
     EqualityConsiderations,
-    LettersOnly,
     Role,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
 )
 from contactguard.service import CaseService
 from contactguard_local.pumps import DueSchedule, SchedulerPump

@@ -23,10 +23,12 @@ from contactguard.domain.calendar import LONDON
 from contactguard.domain.model import (
     Actor,
     Customer,
-    LettersOnly,
     Role,
-    SinglePointOfContact,
     Weekday,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
+    SinglePointOfContact,
 )
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.smtp import SmtpGateway

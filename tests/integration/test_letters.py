@@ -38,9 +38,11 @@ from contactguard.domain.model import (
     Customer,
     Disposition,
     EqualityConsiderations,
-    LettersOnly,
     PostalAddress,
     Role,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
 )
 from contactguard.service import CaseService
 from letters import handler

@@ -15,8 +15,10 @@ from contactguard.domain.model import (
     Actor,
     Customer,
     Disposition,
-    LettersOnly,
     Role,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
 )
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.smtp import SmtpGateway

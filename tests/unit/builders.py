@@ -40,13 +40,15 @@ from contactguard.domain.model import (
     Actor,
     Behaviour,
     EqualityConsiderations,
+    Weekday,
+)
+from contactguard.domain.model import Role as R
+from contactguard.domain.restrictions import (
     LettersOnly,
     Restriction,
     SinglePointOfContact,
     TelephoneViaThirdParty,
-    Weekday,
 )
-from contactguard.domain.model import Role as R
 
 CASE_ID = "case-0001"
 CUSTOMER_ID = "cust-0001"

@@ -59,13 +59,15 @@ from contactguard.domain.errors import IllegalTransition, VersionConflict
 from contactguard.domain.lifecycle import Policy, PolicyTerms
 from contactguard.domain.model import (
     Actor,
-    AppointmentOnlyVisits,
     Channel,
     Contact,
-    OtherRestriction,
     Role,
-    WitnessAtPersonalContact,
     normalise_email,
+)
+from contactguard.domain.restrictions import (
+    AppointmentOnlyVisits,
+    OtherRestriction,
+    WitnessAtPersonalContact,
 )
 from contactguard.domain.signals import (
     Flag,

@@ -23,8 +23,10 @@ from contactguard.domain.lifecycle import Policy, decide
 from contactguard.domain.model import (
     Actor,
     Contact,
-    LettersOnly,
     Role,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
 )
 from contactguard.lexicon import default_patterns
 from contactguard_local.examples import immediate_restrictions

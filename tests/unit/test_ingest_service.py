@@ -25,11 +25,13 @@ from contactguard.domain.model import (
     Contact,
     Direction,
     Disposition,
+    Role,
+    Weekday,
+)
+from contactguard.domain.restrictions import (
     LettersOnly,
     Restriction,
-    Role,
     SinglePointOfContact,
-    Weekday,
 )
 from contactguard.lexicon import default_patterns
 from contactguard_local.examples import immediate_restrictions

@@ -20,10 +20,12 @@ from contactguard.domain.model import (
     Contact,
     Customer,
     PostalAddress,
-    SinglePointOfContact,
     in_domains,
     normalise_email,
     one_line,
+)
+from contactguard.domain.restrictions import (
+    SinglePointOfContact,
 )
 from contactguard.settings import CoreSettings
 

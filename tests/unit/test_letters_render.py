@@ -61,9 +61,11 @@ from contactguard.domain.model import (
     Contact,
     Customer,
     Disposition,
-    LettersOnly,
     PostalAddress,
     describe_date,
+)
+from contactguard.domain.restrictions import (
+    LettersOnly,
 )
 from letters.render import (
     LetterInputs,

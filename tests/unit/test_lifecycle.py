@@ -102,12 +102,14 @@ from contactguard.domain.errors import (
 from contactguard.domain.lifecycle import LETTER_SENDERS, PERMITTED_ROLES, TRANSITIONS, Policy
 from contactguard.domain.model import (
     Actor,
-    AppointmentOnlyVisits,
     Behaviour,
     Channel,
     EqualityConsiderations,
-    OtherRestriction,
     Role,
+)
+from contactguard.domain.restrictions import (
+    AppointmentOnlyVisits,
+    OtherRestriction,
     SocialMediaRestriction,
     WitnessAtPersonalContact,
 )

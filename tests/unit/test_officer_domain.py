@@ -24,7 +24,9 @@ from builders import (
 from contactguard.domain.case import AppealOutcome, CaseStatus, DecideAppeal
 from contactguard.domain.errors import RuleViolation
 from contactguard.domain.lifecycle import Policy, PolicyTerms
-from contactguard.domain.model import SinglePointOfContact
+from contactguard.domain.restrictions import (
+    SinglePointOfContact,
+)
 
 OURS = Policy(terms=PolicyTerms(organisation_domains=("landlord.example",)))
 

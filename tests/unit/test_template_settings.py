@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic_settings import BaseSettings
 
+import contactguard.settings as settings_module
+from contactguard.domain.policy import PolicyTerms
+from contactguard.settings import CoreSettings
 from contactguard_local.template import load_template
 
 SETTINGS_OF = {
@@ -89,3 +94,50 @@ def test_organisation_domains_flow_from_the_template_to_every_function() -> None
     assert CoreSettings.model_fields["organisation_domains"].default == (
         settings.organisation_domains
     )
+
+
+def _parameter(term: str) -> str:
+    """A PolicyTerms field's template parameter: appeal_window_working_days ->
+    AppealWindowWorkingDays."""
+    return "".join(part.capitalize() for part in term.split("_"))
+
+
+TERMS = [t.name for t in fields(PolicyTerms)]
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_every_policy_term_is_a_template_parameter_set_on_every_function(term: str) -> None:
+    """Issue 15: each term is written once in code (PolicyTerms' default) and once in
+    configuration (the template parameter, whose default must be the same); the settings take
+    their defaults from PolicyTerms, and Globals hands the parameter to every function."""
+    template = load_template()
+    parameter = template["Parameters"][_parameter(term)]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables[f"CONTACTGUARD_{term.upper()}"] == {"Ref": _parameter(term)}
+    default = getattr(PolicyTerms(), term)
+    assert CoreSettings.model_fields[term].default == default
+    from_template = CoreSettings.model_validate(
+        {"table_name": "t-table", term: parameter["Default"]}
+    )
+    assert getattr(from_template.policy().terms, term) == default
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_an_operator_sets_a_policy_term_with_its_parameter_alone(
+    term: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The value the template passes (CONTACTGUARD_<TERM>) is the value the domain uses."""
+    default = getattr(PolicyTerms(), term)
+    chosen: Any = default + 5 if isinstance(default, int) else ("housing.example",)
+    raw = str(chosen) if isinstance(chosen, int) else ",".join(chosen)
+    monkeypatch.setenv("CONTACTGUARD_TABLE_NAME", "t-table")
+    monkeypatch.setenv(f"CONTACTGUARD_{term.upper()}", raw)
+    assert getattr(CoreSettings().policy().terms, term) == chosen
+
+
+def test_the_settings_take_every_policy_term_default_from_policy_terms() -> None:
+    """No second copy of a term's default: each setting's default is PolicyTerms'."""
+    source = "".join(Path(settings_module.__file__ or "").read_text(encoding="utf-8").split())
+    for term in TERMS:
+        assert term in CoreSettings.model_fields
+        assert f"default=_TERMS.{term}," in source, term

@@ -16,6 +16,8 @@ from contactguard.domain.model import (
     EqualityConsiderations,
     Frozen,
     NonBlank,
+)
+from contactguard.domain.restrictions import (
     Restriction,
 )
 

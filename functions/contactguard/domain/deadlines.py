@@ -32,7 +32,8 @@ from contactguard.domain.case import (
     RemindUnsentLetter,
     ReviewPackDue,
 )
-from contactguard.domain.lifecycle import Policy, unsent_letter_due
+from contactguard.domain.lifecycle import unsent_letter_due
+from contactguard.domain.policy import Policy
 
 MORNING = time(7, 0)
 AFTER_MIDNIGHT = time(0, 30)

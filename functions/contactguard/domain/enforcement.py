@@ -2,7 +2,9 @@
 
 `restrictions_in_force(case, at)` is the one answer to "is this customer restricted at T".
 It follows the period's dates, so enforcement stops at the end date even if the lapse
-deadline never fired: enforcement never outlives a decision (DESIGN.md).
+deadline never fired: enforcement never outlives a decision (DESIGN.md). What each
+restriction type means on each channel and for email is the type's own
+(`contactguard.domain.restrictions`); this module combines the restrictions in force.
 """
 
 from __future__ import annotations
@@ -13,19 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from contactguard.domain.case import Case, CaseStatus
-from contactguard.domain.model import (
-    AppointmentOnlyVisits,
-    Channel,
-    Contact,
-    Disposition,
-    LettersOnly,
-    OtherRestriction,
-    Restriction,
-    SinglePointOfContact,
-    SocialMediaRestriction,
-    TelephoneViaThirdParty,
-    WitnessAtPersonalContact,
-)
+from contactguard.domain.model import Channel, Contact, Disposition
+from contactguard.domain.restrictions import EmailAction, Restriction
 
 # Statuses under which a period may be in force. LAPSED and CLOSED periods carry `ended_at`,
 # RESTRICTIONS_DECIDED has no period yet (the letter has not been sent).
@@ -43,12 +34,6 @@ def restrictions_in_force(case: Case, at: datetime) -> tuple[Restriction, ...]:
     if not case.period.covers(at):
         return ()
     return case.decision.restrictions
-
-
-class EmailAction(StrEnum):
-    DELIVER = "deliver"  # CONTINUE: reaches the staff mailbox as usual
-    ROUTE_TO_OFFICER = "route-to-officer"  # single point of contact
-    FILE_AND_BLOCK = "file-and-block"  # STOP_RULE_SET; filed, read for new information
 
 
 class Recipient(StrEnum):
@@ -93,20 +78,20 @@ def email_ruling(cases: Iterable[Case], at: datetime) -> EmailRuling:
     route: EmailRuling | None = None
     for case in cases:
         for restriction in restrictions_in_force(case, at):
-            if isinstance(restriction, LettersOnly):
-                return EmailRuling(
-                    action=EmailAction.FILE_AND_BLOCK,
-                    reason="letters-only restriction in force: email is not accepted",
-                    case_id=case.case_id,
-                    write_to=restriction.write_to,
-                )
-            if isinstance(restriction, SinglePointOfContact) and route is None:
-                route = EmailRuling(
-                    action=EmailAction.ROUTE_TO_OFFICER,
-                    reason="single point of contact in force",
-                    case_id=case.case_id,
-                    officer_email=restriction.officer_email,
-                )
+            handling = restriction.email_handling()
+            if handling is None or handling.action is EmailAction.DELIVER:
+                continue
+            ruling = EmailRuling(
+                action=handling.action,
+                reason=handling.reason,
+                case_id=case.case_id,
+                officer_email=handling.officer_email,
+                write_to=handling.write_to,
+            )
+            if handling.action is EmailAction.FILE_AND_BLOCK:
+                return ruling
+            if route is None:
+                route = ruling
     return route or EmailRuling(action=EmailAction.DELIVER, reason="no email restriction in force")
 
 
@@ -123,7 +108,7 @@ def channel_guidance(cases: Iterable[Case], channel: Channel, at: datetime) -> C
     allowed, conditions = True, []
     for case in cases:
         for r in restrictions_in_force(case, at):
-            ok, condition = _effect(r, channel)
+            ok, condition = r.channel_effect(channel)
             allowed = allowed and ok
             if condition:
                 conditions.append(condition)
@@ -133,28 +118,21 @@ def channel_guidance(cases: Iterable[Case], channel: Channel, at: datetime) -> C
 def permitted_channels(restrictions: Iterable[Restriction]) -> tuple[Channel, ...]:
     """The channels still open to the customer (letters always are)."""
     rs = tuple(restrictions)
-    return tuple(ch for ch in Channel if all(_effect(r, ch)[0] for r in rs) or ch is Channel.LETTER)
+    return tuple(
+        ch
+        for ch in Channel
+        if all(r.channel_effect(ch).allowed for r in rs) or ch is Channel.LETTER
+    )
 
 
-def _effect(r: Restriction, channel: Channel) -> tuple[bool, str | None]:
-    """(allowed at all, the condition attached) for one restriction on one channel."""
-    match r:
-        case LettersOnly() if channel in (Channel.EMAIL, Channel.PHONE):
-            return False, f"letters only: write to {r.write_to}"
-        case TelephoneViaThirdParty() if channel is Channel.PHONE:
-            return True, f"telephone only through {r.third_party} ({r.relationship})"
-        case AppointmentOnlyVisits() if channel is Channel.VISIT:
-            return True, f"visits by appointment only, at {r.office}"
-        case SinglePointOfContact() if channel in (Channel.EMAIL, Channel.PHONE, Channel.VISIT):
-            days = ", ".join(d.value.capitalize() for d in r.days)
-            return True, (
-                f"contact through {r.officer_name} only, {days} "
-                f"{r.from_time:%H:%M}-{r.to_time:%H:%M}"
-            )
-        case WitnessAtPersonalContact() if channel in (Channel.VISIT,):
-            return True, "personal contact only with an appropriate witness present"
-        case SocialMediaRestriction() if channel is Channel.SOCIAL_MEDIA:
-            return False, f"social media restricted: {r.details}"
-        case OtherRestriction():
-            return True, r.details
-    return True, None
+__all__ = [
+    "ChannelGuidance",
+    "EmailAction",
+    "EmailRuling",
+    "Recipient",
+    "channel_guidance",
+    "email_ruling",
+    "permitted_channels",
+    "recipient",
+    "restrictions_in_force",
+]

@@ -8,19 +8,13 @@ no clock and touches nothing outside its arguments.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from pydantic import JsonValue
 
-from contactguard.domain.calendar import (
-    WorkingDayCalendar,
-    add_calendar_months,
-    end_of_day,
-    london_date,
-    start_of_day,
-)
+from contactguard.domain.calendar import end_of_day, london_date, start_of_day
 from contactguard.domain.case import (
     APPEALABLE_LETTERS,
     DATE_BOUND_LETTERS,
@@ -73,36 +67,17 @@ from contactguard.domain.errors import (
     PolicyError,
     RuleViolation,
 )
-from contactguard.domain.model import Actor, Restriction, Role, SinglePointOfContact, in_domains
+from contactguard.domain.model import (
+    Actor,
+    Role,
+)
+from contactguard.domain.policy import Policy, PolicyTerms
+from contactguard.domain.restrictions import Restriction
 
 S = CaseStatus
 K = CommandKind
 _ALL = tuple(CaseStatus)
 _IN_FORCE = (S.RESTRICTED, S.UNDER_APPEAL)
-
-
-@dataclass(frozen=True)
-class PolicyTerms:
-    """The periods the policy and DESIGN.md set; configurable where DESIGN.md says so."""
-
-    appeal_window_working_days: int = 15  # s.5
-    appeal_review_working_days: int = 30  # s.5
-    appeal_review_reminder_working_days: int = 5
-    restriction_months: int = 12  # s.4, s.6
-    concern_follow_up_working_days: int = 20
-    review_pack_lead_working_days: int = 20
-    letter_unsent_reminder_working_days: int = 2
-    # The organisation's own mail domains (and their subdomains): a single point of contact's
-    # address must be in one, so a customer's mail is never routed outside the organisation.
-    # The defaults are the example landlord domains this repository uses; a deployment sets
-    # its own (the template's OrganisationDomains).
-    organisation_domains: tuple[str, ...] = ("example.org", "landlord.example")
-
-
-@dataclass(frozen=True)
-class Policy:
-    calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
-    terms: PolicyTerms = field(default_factory=PolicyTerms)
 
 
 @dataclass(frozen=True)
@@ -453,26 +428,16 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: _Recorder, policy: 
 
 
 def _officers_in_organisation(restrictions: Sequence[Restriction], policy: Policy) -> None:
-    """A single point of contact's mail goes to the officer's address: it must be ours."""
+    """Each restriction's details meet the rules the policy's terms set (a single point of
+    contact's mail goes to the officer's address: it must be ours)."""
     for restriction in restrictions:
-        if isinstance(restriction, SinglePointOfContact) and not in_domains(
-            restriction.officer_email, policy.terms.organisation_domains
-        ):
-            raise RuleViolation(
-                "officer-address-in-organisation",
-                "a single point of contact's email address must be in one of the "
-                "organisation's own domains (OrganisationDomains)",
-            )
+        restriction.check_terms(policy.terms)
 
 
 def _new_period(starts_at: datetime, first_day: date, policy: Policy) -> RestrictionPeriod:
-    ends_on = add_calendar_months(first_day, policy.terms.restriction_months)
+    dates = policy.restriction_dates(first_day)
     return RestrictionPeriod(
-        starts_at=starts_at,
-        ends_on=ends_on,
-        review_pack_due_on=policy.calendar.working_days_before(
-            ends_on, policy.terms.review_pack_lead_working_days
-        ),
+        starts_at=starts_at, ends_on=dates.ends_on, review_pack_due_on=dates.review_pack_due_on
     )
 
 
@@ -587,9 +552,7 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: _Recorder, policy:
         sent_on=cmd.sent_on.isoformat(),
     )
     if letter.kind is LetterKind.CONCERN and case.concern is not None:
-        due = policy.calendar.working_days_after(
-            cmd.sent_on, policy.terms.concern_follow_up_working_days
-        )
+        due = policy.concern_follow_up_due(cmd.sent_on)
         case = _update(
             case,
             concern=case.concern.model_copy(
@@ -602,9 +565,7 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: _Recorder, policy:
     decision = case.decision
     # A right of appeal exists only against restrictions in force (not lifted or lapsed ones).
     if letter.kind in APPEALABLE_LETTERS and decision is not None and case.status in _IN_FORCE:
-        closes_on = policy.calendar.working_days_after(
-            cmd.sent_on, policy.terms.appeal_window_working_days
-        )
+        closes_on = policy.appeal_window_closes(cmd.sent_on)
         case = _update(
             case,
             appeal_window=AppealWindow(
@@ -653,8 +614,7 @@ def unsent_letter_due(letter: Letter, policy: Policy) -> date | None:
         or letter.unsent_reminders >= 2
     ):
         return None
-    days = policy.terms.letter_unsent_reminder_working_days * (letter.unsent_reminders + 1)
-    return policy.calendar.working_days_after(letter.drafted_on, days)
+    return policy.unsent_letter_reminder_due(letter.drafted_on, letter.unsent_reminders)
 
 
 @_handles(K.REMIND_UNSENT_LETTER)
@@ -782,8 +742,7 @@ def _under_review(
     policy: Policy,
     clock_starts: date,
 ) -> Appeal:
-    terms, calendar = policy.terms, policy.calendar
-    review_due = calendar.working_days_after(clock_starts, terms.appeal_review_working_days)
+    review_due = policy.appeal_review_due(clock_starts)
     return Appeal(
         appeal_id=appeal_id,
         decision_id=decision_id,
@@ -794,9 +753,7 @@ def _under_review(
         status=AppealStatus.UNDER_REVIEW,
         review_due_on=review_due,
         review_clock_from=clock_starts,
-        reminder_due_on=calendar.working_days_before(
-            review_due, terms.appeal_review_reminder_working_days
-        ),
+        reminder_due_on=policy.appeal_review_reminder(review_due),
     )
 
 
@@ -817,19 +774,15 @@ def _replace_appeal(case: Case, appeal: Appeal) -> tuple[Appeal, ...]:
 def _accept_late(case: Case | None, cmd: AcceptLateAppeal, rec: _Recorder, policy: Policy) -> Case:
     case = _require(case)
     appeal = _late_appeal(case)
-    # The 30 working days run from acceptance: the review could not start before it.
-    review_due = policy.calendar.working_days_after(
-        _today(rec.now), policy.terms.appeal_review_working_days
-    )
+    # The review's working days run from acceptance: the review could not start before it.
+    review_due = policy.appeal_review_due(_today(rec.now))
     accepted = appeal.model_copy(
         update={
             "status": AppealStatus.UNDER_REVIEW,
             "late_decision_reason": cmd.reason,
             "review_due_on": review_due,
             "review_clock_from": _today(rec.now),
-            "reminder_due_on": policy.calendar.working_days_before(
-                review_due, policy.terms.appeal_review_reminder_working_days
-            ),
+            "reminder_due_on": policy.appeal_review_reminder(review_due),
         }
     )
     letter = rec.letter_for_next(LetterKind.APPEAL_ACKNOWLEDGEMENT)
@@ -883,7 +836,9 @@ def _appeal_reminder(
 
 
 @_handles(K.APPEAL_REVIEW_OVERDUE)
-def _appeal_overdue(case: Case | None, _c: AppealReviewOverdue, rec: _Recorder, _p: Policy) -> Case:
+def _appeal_overdue(
+    case: Case | None, _c: AppealReviewOverdue, rec: _Recorder, policy: Policy
+) -> Case:
     case = _require(case)
     appeal = _appeal_under_review(case)
     if appeal.overdue_escalated:
@@ -892,7 +847,8 @@ def _appeal_overdue(case: Case | None, _c: AppealReviewOverdue, rec: _Recorder, 
         raise NothingToDo("deadline-early", "the appeal review is not overdue")
     rec.add(
         CaseEventType.APPEAL_REVIEW_OVERDUE,
-        reason="the independent review was not completed within 30 working days",
+        reason="the independent review was not completed within "
+        f"{policy.terms.appeal_review_working_days} working days",
         appeal_id=appeal.appeal_id,
         review_due_on=_iso(appeal.review_due_on),
         notify=Role.EXECUTIVE.value,
@@ -1106,7 +1062,7 @@ def _recalculate(
     Only deadlines still to come move; one already passed, reminded or issued stays as it was.
     """
     case = _require(case)
-    cal, terms, today = policy.calendar, policy.terms, _today(rec.now)
+    today = _today(rec.now)
     moved: dict[str, JsonValue] = {}
     concern = case.concern
     if (
@@ -1115,7 +1071,7 @@ def _recalculate(
         and concern.follow_up_due_on
         and not (concern.follow_up_reminded)
     ):
-        due = cal.working_days_after(concern.letter_sent_on, terms.concern_follow_up_working_days)
+        due = policy.concern_follow_up_due(concern.letter_sent_on)
         if due != concern.follow_up_due_on and min(due, concern.follow_up_due_on) >= today:
             moved["concern_follow_up_due_on"] = [
                 concern.follow_up_due_on.isoformat(),
@@ -1124,7 +1080,7 @@ def _recalculate(
             concern = concern.model_copy(update={"follow_up_due_on": due})
     window = case.appeal_window
     if window and not window.closed:
-        closes = cal.working_days_after(window.letter_sent_on, terms.appeal_window_working_days)
+        closes = policy.appeal_window_closes(window.letter_sent_on)
         if closes != window.closes_on and min(closes, window.closes_on) >= today:
             moved["appeal_window_closes_on"] = [window.closes_on.isoformat(), closes.isoformat()]
             window = window.model_copy(update={"closes_on": closes})
@@ -1136,13 +1092,13 @@ def _recalculate(
             and appeal.review_due_on
             and not appeal.overdue_escalated
         ):
-            due = cal.working_days_after(appeal.review_clock_from, terms.appeal_review_working_days)
+            due = policy.appeal_review_due(appeal.review_clock_from)
             if due != appeal.review_due_on and min(due, appeal.review_due_on) >= today:
                 moved[f"appeal_{appeal.appeal_id}_review_due_on"] = [
                     appeal.review_due_on.isoformat(),
                     due.isoformat(),
                 ]
-                reminder = cal.working_days_before(due, terms.appeal_review_reminder_working_days)
+                reminder = policy.appeal_review_reminder(due)
                 appeal = appeal.model_copy(
                     update={
                         "review_due_on": due,
@@ -1152,7 +1108,7 @@ def _recalculate(
         appeals.append(appeal)
     period = case.period
     if period and period.ended_at is None and not period.review_pack_issued:
-        pack = cal.working_days_before(period.ends_on, terms.review_pack_lead_working_days)
+        pack = policy.review_pack_due(period.ends_on)
         if pack != period.review_pack_due_on and min(pack, period.review_pack_due_on) >= today:
             moved["review_pack_due_on"] = [period.review_pack_due_on.isoformat(), pack.isoformat()]
             period = period.model_copy(update={"review_pack_due_on": pack})

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, datetime
 from email.errors import MessageError
 from email.headerregistry import Address
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final
 
 from pydantic import (
     AfterValidator,
@@ -20,7 +20,6 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
-    field_validator,
 )
 
 
@@ -363,67 +362,8 @@ class Weekday(StrEnum):
     FRIDAY = "friday"
 
 
-# Restriction types (policy s.4, Step 2), each with the details it needs.
-class TelephoneViaThirdParty(Frozen):
-    type: Literal["telephone-via-third-party"] = "telephone-via-third-party"
-    third_party: SingleLine  # who may call on the customer's behalf
-    relationship: SingleLine  # solicitor, councillor, friend, family member...
-
-
-class LettersOnly(Frozen):
-    """No email or telephone contact accepted; correspondence by letter only."""
-
-    type: Literal["letters-only"] = "letters-only"
-    write_to: SingleLine  # the postal address the customer should use
-
-
-class AppointmentOnlyVisits(Frozen):
-    type: Literal["appointment-only-visits"] = "appointment-only-visits"
-    office: SingleLine
-
-
-class SinglePointOfContact(Frozen):
-    type: Literal["single-point-of-contact"] = "single-point-of-contact"
-    officer_id: SingleLine
-    officer_name: SingleLine
-    officer_email: EmailAddress
-    days: Annotated[tuple[Weekday, ...], Field(min_length=1)]
-    from_time: time
-    to_time: time
-
-    @field_validator("to_time")
-    @classmethod
-    def _after_from(cls, value: time, info: ValidationInfo) -> time:
-        start = info.data.get("from_time")
-        if start is not None and value <= start:
-            raise ValueError("to_time must be after from_time")
-        return value
-
-
-class WitnessAtPersonalContact(Frozen):
-    type: Literal["witness-at-personal-contact"] = "witness-at-personal-contact"
-
-
-class SocialMediaRestriction(Frozen):
-    type: Literal["social-media"] = "social-media"
-    details: NonBlank  # restricted or denied, which sites
-
-
-class OtherRestriction(Frozen):
-    type: Literal["other"] = "other"
-    details: NonBlank
-
-
-Restriction = Annotated[
-    TelephoneViaThirdParty
-    | LettersOnly
-    | AppointmentOnlyVisits
-    | SinglePointOfContact
-    | WitnessAtPersonalContact
-    | SocialMediaRestriction
-    | OtherRestriction,
-    Field(discriminator="type"),
-]
+# Restriction types (policy s.4, Step 2) are in contactguard.domain.restrictions, one module
+# each with everything about the type.
 
 
 class EqualityConsiderations(Frozen):
