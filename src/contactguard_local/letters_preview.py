@@ -55,7 +55,7 @@ from contactguard.domain.model import (
     TelephoneViaThirdParty,
     Weekday,
 )
-from letters.render import LetterInputs, draft_letter
+from letters.content import LetterInputs, draft_letter
 
 CUSTOMER = Customer(
     customer_id="cust-sample",
