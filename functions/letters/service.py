@@ -29,18 +29,12 @@ from contactguard.domain.case import (
     RecordLetterFailed,
 )
 from contactguard.domain.errors import NothingToDo, RuleViolation, VersionConflict
-from contactguard.domain.lifecycle import LETTER_SENDERS
-from contactguard.domain.model import Actor, Contact, Role
+from contactguard.domain.letter_kinds import LETTER_KINDS
+from contactguard.domain.model import Actor, Contact
 from contactguard.ports import ContactStore
 from contactguard.service import CaseService, UnknownCase
-from letters.render import (
-    DOCX_CONTENT_TYPE,
-    LetterInputs,
-    LetterNotIssued,
-    MissingContent,
-    draft_letter,
-    issue_date,
-)
+from letters.content import LetterInputs, draft_letter, issue_date
+from letters.docx_render import DOCX_CONTENT_TYPE, LetterNotIssued, MissingContent
 from letters.review_pack import windows
 
 ACTOR = Actor.system("letters")
@@ -78,8 +72,8 @@ class LetterResult(StrEnum):
 
 
 def senders(kind: LetterKind) -> str:
-    """Who must check and send this kind of letter (the review pack goes to the Head)."""
-    roles = LETTER_SENDERS[kind] or frozenset({Role.HEAD_OF_SERVICE})
+    """Who must check and send this kind of letter (an internal one: its reader)."""
+    roles = LETTER_KINDS[kind].drafted_for
     return ",".join(sorted(r.value for r in roles))
 
 

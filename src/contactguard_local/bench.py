@@ -324,7 +324,8 @@ def bench_letters(stack: EmbeddedStack, rounds: int = 15) -> dict[str, Any]:
 
     from contactguard.domain.case import RaiseConcern
     from contactguard.domain.model import Behaviour, PostalAddress
-    from letters.render import TEMPLATES_DIR, LetterInputs, draft_letter, prepare
+    from letters.content import LetterInputs, draft_letter, prepare
+    from letters.docx_render import TEMPLATES_DIR
 
     address = PostalAddress(lines=("1 Example Street", "Derby"), postcode="DE1 1AA")
     stack.store.put_customer(Customer(customer_id="lt", name="A. Tenant", address=address))

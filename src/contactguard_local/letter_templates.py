@@ -27,7 +27,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 
-from letters.render import TEMPLATES_DIR
+from contactguard.domain.letter_kinds import LETTER_KINDS, LetterKind
+from letters.docx_render import TEMPLATES_DIR
 
 ORGANISATION = "Derby Homes"
 RETURN_ADDRESS = ("PO Box 1", "Derby", "DE1 1AA")
@@ -563,19 +564,30 @@ def review_pack() -> Document:
     return d
 
 
-TEMPLATES: dict[str, Callable[[], Document]] = {
-    "concern": concern,
-    "restrictions": restrictions,
-    "immediate-restrictions": immediate_restrictions,
-    "appeal-acknowledgement": appeal_acknowledgement,
-    "appeal-upheld": appeal_upheld,
-    "appeal-dismissed": appeal_dismissed,
-    "appeal-varied": appeal_varied,
-    "review-extended": review_extended,
-    "review-closed": review_closed,
-    "restrictions-lapsed": restrictions_lapsed,
-    "review-pack": review_pack,
+# The builder of each kind's template: one per letter kind, checked at import. The file it
+# writes is the kind's row's `template` (contactguard.domain.letter_kinds.LETTER_KINDS).
+TEMPLATES: dict[LetterKind, Callable[[], Document]] = {
+    LetterKind.CONCERN: concern,
+    LetterKind.RESTRICTIONS: restrictions,
+    LetterKind.IMMEDIATE_RESTRICTIONS: immediate_restrictions,
+    LetterKind.APPEAL_ACKNOWLEDGEMENT: appeal_acknowledgement,
+    LetterKind.APPEAL_UPHELD: appeal_upheld,
+    LetterKind.APPEAL_DISMISSED: appeal_dismissed,
+    LetterKind.APPEAL_VARIED: appeal_varied,
+    LetterKind.REVIEW_EXTENDED: review_extended,
+    LetterKind.REVIEW_CLOSED: review_closed,
+    LetterKind.RESTRICTIONS_LAPSED: restrictions_lapsed,
+    LetterKind.REVIEW_PACK: review_pack,
 }
+
+
+def _check_every_letter_kind_has_its_template() -> None:
+    missing = set(LetterKind) - set(TEMPLATES)
+    if missing:
+        raise AssertionError(f"letter kinds without a template builder: {sorted(missing)}")
+
+
+_check_every_letter_kind_has_its_template()
 
 
 def reproducible(document: Document) -> bytes:
@@ -597,8 +609,8 @@ def reproducible(document: Document) -> bytes:
 def write_templates(out_dir: Path = TEMPLATES_DIR) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, build in TEMPLATES.items():
-        path = out_dir / f"{name}.docx"
+    for kind, build in TEMPLATES.items():
+        path = out_dir / LETTER_KINDS[kind].template
         path.write_bytes(reproducible(build()))
         written.append(path)
     return written

@@ -57,7 +57,7 @@ from contactguard.domain.restrictions import (
     SinglePointOfContact,
     TelephoneViaThirdParty,
 )
-from letters.render import LetterInputs, draft_letter
+from letters.content import LetterInputs, draft_letter
 
 CUSTOMER = Customer(
     customer_id="cust-sample",

@@ -29,7 +29,6 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import (
-    DATE_BOUND_LETTERS,
     Command,
     LetterKind,
     LetterStatus,
@@ -38,6 +37,7 @@ from contactguard.domain.case import (
     RedraftLetter,
 )
 from contactguard.domain.errors import PolicyError
+from contactguard.domain.letter_kinds import LETTER_KINDS
 from contactguard.domain.model import (
     Actor,
     Channel,
@@ -372,7 +372,7 @@ class Simulation:
         notes = []
         sent_on = letter_step.sent_on or when.date()
         if (
-            letter.kind in DATE_BOUND_LETTERS
+            LETTER_KINDS[letter.kind].date_bound
             and letter.status is not LetterStatus.REQUIRED
             and letter.letter_date != sent_on
         ):

@@ -46,7 +46,7 @@ from contactguard.domain.restrictions import (
 )
 from contactguard.service import CaseService
 from letters import handler
-from letters.render import document_text
+from letters.docx_render import document_text
 from letters.service import LetterResult, LettersService, letter_key
 from letters.settings import letters_settings
 from letters.storage import S3LetterBucket

@@ -67,19 +67,17 @@ from contactguard.domain.model import (
 from contactguard.domain.restrictions import (
     LettersOnly,
 )
-from letters.render import (
-    LetterInputs,
+from letters.content import LetterInputs, draft_letter, prepare
+from letters.docx_render import (
     MissingContent,
     PreparedLetter,
     TemplateFault,
     document_text,
-    draft_letter,
     plain,
-    prepare,
     render,
     render_template,
 )
-from letters.render import line as one_line
+from letters.docx_render import line as one_line
 from letters.review_pack import chart_png, month_slices, review_figures
 
 CUSTOMER = Customer(

@@ -12,7 +12,7 @@ from contactguard.domain.case import LetterKind, LogAppeal
 from contactguard.domain.deadlines import DeadlineKind, pending_deadlines
 from contactguard.domain.model import Customer, PostalAddress, describe_date
 from contactguard.domain.policy import Policy, PolicyTerms
-from letters.render import LetterInputs, prepare
+from letters.content import LetterInputs, prepare
 
 # Terms an operator might choose, none of them the default.
 TERMS = PolicyTerms(

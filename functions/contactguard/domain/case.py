@@ -9,6 +9,9 @@ from typing import Annotated, Literal
 from pydantic import Field, JsonValue
 
 from contactguard.domain.calendar import add_calendar_months, london_date, start_of_day
+
+# The letter kinds and what is true of each live in one table (letter_kinds.py).
+from contactguard.domain.letter_kinds import LetterKind as LetterKind
 from contactguard.domain.model import (
     Actor,
     AwareDatetime,
@@ -29,33 +32,6 @@ class CaseStatus(StrEnum):
     UNDER_APPEAL = "under-appeal"  # restrictions in force while the appeal is heard (s.5)
     LAPSED = "lapsed"  # the end date passed with no review decision (s.6)
     CLOSED = "closed"
-
-
-class LetterKind(StrEnum):
-    CONCERN = "concern"
-    RESTRICTIONS = "restrictions"
-    IMMEDIATE_RESTRICTIONS = "immediate-restrictions"
-    APPEAL_ACKNOWLEDGEMENT = "appeal-acknowledgement"
-    APPEAL_UPHELD = "appeal-upheld"
-    APPEAL_DISMISSED = "appeal-dismissed"
-    APPEAL_VARIED = "appeal-varied"
-    REVIEW_EXTENDED = "review-extended"
-    REVIEW_CLOSED = "review-closed"
-    RESTRICTIONS_LAPSED = "restrictions-lapsed"
-    REVIEW_PACK = "review-pack"  # internal, for the Head of Service; never "sent"
-
-
-# Letters whose content is computed from their date (start and end of restrictions, the appeal
-# deadline): they must be sent on the date they carry, or redrafted for the day they go.
-DATE_BOUND_LETTERS = frozenset(
-    {LetterKind.RESTRICTIONS, LetterKind.IMMEDIATE_RESTRICTIONS, LetterKind.REVIEW_EXTENDED}
-)
-
-# Letters whose sending gives the customer a right of appeal (s.5, s.6 "right to appeal after
-# the 12 month review").
-APPEALABLE_LETTERS = frozenset(
-    {LetterKind.RESTRICTIONS, LetterKind.IMMEDIATE_RESTRICTIONS, LetterKind.REVIEW_EXTENDED}
-)
 
 
 class LetterStatus(StrEnum):

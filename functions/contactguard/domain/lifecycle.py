@@ -16,8 +16,6 @@ from pydantic import JsonValue
 
 from contactguard.domain.calendar import end_of_day, london_date, start_of_day
 from contactguard.domain.case import (
-    APPEALABLE_LETTERS,
-    DATE_BOUND_LETTERS,
     DEADLINE_COMMANDS,
     AcceptLateAppeal,
     Appeal,
@@ -66,6 +64,12 @@ from contactguard.domain.errors import (
     NotPermitted,
     PolicyError,
     RuleViolation,
+)
+from contactguard.domain.letter_kinds import (
+    APPEALABLE_LETTERS,
+    DATE_BOUND_LETTERS,
+    INTERNAL_LETTERS,
+    LETTER_SENDERS,
 )
 from contactguard.domain.model import (
     Actor,
@@ -142,20 +146,9 @@ PERMITTED_ROLES: dict[CommandKind, frozenset[Role]] = {
     **{k: frozenset({Role.SYSTEM}) for k in DEADLINE_COMMANDS},
 }
 
-# Which roles may mark which letters sent: the manager who checks and sends it.
-LETTER_SENDERS: dict[LetterKind, frozenset[Role]] = {
-    LetterKind.CONCERN: frozenset({Role.SERVICE_MANAGER}),
-    LetterKind.RESTRICTIONS: frozenset({Role.HEAD_OF_SERVICE, Role.SERVICE_MANAGER}),
-    LetterKind.IMMEDIATE_RESTRICTIONS: frozenset({Role.HEAD_OF_SERVICE, Role.SERVICE_MANAGER}),
-    LetterKind.APPEAL_ACKNOWLEDGEMENT: frozenset({Role.CUSTOMER_EXPERIENCE}),
-    LetterKind.APPEAL_UPHELD: frozenset({Role.EXECUTIVE, Role.CUSTOMER_EXPERIENCE}),
-    LetterKind.APPEAL_DISMISSED: frozenset({Role.EXECUTIVE, Role.CUSTOMER_EXPERIENCE}),
-    LetterKind.APPEAL_VARIED: frozenset({Role.EXECUTIVE, Role.CUSTOMER_EXPERIENCE}),
-    LetterKind.REVIEW_EXTENDED: frozenset({Role.HEAD_OF_SERVICE, Role.SERVICE_MANAGER}),
-    LetterKind.REVIEW_CLOSED: frozenset({Role.HEAD_OF_SERVICE, Role.SERVICE_MANAGER}),
-    LetterKind.RESTRICTIONS_LAPSED: frozenset({Role.HEAD_OF_SERVICE, Role.SERVICE_MANAGER}),
-    LetterKind.REVIEW_PACK: frozenset(),
-}
+# Which roles may mark which letters sent (the manager who checks and sends it), whether a
+# letter must go on the day it carries, whether it opens an appeal: one row per letter kind in
+# letter_kinds.LETTER_KINDS, read here through its views.
 
 
 class _Recorder:
@@ -610,7 +603,7 @@ def unsent_letter_due(letter: Letter, policy: Policy) -> date | None:
     if (
         letter.status is not LetterStatus.DRAFTED
         or letter.drafted_on is None
-        or letter.kind is LetterKind.REVIEW_PACK  # internal: never sent
+        or letter.kind in INTERNAL_LETTERS  # never sent
         or letter.unsent_reminders >= 2
     ):
         return None

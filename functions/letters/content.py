@@ -1,35 +1,24 @@
-"""Letters: the context each letter kind needs, the content it must carry, strict rendering.
+"""Letters: the context each letter kind needs and the content it must carry.
 
 `prepare(inputs)` builds a letter's context from the case, the customer, the event that calls
 for the letter and the policy, and refuses (MissingContent, with problem codes) a letter that
 would lack its required content: DESIGN.md, "a letter that lacks its required content ... is
-not issued". `render(prepared)` fills the Word template with docxtpl and checks the document
-it produced still carries that content, so a template edited in Word cannot silently drop the
-appeal route or the Ombudsman. `draft_letter(inputs)` does both.
-
-Rendering is strict: an undefined placeholder is an error (StrictUndefined), and every value
-is escaped as text, so customer text holding `<`, `&`, `{{ }}` or Word XML appears literally.
+not issued". What each kind must contain, who signs it and its template are the kind's row in
+`contactguard.domain.letter_kinds.LETTER_KINDS`; the builder of each kind's context is in
+`CONTENT` below, checked at import to have one builder per kind. `draft_letter(inputs)`
+prepares the letter and renders it strictly (`letters.docx_render`), which checks the
+document still carries that content.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from io import BytesIO
-from pathlib import Path
 from typing import Any
-
-import docx
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
-from jinja2 import Environment, StrictUndefined, TemplateError
-from markupsafe import Markup, escape
 
 from contactguard.domain.calendar import london_date
 from contactguard.domain.case import (
-    APPEALABLE_LETTERS,
     Appeal,
     Case,
     CaseEvent,
@@ -37,9 +26,9 @@ from contactguard.domain.case import (
     RestrictionDecision,
 )
 from contactguard.domain.enforcement import permitted_channels
+from contactguard.domain.letter_kinds import LETTER_KINDS, Content, LetterKindSpec
 from contactguard.domain.model import (
     BEHAVIOUR_WORDS,
-    BIDI_CONTROLS,
     Actor,
     Behaviour,
     Channel,
@@ -47,34 +36,16 @@ from contactguard.domain.model import (
     Customer,
     Role,
     describe_date,
-    one_line,
 )
 from contactguard.domain.policy import Policy
 from contactguard.domain.restrictions import Restriction, join_words
+from letters.docx_render import MissingContent, PreparedLetter, line, plain, render
 from letters.review_pack import chart_png, review_figures
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-# Letters to the customer about restrictions: each restriction with its details, the dates
-# and the channels still open (policy s.4 "written to highlighting the restrictions").
-RESTRICTION_LETTERS = frozenset(
-    {
-        LetterKind.RESTRICTIONS,
-        LetterKind.IMMEDIATE_RESTRICTIONS,
-        LetterKind.REVIEW_EXTENDED,
-        LetterKind.APPEAL_VARIED,
-    }
-)
-APPEAL_OUTCOMES = frozenset(
-    {LetterKind.APPEAL_UPHELD, LetterKind.APPEAL_DISMISSED, LetterKind.APPEAL_VARIED}
-)
 # s.5: "Customers will also be advised that they have access to the review services of the
 # Local Government Ombudsman"; a social landlord's customers also have the Housing Ombudsman.
-OMBUDSMAN_LETTERS = RESTRICTION_LETTERS | APPEAL_OUTCOMES
 OMBUDSMEN = ("Housing Ombudsman", "Local Government and Social Care Ombudsman")
 APPEAL_ROUTE = "Customer Experience Team"  # s.5: appeals are addressed to them
-INTERNAL_LETTERS = frozenset({LetterKind.REVIEW_PACK})  # never sent: no postal address needed
 
 CHANNEL_WORDS: dict[Channel, str] = {
     Channel.LETTER: "letter",
@@ -95,22 +66,6 @@ ROLE_TITLES: dict[Role, str] = {
 }
 
 
-class LetterNotIssued(Exception):
-    """The letter cannot be issued; `problems` are codes for the case record and the alert."""
-
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems = tuple(dict.fromkeys(problems))
-        super().__init__(", ".join(self.problems))
-
-
-class MissingContent(LetterNotIssued):
-    """The case or customer lacks something the letter must say (e.g. no postal address)."""
-
-
-class TemplateFault(LetterNotIssued):
-    """The Word template is broken or no longer carries required content."""
-
-
 @dataclass(frozen=True)
 class LetterInputs:
     case: Case
@@ -119,19 +74,6 @@ class LetterInputs:
     policy: Policy
     contacts: Sequence[Contact] = ()  # the review pack's: two years before the end date
     dated: date | None = None  # a redraft's date; otherwise the event's day
-
-
-@dataclass(frozen=True)
-class PreparedLetter:
-    kind: LetterKind
-    letter_id: str
-    context: dict[str, Any]
-    required: tuple[tuple[str, str], ...]  # (content item, text the document must contain)
-    chart_png: bytes | None = None
-
-    @property
-    def template_name(self) -> str:
-        return f"{self.kind.value}.docx"
 
 
 def letter_date(event: CaseEvent) -> date:
@@ -146,105 +88,8 @@ def issue_date(event: CaseEvent, dated: date | None, policy: Policy) -> date:
     return policy.letter_dated(dated or letter_date(event))
 
 
-# Strict, escaping rendering ------------------------------------------------------------
-
-# Characters XML 1.0 cannot carry, and those docxtpl would turn into structure (\a, \f).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
-
-
 def _dated(inputs: LetterInputs) -> date:
     return issue_date(inputs.event, inputs.dated, inputs.policy)
-
-
-def plain(text: str) -> str:
-    """Customer or staff text as a letter prints it: control characters become spaces and
-    bidirectional controls go (they would change what the reader sees, not what is said)."""
-    return _CONTROL.sub(" ", "".join(c for c in text if c not in BIDI_CONTROLS))
-
-
-def line(text: str) -> str:
-    """A single-line field (a name, an address line, an officer): one clean line, whatever
-    was stored before input was checked (defence in depth: new input with line breaks or
-    bidi controls is refused, rule single-line)."""
-    return one_line(text)
-
-
-def _finalize(value: Any) -> Any:
-    """Every `{{ }}` output passes here: text is escaped for XML, and braces become character
-    references so docxtpl's after-render rewrites ({_{ -> {{) cannot touch customer text."""
-    if isinstance(value, InlineImage):
-        return value
-    if value is None:
-        raise TemplateError("a placeholder has no value (None): the letter's context is incomplete")
-    text = str(escape(plain(str(value))))
-    return Markup(text.replace("{", "&#123;").replace("}", "&#125;"))
-
-
-def jinja_env() -> Environment:
-    return Environment(undefined=StrictUndefined, autoescape=True, finalize=_finalize)
-
-
-def render_template(
-    template: Path | BytesIO, context: dict[str, Any], chart: bytes | None = None
-) -> bytes:
-    """Fill one Word template; raises jinja2.TemplateError for an undefined placeholder."""
-    document = DocxTemplate(template)
-    if chart is not None:
-        context = {**context, "chart": InlineImage(document, BytesIO(chart), width=Mm(165))}
-    document.render(context, jinja_env=jinja_env(), autoescape=True)
-    out = BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def document_text(docx_bytes: bytes) -> str:
-    """Every paragraph of the body, its tables, headers and footers, one per line."""
-    document = docx.Document(BytesIO(docx_bytes))
-    lines: list[str] = []
-
-    def walk(container: Any) -> None:
-        for paragraph in container.paragraphs:
-            lines.append(paragraph.text)
-        for table in container.tables:
-            for row in table.rows:
-                for cell in row.cells:
-                    walk(cell)
-
-    walk(document)
-    for section in document.sections:
-        walk(section.header)
-        walk(section.footer)
-    return "\n".join(lines)
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def render(prepared: PreparedLetter, templates_dir: Path = TEMPLATES_DIR) -> bytes:
-    """The filled DOCX. TemplateFault when the template is broken or dropped required content."""
-    path = templates_dir / prepared.template_name
-    if not path.is_file():
-        raise TemplateFault(["template-missing"])
-    try:
-        rendered = render_template(path, prepared.context, prepared.chart_png)
-    except TemplateError as error:
-        raise TemplateFault(["template-error"]) from error
-    text = _squash(document_text(rendered))
-    lacking = [
-        f"template-lacks-{item}"
-        for item, needed in prepared.required
-        if _squash(needed) not in text
-    ]
-    if prepared.chart_png is not None and not docx.Document(BytesIO(rendered)).inline_shapes:
-        lacking.append("template-lacks-chart")
-    if lacking:
-        raise TemplateFault(lacking)
-    return rendered
-
-
-def draft_letter(inputs: LetterInputs) -> bytes:
-    return render(prepare(inputs))
 
 
 # The context of each letter ----------------------------------------------------------------
@@ -254,10 +99,18 @@ def draft_letter(inputs: LetterInputs) -> bytes:
 class _Draft:
     """Collects a letter's context, what it must contain, and what is missing."""
 
-    kind: LetterKind
+    spec: LetterKindSpec
     context: dict[str, Any] = field(default_factory=dict)
     required: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    chart: bytes | None = None  # the review pack's contacts-per-month chart
+
+    @property
+    def signer(self) -> Role:
+        """The role whose title signs the letter (LetterKindSpec.signed_as)."""
+        if self.spec.signed_as is None:
+            raise AssertionError(f"a {self.spec.kind.value} is not signed")
+        return self.spec.signed_as
 
     def need(self, item: str, value: str | None) -> str:
         """A required piece of text: recorded to check, or a `no-<item>` problem."""
@@ -308,7 +161,7 @@ def _common(draft: _Draft, inputs: LetterInputs) -> None:
         restriction_months=str(inputs.policy.terms.restriction_months),
     )
     address = customer.address
-    if draft.kind in INTERNAL_LETTERS:  # never posted: it needs no address
+    if draft.spec.internal:  # never posted: it needs no address
         draft.context.update(address_lines=[], postcode="")
         return
     if address is None:
@@ -414,7 +267,7 @@ def _concern(draft: _Draft, inputs: LetterInputs) -> None:
     draft.context.update(
         behaviours=draft.need_all("behaviours", behaviour_words(concern.behaviours)),
         note=plain(concern.note),
-        signature=_signature(concern.raised_by, Role.SERVICE_MANAGER),
+        signature=_signature(concern.raised_by, draft.signer),
     )
 
 
@@ -438,7 +291,7 @@ def _step2(draft: _Draft, inputs: LetterInputs) -> None:
     concern_sent = case.concern.letter_sent_on if case.concern else None
     draft.context.update(
         concern_sent_on=describe_date(concern_sent) if concern_sent else "",
-        signature=_signature(decision.decided_by if decision else None, Role.HEAD_OF_SERVICE),
+        signature=_signature(decision.decided_by if decision else None, draft.signer),
     )
 
 
@@ -463,7 +316,7 @@ def _immediate(draft: _Draft, inputs: LetterInputs) -> None:
             plain(decision.immediate_reason) if decision and decision.immediate_reason else None,
         ),
         police_or_legal_action=plain(decision.police_or_legal_action or "") if decision else "",
-        signature=_signature(decision.decided_by if decision else None, Role.HEAD_OF_SERVICE),
+        signature=_signature(decision.decided_by if decision else None, draft.signer),
     )
 
 
@@ -484,7 +337,7 @@ def _extended(draft: _Draft, inputs: LetterInputs) -> None:
     )
     draft.context.update(
         previous_ends_on=describe_date(previous_ends_on) if previous_ends_on else "",
-        signature=_signature(inputs.event.actor, Role.HEAD_OF_SERVICE),
+        signature=_signature(inputs.event.actor, draft.signer),
     )
 
 
@@ -502,7 +355,7 @@ def _acknowledgement(draft: _Draft, inputs: LetterInputs) -> None:
         late=bool(appeal and appeal.late),
         review_working_days=str(inputs.policy.terms.appeal_review_working_days),
         review_due_on=draft.need("review-due-date", describe_date(due) if due else None),
-        signature=_signature(None, Role.CUSTOMER_EXPERIENCE),
+        signature=_signature(None, draft.signer),
     )
 
 
@@ -511,7 +364,7 @@ def _outcome(draft: _Draft, inputs: LetterInputs, decision_words: str) -> Appeal
     _appeal_received(draft, appeal)
     _reason(draft, inputs.event.reason)
     draft.context["decision"] = draft.need("decision", decision_words)
-    draft.context["signature"] = _signature(inputs.event.actor, Role.EXECUTIVE)
+    draft.context["signature"] = _signature(inputs.event.actor, draft.signer)
     return appeal
 
 
@@ -558,23 +411,23 @@ def _varied(draft: _Draft, inputs: LetterInputs) -> None:
 
 def _review_closed(draft: _Draft, inputs: LetterInputs) -> None:
     _reason(draft, inputs.event.reason)
-    draft.context["signature"] = _signature(inputs.event.actor, Role.HEAD_OF_SERVICE)
+    draft.context["signature"] = _signature(inputs.event.actor, draft.signer)
 
 
 def _lapsed(draft: _Draft, inputs: LetterInputs) -> None:
     ends_on = _event_date(inputs, "ends_on")
     draft.context.update(
         ends_on=draft.need("end-date", describe_date(ends_on) if ends_on else None),
-        signature=_signature(None, Role.HEAD_OF_SERVICE),
+        signature=_signature(None, draft.signer),
     )
 
 
-def _review_pack(draft: _Draft, inputs: LetterInputs) -> bytes | None:
+def _review_pack(draft: _Draft, inputs: LetterInputs) -> None:
     case, period, decision = inputs.case, inputs.case.period, inputs.case.decision
     ends_on = _event_date(inputs, "ends_on") or (period.ends_on if period else None)
     if period is None or ends_on is None:
         draft.problems.append("no-restriction-period")
-        return None
+        return
     figures = review_figures(inputs.contacts, case.customer_id, ends_on)
     draft.context.update(
         starts_on=describe_date(london_date(period.starts_at)),
@@ -612,7 +465,23 @@ def _review_pack(draft: _Draft, inputs: LetterInputs) -> bytes | None:
     )
     for m in figures.months:
         draft.need("months", m.label)
-    return chart_png(figures)
+    draft.chart = chart_png(figures)
+
+
+# The builder of each kind's context: one per letter kind, checked at import.
+CONTENT: dict[LetterKind, Callable[[_Draft, LetterInputs], None]] = {
+    LetterKind.CONCERN: _concern,
+    LetterKind.RESTRICTIONS: _step2,
+    LetterKind.IMMEDIATE_RESTRICTIONS: _immediate,
+    LetterKind.REVIEW_EXTENDED: _extended,
+    LetterKind.APPEAL_ACKNOWLEDGEMENT: _acknowledgement,
+    LetterKind.APPEAL_UPHELD: _upheld,
+    LetterKind.APPEAL_DISMISSED: _dismissed,
+    LetterKind.APPEAL_VARIED: _varied,
+    LetterKind.REVIEW_CLOSED: _review_closed,
+    LetterKind.RESTRICTIONS_LAPSED: _lapsed,
+    LetterKind.REVIEW_PACK: _review_pack,
+}
 
 
 def prepare(inputs: LetterInputs) -> PreparedLetter:
@@ -620,43 +489,40 @@ def prepare(inputs: LetterInputs) -> PreparedLetter:
     ref = inputs.event.letter
     if ref is None:
         raise ValueError("this event calls for no letter")
-    draft = _Draft(kind=ref.kind)
+    spec = LETTER_KINDS[ref.kind]
+    draft = _Draft(spec=spec)
     draft.context["letter_id"] = ref.letter_id
     _common(draft, inputs)
-    chart = None
-    match ref.kind:
-        case LetterKind.CONCERN:
-            _concern(draft, inputs)
-        case LetterKind.RESTRICTIONS:
-            _step2(draft, inputs)
-        case LetterKind.IMMEDIATE_RESTRICTIONS:
-            _immediate(draft, inputs)
-        case LetterKind.REVIEW_EXTENDED:
-            _extended(draft, inputs)
-        case LetterKind.APPEAL_ACKNOWLEDGEMENT:
-            _acknowledgement(draft, inputs)
-        case LetterKind.APPEAL_UPHELD:
-            _upheld(draft, inputs)
-        case LetterKind.APPEAL_DISMISSED:
-            _dismissed(draft, inputs)
-        case LetterKind.APPEAL_VARIED:
-            _varied(draft, inputs)
-        case LetterKind.REVIEW_CLOSED:
-            _review_closed(draft, inputs)
-        case LetterKind.RESTRICTIONS_LAPSED:
-            _lapsed(draft, inputs)
-        case LetterKind.REVIEW_PACK:
-            chart = _review_pack(draft, inputs)
-    if ref.kind in APPEALABLE_LETTERS:
+    CONTENT[ref.kind](draft, inputs)
+    if spec.appealable:
         _appeal_route(draft, inputs)
-    if ref.kind in OMBUDSMAN_LETTERS:
+    if Content.OMBUDSMAN in spec.must_contain:
         _ombudsman(draft)
     if draft.problems:
         raise MissingContent(draft.problems)
+    # What the kind must contain (its row) and what its builder gave must agree: a builder that
+    # gave less is a letter lacking content, never issued.
+    supplied = {item for item, _ in draft.required}
+    lacking = sorted(c.value for c in spec.must_contain if c.value not in supplied)
+    if lacking:
+        raise MissingContent(f"no-{item}" for item in lacking)
     return PreparedLetter(
-        kind=ref.kind,
         letter_id=ref.letter_id,
+        template_name=spec.template,
         context=draft.context,
         required=tuple(dict.fromkeys(draft.required)),
-        chart_png=chart,
+        chart_png=draft.chart,
     )
+
+
+def draft_letter(inputs: LetterInputs) -> bytes:
+    return render(prepare(inputs))
+
+
+def _check_every_letter_kind_has_its_content() -> None:
+    missing = set(LetterKind) - set(CONTENT)
+    if missing:
+        raise AssertionError(f"letter kinds without a content builder: {sorted(missing)}")
+
+
+_check_every_letter_kind_has_its_content()
