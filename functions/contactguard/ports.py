@@ -5,13 +5,16 @@ AWS adapters (contactguard.adapters) implement them for Lambda; tests use in-mem
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
 from contactguard.domain.audit import AuditRecord
 from contactguard.domain.case import Case, CaseEvent
 from contactguard.domain.model import Contact, Customer, EmailRead
+
+# The edge reads the clock; everything below takes time as an argument or is given this.
+Clock = Callable[[], datetime]
 
 
 class EmailAlreadyClaimed(Exception):
