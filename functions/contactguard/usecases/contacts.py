@@ -27,12 +27,12 @@ class ContactEntry:
     could refuse on reading it back."""
 
     channel: Channel
-    direction: Direction
-    at: datetime | None  # None: now
-    summary: str
-    disposition: Disposition
-    reason: str | None
-    idempotency_key: str | None  # the same key twice logs one contact
+    direction: Direction = Direction.INBOUND
+    at: datetime | None = None  # None: now
+    summary: str = ""
+    disposition: Disposition = Disposition.ACCEPTED
+    reason: str = ""
+    idempotency_key: str | None = None  # the same key twice logs one contact
 
 
 @dataclass(frozen=True)
