@@ -1,7 +1,8 @@
 """The staff API Lambda: API Gateway (REST, Cognito authorizer) -> the resolver in api.app.
 
-Thin: the Powertools decorators and one call. Routes, the caller's identity and the error
-mapping are in api.app; nothing touches AWS at import time.
+Thin: the Powertools decorators and one call. api.app gathers the routes (api.routes), the
+caller's identity (api.identity) and the error mapping (api.errors); the wiring (api.wiring) is
+built on the first request, so nothing touches AWS at import time.
 """
 
 from __future__ import annotations

@@ -5,12 +5,42 @@ AWS adapters (contactguard.adapters) implement them for Lambda; tests use in-mem
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from contactguard.domain.audit import AuditRecord
 from contactguard.domain.case import Case, CaseEvent
-from contactguard.domain.model import Contact, Customer
+from contactguard.domain.model import Contact, Customer, EmailRead
+
+# The edge reads the clock; everything below takes time as an argument or is given this.
+Clock = Callable[[], datetime]
+
+
+class EmailAlreadyClaimed(Exception):
+    """An address in a customer's profile belongs to another customer: nothing was written.
+
+    The address is in `address`, never in the message (messages end up in logs).
+    """
+
+    def __init__(self, address: str) -> None:
+        super().__init__("an email address is already claimed by another customer")
+        self.address = address
+
+
+class Log(Protocol):
+    """Where a service says what happened: ids, kinds and counts only, never personal data
+    (a Powertools Logger in Lambda). A service needing fewer levels is given the same port."""
+
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class Alerts(Protocol):
+    """Operators are told of something that needs a person (SNS in Lambda); ids only."""
+
+    def alert(self, kind: str, **ids: str) -> None: ...
 
 
 class CaseStore(Protocol):
@@ -35,7 +65,10 @@ class CaseStore(Protocol):
 
 class CustomerStore(Protocol):
     def put_customer(self, customer: Customer) -> None:
-        """Create or replace a customer and claim its email addresses."""
+        """Create or replace a customer and claim its email addresses.
+
+        Raises EmailAlreadyClaimed when an address belongs to another customer; then nothing
+        is written."""
 
     def get_customer(self, customer_id: str) -> Customer | None: ...
 
@@ -55,3 +88,39 @@ class ContactStore(Protocol):
 
     def attribute_unmatched(self, address: str, customer_id: str) -> int:
         """Attribute earlier unmatched contacts from `address` to a customer; returns how many."""
+
+
+class ReadQueue(Protocol):
+    """Filed emails waiting for the designated officer's read."""
+
+    def read_queue(self) -> list[tuple[str, str]]:
+        """(customer_id, contact_id) of each filed email waiting to be read."""
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        """One contact by its id."""
+
+    def mark_read(self, contact_id: str, read: EmailRead) -> Contact | None:
+        """Take a filed email off the queue and record the read, in one write; None when it
+        was not waiting (already read, or never queued)."""
+
+
+class AuditLog(Protocol):
+    """The audit trail's store: records are written once and never changed."""
+
+    def record_audit(self, record: AuditRecord) -> None:
+        """Write one record; any exception means it was not written."""
+
+    def audit_of_customer(
+        self, customer_id: str | None, start: datetime, end: datetime
+    ) -> list[AuditRecord]:
+        """Who touched this customer's data (None: requests that found no one), oldest first."""
+
+    def audit_by_actor(self, actor_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
+        """What one member of staff touched, oldest first."""
+
+
+class LetterDocuments(Protocol):
+    """The letters' documents (DOCX), read only."""
+
+    def document(self, key: str) -> bytes | None:
+        """The document stored at `key`; None when there is none."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from contactguard.domain.case import (
     CaseEvent,
@@ -32,6 +32,7 @@ from contactguard.domain.deadlines import (
 )
 from contactguard.domain.errors import NothingToDo, VersionConflict
 from contactguard.domain.model import Actor
+from contactguard.ports import Alerts, Log
 from contactguard.service import CaseService
 
 ACTOR = Actor.system("deadlines")
@@ -42,15 +43,6 @@ class Schedules(Protocol):
     def names(self, prefix: str) -> set[str]: ...
     def create(self, deadline: Deadline, now: datetime) -> bool: ...
     def delete(self, name: str) -> bool: ...
-
-
-class Alerts(Protocol):
-    def alert(self, kind: str, **ids: str) -> None: ...
-
-
-class Log(Protocol):
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class OpenCases(Protocol):

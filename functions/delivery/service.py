@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from contactguard.domain.enforcement import Recipient, recipient
 from contactguard.domain.model import Contact
+from contactguard.ports import Log
 from delivery.forward import forwarded, original, too_large_notice
 
 MARK_ATTEMPTS = 3  # marking a sent copy delivered, before giving up (and saying so)
@@ -55,12 +56,6 @@ class RawMail(Protocol):
 
 class Transport(Protocol):
     def send_raw(self, data: bytes, sender: str, destinations: list[str]) -> str: ...
-
-
-class Log(Protocol):
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def error(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class Counter(Protocol):

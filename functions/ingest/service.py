@@ -32,6 +32,7 @@ from contactguard.domain.case import Case
 from contactguard.domain.enforcement import EmailAction, EmailRuling, email_ruling
 from contactguard.domain.model import Channel, Contact, Direction, Disposition
 from contactguard.domain.signals import Flag, language_flags
+from contactguard.ports import Alerts, Log
 from ingest.mime import ParsedMessage, build_auto_reply, may_auto_reply, parse_message
 from ingest.sender import Sender, SenderProblem
 from ingest.ses_event import (
@@ -54,12 +55,6 @@ class SesDisposition(StrEnum):
     STOP_RULE_SET = "STOP_RULE_SET"
 
 
-class Log(Protocol):
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def error(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-
-
 class IngestStore(Protocol):
     def customer_id_for_email(self, address: str) -> str | None: ...
     def cases_for_customer(self, customer_id: str) -> list[Case]: ...
@@ -73,10 +68,6 @@ class RawMail(Protocol):
 
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> str: ...
-
-
-class Alerts(Protocol):
-    def alert(self, kind: str, **ids: str) -> None: ...
 
 
 @dataclass(frozen=True)

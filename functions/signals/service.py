@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from contactguard.domain.model import Contact, Disposition
 from contactguard.domain.signals import (
@@ -19,20 +19,13 @@ from contactguard.domain.signals import (
     nature_signals,
     volume_signals,
 )
+from contactguard.ports import Alerts, Log
 
 WINDOW = timedelta(days=30)
 
 
 class Contacts(Protocol):
     def contacts(self, customer_id: str, start: datetime, end: datetime) -> Iterator[Contact]: ...
-
-
-class Alerts(Protocol):
-    def alert(self, kind: str, **ids: str) -> None: ...
-
-
-class Log(Protocol):
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass

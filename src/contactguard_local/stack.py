@@ -301,6 +301,10 @@ class EmbeddedStack:
             if hasattr(loaded, "clock"):
                 self._exit.callback(setattr, loaded, "clock", loaded.clock)
                 setattr(loaded, "clock", self.clock)  # noqa: B010 - a module attribute
+        # The API's composition root takes its clock (api.wiring): serve on ours, then theirs.
+        api_wiring = importlib.import_module("api.wiring")
+        api_wiring.current.use_clock(self.clock)
+        self._exit.callback(api_wiring.current.use_clock, None)
         core = CoreSettings()
         self.store = DynamoStore(self.table, client=self.dynamodb)
         self.cases = CaseService(cases=self.store, customers=self.store, policy=core.policy())

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import api.app as api_app
+import api.routes.cases as api_cases
 from api.handler import lambda_handler
 from api.settings import api_settings
 from contactguard.adapters.dynamodb import DynamoStore
@@ -247,8 +248,9 @@ def api(
     api_settings.cache_clear()
     api_app.build.cache_clear()
     clock = Clock(when("2026-12-01"))
-    monkeypatch.setattr(api_app, "clock", clock)
+    api_app.build.use_clock(clock)  # the composition root takes the clock
     yield Api(clock=clock, store=store, s3=s3)
+    api_app.build.use_clock(None)
     api_app.build.cache_clear()
     api_settings.cache_clear()
 
@@ -1161,7 +1163,7 @@ def test_nothing_personal_reaches_the_logs(
     api.call("GET", "/lookup", query={"email": ADDRESS})
     api.call("GET", f"/customers/{CUSTOMER}/export", by=DPO)
     api.call("POST", f"/cases/{'x' * 80}/commands", body={"kind": "close-concern"})  # 400
-    monkeypatch.setattr(api_app, "domain_command", explode)
+    monkeypatch.setattr(api_cases, "domain_command", explode)
     assert api.concern().status == 500
     lines = api_log_lines(caplog)
     assert any(line["message"] == "api: unexpected error" for line in lines)

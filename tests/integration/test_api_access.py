@@ -310,7 +310,7 @@ def test_no_audit_record_means_no_data_shown_and_nothing_changed(
             "PutItem",
         )
 
-    monkeypatch.setattr(api_app.build().store, "record_audit", unavailable)
+    monkeypatch.setattr(api_app.build().audit_log, "record_audit", unavailable)
     shown = api.call("GET", f"/customers/{CUSTOMER}", by=MANAGER)
     assert (shown.status, shown.body["error"], shown.rule) == (
         503,

@@ -58,6 +58,9 @@ from contactguard.domain.model import (
     EmailRead,
     normalise_email,
 )
+from contactguard.ports import EmailAlreadyClaimed
+
+__all__ = ["EmailAlreadyClaimed", "DynamoStore"]  # the error is the port's; named here as before
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -82,17 +85,6 @@ _TRANSACTION_CONFLICT = "TransactionConflict"
 CONFLICT_ATTEMPTS = 3  # a transaction cancelled only by conflicts is tried this many times
 DELIVERY_LEDGER_KEPT = timedelta(days=400)  # past any retry or replay of a delivery
 READ_QUEUE_PK = "READQUEUE"  # filed emails awaiting the designated officer's read
-
-
-class EmailAlreadyClaimed(Exception):
-    """An address in a customer's profile belongs to another customer: nothing was written.
-
-    The address is in `address`, never in the message (messages end up in logs).
-    """
-
-    def __init__(self, address: str) -> None:
-        super().__init__("an email address is already claimed by another customer")
-        self.address = address
 
 
 # Keys and values ---------------------------------------------------------------------------

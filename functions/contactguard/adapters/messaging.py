@@ -10,6 +10,8 @@ import json
 from email.message import EmailMessage
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from contactguard.adapters.aws import AwsAdapter
 
 
@@ -27,6 +29,15 @@ class S3Objects(AwsAdapter):
         response = self.client.get_object(Bucket=self.bucket, Key=key)
         body: bytes = response["Body"].read()
         return body
+
+    def document(self, key: str) -> bytes | None:
+        """The object at `key`, or None when the bucket has none (the LetterDocuments port)."""
+        try:
+            return self.read_key(key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise
+            return None
 
 
 class S3RawMail(S3Objects):

@@ -1,0 +1,202 @@
+"""Cases: open one, read it, read a letter's document, decide on it, read its timeline.
+
+The routes register in this order (the role-by-route tables list them so)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+
+from api.exceptions import BadRequest, from_request
+from api.identity import staff_request
+from api.models import (
+    CaseCommandRequest,
+    CaseView,
+    CommandResult,
+    DeadlineEntry,
+    EventEntry,
+    LetterEntry,
+    OpenCaseRequest,
+    Timeline,
+    TimelineEntry,
+    domain_command,
+)
+from api.resolver import CaseId, endpoint, etag, json_reply, replies
+from api.wiring import current
+from contactguard.domain.access import Operation
+from contactguard.domain.case import Case, CaseEvent
+from contactguard.domain.deadlines import pending_deadlines
+
+
+def expected_version(in_body: int | None, if_match: str | None) -> int:
+    header: int | None = None
+    if if_match is not None:
+        tag = if_match.strip().removeprefix("W/").strip('"')
+        if not tag.isdigit() or int(tag) < 1 or len(tag) > 9:
+            raise BadRequest("header.If-Match", 'a case version, as GET /cases/{id} gives: "3"')
+        header = int(tag)
+    if in_body is not None and header is not None and in_body != header:
+        raise BadRequest("body.expected_version", "differs from the If-Match header")
+    version = in_body if in_body is not None else header
+    if version is None:
+        raise BadRequest(
+            "body.expected_version",
+            "give the case version you acted on, in the body or an If-Match header",
+        )
+    return version
+
+
+@endpoint(
+    "POST",
+    "/cases",
+    Operation.OPEN_CASE,
+    summary="Open a case: a Step 1 concern, or immediate restrictions",
+    responses=replies(201, "the case is open", 400, 401, 403, 404, 409, 413),
+    tags=["cases"],
+)
+def open_case(
+    opening: Annotated[OpenCaseRequest, Body(discriminator="kind")],
+) -> Response[CommandResult]:
+    request = staff_request()
+    command = from_request(lambda: domain_command(opening))
+    outcome = current().use_cases.cases.open(
+        request, command, customer_id=opening.customer_id, case_id=opening.case_id
+    )
+    case = outcome.case
+    return json_reply(
+        201,
+        CommandResult(
+            outcome="decided",
+            case_id=case.case_id,
+            version=case.version,
+            case=case,
+            events=list(outcome.events),
+        ),
+        headers={"Location": f"/cases/{case.case_id}", **etag(case.version)},
+    )
+
+
+@endpoint(
+    "GET",
+    "/cases/<case_id>",
+    Operation.READ_CASE,
+    summary="A case's state and version (also in the ETag header)",
+    responses=replies(200, "the case", 400, 401, 403, 404),
+    tags=["cases"],
+)
+def get_case(case_id: CaseId) -> Response[CaseView]:
+    case = current().use_cases.cases.view(staff_request(), case_id)
+    return json_reply(
+        200, CaseView(case_id=case_id, version=case.version, case=case), etag(case.version)
+    )
+
+
+# A case's letters -----------------------------------------------------------------------------
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+LetterId = Annotated[str, Path(min_length=1, max_length=64, description="the letter's id")]
+
+
+@endpoint(
+    "GET",
+    "/cases/<case_id>/letters/<letter_id>",
+    Operation.READ_LETTER,
+    summary="A letter's current draft or sent document (DOCX; send Accept with its type)",
+    responses={
+        **replies(200, "the document", 400, 401, 403, 404),
+        200: {"description": "the document", "content": {DOCX: {"schema": {}}}},
+    },
+    tags=["cases"],
+)
+# No return annotation on purpose: Powertools validates an annotated reply as JSON, and this
+# one is a document's bytes (base64 through API Gateway).
+def get_letter(case_id: CaseId, letter_id: LetterId):  # type: ignore[no-untyped-def]
+    letter, document = current().use_cases.cases.letter(staff_request(), case_id, letter_id)
+    name = f"{case_id}-{letter_id}.docx"
+    return Response(
+        200,
+        DOCX,
+        document,
+        {"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{letter.version}"'},
+    )
+
+
+# Decisions ------------------------------------------------------------------------------------
+
+
+@endpoint(
+    "POST",
+    "/cases/<case_id>/commands",
+    Operation.DECIDE,
+    summary="Record a decision on a case (any command of the case lifecycle)",
+    responses=replies(200, "decided, or nothing to do", 400, 401, 403, 404, 409, 413),
+    tags=["cases"],
+)
+def command_case(
+    case_id: CaseId,
+    request: Annotated[CaseCommandRequest, Body(discriminator="kind")],
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", max_length=40, description='the case version, e.g. "3"'),
+    ] = None,
+) -> Response[CommandResult]:
+    asking = staff_request()
+    expected = expected_version(request.expected_version, if_match)
+    command = from_request(lambda: domain_command(request))
+    acted = current().use_cases.cases.act(asking, case_id, command, request.kind, expected)
+    case = acted.case
+    if acted.nothing_to_do is not None:
+        result = CommandResult(
+            outcome="nothing-to-do",
+            case_id=case_id,
+            version=case.version,
+            case=case,
+            rule=acted.nothing_to_do.rule,
+            note=acted.nothing_to_do.message,
+        )
+    else:
+        result = CommandResult(
+            outcome="decided",
+            case_id=case_id,
+            version=case.version,
+            case=case,
+            events=acted.events,
+        )
+    return json_reply(200, result, etag(case.version))
+
+
+def timeline_entries(case: Case, events: list[CaseEvent]) -> list[TimelineEntry]:
+    entries: list[tuple[datetime, int, int, TimelineEntry]] = []
+    for event in events:
+        entries.append((event.at, 0, event.seq, EventEntry(at=event.at, event=event)))
+    for n, letter in enumerate(case.letters):
+        entries.append(
+            (letter.required_at, 1, n, LetterEntry(at=letter.required_at, letter=letter))
+        )
+    for n, deadline in enumerate(pending_deadlines(case)):
+        entry = DeadlineEntry(at=deadline.fire_at, deadline=deadline.kind, command=deadline.command)
+        entries.append((deadline.fire_at, 2, n, entry))
+    entries.sort(key=lambda item: (item[0], item[1], item[2]))
+    return [entry for *_, entry in entries]
+
+
+@endpoint(
+    "GET",
+    "/cases/<case_id>/timeline",
+    Operation.READ_CASE,
+    summary="A case's events, letters and pending deadlines, in time order",
+    responses=replies(200, "the timeline", 400, 401, 403, 404),
+    tags=["cases"],
+)
+def case_timeline(case_id: CaseId) -> Timeline:
+    case, events = current().use_cases.cases.history(staff_request(), case_id)
+    return Timeline(
+        case_id=case_id,
+        status=case.status,
+        version=case.version,
+        entries=timeline_entries(case, events),
+    )

@@ -1,0 +1,75 @@
+"""Customers: register one, read one with their cases, link an email address."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+
+from api.identity import staff_request
+from api.models import CaseSummary, CustomerView, EmailLinked, LinkEmail, NewCustomer
+from api.resolver import CustomerId, endpoint, json_reply, replies
+from api.wiring import current
+from contactguard.domain.access import Operation
+from contactguard.domain.case import Case
+from contactguard.domain.model import Customer
+
+
+def customer_view(customer: Customer, cases: list[Case]) -> CustomerView:
+    return CustomerView(
+        customer=customer,
+        cases=[
+            CaseSummary(
+                case_id=c.case_id, status=c.status, version=c.version, opened_at=c.opened_at
+            )
+            for c in cases
+        ],
+    )
+
+
+@endpoint(
+    "POST",
+    "/customers",
+    Operation.REGISTER_CUSTOMER,
+    summary="Register a customer",
+    responses=replies(201, "registered", 400, 401, 403, 409, 413),
+    tags=["customers"],
+)
+def create_customer(new: NewCustomer) -> Response[CustomerView]:
+    request = staff_request()
+    fields = new.model_dump(exclude={"customer_id"})
+    customer = current().use_cases.customers.register(request, fields, new.customer_id)
+    return json_reply(
+        201,
+        customer_view(customer, []),
+        headers={"Location": f"/customers/{customer.customer_id}"},
+    )
+
+
+@endpoint(
+    "GET",
+    "/customers/<customer_id>",
+    Operation.READ_CUSTOMER,
+    summary="A customer and their cases",
+    responses=replies(200, "the customer", 400, 401, 403, 404),
+    tags=["customers"],
+)
+def get_customer(customer_id: CustomerId) -> CustomerView:
+    customer, cases = current().use_cases.customers.view(staff_request(), customer_id)
+    return customer_view(customer, cases)
+
+
+@endpoint(
+    "POST",
+    "/customers/<customer_id>/emails",
+    Operation.LINK_EMAIL,
+    summary="Link an email address; earlier unmatched contacts from it are attributed",
+    responses=replies(200, "linked", 400, 401, 403, 404, 409, 413),
+    tags=["customers"],
+)
+def link_email(customer_id: CustomerId, link: LinkEmail) -> EmailLinked:
+    linked = current().use_cases.customers.link_email(staff_request(), customer_id, link.address)
+    return EmailLinked(
+        customer_id=customer_id,
+        address=link.address,
+        already_linked=linked.already_linked,
+        attributed=linked.attributed,
+    )

@@ -1,0 +1,82 @@
+"""The staff use cases: what a member of staff can do, whoever asks for it (the HTTP API
+today; a CLI or a web console alike). One module per area; each is given its ports, a clock
+and the audit trail, and takes a Request (who is asking) first.
+
+Every use case checks the caller's role (contactguard.domain.access), writes one audit record
+per customer touched before any data is returned or changed (no record: AuditUnavailable, and
+nothing shown or changed), and raises typed errors (contactguard.usecases.errors, the domain's
+errors) that an edge maps to its replies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from contactguard.domain.lifecycle import Policy
+from contactguard.ports import (
+    AuditLog,
+    CaseStore,
+    Clock,
+    ContactStore,
+    CustomerStore,
+    LetterDocuments,
+    Log,
+    ReadQueue,
+)
+from contactguard.service import CaseService
+from contactguard.usecases.audit import Auditor, AuditTrail
+from contactguard.usecases.cases import Cases
+from contactguard.usecases.contacts import Contacts
+from contactguard.usecases.customers import Customers
+from contactguard.usecases.export import SubjectAccess
+from contactguard.usecases.lookup import Lookup
+from contactguard.usecases.read_queue import ReadQueueUseCases
+from contactguard.usecases.request import Request
+
+__all__ = ["Request", "StaffUseCases", "staff_use_cases"]
+
+
+@dataclass(frozen=True)
+class StaffUseCases:
+    customers: Customers
+    contacts: Contacts
+    cases: Cases
+    lookup: Lookup
+    read_queue: ReadQueueUseCases
+    subject_access: SubjectAccess
+    audit_trail: AuditTrail
+
+
+def staff_use_cases(
+    *,
+    cases: CaseStore,
+    customers: CustomerStore,
+    contacts: ContactStore,
+    read_queue: ReadQueue,
+    audit_log: AuditLog,
+    documents: LetterDocuments,
+    policy: Policy,
+    clock: Clock,
+    log: Log,
+    earliest: date,
+    audit_unavailable: tuple[type[Exception], ...] = (),
+) -> StaffUseCases:
+    """Every staff use case over one set of ports (a composition root calls this once)."""
+    audit = Auditor(trail=audit_log, clock=clock, log=log, unavailable=audit_unavailable)
+    service = CaseService(cases=cases, customers=customers, policy=policy)
+    return StaffUseCases(
+        customers=Customers(customers=customers, contacts=contacts, cases=cases, audit=audit),
+        contacts=Contacts(
+            customers=customers, contacts=contacts, audit=audit, clock=clock, earliest=earliest
+        ),
+        cases=Cases(
+            service=service, cases=cases, documents=documents, audit=audit, clock=clock, log=log
+        ),
+        lookup=Lookup(customers=customers, cases=cases, audit=audit, clock=clock),
+        read_queue=ReadQueueUseCases(queue=read_queue, audit=audit, clock=clock),
+        subject_access=SubjectAccess(
+            customers=customers, contacts=contacts, cases=cases, audit=audit, clock=clock
+        ),
+        audit_trail=AuditTrail(trail=audit_log, audit=audit, clock=clock),
+    )

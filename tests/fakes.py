@@ -1,0 +1,239 @@
+"""In-memory implementations of the core's ports, so use cases run without moto or AWS.
+
+`InMemoryStore` is one table's worth of state behind every storage port (CaseStore,
+CustomerStore, ContactStore, ReadQueue, AuditLog), with the DynamoDB adapter's observable
+rules: optimistic versions, email claims, idempotent contact ids, the read queue, audit
+records written once. `fake_use_cases()` wires the staff use cases over them (a composition
+root for tests). The moto-backed adapter tests (tests/integration) keep the real one honest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from contactguard.domain.audit import AuditRecord
+from contactguard.domain.case import Case, CaseEvent
+from contactguard.domain.errors import VersionConflict
+from contactguard.domain.lifecycle import Policy
+from contactguard.domain.model import Contact, Customer, EmailRead, normalise_email
+from contactguard.ports import (
+    AuditLog,
+    CaseStore,
+    ContactStore,
+    CustomerStore,
+    EmailAlreadyClaimed,
+    LetterDocuments,
+    Log,
+    ReadQueue,
+)
+from contactguard.usecases import StaffUseCases, staff_use_cases
+
+
+class AuditLogDown(Exception):
+    """The fake audit log's outage (what a failed PutItem is to the DynamoDB adapter)."""
+
+
+@dataclass
+class InMemoryStore:
+    cases_by_id: dict[str, Case] = field(default_factory=dict)
+    events_by_case: dict[str, list[CaseEvent]] = field(default_factory=dict)
+    customers_by_id: dict[str, Customer] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # normalised address -> customer
+    contacts_by_id: dict[str, Contact] = field(default_factory=dict)
+    queue: dict[str, str] = field(default_factory=dict)  # contact id -> customer id
+    audit: list[AuditRecord] = field(default_factory=list)
+    audit_down: bool = False
+
+    # CaseStore
+
+    def get_case(self, case_id: str) -> Case | None:
+        return self.cases_by_id.get(case_id)
+
+    def cases_for_customer(self, customer_id: str) -> list[Case]:
+        found = [c for c in self.cases_by_id.values() if c.customer_id == customer_id]
+        return sorted(found, key=lambda c: c.opened_at, reverse=True)
+
+    def commit(
+        self, case: Case, events: tuple[CaseEvent, ...], expected_version: int | None
+    ) -> None:
+        held = self.cases_by_id.get(case.case_id)
+        if (held.version if held else None) != expected_version:
+            raise VersionConflict(case.case_id, expected_version or 0)
+        self.cases_by_id[case.case_id] = case
+        self.events_by_case.setdefault(case.case_id, []).extend(events)
+
+    def events(self, case_id: str) -> list[CaseEvent]:
+        return list(self.events_by_case.get(case_id, []))
+
+    # CustomerStore
+
+    def put_customer(self, customer: Customer) -> None:
+        for address in customer.emails:
+            owner = self.owners.get(normalise_email(address))
+            if owner is not None and owner != customer.customer_id:
+                raise EmailAlreadyClaimed(address)
+        held = self.customers_by_id.get(customer.customer_id)
+        for address in held.emails if held else ():
+            self.owners.pop(normalise_email(address), None)
+        for address in customer.emails:
+            self.owners[normalise_email(address)] = customer.customer_id
+        self.customers_by_id[customer.customer_id] = customer
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        return self.customers_by_id.get(customer_id)
+
+    def customer_id_for_email(self, address: str) -> str | None:
+        return self.owners.get(normalise_email(address))
+
+    # ContactStore
+
+    def record_contact(self, contact: Contact, *, queue_for_reading: bool = False) -> bool:
+        if contact.contact_id in self.contacts_by_id:
+            return False
+        self.contacts_by_id[contact.contact_id] = contact
+        if queue_for_reading:  # a filed email waits for the designated officer
+            self.queue[contact.contact_id] = contact.customer_id or ""
+        return True
+
+    def contacts(self, customer_id: str, start: datetime, end: datetime) -> Iterator[Contact]:
+        found = [
+            c
+            for c in self.contacts_by_id.values()
+            if c.customer_id == customer_id and start <= c.at < end
+        ]
+        return iter(sorted(found, key=lambda c: c.at))
+
+    def unmatched_contacts(self, address: str) -> list[Contact]:
+        wanted = normalise_email(address)
+        return [
+            c
+            for c in self.contacts_by_id.values()
+            if c.customer_id is None
+            and c.source_address is not None
+            and normalise_email(c.source_address) == wanted
+        ]
+
+    def attribute_unmatched(self, address: str, customer_id: str) -> int:
+        moved = self.unmatched_contacts(address)
+        for contact in moved:
+            attributed = contact.model_copy(update={"customer_id": customer_id})
+            self.contacts_by_id[contact.contact_id] = attributed
+        return len(moved)
+
+    # ReadQueue
+
+    def read_queue(self) -> list[tuple[str, str]]:
+        return [(customer_id, contact_id) for contact_id, customer_id in self.queue.items()]
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        return self.contacts_by_id.get(contact_id)
+
+    def mark_read(self, contact_id: str, read: EmailRead) -> Contact | None:
+        if contact_id not in self.queue:
+            return None
+        del self.queue[contact_id]
+        contact = self.contacts_by_id[contact_id].model_copy(update={"read": read})
+        self.contacts_by_id[contact_id] = contact
+        return contact
+
+    # AuditLog
+
+    def record_audit(self, record: AuditRecord) -> None:
+        if self.audit_down:
+            raise AuditLogDown("the audit log is unavailable")
+        if any(r.audit_id == record.audit_id for r in self.audit):
+            raise ValueError(f"audit record {record.audit_id} written twice")
+        self.audit.append(record)
+
+    def audit_of_customer(
+        self, customer_id: str | None, start: datetime, end: datetime
+    ) -> list[AuditRecord]:
+        return [r for r in self.audit if r.customer_id == customer_id and start <= r.at < end]
+
+    def audit_by_actor(self, actor_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
+        return [r for r in self.audit if r.actor_id == actor_id and start <= r.at < end]
+
+
+@dataclass
+class InMemoryDocuments:
+    """The letters bucket: key -> document."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def document(self, key: str) -> bytes | None:
+        return self.objects.get(key)
+
+
+@dataclass
+class ListLog:
+    """A Log that keeps (level, message, extra) for assertions."""
+
+    lines: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def _keep(self, level: str, msg: str, kwargs: dict[str, Any]) -> None:
+        self.lines.append((level, msg, dict(kwargs.get("extra") or {})))
+
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self._keep("info", msg, kwargs)
+
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self._keep("warning", msg, kwargs)
+
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self._keep("error", msg, kwargs)
+
+
+@dataclass
+class FixedClock:
+    now: datetime = datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Fakes:
+    store: InMemoryStore
+    documents: InMemoryDocuments
+    log: ListLog
+    clock: FixedClock
+    use_cases: StaffUseCases
+
+
+def fake_use_cases(
+    clock: FixedClock | None = None, policy: Policy | None = None, earliest: date = date(2000, 1, 1)
+) -> Fakes:
+    """The staff use cases over in-memory ports: the test's composition root."""
+    store, documents, log = InMemoryStore(), InMemoryDocuments(), ListLog()
+    clock = clock or FixedClock()
+    use_cases = staff_use_cases(
+        cases=store,
+        customers=store,
+        contacts=store,
+        read_queue=store,
+        audit_log=store,
+        documents=documents,
+        policy=policy or Policy(),
+        clock=clock,
+        log=log,
+        earliest=earliest,
+        audit_unavailable=(AuditLogDown,),
+    )
+    return Fakes(store=store, documents=documents, log=log, clock=clock, use_cases=use_cases)
+
+
+def _conforms() -> None:
+    """mypy checks the fakes against the ports (this is never called)."""
+    store = InMemoryStore()
+    _ports: tuple[CaseStore, CustomerStore, ContactStore, ReadQueue, AuditLog] = (
+        store,
+        store,
+        store,
+        store,
+        store,
+    )
+    _documents: LetterDocuments = InMemoryDocuments()
+    _log: Log = ListLog()
