@@ -28,7 +28,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from api.exceptions import BadRequest, NotAuthenticated, field_name
+from api.exceptions import BadRequest, NotAuthenticated, field_name, reason_of
 from api.identity import caller
 from api.models import ApiError, FieldProblem
 from api.resolver import BodyRefused, BodyTooLarge, app, logger
@@ -67,8 +67,7 @@ def _problem(problem: dict[str, Any], cause: BaseException | None) -> FieldProbl
         detail = (problem.get("ctx") or {}).get("error") or "invalid"
         where = field_name(problem.get("loc", ())).removeprefix("body.")
         return FieldProblem(field="body", reason=f"not valid JSON: {detail} (character {where})")
-    reason = str(problem.get("msg") or problem.get("type") or "invalid")
-    return FieldProblem(field=field_name(problem.get("loc")), reason=reason)
+    return FieldProblem(field=field_name(problem.get("loc")), reason=reason_of(problem))
 
 
 def _authentication_refusal() -> Response[str] | None:

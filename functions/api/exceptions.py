@@ -30,13 +30,19 @@ def field_name(loc: Any) -> str:
 _T = TypeVar("_T")
 
 
+def reason_of(problem: Any) -> str:
+    """pydantic's message for one problem, without its "Value error, " prefix (our validators'
+    own words follow it)."""
+    return str(problem.get("msg") or problem.get("type") or "invalid").removeprefix("Value error, ")
+
+
 def from_request(make: Callable[[], _T]) -> _T:
     """A domain value built from request data; the domain's refusal of it is bad input (400)."""
     try:
         return make()
     except ValidationError as invalid:
         problems = [
-            FieldProblem(field=field_name(("body", *p["loc"])), reason=p["msg"])
+            FieldProblem(field=field_name(("body", *p["loc"])), reason=reason_of(p))
             for p in invalid.errors()
         ]
         raise BadRequest(problems[0].field, problems[0].reason, *problems[1:]) from None

@@ -328,3 +328,14 @@ def test_the_role_by_route_tables_in_the_readme_and_api_guide_are_current() -> N
     from contactguard_local.roles_table import main
 
     assert main(["--check"]) == 0
+
+
+def test_a_refused_value_is_named_once_in_plain_words(api: Api) -> None:
+    body = {"customer_id": "cust-rlo", "name": "Eve\u202eliame", "emails": []}
+    reply = api.call("POST", "/customers", by=MANAGER, body=body)
+    assert reply.status == 400
+    (problem,) = reply.body["fields"]
+    assert problem["field"] == "body.name"
+    assert problem["reason"].startswith("must not contain bidirectional control characters")
+    assert "Value error" not in reply.text()
+    assert "liame" not in reply.text()  # the value is never repeated

@@ -61,6 +61,10 @@ def validated(make: Callable[[], _T], source: str = "body") -> _T:
         return make()
     except ValidationError as invalid:
         problems = [
-            (".".join(str(part) for part in p["loc"]), str(p["msg"])) for p in invalid.errors()
+            (
+                ".".join(str(part) for part in p["loc"]),
+                str(p["msg"]).removeprefix("Value error, "),  # our validators' own words
+            )
+            for p in invalid.errors()
         ]
         raise InvalidInput(source, problems) from None
