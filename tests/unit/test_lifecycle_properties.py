@@ -74,16 +74,14 @@ from contactguard.domain.errors import (
 from contactguard.domain.lifecycle import LETTER_SENDERS, PERMITTED_ROLES, TRANSITIONS, decide
 from contactguard.domain.model import Actor, Role
 
-K = CommandKind
-S = CaseStatus
-IN_FORCE = (S.RESTRICTED, S.UNDER_APPEAL)
+IN_FORCE = (CaseStatus.RESTRICTED, CaseStatus.UNDER_APPEAL)
 LETTER_BOOKKEEPING = frozenset(
     {
-        K.RECORD_LETTER_DRAFTED,
-        K.RECORD_LETTER_FAILED,
-        K.MARK_LETTER_SENT,
-        K.REDRAFT_LETTER,
-        K.REMIND_UNSENT_LETTER,
+        CommandKind.RECORD_LETTER_DRAFTED,
+        CommandKind.RECORD_LETTER_FAILED,
+        CommandKind.MARK_LETTER_SENT,
+        CommandKind.REDRAFT_LETTER,
+        CommandKind.REMIND_UNSENT_LETTER,
     }
 )
 START = at("2026-11-02", 10)
@@ -117,7 +115,9 @@ class Step:
 
 ALL_KINDS = list(CommandKind)
 # Commands that end the walk early or make no progress are drawn less often.
-DETOURS = frozenset({K.CLOSE_CONCERN, K.CLOSE_CASE, K.RECORD_LETTER_FAILED})
+DETOURS = frozenset(
+    {CommandKind.CLOSE_CONCERN, CommandKind.CLOSE_CASE, CommandKind.RECORD_LETTER_FAILED}
+)
 
 
 def steps(status: CaseStatus | None) -> st.SearchStrategy[Step]:
@@ -173,9 +173,9 @@ APPEAL_OUTCOMES = (
 )
 # The letters a sane step acts on: those waiting for that piece of bookkeeping.
 WAITING_FOR = {
-    K.RECORD_LETTER_DRAFTED: (LetterStatus.REQUIRED, LetterStatus.FAILED),
-    K.RECORD_LETTER_FAILED: (LetterStatus.REQUIRED, LetterStatus.DRAFTED),
-    K.MARK_LETTER_SENT: (LetterStatus.DRAFTED,),
+    CommandKind.RECORD_LETTER_DRAFTED: (LetterStatus.REQUIRED, LetterStatus.FAILED),
+    CommandKind.RECORD_LETTER_FAILED: (LetterStatus.REQUIRED, LetterStatus.DRAFTED),
+    CommandKind.MARK_LETTER_SENT: (LetterStatus.DRAFTED,),
 }
 
 
@@ -202,11 +202,11 @@ def _command(step: Step, case: Case | None, now: datetime) -> tuple[Command, str
         (single_point_of_contact(), letters_only()),
     ]
     match step.kind:
-        case K.RAISE_CONCERN:
+        case CommandKind.RAISE_CONCERN:
             return raise_concern(), None
-        case K.CLOSE_CONCERN:
+        case CommandKind.CLOSE_CONCERN:
             return CloseConcern(reason="behaviour changed"), None
-        case K.IMPOSE_RESTRICTIONS:
+        case CommandKind.IMPOSE_RESTRICTIONS:
             record = None if flags & 4 else equality(vulnerability=not flags & 8)
             return ImposeRestrictions(
                 restrictions=restrictions[step.pick % 3],
@@ -217,7 +217,7 @@ def _command(step: Step, case: Case | None, now: datetime) -> tuple[Command, str
                 case_id=None if flags & 16 else CASE_ID,
                 customer_id=None if flags & 16 else CUSTOMER_ID,
             ), None
-        case K.RECORD_LETTER_DRAFTED:
+        case CommandKind.RECORD_LETTER_DRAFTED:
             letter_id = _letter_id(step, case)
             letter = case.letter(letter_id) if case else None
             version = (letter.version if letter else 0) + (0 if flags & 16 else 1)
@@ -225,23 +225,23 @@ def _command(step: Step, case: Case | None, now: datetime) -> tuple[Command, str
             return RecordLetterDrafted(letter_id=letter_id, version=max(version, 1), s3_key=key), (
                 letter_id
             )
-        case K.RECORD_LETTER_FAILED:
+        case CommandKind.RECORD_LETTER_FAILED:
             letter_id = _letter_id(step, case)
             return RecordLetterFailed(letter_id=letter_id, problems=("no deadline date",)), (
                 letter_id
             )
-        case K.MARK_LETTER_SENT:
+        case CommandKind.MARK_LETTER_SENT:
             letter_id = _letter_id(step, case)
             sent_on = today if step.sane else earlier
             return MarkLetterSent(letter_id=letter_id, sent_on=sent_on), letter_id
-        case K.LOG_APPEAL:
+        case CommandKind.LOG_APPEAL:
             received_on = today if step.sane else earlier  # late after a deadline advance
             return LogAppeal(received_on=received_on, grounds="unfair"), None
-        case K.ACCEPT_LATE_APPEAL:
+        case CommandKind.ACCEPT_LATE_APPEAL:
             return AcceptLateAppeal(reason="was in hospital"), None
-        case K.DECLINE_LATE_APPEAL:
+        case CommandKind.DECLINE_LATE_APPEAL:
             return DeclineLateAppeal(reason="no reason for the delay"), None
-        case K.DECIDE_APPEAL:
+        case CommandKind.DECIDE_APPEAL:
             appeal_outcome = APPEAL_OUTCOMES[step.pick % len(APPEAL_OUTCOMES)]
             varied = (appeal_outcome is AppealOutcome.VARIED) != bool(flags & 16)  # maybe wrong
             return DecideAppeal(
@@ -249,31 +249,31 @@ def _command(step: Step, case: Case | None, now: datetime) -> tuple[Command, str
                 reason="reviewed",
                 varied_restrictions=(single_point_of_contact(),) if varied else (),
             ), None
-        case K.DECIDE_REVIEW:
+        case CommandKind.DECIDE_REVIEW:
             # closing ends the walk: drawn one time in eight
             review_outcome = ReviewOutcome.CLOSE if step.pick == 0 else ReviewOutcome.EXTEND
             return DecideReview(outcome=review_outcome, reason="reviewed"), None
-        case K.CLOSE_CASE:
+        case CommandKind.CLOSE_CASE:
             return CloseCase(reason="no contact since"), None
-        case K.CONCERN_FOLLOW_UP_DUE:
+        case CommandKind.CONCERN_FOLLOW_UP_DUE:
             return ConcernFollowUpDue(), None
-        case K.CLOSE_APPEAL_WINDOW:
+        case CommandKind.CLOSE_APPEAL_WINDOW:
             return CloseAppealWindow(), None
-        case K.APPEAL_REVIEW_REMINDER:
+        case CommandKind.APPEAL_REVIEW_REMINDER:
             return AppealReviewReminder(), None
-        case K.APPEAL_REVIEW_OVERDUE:
+        case CommandKind.APPEAL_REVIEW_OVERDUE:
             return AppealReviewOverdue(), None
-        case K.REVIEW_PACK_DUE:
+        case CommandKind.REVIEW_PACK_DUE:
             return ReviewPackDue(), None
-        case K.LAPSE_RESTRICTIONS:
+        case CommandKind.LAPSE_RESTRICTIONS:
             return LapseRestrictions(), None
-        case K.RECALCULATE_DEADLINES:
+        case CommandKind.RECALCULATE_DEADLINES:
             return RecalculateDeadlines(), None
-        case K.REMIND_UNSENT_LETTER:
+        case CommandKind.REMIND_UNSENT_LETTER:
             letters = case.letters if case else ()
             letter_id = letters[step.pick % len(letters)].letter_id if letters else "none"
             return RemindUnsentLetter(letter_id=letter_id), None
-        case K.REDRAFT_LETTER:
+        case CommandKind.REDRAFT_LETTER:
             letters = case.letters if case else ()
             letter_id = letters[step.pick % len(letters)].letter_id if letters else "none"
             return RedraftLetter(letter_id=letter_id), None
@@ -332,10 +332,10 @@ def _check_case(case: Case, history: list[CaseEvent], now: datetime) -> None:
         assert restrictions_in_force(case, now) == ()
     # One appeal is heard at a time, and only while the case is under appeal. (The stronger
     # "at most one open appeal" is broken by a known domain bug: see
-    # test_lifecycle.py::test_at_most_one_appeal_is_open_at_a_time.)
+    # test_lifecycle_appeals.py::test_at_most_one_appeal_is_open_at_a_time.)
     heard = [a for a in case.appeals if a.status is AppealStatus.UNDER_REVIEW]
     assert len(heard) <= 1
-    assert (case.status is S.UNDER_APPEAL) == bool(heard)
+    assert (case.status is CaseStatus.UNDER_APPEAL) == bool(heard)
     open_decisions = [a.decision_id for a in case.appeals if a.open]
     assert len(open_decisions) == len(set(open_decisions))
     # Twelve calendar months from the first day; an extension adds twelve to the end date.
@@ -347,7 +347,7 @@ def _check_case(case: Case, history: list[CaseEvent], now: datetime) -> None:
             assert period.ends_on == first_end
         else:
             assert period.ends_on > first_end
-    if case.status is S.CLOSED:
+    if case.status is CaseStatus.CLOSED:
         assert case.closed_at is not None
 
 
@@ -417,9 +417,9 @@ def test_any_sequence_of_commands_keeps_the_lifecycle_invariants(data: st.DataOb
         assert (old_status, step.kind) in TRANSITIONS
         assert outcome.case.status in TRANSITIONS[(old_status, step.kind)]
         assert by.role in PERMITTED_ROLES[step.kind]
-        if old_status is S.CLOSED:
+        if old_status is CaseStatus.CLOSED:
             assert step.kind in LETTER_BOOKKEEPING
-            assert outcome.case.status is S.CLOSED
+            assert outcome.case.status is CaseStatus.CLOSED
         # Every event is numbered on from the old version, by this actor, at this instant.
         first = (before.version if before else 0) + 1
         assert [e.seq for e in outcome.events] == list(range(first, first + len(outcome.events)))
@@ -428,5 +428,5 @@ def test_any_sequence_of_commands_keeps_the_lifecycle_invariants(data: st.DataOb
         walk.case = outcome.case
         _check_case(outcome.case, walk.history, walk.now)
         _check_events(outcome.events, outcome.case, walk.now)
-        if outcome.case.status is S.CLOSED and old_status is not S.CLOSED:
+        if outcome.case.status is CaseStatus.CLOSED and old_status is not CaseStatus.CLOSED:
             _check_closed_case_refuses_all_but_letters(outcome.case, walk.now)

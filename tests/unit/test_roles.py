@@ -3,7 +3,7 @@
 `lifecycle.PERMITTED_ROLES` and `lifecycle.LETTER_SENDERS` are the code's tables; a test that
 reads them cannot notice one of them is wrong. The tables below are written from the policy
 (and DESIGN.md where it decides), not copied from the code. For every command of the
-lifecycle, given in a state where it is legal (the examples of test_lifecycle.py), each role
+lifecycle, given in a state where it is legal (the examples of lifecycle_stories.py), each role
 in turn gives it as a person who took part in nothing: the roles named here succeed, every
 other role is refused with NotPermitted.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from builders import EXECUTIVE, HEAD, Story, at, under_appeal
-from test_lifecycle import DISMISSED, EXAMPLES, Example
+from lifecycle_stories import DISMISSED, EXAMPLES, Example
 
 from contactguard.domain.case import (
     CaseStatus,
@@ -25,7 +25,6 @@ from contactguard.domain.case import (
 from contactguard.domain.errors import NotPermitted
 from contactguard.domain.model import Actor, Role
 
-K = CommandKind
 SM, HOS, CET, EXEC = (
     Role.SERVICE_MANAGER,
     Role.HEAD_OF_SERVICE,
@@ -39,35 +38,35 @@ SYSTEM = frozenset({Role.SYSTEM})
 DECIDES: dict[CommandKind, frozenset[Role]] = {
     # s.4 Step 1: "the relevant Service Manager will record the details ... and contact the
     # customer"; DESIGN.md: at the follow-up the manager closes the concern or submits it.
-    K.RAISE_CONCERN: frozenset({SM}),
-    K.CLOSE_CONCERN: frozenset({SM}),
+    CommandKind.RAISE_CONCERN: frozenset({SM}),
+    CommandKind.CLOSE_CONCERN: frozenset({SM}),
     # s.4 Step 2: "the case will be submitted to the relevant Head of Service and restrictions
     # may be imposed"; DESIGN.md: "Only a Head of Service imposes restrictions".
-    K.IMPOSE_RESTRICTIONS: frozenset({HOS}),
+    CommandKind.IMPOSE_RESTRICTIONS: frozenset({HOS}),
     # s.5: the appeal is "addressed to the Customer Experience Team", who log it.
-    K.LOG_APPEAL: frozenset({CET}),
+    CommandKind.LOG_APPEAL: frozenset({CET}),
     # DESIGN.md: "A late appeal is recorded as late; a manager may accept it with a reason."
-    K.ACCEPT_LATE_APPEAL: MANAGERS,
-    K.DECLINE_LATE_APPEAL: MANAGERS,
+    CommandKind.ACCEPT_LATE_APPEAL: MANAGERS,
+    CommandKind.DECLINE_LATE_APPEAL: MANAGERS,
     # s.5: "an independent review ... by a member of Derby Homes Executive Team".
-    K.DECIDE_APPEAL: frozenset({EXEC}),
+    CommandKind.DECIDE_APPEAL: frozenset({EXEC}),
     # s.6: "The Head of Service will review the case ... and makes a decision whether the
     # customer is to remain vexatious": extend or close, and close a lapsed case.
-    K.DECIDE_REVIEW: frozenset({HOS}),
-    K.CLOSE_CASE: frozenset({HOS}),
+    CommandKind.DECIDE_REVIEW: frozenset({HOS}),
+    CommandKind.CLOSE_CASE: frozenset({HOS}),
     # No person: letters are drafted by the letters function, and deadlines are applied by
     # the deadlines function when they fall due (DESIGN.md: letters and deadlines follow from
     # the events; they never poll, and nobody applies a deadline by hand).
-    K.RECORD_LETTER_DRAFTED: SYSTEM,
-    K.RECORD_LETTER_FAILED: SYSTEM,
-    K.CONCERN_FOLLOW_UP_DUE: SYSTEM,
-    K.CLOSE_APPEAL_WINDOW: SYSTEM,
-    K.APPEAL_REVIEW_REMINDER: SYSTEM,
-    K.APPEAL_REVIEW_OVERDUE: SYSTEM,
-    K.REVIEW_PACK_DUE: SYSTEM,
-    K.LAPSE_RESTRICTIONS: SYSTEM,
-    K.REMIND_UNSENT_LETTER: SYSTEM,
-    K.RECALCULATE_DEADLINES: SYSTEM,
+    CommandKind.RECORD_LETTER_DRAFTED: SYSTEM,
+    CommandKind.RECORD_LETTER_FAILED: SYSTEM,
+    CommandKind.CONCERN_FOLLOW_UP_DUE: SYSTEM,
+    CommandKind.CLOSE_APPEAL_WINDOW: SYSTEM,
+    CommandKind.APPEAL_REVIEW_REMINDER: SYSTEM,
+    CommandKind.APPEAL_REVIEW_OVERDUE: SYSTEM,
+    CommandKind.REVIEW_PACK_DUE: SYSTEM,
+    CommandKind.LAPSE_RESTRICTIONS: SYSTEM,
+    CommandKind.REMIND_UNSENT_LETTER: SYSTEM,
+    CommandKind.RECALCULATE_DEADLINES: SYSTEM,
 }
 
 # Letters: who checks a draft and sends it (or asks for it to be redrafted). DESIGN.md:
@@ -92,7 +91,7 @@ SENDS: dict[LetterKind, frozenset[Role]] = {
     # An internal pack for the Head of Service: never sent to the customer.
     LetterKind.REVIEW_PACK: frozenset(),
 }
-LETTER_COMMANDS = (K.MARK_LETTER_SENT, K.REDRAFT_LETTER)
+LETTER_COMMANDS = (CommandKind.MARK_LETTER_SENT, CommandKind.REDRAFT_LETTER)
 
 
 def test_every_command_and_letter_has_its_roles_stated_here() -> None:

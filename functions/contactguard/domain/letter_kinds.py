@@ -9,7 +9,7 @@ itself) fails at import, never at the moment a letter is marked sent.
 
 A new letter kind: a `LetterKind` member and its row here, the context it needs
 (`letters/content.py`), its template (`contactguard_local/letter_templates.py`, then
-regenerate), and the command that calls for it (`lifecycle.py`).
+regenerate), and the command that calls for it (`lifecycle/`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,128 @@
+"""Step 2 (s.4): the Head of Service imposes restrictions, which start when the customer is told,
+or at once for an immediate decision."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from contactguard.domain.calendar import london_date
+from contactguard.domain.case import (
+    Case,
+    CaseEventType,
+    CaseStatus,
+    CommandKind,
+    DecisionKind,
+    ImposeRestrictions,
+    LetterKind,
+    RestrictionDecision,
+    RestrictionPeriod,
+)
+from contactguard.domain.errors import RuleViolation
+from contactguard.domain.lifecycle.handlers import handles, update_case
+from contactguard.domain.lifecycle.recorder import Recorder
+from contactguard.domain.policy import Policy
+from contactguard.domain.restrictions import Restriction
+
+
+@handles(CommandKind.IMPOSE_RESTRICTIONS)
+def _impose(case: Case | None, cmd: ImposeRestrictions, rec: Recorder, policy: Policy) -> Case:
+    if cmd.immediate:
+        if not (cmd.immediate_reason and cmd.immediate_reason.strip()):
+            raise RuleViolation(
+                "s4-immediate-restrictions",
+                "an immediate decision must say why the behaviour is extreme or threatens "
+                "staff safety",
+            )
+    else:
+        concern = case.concern if case else None
+        if concern is None or concern.letter_sent_on is None:
+            raise RuleViolation(
+                "s4-step2-after-step1",
+                "restrictions follow a Step 1 concern letter that has been sent; otherwise "
+                "mark the decision immediate with a reason",
+            )
+    if cmd.equality is None or not cmd.equality.complete:
+        raise RuleViolation(
+            "s4-equality-considered",
+            "record that reasonable adjustments, vulnerability and Equality Act duties were "
+            "considered before restricting contact",
+        )
+    if case is None and (cmd.case_id is None or cmd.customer_id is None):
+        raise RuleViolation("case-identity", "a new case needs a case_id and customer_id")
+    if case is not None and cmd.case_id not in (None, case.case_id):
+        raise RuleViolation("case-identity", "the command names another case")
+    officers_in_organisation(cmd.restrictions, policy)
+
+    kind = LetterKind.IMMEDIATE_RESTRICTIONS if cmd.immediate else LetterKind.RESTRICTIONS
+    decision_id = f"D{rec.next_seq:04d}"
+    letter = rec.letter_for_next(kind)
+    decision = RestrictionDecision(
+        decision_id=decision_id,
+        kind=DecisionKind.IMMEDIATE if cmd.immediate else DecisionKind.STEP_2,
+        decided_at=rec.now,
+        decided_by=rec.actor,
+        restrictions=cmd.restrictions,
+        behaviours=cmd.behaviours,
+        reason=cmd.reason,
+        equality=cmd.equality,
+        immediate_reason=cmd.immediate_reason,
+        police_or_legal_action=cmd.police_or_legal_action,
+        letter_id=letter.letter_id,
+    )
+    rec.add(
+        CaseEventType.RESTRICTIONS_IMPOSED,
+        reason=cmd.reason,
+        letter=letter,
+        decision_id=decision_id,
+        immediate=cmd.immediate,
+        immediate_reason=cmd.immediate_reason,
+        police_or_legal_action=cmd.police_or_legal_action,
+        restriction_types=[r.type for r in cmd.restrictions],
+    )
+    base = case or Case(
+        case_id=rec.case_id,
+        customer_id=rec.customer_id,
+        status=CaseStatus.RESTRICTIONS_DECIDED,
+        version=1,
+        opened_at=rec.now,
+    )
+    participants = tuple(dict.fromkeys((*base.decision_participants, rec.actor.actor_id)))
+    updated = update_case(
+        base,
+        decision=decision,
+        decision_participants=participants,
+        period=None,
+        appeal_window=None,
+        status=CaseStatus.RESTRICTIONS_DECIDED,
+    )
+    if cmd.immediate:  # s.4: prior warning may not be given; in force at once
+        updated = start_restrictions(updated, rec.now, rec, policy)
+    return updated
+
+
+def officers_in_organisation(restrictions: Sequence[Restriction], policy: Policy) -> None:
+    """Each restriction's details meet the rules the policy's terms set (a single point of
+    contact's mail goes to the officer's address: it must be ours)."""
+    for restriction in restrictions:
+        restriction.check_terms(policy.terms)
+
+
+def new_restriction_period(
+    starts_at: datetime, first_day: date, policy: Policy
+) -> RestrictionPeriod:
+    dates = policy.restriction_dates(first_day)
+    return RestrictionPeriod(
+        starts_at=starts_at, ends_on=dates.ends_on, review_pack_due_on=dates.review_pack_due_on
+    )
+
+
+def start_restrictions(case: Case, starts_at: datetime, rec: Recorder, policy: Policy) -> Case:
+    period = new_restriction_period(starts_at, london_date(starts_at), policy)
+    rec.add(
+        CaseEventType.RESTRICTIONS_STARTED,
+        starts_at=period.starts_at.isoformat(),
+        ends_on=period.ends_on.isoformat(),
+        review_pack_due_on=period.review_pack_due_on.isoformat(),
+    )
+    return update_case(case, status=CaseStatus.RESTRICTED, period=period)
