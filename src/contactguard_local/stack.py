@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from contactguard.adapters.dynamodb import DynamoStore
+from contactguard.adapters.messaging import raw_mail_key
 from contactguard.service import CaseService
 from contactguard.settings import CoreSettings
 from contactguard_local.pumps import DueSchedule, SchedulerPump
@@ -387,7 +388,7 @@ class EmbeddedStack:
         message_id = message_id or f"local{self._counter:06d}{int(self.clock().timestamp())}"
         bucket = self.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_BUCKET"]
         prefix = self.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_PREFIX"]
-        self.s3.put_object(Bucket=bucket, Key=f"{prefix}{message_id}", Body=raw)
+        self.s3.put_object(Bucket=bucket, Key=raw_mail_key(prefix, message_id), Body=raw)
         event = ses_receipt_event(message_id, sender, subject, self.clock(), verdicts=verdicts)
         disposition = str(self.invoke("IngestFunction", event)["disposition"])
         self.log.emails.append(
