@@ -137,6 +137,9 @@ _HANDLER_MODULES = (
     "signals.handler",
     "api.app",
 )
+# The composition roots of the functions that read the clock (ingest takes SES's receipt
+# time from the event; signals reads no time).
+_CLOCKED_WIRINGS = ("api.wiring", "deadlines.wiring", "delivery.wiring", "letters.wiring")
 _SETTINGS_MODULES = (
     "ingest.settings",
     "delivery.settings",
@@ -294,18 +297,14 @@ class EmbeddedStack:
         # and leave nothing of this stack cached in them afterwards.
         _reset_handler_caches()
         self._exit.callback(_reset_handler_caches)
-        for module in _HANDLER_MODULES:
+        # Each function's composition root takes its clock: serve on ours, then the real one.
+        for module in _CLOCKED_WIRINGS:
             try:
-                loaded = importlib.import_module(module)
+                current = importlib.import_module(module).current
             except ModuleNotFoundError:
                 continue
-            if hasattr(loaded, "clock"):
-                self._exit.callback(setattr, loaded, "clock", loaded.clock)
-                setattr(loaded, "clock", self.clock)  # noqa: B010 - a module attribute
-        # The API's composition root takes its clock (api.wiring): serve on ours, then theirs.
-        api_wiring = importlib.import_module("api.wiring")
-        api_wiring.current.use_clock(self.clock)
-        self._exit.callback(api_wiring.current.use_clock, None)
+            current.use_clock(self.clock)
+            self._exit.callback(current.use_clock, None)
         core = CoreSettings()
         self.store = DynamoStore(self.table, client=self.dynamodb)
         self.cases = CaseService(cases=self.store, customers=self.store, policy=core.policy())
