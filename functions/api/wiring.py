@@ -1,16 +1,15 @@
 """The API's composition root: the only module of the API that knows the adapters.
 
 `build(settings, clock)` wires the staff use cases to DynamoDB and the letters bucket, the
-clock injected. The Lambda serves with the one `current` wiring, built on first use (never at
-import) from the environment's settings and the real clock; tests and the embedded stack give
-it their own clock with `current.use_clock(...)`, or install a wiring of their own.
+clock injected. The Lambda serves with the one `current` wiring (`contactguard.wiring.Current`),
+built on first use (never at import) from the environment's settings and the real clock; tests
+and the embedded stack give it their own clock with `current.use_clock(...)`, or install a
+wiring of their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
@@ -21,10 +20,7 @@ from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import S3Objects
 from contactguard.ports import AuditLog, Clock
 from contactguard.usecases import StaffUseCases, staff_use_cases
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from contactguard.wiring import Current, utc_now
 
 
 @dataclass(frozen=True)
@@ -53,31 +49,4 @@ def build(settings: ApiSettings, clock: Clock = utc_now) -> Wiring:
     return Wiring(clock=clock, use_cases=use_cases, audit_log=store)
 
 
-class Current:
-    """The wiring this Lambda container serves with: one, built on first use."""
-
-    def __init__(self, make: Callable[[Clock], Wiring]) -> None:
-        self._make = make
-        self._clock: Clock = utc_now
-        self._wiring: Wiring | None = None
-
-    def __call__(self) -> Wiring:
-        if self._wiring is None:
-            self._wiring = self._make(self._clock)
-        return self._wiring
-
-    def use_clock(self, clock: Clock | None) -> None:
-        """Serve on `clock` (None: the real one) from the next request, wired afresh."""
-        self._clock = clock or utc_now
-        self._wiring = None
-
-    def install(self, wiring: Wiring | None) -> None:
-        """Serve with this wiring (e.g. over in-memory fakes); None: build from settings."""
-        self._wiring = wiring
-
-    def cache_clear(self) -> None:
-        """Settings changed: wire afresh on the next request (the clock is kept)."""
-        self._wiring = None
-
-
-current = Current(lambda clock: build(api_settings(), clock))
+current: Current[Wiring] = Current(lambda clock: build(api_settings(), clock))

@@ -23,6 +23,11 @@ from contactguard.domain.policy import Policy, PolicyTerms
 _TERMS = PolicyTerms()
 
 
+# Where SES's receipt rule stores raw messages (infra/template.yaml sets the same prefix);
+# ingest reads them there, delivery forwards from there.
+RAW_MAIL_PREFIX = "inbound/"
+
+
 class CoreSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONTACTGUARD_", extra="ignore", frozen=True)
 

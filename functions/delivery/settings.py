@@ -8,7 +8,7 @@ from functools import lru_cache
 from pydantic import Field
 
 from contactguard.domain.model import EmailAddress
-from contactguard.settings import CoreSettings
+from contactguard.settings import RAW_MAIL_PREFIX, CoreSettings
 
 
 class DeliveryMode(StrEnum):
@@ -20,7 +20,7 @@ class DeliverySettings(CoreSettings):
     staff_mailbox: EmailAddress
     forwarding_sender: EmailAddress
     raw_mail_bucket: str = Field(min_length=3)
-    raw_mail_prefix: str = "inbound/"
+    raw_mail_prefix: str = RAW_MAIL_PREFIX
     delivery_mode: DeliveryMode = DeliveryMode.FORWARD
     delivery_link_hours: int = Field(default=12, ge=1, le=168)
     delivery_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

@@ -1,4 +1,4 @@
-"""Parse inbound raw MIME safely, decide auto-reply eligibility (RFC 3834) and build the reply.
+"""Parse inbound raw MIME safely.
 
 ``parse_message`` never raises on bad input: whatever is malformed is recorded in
 ``ParsedMessage.defects`` (stdlib defect class names and short codes of ours, never header or
@@ -15,12 +15,16 @@ semantics, plus four guards against hostile input:
 - the top-level header block is bounded (``max_header_bytes``): when it is larger, only the
   fields this module reads (and the MIME structure needs) are kept, and ``headers_truncated``
   is set.
-- HTML is reduced to bare tags in one linear pass before ``html.parser`` sees it (CPython's
-  HTMLParser is quadratic on unclosed tags before 3.13.5).
+- HTML is reduced to bare tags in one linear pass before ``html.parser`` sees it
+  (``ingest.html_text``).
 
 Memory: the message is fed to the parser in chunks (bytes or a binary stream, e.g. an S3
 ``StreamingBody``); attachment sizes are measured by decoding one payload at a time and
 dropping it; no attachment content is kept; text is capped at ``max_text_chars``.
+
+The RFC 3834 markers (auto-submitted, bounce, auto-reply, list) are read with the rules of
+``ingest.auto_reply``, which also decides whether a message may be answered and writes the
+reply; its names are re-exported here for callers that import them from this module.
 
 Pure: no AWS, no environment, no clock. Nothing here logs.
 """
@@ -32,16 +36,24 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesFeedParser
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
-from enum import StrEnum
-from html.parser import HTMLParser
 from typing import Any, Protocol
 
+from ingest.auto_reply import (
+    AutoReplyReason,
+    build_auto_reply,
+    is_auto_reply,
+    is_auto_submitted,
+    is_bounce,
+    is_mailing_list,
+    may_auto_reply,
+)
+from ingest.html_text import html_to_text
+from ingest.sanitise import CONTROL, MAX_SUBJECT_CHARS, MSGID, clean, one_line
 from ingest.sender import Sender, SenderProblem, strict_sender
 
 __all__ = [
@@ -49,10 +61,10 @@ __all__ = [
     "DEFAULT_MAX_PARTS",
     "DEFAULT_MAX_TEXT_CHARS",
     "AttachmentInfo",
-    "AutoReplyReason",
+    "AutoReplyReason",  # ingest.auto_reply's
     "ParsedMessage",
-    "build_auto_reply",
-    "may_auto_reply",
+    "build_auto_reply",  # ingest.auto_reply's
+    "may_auto_reply",  # ingest.auto_reply's
     "parse_message",
 ]
 
@@ -63,7 +75,6 @@ DEFAULT_MAX_TEXT_CHARS = 1_000_000
 _CHUNK = 1024 * 1024
 _MAX_DEPTH = 40
 _MAX_DEFECTS = 100
-_MAX_SUBJECT_CHARS = 2000
 _MAX_FILENAME_CHARS = 255
 _MAX_ID_CHARS = 998
 
@@ -116,40 +127,10 @@ _ESSENTIAL_HEADERS = frozenset(
     }
 )
 
-_LIST_HEADERS = (
-    "list-id",
-    "list-unsubscribe",
-    "list-post",
-    "list-help",
-    "list-subscribe",
-    "list-owner",
-    "list-archive",
-)
-_AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder")
-_AUTOREPLY_SUBJECT_PREFIXES = (
-    "out of office",
-    "out of the office",
-    "automatic reply",
-    "auto reply",
-    "auto-reply",
-    "autoreply",
-    "auto response",
-    "auto-response",
-    "autoresponse",
-    "auto:",
-)
-_BOUNCE_LOCAL_PARTS = frozenset({"mailer-daemon", "postmaster"})
-_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
-
 _UNKNOWN_CHARSETS = frozenset(
     {"unknown-8bit", "x-unknown", "unknown", "8bit", "default", "x-user-defined", "charset"}
 )
 _REFUSED_CODECS = frozenset({"unicode_escape", "raw_unicode_escape", "undefined"})
-
-_SURROGATES = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_WS = re.compile(r"\s+")
-_MSGID = re.compile(r"<([^<>\s]{1,996})>")
 
 
 class _Readable(Protocol):
@@ -294,22 +275,6 @@ class _TooManyParts(Exception):
 # --- small safe helpers ----------------------------------------------------------------------
 
 
-def _clean(text: str) -> str:
-    """Make text safe to store and encode: no lone surrogates (raw 8-bit bytes the parser
-    escaped are re-read as UTF-8, else replaced), no NULs."""
-    if _SURROGATES.search(text):
-        try:
-            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        except UnicodeEncodeError:
-            text = _SURROGATES.sub("\ufffd", text)
-    return text.replace("\x00", "")
-
-
-def _one_line(text: str, limit: int) -> str:
-    text = _CONTROL.sub(" ", _clean(text))
-    return _WS.sub(" ", text).strip()[:limit]
-
-
 def _raw_values(msg: Message, name: str) -> list[str]:
     lname = name.lower()
     values = []
@@ -337,7 +302,7 @@ def _header_defects(msg: Message, names: tuple[str, ...]) -> list[str]:
 
 
 def _first_token(value: str) -> str:
-    value = re.sub(r"\([^)]*\)", " ", _clean(value)).strip().lower()
+    value = re.sub(r"\([^)]*\)", " ", clean(value)).strip().lower()
     return value.split(None, 1)[0].rstrip(";") if value else ""
 
 
@@ -371,7 +336,7 @@ def _filename(part: Message) -> str | None:
         return None
     if not isinstance(name, str):
         return None
-    name = _one_line(name, _MAX_FILENAME_CHARS)
+    name = one_line(name, _MAX_FILENAME_CHARS)
     return name or None
 
 
@@ -466,126 +431,8 @@ def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
 
 
 def _normalise_text(text: str) -> str:
-    text = _clean(text).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text)
-
-
-# --- HTML to text ----------------------------------------------------------------------------
-
-# Elements whose content is never text. (Not "head": mail with an unclosed <head> would lose
-# its whole body.)
-_SKIP_TAGS = frozenset({"script", "style", "title", "template"})
-_BLOCK_TAGS = frozenset(
-    {
-        "p",
-        "div",
-        "br",
-        "tr",
-        "li",
-        "ul",
-        "ol",
-        "table",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "hr",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "address",
-    }
-)
-
-
-class _HtmlText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.pieces: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self.skipping += 1
-        elif tag in _BLOCK_TAGS:
-            self.pieces.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.pieces.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in _BLOCK_TAGS:
-            self.pieces.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.pieces.append(data)
-
-
-_TAG_NAME = re.compile(r"(/?)([A-Za-z][A-Za-z0-9:-]{0,31})")
-
-
-def _simplify_html(html: str) -> str:
-    """One linear pass that leaves HTMLParser nothing to backtrack over: comments,
-    declarations and processing instructions go, every tag is reduced to its bare name
-    (attributes are never text) and a ``<`` that starts no tag becomes ``&lt;``. CPython's
-    HTMLParser is quadratic on some unclosed-tag input (``"<a " * n``) before 3.13.5."""
-    out: list[str] = []
-    n = len(html)
-    i = 0
-    next_gt = -2  # cached position of the next ">" (-1: there is none)
-    while i < n:
-        lt = html.find("<", i)
-        if lt < 0:
-            out.append(html[i:])
-            break
-        out.append(html[i:lt])
-        if html.startswith("<!--", lt):
-            end = html.find("-->", lt + 4)
-            i = n if end < 0 else end + 3
-            continue
-        if next_gt != -1 and next_gt <= lt:
-            next_gt = html.find(">", lt + 1)
-        following = html.find("<", lt + 1)
-        if next_gt < 0 or 0 <= following < next_gt:
-            out.append("&lt;")
-            i = lt + 1
-            continue
-        inner = html[lt + 1 : next_gt]
-        if inner[:1] in ("!", "?"):
-            i = next_gt + 1  # <!DOCTYPE ...>, <![CDATA[...]]>, <?xml ...?>
-            continue
-        match = _TAG_NAME.match(inner)
-        if match is None:
-            out.append("&lt;")
-            i = lt + 1
-            continue
-        out.append(f"<{match.group(1)}{match.group(2).lower()}>")
-        i = next_gt + 1
-    return "".join(out)
-
-
-def _html_to_text(html: str) -> str:
-    parser = _HtmlText()
-    try:
-        parser.feed(_simplify_html(html))
-        parser.close()
-    except Exception:  # noqa: BLE001, S110 - keep what was extracted
-        pass
-    lines = (_WS.sub(" ", line).strip() for line in "".join(parser.pieces).split("\n"))
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
+    text = clean(text).replace("\r\n", "\n").replace("\r", "\n")
+    return CONTROL.sub("", text)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -709,11 +556,11 @@ _DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
 def _addr_spec(local: str, domain: str) -> str | None:
     """A normalised addr-spec, or None unless it is one that round-trips through
     ``email.headerregistry.Address`` (so that a reply can be addressed to it)."""
-    local = _clean(local).strip().lower()
-    domain = _clean(domain).strip().rstrip(".").lower()
+    local = clean(local).strip().lower()
+    domain = clean(domain).strip().rstrip(".").lower()
     if not local or not domain or not _DOMAIN.fullmatch(domain):
         return None
-    if _CONTROL.search(local) or "\ufffd" in local or any(c.isspace() for c in local):
+    if CONTROL.search(local) or "\ufffd" in local or any(c.isspace() for c in local):
         return None
     try:
         spec = Address(username=local, domain=domain).addr_spec
@@ -742,7 +589,7 @@ def _addresses(msg: Message, name: str, defects: list[str]) -> tuple[list[str], 
     locals_seen: list[str] = []
     for local, domain in pairs:
         if local.strip():
-            locals_seen.append(_clean(local).strip().lower())
+            locals_seen.append(clean(local).strip().lower())
         spec = _addr_spec(local, domain)
         if spec is None:
             if local.strip() or domain.strip():
@@ -756,7 +603,7 @@ def _return_path(msg: Message) -> str | None:
     values = _raw_values(msg, "return-path")
     if not values:
         return None
-    value = _one_line(values[0], 1024)
+    value = one_line(values[0], 1024)
     match = re.search(r"<([^<>]*)>", value)
     inner = (match.group(1) if match else value).strip()
     return "".join(inner.split()).lower()
@@ -770,15 +617,15 @@ def _subject(msg: Message, defects: list[str]) -> str:
         defects.append("subject-unparseable")
         raw = _raw_values(msg, "subject")
         value = raw[0] if raw else ""
-    return _one_line(value, _MAX_SUBJECT_CHARS)
+    return one_line(value, MAX_SUBJECT_CHARS)
 
 
 def _message_id(msg: Message) -> str | None:
     values = _raw_values(msg, "message-id")
     if not values:
         return None
-    value = _clean(values[0])
-    match = _MSGID.search(value)
+    value = clean(values[0])
+    match = MSGID.search(value)
     if match:
         return f"<{match.group(1)}>"
     token = value.strip()
@@ -798,7 +645,7 @@ def _date(msg: Message) -> datetime | None:
     raw = _raw_values(msg, "date")
     if raw:
         try:
-            return parsedate_to_datetime(_clean(raw[0]))
+            return parsedate_to_datetime(clean(raw[0]))
         except Exception:  # noqa: BLE001
             return None
     return None
@@ -968,7 +815,7 @@ def _interpret(
     walker = _Walker(max_text_chars)
     if body_ok:
         walker.walk(msg, 0, walker.plain, walker.html)
-        chunks = walker.plain or [_html_to_text(h[: max_text_chars * 2]) for h in walker.html]
+        chunks = walker.plain or [html_to_text(h[: max_text_chars * 2]) for h in walker.html]
         text = "\n\n".join(c.strip("\n") for c in chunks if c.strip())
     else:
         walker.defects.extend(type(d).__name__ for d in msg.defects)
@@ -990,19 +837,23 @@ def _interpret(
             report_type = str(msg.get_param("report-type", "") or "").strip().lower()
         except Exception:  # noqa: BLE001
             report_type = ""
-    is_bounce = (
-        (ctype == "multipart/report" and report_type == "delivery-status")
-        or ctype == "message/delivery-status"
-        or return_path == ""
-        or any(local in _BOUNCE_LOCAL_PARTS for local in from_locals)
-        or _has_header(msg, "x-failed-recipients")
+
+    def has_header(name: str) -> bool:
+        return _has_header(msg, name)
+
+    bounce = is_bounce(
+        ctype=ctype,
+        report_type=report_type,
+        return_path=return_path,
+        from_locals=from_locals,
+        has_header=has_header,
     )
-    lowered_subject = subject.lower()
-    is_auto_reply = (
-        auto_submitted == "auto-replied"
-        or any(_has_header(msg, h) for h in _AUTOREPLY_HEADERS)
-        or lowered_subject.startswith(_AUTOREPLY_SUBJECT_PREFIXES)
-        or (ctype == "multipart/report" and report_type != "delivery-status")
+    automatic = is_auto_reply(
+        auto_submitted=auto_submitted,
+        subject=subject,
+        ctype=ctype,
+        report_type=report_type,
+        has_header=has_header,
     )
     header_defects = _header_defects(msg, ("from", "reply-to", "subject", "date"))
     all_defects = [*defects, *header_defects, *walker.defects, *policy._notes]
@@ -1017,11 +868,11 @@ def _interpret(
         text=text,
         text_truncated=walker.truncated,
         attachments=walker.attachments,
-        is_auto_submitted=auto_submitted is not None and auto_submitted != "no",
+        is_auto_submitted=is_auto_submitted(auto_submitted),
         precedence=precedence or None,
-        is_mailing_list=any(_has_header(msg, h) for h in _LIST_HEADERS),
-        is_bounce=is_bounce,
-        is_auto_reply=is_auto_reply,
+        is_mailing_list=is_mailing_list(has_header),
+        is_bounce=bounce,
+        is_auto_reply=automatic,
         size_bytes=size,
         headers_truncated=trimmed,
         defects=_dedupe(all_defects),
@@ -1058,100 +909,3 @@ def _strict_sender(msg: Message, notes: list[str]) -> Sender:
     if sender.address is not None and _FROM_NOTES.intersection(notes):
         return Sender(problem=SenderProblem.MALFORMED)
     return sender
-
-
-# --- RFC 3834 --------------------------------------------------------------------------------
-
-
-class AutoReplyReason(StrEnum):
-    OK = "ok"
-    AUTO_SUBMITTED = "auto-submitted"
-    BOUNCE = "bounce"
-    AUTO_REPLY = "auto-reply"
-    PRECEDENCE_BULK = "precedence-bulk"  # Precedence: bulk, list or junk
-    MAILING_LIST = "mailing-list"
-    NO_SENDER = "no-sender"
-    AMBIGUOUS_SENDER = "ambiguous-sender"  # more than one From address
-    UNAUTHENTICATED = "unauthenticated"
-
-
-def may_auto_reply(msg: ParsedMessage, authenticated: bool) -> tuple[bool, str]:
-    """RFC 3834 §2 eligibility for an automatic response, with the reason as a short code.
-
-    Never to auto-submitted mail, bounces (DSNs, an empty Return-Path, MAILER-DAEMON), other
-    automatic replies, Precedence bulk/list/junk, mailing lists, a message without exactly one
-    From address, or an unauthenticated sender. The once-per-period limit per customer is the
-    caller's (it needs the clock and the record of replies sent).
-    """
-    checks = (
-        (msg.is_auto_submitted, AutoReplyReason.AUTO_SUBMITTED),
-        (msg.is_bounce, AutoReplyReason.BOUNCE),
-        (msg.is_auto_reply, AutoReplyReason.AUTO_REPLY),
-        (msg.precedence in _BULK_PRECEDENCE, AutoReplyReason.PRECEDENCE_BULK),
-        (msg.is_mailing_list, AutoReplyReason.MAILING_LIST),
-        (not msg.from_addresses, AutoReplyReason.NO_SENDER),
-        (len(msg.from_addresses) > 1, AutoReplyReason.AMBIGUOUS_SENDER),
-        (not authenticated, AutoReplyReason.UNAUTHENTICATED),
-    )
-    for refused, reason in checks:
-        if refused:
-            return False, reason
-    return True, AutoReplyReason.OK
-
-
-def _single_address(value: str, what: str) -> str:
-    if not isinstance(value, str) or _CONTROL.search(value) or "\r" in value or "\n" in value:
-        raise ValueError(f"invalid {what} address")
-    try:
-        address = Address(addr_spec=value.strip())
-    except Exception:  # noqa: BLE001
-        raise ValueError(f"invalid {what} address") from None
-    if not address.username or not address.domain:
-        raise ValueError(f"invalid {what} address")
-    return address.addr_spec
-
-
-def build_auto_reply(
-    original: ParsedMessage,
-    to: str,
-    from_address: str,
-    body_text: str,
-    *,
-    date: datetime | None = None,
-    message_id: str | None = None,
-) -> EmailMessage:
-    """The RFC 3834 automatic response to ``original``.
-
-    ``to`` must be the original sender (one of its From addresses). Headers: From, To,
-    ``Subject: Auto: <original subject>`` on one line, ``Auto-Submitted: auto-replied``,
-    ``X-Auto-Response-Suppress: All`` (stops Exchange answering it), and ``In-Reply-To`` /
-    ``References`` from the original Message-ID. ``date`` and ``message_id`` are the caller's
-    (this module has no clock); SES adds a Message-ID when none is set. Raises ``ValueError``
-    (no personal data in the message) for an invalid or foreign recipient.
-    """
-    recipient = _single_address(to, "recipient")
-    sender = _single_address(from_address, "sender")
-    if recipient.lower() not in original.from_addresses:
-        raise ValueError("auto-reply recipient is not the original sender")
-    if recipient.lower() == sender.lower():
-        raise ValueError("refusing to auto-reply to our own address")
-
-    reply = EmailMessage(policy=email_policy.default)
-    reply["From"] = sender
-    reply["To"] = recipient
-    subject = _one_line(original.subject, _MAX_SUBJECT_CHARS)
-    reply["Subject"] = f"Auto: {subject}" if subject else "Auto:"
-    reply["Auto-Submitted"] = "auto-replied"
-    reply["X-Auto-Response-Suppress"] = "All"
-    original_id = original.message_id
-    if original_id and _MSGID.fullmatch(original_id):
-        reply["In-Reply-To"] = original_id
-        reply["References"] = original_id
-    if date is not None:
-        reply["Date"] = date
-    if message_id is not None:
-        if not _MSGID.fullmatch(message_id):
-            raise ValueError("invalid Message-ID")
-        reply["Message-ID"] = message_id
-    reply.set_content(_clean(body_text).replace("\r\n", "\n"))
-    return reply

@@ -33,7 +33,8 @@ from contactguard.domain.enforcement import EmailAction, EmailRuling, email_ruli
 from contactguard.domain.model import Channel, Contact, Direction, Disposition
 from contactguard.domain.signals import Flag, language_flags
 from contactguard.ports import Alerts, Log
-from ingest.mime import ParsedMessage, build_auto_reply, may_auto_reply, parse_message
+from ingest.auto_reply import build_auto_reply, may_auto_reply
+from ingest.mime import ParsedMessage, parse_message
 from ingest.sender import Sender, SenderProblem
 from ingest.ses_event import (
     BadSesEvent,

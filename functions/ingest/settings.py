@@ -6,12 +6,12 @@ from functools import lru_cache
 
 from pydantic import Field
 
-from contactguard.settings import CoreSettings
+from contactguard.settings import RAW_MAIL_PREFIX, CoreSettings
 
 
 class IngestSettings(CoreSettings):
     raw_mail_bucket: str = Field(min_length=3)
-    raw_mail_prefix: str = "inbound/"
+    raw_mail_prefix: str = RAW_MAIL_PREFIX
     auto_reply_sender: str = Field(min_length=3)
     auto_reply_period_hours: int = Field(default=168, ge=1)
     alerts_topic_arn: str = Field(min_length=20)

@@ -8,12 +8,8 @@ import time: the service is built on first use.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -23,41 +19,17 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from contactguard.adapters.dynamodb import DynamoStore
-from contactguard.adapters.messaging import SnsAlerts
-from contactguard.adapters.metrics import MetricCounter, metrics_for
+from contactguard.adapters.metrics import MetricCounter
 from contactguard.adapters.stream import case_event_from_record, read_record, record_failed
-from contactguard.service import CaseService
-from letters.service import LetterResult, LettersService
-from letters.settings import letters_settings
-from letters.storage import S3LetterBucket
+from letters.service import LetterResult
+from letters.wiring import current, logger, metrics
 
-logger = Logger(service="letters")
-metrics = metrics_for("letters")
 RESULT_METRICS = {LetterResult.DRAFTED: "LettersDrafted", LetterResult.FAILED: "LettersFailed"}
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-@lru_cache(maxsize=1)
-def build() -> LettersService:
-    settings = letters_settings()
-    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
-    return LettersService(
-        cases=CaseService(cases=store, customers=store, policy=settings.policy()),
-        contacts=store,
-        bucket=S3LetterBucket(settings.letters_bucket),
-        alerts=SnsAlerts(settings.alerts_topic_arn),
-        log=logger,
-    )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-# The edge reads the clock; everything below takes time as an argument. Local runs (the
-# embedded stack) replace this with a clock they control.
-clock: Callable[[], datetime] = utc_now
+# The composition root (letters.wiring) builds the service on first use, on its clock.
+build = current
 
 
 def _record(record: DynamoDBRecord) -> None:
@@ -67,7 +39,8 @@ def _record(record: DynamoDBRecord) -> None:
     if event is None or event.letter is None:
         return
     try:
-        result = build().on_event(event, clock())
+        wiring = current()
+        result = wiring.service.on_event(event, wiring.clock())
     except Exception as error:
         raise record_failed(
             logger,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from contactguard.domain.case import (
     Case,
@@ -31,7 +31,7 @@ from contactguard.domain.case import (
 from contactguard.domain.errors import NothingToDo, RuleViolation, VersionConflict
 from contactguard.domain.letter_kinds import LETTER_KINDS
 from contactguard.domain.model import Actor, Contact
-from contactguard.ports import ContactStore
+from contactguard.ports import Alerts, ContactStore, Log
 from contactguard.service import CaseService, UnknownCase
 from letters.content import LetterInputs, draft_letter, issue_date
 from letters.docx_render import DOCX_CONTENT_TYPE, LetterNotIssued, MissingContent
@@ -48,15 +48,6 @@ def letter_key(case_id: str, letter_id: str, version: int) -> str:
 
 class LetterBucket(Protocol):
     def put(self, key: str, body: bytes, content_type: str, metadata: dict[str, str]) -> None: ...
-
-
-class Alerts(Protocol):
-    def alert(self, kind: str, **ids: str) -> None: ...
-
-
-class Log(Protocol):
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class UnknownLetter(LookupError):

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,8 @@ class Counter:
 
 
 def bench_ingest(stack: EmbeddedStack) -> dict[str, Any]:
+    from contactguard.adapters.dynamodb import customer_pk, email_pk
+    from contactguard.adapters.messaging import raw_mail_key
     from ingest import handler
 
     service: Any = handler.build_service()
@@ -112,7 +114,9 @@ def bench_ingest(stack: EmbeddedStack) -> dict[str, Any]:
         counter_n[0] += 1
         message_id = f"bench{counter_n[0]:08d}"
         stack.s3.put_object(
-            Bucket=bucket, Key=f"{prefix}{message_id}", Body=_message(size, sender, counter_n[0])
+            Bucket=bucket,
+            Key=raw_mail_key(prefix, message_id),
+            Body=_message(size, sender, counter_n[0]),
         )
         when = stack.clock() + timedelta(minutes=counter_n[0])
         return ses_receipt_event(message_id, sender, "Repairs", when)
@@ -133,15 +137,15 @@ def bench_ingest(stack: EmbeddedStack) -> dict[str, Any]:
 
     def baseline(event: dict[str, Any]) -> None:
         mail = event["Records"][0]["ses"]["mail"]
-        s3.get_object(Bucket=bucket, Key=f"{prefix}{mail['messageId']}")["Body"].read()
+        s3.get_object(Bucket=bucket, Key=raw_mail_key(prefix, mail["messageId"]))["Body"].read()
         ddb.get_item(
-            TableName=table, Key={"pk": {"S": "EMAIL#ok@example.org"}, "sk": {"S": "EMAIL"}}
+            TableName=table, Key={"pk": {"S": email_pk("ok@example.org")}, "sk": {"S": "EMAIL"}}
         )
         ddb.query(
             TableName=table,
             IndexName="by-customer",
             KeyConditionExpression="gsi1pk = :p",
-            ExpressionAttributeValues={":p": {"S": "CUSTOMER#c-ok"}},
+            ExpressionAttributeValues={":p": {"S": customer_pk("c-ok")}},
         )
         key = f"KEYB#{mail['messageId']}"
         ddb.transact_write_items(
@@ -239,7 +243,7 @@ def bench_stream(stack: EmbeddedStack, cases: int = 50) -> dict[str, Any]:
 
 def _bulk_contacts(stack: EmbeddedStack, customer_id: str, count: int, start: datetime) -> None:
     """Write contacts straight to the table, 25 at a time (the layout DynamoStore uses)."""
-    from contactguard.adapters.dynamodb import DynamoStore
+    from contactguard.adapters.dynamodb import DynamoStore, contact_sk, customer_pk
     from contactguard.domain.model import Channel, Contact
 
     items: list[Any] = []
@@ -251,14 +255,8 @@ def _bulk_contacts(stack: EmbeddedStack, customer_id: str, count: int, start: da
             at=start + timedelta(minutes=n * 50),
             summary="bench",
         )
-        sk = f"CONTACT#{contact.at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{contact.contact_id}"
-        items.append(
-            {
-                "PutRequest": {
-                    "Item": DynamoStore._contact_item(contact, f"CUSTOMER#{customer_id}", sk)
-                }
-            }
-        )
+        item = DynamoStore._contact_item(contact, customer_pk(customer_id), contact_sk(contact))
+        items.append({"PutRequest": {"Item": item}})
     for i in range(0, len(items), 25):
         stack.dynamodb.batch_write_item(RequestItems={stack.table: items[i : i + 25]})
 

@@ -58,6 +58,7 @@ from contactguard.domain.restrictions import (
     TelephoneViaThirdParty,
 )
 from letters.content import LetterInputs, draft_letter
+from letters.service import letter_key
 
 CUSTOMER = Customer(
     customer_id="cust-sample",
@@ -103,7 +104,7 @@ class SampleCase:
 
     def send(self, kind: LetterKind, sent_on: str, by: Actor) -> None:
         letter = [x for x in self.current.letters if x.kind is kind][-1]
-        key = f"letters/{self.current.case_id}/{letter.letter_id}/v1.docx"
+        key = letter_key(self.current.case_id, letter.letter_id, 1)
         self.do(
             RecordLetterDrafted(letter_id=letter.letter_id, version=1, s3_key=key),
             SYSTEM,

@@ -49,6 +49,7 @@ from contactguard.domain.model import (
 )
 from contactguard_local.pumps import SchedulerPump
 from contactguard_local.stack import EmbeddedStack, SimClock, post_to_maildirs
+from letters.service import letter_key
 
 COMMANDS: TypeAdapter[Any] = TypeAdapter(Command)
 BUNDLED_SCENARIO = Path(__file__).resolve().parents[2] / "docs" / "examples" / "demo.yaml"
@@ -389,7 +390,7 @@ class Simulation:
             letter = current
         if letter.status is LetterStatus.REQUIRED:
             # No letters function drafted it: record the draft as the letters function would.
-            key = f"letters/{case.case_id}/{letter.letter_id}/v{letter.version + 1}.docx"
+            key = letter_key(case.case_id, letter.letter_id, letter.version + 1)
             self.stack.cases.act(
                 case.case_id,
                 RecordLetterDrafted(

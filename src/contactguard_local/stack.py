@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from contactguard.adapters.dynamodb import DynamoStore
+from contactguard.adapters.messaging import raw_mail_key
 from contactguard.service import CaseService
 from contactguard.settings import CoreSettings
 from contactguard_local.pumps import DueSchedule, SchedulerPump
@@ -136,6 +137,9 @@ _HANDLER_MODULES = (
     "signals.handler",
     "api.app",
 )
+# The composition roots of the functions that read the clock (ingest takes SES's receipt
+# time from the event; signals reads no time).
+_CLOCKED_WIRINGS = ("api.wiring", "deadlines.wiring", "delivery.wiring", "letters.wiring")
 _SETTINGS_MODULES = (
     "ingest.settings",
     "delivery.settings",
@@ -293,18 +297,14 @@ class EmbeddedStack:
         # and leave nothing of this stack cached in them afterwards.
         _reset_handler_caches()
         self._exit.callback(_reset_handler_caches)
-        for module in _HANDLER_MODULES:
+        # Each function's composition root takes its clock: serve on ours, then the real one.
+        for module in _CLOCKED_WIRINGS:
             try:
-                loaded = importlib.import_module(module)
+                current = importlib.import_module(module).current
             except ModuleNotFoundError:
                 continue
-            if hasattr(loaded, "clock"):
-                self._exit.callback(setattr, loaded, "clock", loaded.clock)
-                setattr(loaded, "clock", self.clock)  # noqa: B010 - a module attribute
-        # The API's composition root takes its clock (api.wiring): serve on ours, then theirs.
-        api_wiring = importlib.import_module("api.wiring")
-        api_wiring.current.use_clock(self.clock)
-        self._exit.callback(api_wiring.current.use_clock, None)
+            current.use_clock(self.clock)
+            self._exit.callback(current.use_clock, None)
         core = CoreSettings()
         self.store = DynamoStore(self.table, client=self.dynamodb)
         self.cases = CaseService(cases=self.store, customers=self.store, policy=core.policy())
@@ -387,7 +387,7 @@ class EmbeddedStack:
         message_id = message_id or f"local{self._counter:06d}{int(self.clock().timestamp())}"
         bucket = self.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_BUCKET"]
         prefix = self.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_PREFIX"]
-        self.s3.put_object(Bucket=bucket, Key=f"{prefix}{message_id}", Body=raw)
+        self.s3.put_object(Bucket=bucket, Key=raw_mail_key(prefix, message_id), Body=raw)
         event = ses_receipt_event(message_id, sender, subject, self.clock(), verdicts=verdicts)
         disposition = str(self.invoke("IngestFunction", event)["disposition"])
         self.log.emails.append(

@@ -208,7 +208,7 @@ def _export(target: Target, args: argparse.Namespace) -> Reply:
     for n, (case_id, letter) in enumerate(with_document, start=1):
         print(f"letter {n}/{len(with_document)}", file=sys.stderr, flush=True)
         path = ["cases", case_id, "letters", letter["letter_id"]]
-        documents[f"letters/{case_id}/{letter['letter_id']}.docx"] = target.fetch(path, DOCX)
+        documents[export_letter_path(case_id, letter["letter_id"])] = target.fetch(path, DOCX)
     written = write_export(reply.text, Path(args.out), args.customer, documents)
     if args.json:
         return reply
@@ -230,6 +230,11 @@ Not included:
 """
 
 
+def export_letter_path(case_id: str, letter_id: str) -> str:
+    """A letter's document in the export zip (one per letter: the version the API serves)."""
+    return f"letters/{case_id}/{letter_id}.docx"
+
+
 def write_export(
     text: str, out: Path, customer: str, documents: dict[str, bytes] | None = None
 ) -> list[tuple[Path, str]]:
@@ -243,7 +248,7 @@ def write_export(
     letters = [
         f"  {letter['letter_id']} ({letter['kind']}, {letter['status']}): "
         + (
-            f"letters/{record['case']['case_id']}/{letter['letter_id']}.docx"
+            export_letter_path(record["case"]["case_id"], letter["letter_id"])
             if letter.get("s3_key")
             else "no document yet"
         )

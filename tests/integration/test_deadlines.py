@@ -43,6 +43,7 @@ from contactguard.domain.restrictions import (
 from contactguard.service import CaseService
 from contactguard_local.pumps import DueSchedule, SchedulerPump
 from deadlines.service import DeadlinesService
+from deadlines.settings import deadlines_settings
 from log_privacy import rig_logger
 
 REGION = "eu-west-2"
@@ -353,12 +354,11 @@ def handler_env(world: World, tables: dict[str, str], monkeypatch: pytest.Monkey
         "CONTACTGUARD_ALERTS_TOPIC_ARN": sns.create_topic(Name="alerts")["TopicArn"],
     }.items():
         monkeypatch.setenv(name, value)
-    handler.build.cache_clear()
-    handler.deadlines_settings.cache_clear()
-    monkeypatch.setattr(handler, "_now", lambda: at("2026-12-18", 17))  # the edge's clock
+    deadlines_settings.cache_clear()
+    handler.build.use_clock(lambda: at("2026-12-18", 17))  # the composition root's clock
     yield handler
-    handler.build.cache_clear()
-    handler.deadlines_settings.cache_clear()
+    handler.build.use_clock(None)
+    deadlines_settings.cache_clear()
 
 
 def test_the_stream_handler_fails_only_the_bad_record(world: World, handler_env: Any) -> None:
@@ -378,7 +378,7 @@ def test_the_schedule_handler_applies_a_due_deadline_once(world: World, handler_
     restrict(world)
     payload = {"case_id": CASE, "deadline": "appeal-window-closes", "computed_from_version": 9}
     early = handler_env.schedule_handler(payload, FakeContext())
-    handler_env._now = lambda: at("2027-01-14", 0, 30)
+    handler_env.build.use_clock(lambda: at("2027-01-14", 0, 30))
     first = handler_env.schedule_handler(payload, FakeContext())
     again = handler_env.schedule_handler(payload, FakeContext())
     assert early["applied"] is False  # fired too soon: nothing happens

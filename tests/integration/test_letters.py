@@ -436,9 +436,8 @@ def deployed(
     monkeypatch.setenv("CONTACTGUARD_TABLE_NAME", tables["CasesTable"])
     monkeypatch.setenv("CONTACTGUARD_LETTERS_BUCKET", BUCKET)
     monkeypatch.setenv("CONTACTGUARD_ALERTS_TOPIC_ARN", topic)
-    monkeypatch.setattr(handler, "clock", lambda: at("2026-11-02", 10, 5))
     letters_settings.cache_clear()
-    handler.build.cache_clear()
+    handler.build.use_clock(lambda: at("2026-11-02", 10, 5))  # the composition root's clock
 
     def alerts() -> list[dict[str, str]]:
         got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
@@ -446,7 +445,7 @@ def deployed(
 
     yield alerts
     letters_settings.cache_clear()
-    handler.build.cache_clear()
+    handler.build.use_clock(None)
 
 
 def invoke(records: list[dict[str, Any]]) -> dict[str, Any]:

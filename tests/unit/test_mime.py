@@ -23,14 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.mime import (
-    AttachmentInfo,
-    AutoReplyReason,
-    ParsedMessage,
-    build_auto_reply,
-    may_auto_reply,
-    parse_message,
-)
+from ingest.auto_reply import AutoReplyReason, build_auto_reply, may_auto_reply
+from ingest.mime import AttachmentInfo, ParsedMessage, parse_message
 
 EML_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "eml"
 EML_FILES = sorted(EML_DIR.glob("*.eml"))

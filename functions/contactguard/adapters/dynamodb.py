@@ -97,34 +97,81 @@ def utc_key_time(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def _case_pk(case_id: str) -> str:
-    return f"CASE#{case_id}"
+# The table's keys: each format is defined here, once, and used by every reader and writer
+# (the stream records of local runs and the benchmark's bulk loads too). docs/access-patterns.md
+
+CASE_PREFIX = "CASE#"
+EVENT_PREFIX = "EVENT#"
+CONTACT_PREFIX = "CONTACT#"
+AUDIT_PREFIX = "AUDIT#"
 
 
-def _customer_pk(customer_id: str) -> str:
+def case_pk(case_id: str) -> str:
+    return f"{CASE_PREFIX}{case_id}"
+
+
+def customer_pk(customer_id: str) -> str:
     return f"CUSTOMER#{customer_id}"
 
 
-def _email_pk(normalised: str) -> str:
+def email_pk(normalised: str) -> str:
     return f"EMAIL#{normalised}"
 
 
-def _event_sk(seq: int) -> str:
-    return f"EVENT#{seq:06d}"
+def event_sk(seq: int) -> str:
+    return f"{EVENT_PREFIX}{seq:06d}"
 
 
-def _contact_sk(contact: Contact) -> str:
-    return f"CONTACT#{utc_key_time(contact.at)}#{contact.contact_id}"
+def case_by_customer_sk(opened_at: datetime, case_id: str) -> str:
+    """A case's sort key on the by-customer index: oldest first."""
+    return f"{CASE_PREFIX}{utc_key_time(opened_at)}#{case_id}"
 
 
-def _contact_pk(contact: Contact) -> str:
+def contact_sk(contact: Contact) -> str:
+    return f"{CONTACT_PREFIX}{utc_key_time(contact.at)}#{contact.contact_id}"
+
+
+def unmatched_pk(address: str) -> str:
+    """Contacts from an address no customer holds (yet), under the normalised address."""
+    return f"UNMATCHED#{address}"
+
+
+def contact_pk(contact: Contact) -> str:
     if contact.customer_id:
-        return _customer_pk(contact.customer_id)
+        return customer_pk(contact.customer_id)
     if contact.source_address:
-        return f"UNMATCHED#{contact.source_address}"
+        return unmatched_pk(contact.source_address)
     if contact.disposition is Disposition.QUARANTINED:
         return "QUARANTINE"
     raise ValueError("a contact with no customer needs a sender address or to be quarantined")
+
+
+def contact_key_pk(contact_id: str) -> str:
+    """The item that says where a contact is stored (its partition moves on attribution)."""
+    return f"CONTACTKEY#{contact_id}"
+
+
+def delivery_pk(message_id: str) -> str:
+    """The delivery ledger's item for one SES message."""
+    return f"DELIVERY#{message_id}"
+
+
+def auto_reply_pk(customer_id: str) -> str:
+    """The auto-reply ledger's item for one customer."""
+    return f"AUTOREPLY#{customer_id}"
+
+
+def audit_pk(customer_id: str | None) -> str:
+    return "AUDIT#NONE" if customer_id is None else f"AUDIT#CUSTOMER#{customer_id}"
+
+
+def audit_sk(at: datetime, audit_id: str) -> str:
+    return f"{AUDIT_PREFIX}{utc_key_time(at)}#{audit_id}"
+
+
+def audit_by_pk(actor_id: str) -> str:
+    """An audit record's partition on the by-customer index: the member of staff."""
+    return f"AUDITBY#{actor_id}"
 
 
 def _key(pk: str, sk: str) -> Item:
@@ -251,11 +298,11 @@ class DynamoStore:
 
     def _state_item(self, case: Case, expires_at: int | None) -> Item:
         return _item(
-            pk=_case_pk(case.case_id),
+            pk=case_pk(case.case_id),
             sk="STATE",
             kind="case",
-            gsi1pk=_customer_pk(case.customer_id),
-            gsi1sk=f"CASE#{utc_key_time(case.opened_at)}#{case.case_id}",
+            gsi1pk=customer_pk(case.customer_id),
+            gsi1sk=case_by_customer_sk(case.opened_at, case.case_id),
             case_id=case.case_id,
             customer_id=case.customer_id,
             status=case.status.value,
@@ -267,8 +314,8 @@ class DynamoStore:
     @staticmethod
     def _event_item(event: CaseEvent, expires_at: int | None) -> Item:
         return _item(
-            pk=_case_pk(event.case_id),
-            sk=_event_sk(event.seq),
+            pk=case_pk(event.case_id),
+            sk=event_sk(event.seq),
             kind="event",
             case_id=event.case_id,
             customer_id=event.customer_id,
@@ -280,7 +327,7 @@ class DynamoStore:
         )
 
     def get_case(self, case_id: str) -> Case | None:
-        item = self._get(_case_pk(case_id), "STATE", consistent=True)
+        item = self._get(case_pk(case_id), "STATE", consistent=True)
         return Case.model_validate_json(_doc(item), context=STORED) if item else None
 
     def cases_for_customer(self, customer_id: str) -> list[Case]:
@@ -288,8 +335,8 @@ class DynamoStore:
             IndexName=CUSTOMER_INDEX,
             KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
             ExpressionAttributeValues={
-                ":pk": {"S": _customer_pk(customer_id)},
-                ":prefix": {"S": "CASE#"},
+                ":pk": {"S": customer_pk(customer_id)},
+                ":prefix": {"S": CASE_PREFIX},
             },
             ScanIndexForward=False,
         )
@@ -343,8 +390,8 @@ class DynamoStore:
         return self._query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues={
-                ":pk": {"S": _case_pk(case_id)},
-                ":prefix": {"S": "EVENT#"},
+                ":pk": {"S": case_pk(case_id)},
+                ":prefix": {"S": EVENT_PREFIX},
             },
             ConsistentRead=True,
             **kwargs,
@@ -417,7 +464,7 @@ class DynamoStore:
     # CustomerStore -------------------------------------------------------------------------
 
     def get_customer(self, customer_id: str) -> Customer | None:
-        item = self._get(_customer_pk(customer_id), "PROFILE", consistent=True)
+        item = self._get(customer_pk(customer_id), "PROFILE", consistent=True)
         return Customer.model_validate_json(_doc(item), context=STORED) if item else None
 
     def put_customer(self, customer: Customer) -> None:
@@ -438,7 +485,7 @@ class DynamoStore:
             "Put": {
                 "TableName": self.table_name,
                 "Item": _item(
-                    pk=_customer_pk(customer_id),
+                    pk=customer_pk(customer_id),
                     sk="PROFILE",
                     kind="customer",
                     customer_id=customer_id,
@@ -451,7 +498,7 @@ class DynamoStore:
                 "Put": {
                     "TableName": self.table_name,
                     "Item": _item(
-                        pk=_email_pk(address), sk="EMAIL", kind="email", customer_id=customer_id
+                        pk=email_pk(address), sk="EMAIL", kind="email", customer_id=customer_id
                     ),
                     "ConditionExpression": "attribute_not_exists(pk) OR customer_id = :me",
                     "ExpressionAttributeValues": mine,
@@ -463,7 +510,7 @@ class DynamoStore:
             {
                 "Delete": {
                     "TableName": self.table_name,
-                    "Key": _key(_email_pk(address), "EMAIL"),
+                    "Key": _key(email_pk(address), "EMAIL"),
                     "ConditionExpression": "attribute_not_exists(pk) OR customer_id = :me",
                     "ExpressionAttributeValues": mine,
                 }
@@ -497,7 +544,7 @@ class DynamoStore:
             normalised = normalise_email(address)
         except ValueError:
             return None
-        item = self._get(_email_pk(normalised), "EMAIL")
+        item = self._get(email_pk(normalised), "EMAIL")
         return _string(item, "customer_id") if item else None
 
     # ContactStore --------------------------------------------------------------------------
@@ -521,7 +568,7 @@ class DynamoStore:
         """Log a contact once (False when already logged). `queue_for_reading` also files it
         in the designated officer's queue, in the same transaction, so a filed email is never
         logged without being queued to be read (ombudsman guidance: never silently dropped)."""
-        pk, sk = _contact_pk(contact), _contact_sk(contact)
+        pk, sk = contact_pk(contact), contact_sk(contact)
         queue: list[TransactWriteItemTypeDef] = []
         if queue_for_reading:
             queue.append(
@@ -548,7 +595,7 @@ class DynamoStore:
                         "Put": {
                             "TableName": self.table_name,
                             "Item": _item(
-                                pk=f"CONTACTKEY#{contact.contact_id}",
+                                pk=contact_key_pk(contact.contact_id),
                                 sk="KEY",
                                 kind="contact-key",
                                 contact_id=contact.contact_id,
@@ -575,7 +622,7 @@ class DynamoStore:
 
     def get_contact(self, contact_id: str) -> Contact | None:
         """One contact by its id (two GetItems: the key item says where the contact lives)."""
-        key = self._get(f"CONTACTKEY#{contact_id}", "KEY", consistent=True)
+        key = self._get(contact_key_pk(contact_id), "KEY", consistent=True)
         if key is None:
             return None
         pk, sk = _string(key, "contact_pk"), _string(key, "contact_sk")
@@ -595,7 +642,7 @@ class DynamoStore:
     def mark_read(self, contact_id: str, read: EmailRead) -> Contact | None:
         """Take a filed email off the read queue and record the read on the contact, in one
         transaction. None when it is not waiting (already read, or never queued)."""
-        key = self._get(f"CONTACTKEY#{contact_id}", "KEY", consistent=True)
+        key = self._get(contact_key_pk(contact_id), "KEY", consistent=True)
         pk, sk = (_string(key, "contact_pk"), _string(key, "contact_sk")) if key else (None, None)
         item = self._get(pk, sk, consistent=True) if pk and sk else None
         if item is None or not pk or not sk:
@@ -637,7 +684,7 @@ class DynamoStore:
         lost answer or a failed release); another only once the lease has run out. False
         when it was delivered already, or another attempt holds the lease."""
         return self._update_if(
-            _key(f"DELIVERY#{message_id}", "DELIVERY"),
+            _key(delivery_pk(message_id), "DELIVERY"),
             UpdateExpression=(
                 "SET kind = :kind, delivery_status = :sending, claim_token = :attempt, "
                 "lease_until = :until, expires_at = :expires"
@@ -657,7 +704,7 @@ class DynamoStore:
         )
 
     def delivery_done(self, message_id: str) -> bool:
-        item = self._get(f"DELIVERY#{message_id}", "DELIVERY", consistent=True)
+        item = self._get(delivery_pk(message_id), "DELIVERY", consistent=True)
         return bool(item) and _string(item or {}, "delivery_status") == "sent"
 
     def delivery_sent(
@@ -667,7 +714,7 @@ class DynamoStore:
         self.requests += 1
         self.client.update_item(
             TableName=self.table_name,
-            Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
+            Key=_key(delivery_pk(message_id), "DELIVERY"),
             UpdateExpression=(
                 "SET delivery_status = :sent, sent_at = :at, delivered_to = :to, "
                 "ses_message_id = :ses REMOVE claim_token, lease_until"
@@ -686,7 +733,7 @@ class DynamoStore:
             self.requests += 1
             self.client.delete_item(
                 TableName=self.table_name,
-                Key=_key(f"DELIVERY#{message_id}", "DELIVERY"),
+                Key=_key(delivery_pk(message_id), "DELIVERY"),
                 ConditionExpression="claim_token = :attempt",
                 ExpressionAttributeValues={":attempt": {"S": attempt}},
             )
@@ -697,7 +744,7 @@ class DynamoStore:
     def claim_auto_reply(self, customer_id: str, now: datetime, period: timedelta) -> bool:
         """True at most once per `period` per customer: the caller may send an auto-reply."""
         return self._update_if(
-            _key(f"AUTOREPLY#{customer_id}", "LEDGER"),
+            _key(auto_reply_pk(customer_id), "LEDGER"),
             UpdateExpression="SET last_sent = :now, kind = :kind",
             ConditionExpression="attribute_not_exists(pk) OR last_sent <= :cutoff",
             ExpressionAttributeValues={
@@ -721,7 +768,7 @@ class DynamoStore:
     def _contacts_in(self, pk: str) -> Iterator[ReadItem]:
         return self._query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": "CONTACT#"}},
+            ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": CONTACT_PREFIX}},
         )
 
     def contacts(self, customer_id: str, start: datetime, end: datetime) -> Iterator[Contact]:
@@ -733,9 +780,9 @@ class DynamoStore:
         items = self._query(
             KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
             ExpressionAttributeValues={
-                ":pk": {"S": _customer_pk(customer_id)},
-                ":from": {"S": f"CONTACT#{low}"},
-                ":to": {"S": f"CONTACT#{high}"},
+                ":pk": {"S": customer_pk(customer_id)},
+                ":from": {"S": f"{CONTACT_PREFIX}{low}"},
+                ":to": {"S": f"{CONTACT_PREFIX}{high}"},
             },
         )
         for item in items:
@@ -748,7 +795,7 @@ class DynamoStore:
             normalised = normalise_email(address)
         except ValueError:
             return []
-        items = self._contacts_in(f"UNMATCHED#{normalised}")
+        items = self._contacts_in(unmatched_pk(normalised))
         return [Contact.model_validate_json(_doc(item), context=STORED) for item in items]
 
     def attribute_unmatched(self, address: str, customer_id: str) -> int:
@@ -762,18 +809,18 @@ class DynamoStore:
             normalised = normalise_email(address)
         except ValueError:
             return 0
-        unmatched_pk = f"UNMATCHED#{normalised}"
+        unmatched = unmatched_pk(normalised)
         contacts = [
             Contact.model_validate_json(_doc(item), context=STORED)
-            for item in self._contacts_in(unmatched_pk)
+            for item in self._contacts_in(unmatched)
         ]
         moved = 0
         for contact in contacts:
             if contact.disposition is Disposition.QUARANTINED:
                 continue
-            sk = _contact_sk(contact)
+            sk = contact_sk(contact)
             attributed = contact.model_copy(update={"customer_id": customer_id})
-            pk = _customer_pk(customer_id)
+            pk = customer_pk(customer_id)
             try:
                 self._transact(
                     [
@@ -786,14 +833,14 @@ class DynamoStore:
                         {
                             "Delete": {
                                 "TableName": self.table_name,
-                                "Key": _key(unmatched_pk, sk),
+                                "Key": _key(unmatched, sk),
                                 "ConditionExpression": "attribute_exists(pk)",
                             }
                         },
                         {
                             "Update": {
                                 "TableName": self.table_name,
-                                "Key": _key(f"CONTACTKEY#{contact.contact_id}", "KEY"),
+                                "Key": _key(contact_key_pk(contact.contact_id), "KEY"),
                                 "UpdateExpression": (
                                     "SET kind = :kind, contact_id = :id, "
                                     "contact_pk = :pk, contact_sk = :sk"
@@ -820,15 +867,15 @@ class DynamoStore:
 
     def record_audit(self, record: AuditRecord) -> None:
         """Write one audit record (a new item: records are never changed)."""
-        sk = f"AUDIT#{utc_key_time(record.at)}#{record.audit_id}"
+        sk = audit_sk(record.at, record.audit_id)
         expires = retention_end(record.at, self.retention_years)
         self.requests += 1
         self.client.put_item(
             TableName=self.table_name,
             Item=_item(
-                pk=_audit_pk(record.customer_id),
+                pk=audit_pk(record.customer_id),
                 sk=sk,
-                gsi1pk=f"AUDITBY#{record.actor_id}",
+                gsi1pk=audit_by_pk(record.actor_id),
                 gsi1sk=sk,
                 kind="audit",
                 actor_id=record.actor_id,
@@ -844,11 +891,11 @@ class DynamoStore:
         self, customer_id: str | None, start: datetime, end: datetime
     ) -> list[AuditRecord]:
         """Who touched this customer's data (None: requests that found no one), oldest first."""
-        return self._audit_query("pk", _audit_pk(customer_id), start, end)
+        return self._audit_query("pk", audit_pk(customer_id), start, end)
 
     def audit_by_actor(self, actor_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
         """What one member of staff touched, oldest first."""
-        return self._audit_query("gsi1pk", f"AUDITBY#{actor_id}", start, end, CUSTOMER_INDEX)
+        return self._audit_query("gsi1pk", audit_by_pk(actor_id), start, end, CUSTOMER_INDEX)
 
     def _audit_query(
         self, key: str, value: str, start: datetime, end: datetime, index: str | None = None
@@ -861,15 +908,11 @@ class DynamoStore:
             "KeyConditionExpression": f"{key} = :pk AND {sort} BETWEEN :from AND :to",
             "ExpressionAttributeValues": {
                 ":pk": {"S": value},
-                ":from": {"S": f"AUDIT#{low}"},
-                ":to": {"S": f"AUDIT#{high}"},
+                ":from": {"S": f"{AUDIT_PREFIX}{low}"},
+                ":to": {"S": f"{AUDIT_PREFIX}{high}"},
             },
         }
         if index is not None:
             request["IndexName"] = index
         records = (AuditRecord.model_validate_json(_doc(item)) for item in self._query(**request))
         return [r for r in records if start <= r.at < end]
-
-
-def _audit_pk(customer_id: str | None) -> str:
-    return "AUDIT#NONE" if customer_id is None else f"AUDIT#CUSTOMER#{customer_id}"

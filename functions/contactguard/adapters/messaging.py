@@ -40,13 +40,18 @@ class S3Objects(AwsAdapter):
             return None
 
 
+def raw_mail_key(prefix: str, message_id: str) -> str:
+    """Where SES's receipt rule stores a message: its object key is the SES message id."""
+    return f"{prefix}{message_id}"
+
+
 class S3RawMail(S3Objects):
     def __init__(self, bucket: str, prefix: str = "", client: Any | None = None) -> None:
         super().__init__(bucket, client)
         self.prefix = prefix
 
     def key_for(self, message_id: str) -> str:
-        return f"{self.prefix}{message_id}"
+        return raw_mail_key(self.prefix, message_id)
 
     def read(self, message_id: str) -> bytes:
         """The raw MIME SES stored for this message (its object key is the SES message id)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
+from contactguard.adapters.dynamodb import case_pk, event_sk
 from contactguard.domain.case import CaseEvent
 from contactguard.domain.model import STORED, Contact
 
@@ -106,10 +107,10 @@ def stream_record(event: CaseEvent) -> dict[str, Any]:
         "eventName": "INSERT",
         "eventSource": "aws:dynamodb",
         "dynamodb": {
-            "Keys": {"pk": {"S": f"CASE#{event.case_id}"}, "sk": {"S": f"EVENT#{event.seq:06d}"}},
+            "Keys": {"pk": {"S": case_pk(event.case_id)}, "sk": {"S": event_sk(event.seq)}},
             "NewImage": {
-                "pk": {"S": f"CASE#{event.case_id}"},
-                "sk": {"S": f"EVENT#{event.seq:06d}"},
+                "pk": {"S": case_pk(event.case_id)},
+                "sk": {"S": event_sk(event.seq)},
                 "kind": {"S": "event"},
                 "case_id": {"S": event.case_id},
                 "event_type": {"S": event.type.value},
