@@ -351,6 +351,24 @@ def test_letters_only_wins_over_a_single_point_of_contact() -> None:
 
 
 @pytest.mark.policy("design-email-enforcement")
+def test_a_restriction_that_leaves_email_alone_does_not_hide_one_after_it() -> None:
+    case = restricted(
+        OtherRestriction(details="no recording of meetings"),
+        telephone_via_third_party(),
+        single_point_of_contact(),
+        letters_only(),
+    ).current
+    ruling = email_ruling([case], at("2027-01-05"))
+    assert (ruling.action, ruling.case_id) == (EmailAction.FILE_AND_BLOCK, CASE_ID)
+    routed = restricted(OtherRestriction(details="x"), single_point_of_contact()).current
+    ruling = email_ruling([routed], at("2027-01-05"))
+    assert (ruling.action, ruling.officer_email) == (
+        EmailAction.ROUTE_TO_OFFICER,
+        "pat.contact@example.org",
+    )
+
+
+@pytest.mark.policy("design-email-enforcement")
 def test_email_is_delivered_with_no_restriction_in_force() -> None:
     assert email_ruling([], at("2027-01-05")).action is EmailAction.DELIVER
     phone_only = restricted(telephone_via_third_party()).current

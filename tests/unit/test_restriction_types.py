@@ -17,7 +17,9 @@ from contactguard.domain.restrictions import (
     AppointmentOnlyVisits,
     ChannelEffect,
     EmailAction,
+    EmailHandling,
     LettersOnly,
+    LetterWording,
     OtherRestriction,
     Restriction,
     RestrictionType,
@@ -26,6 +28,7 @@ from contactguard.domain.restrictions import (
     TelephoneViaThirdParty,
     WitnessAtPersonalContact,
     check_restriction_types,
+    join_words,
 )
 
 # One example of each type: a new type adds its example here (the first test insists).
@@ -104,3 +107,236 @@ def test_two_types_with_one_tag_are_refused(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(restrictions, "RESTRICTION_TYPES", (*RESTRICTION_TYPES, LettersOnly))
     with pytest.raises(AssertionError, match="its own `type` tag"):
         check_restriction_types()
+
+
+# What a user of each type sees: the call handler's guidance on every channel, the email
+# ruling, and the sentence a restriction letter carries. Exact words: a changed word is a
+# changed instruction to staff or a changed letter to the customer.
+
+OPEN = ChannelEffect(allowed=True, condition=None)
+
+
+@pytest.mark.parametrize(
+    ("restriction", "effects"),
+    [
+        (
+            EXAMPLES[0],
+            {Channel.PHONE: ChannelEffect(True, "telephone only through Ann Lee (solicitor)")},
+        ),
+        (
+            EXAMPLES[1],
+            {
+                channel: ChannelEffect(False, "letters only: write to PO Box 1, Town, AB1 2CD")
+                for channel in (Channel.EMAIL, Channel.PHONE)
+            },
+        ),
+        (
+            EXAMPLES[2],
+            {Channel.VISIT: ChannelEffect(True, "visits by appointment only, at Town Hall")},
+        ),
+        (
+            EXAMPLES[3],
+            {
+                channel: ChannelEffect(
+                    True, "contact through Sam Officer only, Tuesday, Thursday 10:00-12:00"
+                )
+                for channel in (Channel.EMAIL, Channel.PHONE, Channel.VISIT)
+            },
+        ),
+        (
+            EXAMPLES[4],
+            {
+                Channel.VISIT: ChannelEffect(
+                    True, "personal contact only with an appropriate witness present"
+                )
+            },
+        ),
+        (
+            EXAMPLES[5],
+            {Channel.SOCIAL_MEDIA: ChannelEffect(False, "social media restricted: Facebook and X")},
+        ),
+        (
+            EXAMPLES[6],
+            {channel: ChannelEffect(True, "no parcels left at reception") for channel in Channel},
+        ),
+    ],
+    ids=lambda v: v.type if isinstance(v, RestrictionType) else "",
+)
+def test_each_type_tells_a_call_handler_exactly_this_on_each_channel(
+    restriction: Restriction, effects: dict[Channel, ChannelEffect]
+) -> None:
+    for channel in Channel:
+        effect = restriction.channel_effect(channel)
+        assert effect == effects.get(channel, OPEN), channel
+        assert effect.allowed is effects.get(channel, OPEN).allowed  # a bool, never None
+
+
+def test_only_letters_only_and_a_single_point_of_contact_touch_email() -> None:
+    rulings = {r.type: r.email_handling() for r in EXAMPLES}
+    assert rulings == {
+        "telephone-via-third-party": None,
+        "letters-only": EmailHandling(
+            action=EmailAction.FILE_AND_BLOCK,
+            reason="letters-only restriction in force: email is not accepted",
+            write_to="PO Box 1, Town, AB1 2CD",
+        ),
+        "appointment-only-visits": None,
+        "single-point-of-contact": EmailHandling(
+            action=EmailAction.ROUTE_TO_OFFICER,
+            reason="single point of contact in force",
+            officer_email="sam@example.org",
+        ),
+        "witness-at-personal-contact": None,
+        "social-media": None,
+        "other": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("restriction", "wording"),
+    [
+        (
+            EXAMPLES[0],
+            LetterWording(
+                title="Telephone contact only through a third party",
+                details="We will take telephone calls about your enquiries only from Ann Lee "
+                "(solicitor), acting on your behalf.",
+            ),
+        ),
+        (
+            EXAMPLES[1],
+            LetterWording(
+                title="Contact by letter only",
+                details="We will not accept emails or telephone calls from you. Please write to "
+                "us at: PO Box 1, Town, AB1 2CD. Emails you send will not be answered: they "
+                "will be kept on your file and read by a named officer for any new information.",
+            ),
+        ),
+        (
+            EXAMPLES[2],
+            LetterWording(
+                title="Visits by appointment only",
+                details="You may visit us by appointment only, at Town Hall.",
+            ),
+        ),
+        (
+            EXAMPLES[3],
+            LetterWording(
+                title="A single point of contact",
+                details="Your contact with us will be through Sam Officer (sam@example.org) "
+                "only, on Tuesday and Thursday between 10:00 and 12:00.",
+            ),
+        ),
+        (
+            EXAMPLES[4],
+            LetterWording(
+                title="A witness at personal contact",
+                details="Any personal contact with our staff will take place with an "
+                "appropriate witness present.",
+            ),
+        ),
+        (EXAMPLES[5], LetterWording(title="Our social media sites", details="Facebook and X")),
+        (EXAMPLES[6], LetterWording(title="Other", details="no parcels left at reception")),
+    ],
+    ids=lambda v: v.type if isinstance(v, RestrictionType) else "",
+)
+def test_each_type_is_stated_in_a_letter_in_exactly_these_words(
+    restriction: Restriction, wording: LetterWording
+) -> None:
+    assert restriction.letter_wording() == wording
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        ((Weekday.WEDNESDAY,), "on Wednesday between"),
+        ((Weekday.MONDAY, Weekday.FRIDAY), "on Monday and Friday between"),
+        (
+            (Weekday.MONDAY, Weekday.WEDNESDAY, Weekday.FRIDAY),
+            "on Monday, Wednesday and Friday between",
+        ),
+        (tuple(Weekday), "on Monday, Tuesday, Wednesday, Thursday and Friday between"),
+    ],
+)
+def test_a_single_point_of_contact_letter_lists_its_days_as_a_sentence(
+    days: tuple[Weekday, ...], said: str
+) -> None:
+    officer = EXAMPLES[3]
+    assert isinstance(officer, SinglePointOfContact)
+    details = officer.model_copy(update={"days": days}).letter_wording().details
+    assert f"(sam@example.org) only, {said} 10:00 and 12:00." in details
+
+
+@pytest.mark.parametrize(
+    ("words", "joined"),
+    [
+        ((), ""),
+        (("email",), "email"),
+        (("email", "letter"), "email and letter"),
+        (("email", "letter", "visit"), "email, letter and visit"),
+        (("a", "b", "c", "d"), "a, b, c and d"),
+    ],
+)
+def test_words_are_listed_as_a_letter_lists_them(words: tuple[str, ...], joined: str) -> None:
+    assert join_words(words) == joined
+
+
+def test_the_refusal_of_an_officer_outside_the_organisation_says_why() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        EXAMPLES[3].check_terms(PolicyTerms(organisation_domains=("housing.example",)))
+    assert refused.value.message == (
+        "a single point of contact's email address must be in one of the "
+        "organisation's own domains (OrganisationDomains)"
+    )
+    EXAMPLES[3].check_terms(PolicyTerms(organisation_domains=("example.org",)))
+
+
+def test_something_in_the_union_that_is_not_a_restriction_type_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Stranger:
+        pass
+
+    monkeypatch.setattr(restrictions, "RESTRICTION_TYPES", (*RESTRICTION_TYPES, Stranger))
+    with pytest.raises(AssertionError, match=r"^Stranger is not a RestrictionType$"):
+        check_restriction_types()
+
+
+def test_a_type_with_an_empty_tag_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Untagged(RestrictionType):
+        type: Literal[""] = ""
+
+        def channel_effect(self, channel: Channel) -> ChannelEffect:
+            return ChannelEffect(True)
+
+        def email_handling(self) -> EmailHandling | None:
+            return None
+
+        def letter_wording(self) -> LetterWording:
+            return LetterWording(title="t", details="d")
+
+    monkeypatch.setattr(restrictions, "RESTRICTION_TYPES", (*RESTRICTION_TYPES, Untagged))
+    with pytest.raises(AssertionError, match="its own `type` tag"):
+        check_restriction_types()
+
+
+def test_a_complete_type_without_a_record_of_abstract_methods_passes_the_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every real type has the record (pydantic's metaclass is ABCMeta); the check reads a
+    # missing one as "lacks nothing", it never fails on it.
+    class Unrecorded(RestrictionType):
+        type: Literal["unrecorded"] = "unrecorded"
+
+        def channel_effect(self, channel: Channel) -> ChannelEffect:
+            return ChannelEffect(True)
+
+        def email_handling(self) -> EmailHandling | None:
+            return None
+
+        def letter_wording(self) -> LetterWording:
+            return LetterWording(title="t", details="d")
+
+    del Unrecorded.__abstractmethods__
+    monkeypatch.setattr(restrictions, "RESTRICTION_TYPES", (*RESTRICTION_TYPES, Unrecorded))
+    check_restriction_types()
