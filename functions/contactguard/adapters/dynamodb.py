@@ -85,6 +85,7 @@ _TRANSACTION_CONFLICT = "TransactionConflict"
 CONFLICT_ATTEMPTS = 3  # a transaction cancelled only by conflicts is tried this many times
 DELIVERY_LEDGER_KEPT = timedelta(days=400)  # past any retry or replay of a delivery
 READ_QUEUE_PK = "READQUEUE"  # filed emails awaiting the designated officer's read
+MAX_AUDIT_RECORDS = 1000  # per audit-trail reply, oldest first
 
 
 # Keys and values ---------------------------------------------------------------------------
@@ -915,4 +916,12 @@ class DynamoStore:
         if index is not None:
             request["IndexName"] = index
         records = (AuditRecord.model_validate_json(_doc(item)) for item in self._query(**request))
-        return [r for r in records if start <= r.at < end]
+        # Oldest first, at most MAX_AUDIT_RECORDS: the rest of a busy window is read by
+        # narrowing the dates (an unbounded reply grew with every request ever made).
+        kept: list[AuditRecord] = []
+        for record in records:
+            if start <= record.at < end:
+                kept.append(record)
+                if len(kept) >= MAX_AUDIT_RECORDS:
+                    break
+        return kept
