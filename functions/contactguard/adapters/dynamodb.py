@@ -255,7 +255,7 @@ class DynamoStore:
         """Every item a Query matches, page by page (lazily)."""
         request: dict[str, Any] = {"TableName": self.table_name, **kwargs}
         if self.page_size is not None:
-            request["Limit"] = self.page_size
+            request["Limit"] = min(self.page_size, request.get("Limit", self.page_size))
         while True:
             self.requests += 1
             page = self.client.query(**request)
@@ -915,6 +915,8 @@ class DynamoStore:
         }
         if index is not None:
             request["IndexName"] = index
+        # Pages no larger than a reply: a busy partition is not read whole to keep its oldest.
+        request["Limit"] = MAX_AUDIT_RECORDS
         records = (AuditRecord.model_validate_json(_doc(item)) for item in self._query(**request))
         # Oldest first, at most MAX_AUDIT_RECORDS: the rest of a busy window is read by
         # narrowing the dates (an unbounded reply grew with every request ever made).
