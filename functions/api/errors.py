@@ -28,7 +28,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from api.exceptions import BadRequest, NotAuthenticated, field_name, reason_of
+from api.exceptions import BadRequest, NotAuthenticated, field_name
 from api.identity import caller
 from api.models import ApiError, FieldProblem
 from api.resolver import BodyRefused, BodyTooLarge, app, logger
@@ -48,6 +48,7 @@ from contactguard.usecases.errors import (
     NotFound,
     UnknownCase,
     UnknownCustomer,
+    reason_of,
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from api.models import FieldProblem
+from contactguard.usecases.errors import reason_of
 
 
 class NotAuthenticated(Exception):
@@ -28,12 +29,6 @@ def field_name(loc: Any) -> str:
 
 
 _T = TypeVar("_T")
-
-
-def reason_of(problem: Any) -> str:
-    """pydantic's message for one problem, without its "Value error, " prefix (our validators'
-    own words follow it)."""
-    return str(problem.get("msg") or problem.get("type") or "invalid").removeprefix("Value error, ")
 
 
 def from_request(make: Callable[[], _T]) -> _T:

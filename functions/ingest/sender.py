@@ -31,7 +31,7 @@ from email.headerregistry import AddressHeader, HeaderRegistry
 from email.utils import getaddresses
 from enum import StrEnum
 
-from contactguard.domain.model import normalise_email
+from contactguard.domain.model import MAX_ADDRESS_LENGTH, MAX_LOCAL_PART_LENGTH, normalise_email
 
 __all__ = [
     "MAX_ADDRESS_OCTETS",
@@ -42,8 +42,9 @@ __all__ = [
     "strict_sender",
 ]
 
-MAX_LOCAL_OCTETS = 64  # RFC 5321 §4.5.3.1.1
-MAX_ADDRESS_OCTETS = 254  # RFC 5321 §4.5.3.1.3 (256 for the path, less the angle brackets)
+# The domain's limits (RFC 5321 §4.5.3.1), counted here in octets as SMTP counts them.
+MAX_LOCAL_OCTETS = MAX_LOCAL_PART_LENGTH
+MAX_ADDRESS_OCTETS = MAX_ADDRESS_LENGTH
 # Past this a header value is not read at all (the registry's parser is super-linear on some
 # inputs); a From this long cannot be one bounded mailbox with a sane display name anyway.
 MAX_VALUE_CHARS = 4096
@@ -75,8 +76,8 @@ _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]"
 _LOCAL = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*")
 # Host names in ASCII (an internationalised domain arrives as its A-label, xn--...): a
 # U-label such as ``exämple.net`` is quarantined rather than trusted to normalise one way.
-# A label is at most 63 characters (RFC 1035), as the contact's address check requires.
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# Label lengths (63 at most) are the domain's check, which every sender passes last.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from contactguard.usecases.errors import reason_of
 from contactguard_local.staff_http import EXIT_REFUSED, CliError, Reply, Target, usage
 
 COLUMNS = ("customer_id", "name", "emails", "address_lines", "postcode", "designated_officer_id")
@@ -62,7 +63,7 @@ def check_row(body: dict[str, Any]) -> str | None:
         NewCustomer.model_validate(body)
     except ValidationError as invalid:
         problem = invalid.errors()[0]
-        loc, reason = problem["loc"], problem["msg"].removeprefix("Value error, ")
+        loc, reason = problem["loc"], reason_of(problem)
         if loc[:1] == ("emails",) and len(loc) > 1 and isinstance(loc[1], int):
             return f"email {body['emails'][loc[1]]!r}: {reason}"
         return f"{'.'.join(str(part) for part in loc) or 'row'}: {reason}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -63,8 +63,14 @@ def validated(make: Callable[[], _T], source: str = "body") -> _T:
         problems = [
             (
                 ".".join(str(part) for part in p["loc"]),
-                str(p["msg"]).removeprefix("Value error, "),  # our validators' own words
+                reason_of(p),
             )
             for p in invalid.errors()
         ]
         raise InvalidInput(source, problems) from None
+
+
+def reason_of(problem: Any) -> str:
+    """pydantic's message for one problem, without its "Value error, " prefix (our validators'
+    own words follow it)."""
+    return str(problem.get("msg") or problem.get("type") or "invalid").removeprefix("Value error, ")
