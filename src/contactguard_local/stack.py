@@ -209,6 +209,9 @@ class EmbeddedStack:
         import boto3
         from moto import mock_aws
 
+        from contactguard_local import moto_transactions
+
+        moto_transactions.install()  # transactions without moto's copy of the whole table
         self._exit.enter_context(mock_aws())
         # A fresh default session, which every client of this stack and its handlers comes
         # from, so that each call a handler makes can be seen (clients copy the session's
