@@ -101,6 +101,7 @@ PROJECT_LOGGERS = (
     "signals",
     "api",
     "delivery",
+    "console",
     "contactguard",
     "contactguard_local",
     "aws_lambda_powertools",

@@ -61,11 +61,8 @@ from contactguard.domain.model import (
 from contactguard.domain.restrictions import (
     Restriction,
 )
+from contactguard.usecases import EARLIEST_DATE, LATEST_DATE
 
-# A date a member of staff types: a year-1 or year-9999 date is a typing mistake, and working
-# days cannot be counted past the end of the calendar.
-EARLIEST_DATE = date(2000, 1, 1)
-LATEST_DATE = date(2100, 12, 31)
 StaffDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 
 # Ids the API creates or accepts for new records appear in URL paths: no slashes or spaces.

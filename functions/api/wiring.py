@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from botocore.exceptions import ClientError
-
-from api.models import EARLIEST_DATE
 from api.resolver import logger
 from api.settings import ApiSettings, api_settings
-from contactguard.adapters.dynamodb import DynamoStore
-from contactguard.adapters.messaging import S3Objects
 from contactguard.ports import AuditLog, Clock
-from contactguard.usecases import StaffUseCases, staff_use_cases
+from contactguard.staff_wiring import staff_on_aws
+from contactguard.usecases import StaffUseCases
 from contactguard.wiring import Current, utc_now
 
 
@@ -32,20 +28,7 @@ class Wiring:
 
 def build(settings: ApiSettings, clock: Clock = utc_now) -> Wiring:
     """The API's use cases over one DynamoDB client and the letters bucket."""
-    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
-    use_cases = staff_use_cases(
-        cases=store,
-        customers=store,
-        contacts=store,
-        read_queue=store,
-        audit_log=store,
-        documents=S3Objects(settings.letters_bucket),
-        policy=settings.policy(),
-        clock=clock,
-        log=logger,
-        earliest=EARLIEST_DATE,
-        audit_unavailable=(ClientError,),  # a failed PutItem: no record, so no data
-    )
+    use_cases, store = staff_on_aws(settings, settings.letters_bucket, clock, logger)
     return Wiring(clock=clock, use_cases=use_cases, audit_log=store)
 
 

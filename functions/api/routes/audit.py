@@ -8,10 +8,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from api.identity import staff_request
-from api.models import EARLIEST_DATE, LATEST_DATE, AuditTrail
+from api.models import AuditTrail
 from api.resolver import endpoint, replies
 from api.wiring import current
 from contactguard.domain.access import Operation
+from contactguard.usecases import EARLIEST_DATE, LATEST_DATE
 
 
 @endpoint(

@@ -9,10 +9,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from api.identity import staff_request
-from api.models import EARLIEST_DATE, LATEST_DATE, ContactList, ContactRecorded, NewContact
+from api.models import ContactList, ContactRecorded, NewContact
 from api.resolver import CustomerId, endpoint, json_reply, replies
 from api.wiring import current
 from contactguard.domain.access import Operation
+from contactguard.usecases import EARLIEST_DATE, LATEST_DATE
 from contactguard.usecases.contacts import ContactEntry
 
 

@@ -34,7 +34,12 @@ from contactguard.usecases.lookup import Lookup
 from contactguard.usecases.read_queue import ReadQueueUseCases
 from contactguard.usecases.request import Request
 
-__all__ = ["Request", "StaffUseCases", "staff_use_cases"]
+__all__ = ["EARLIEST_DATE", "LATEST_DATE", "Request", "StaffUseCases", "staff_use_cases"]
+
+# A date a member of staff gives (in the API, the console or the CLI): a year-1 or year-9999
+# date is a typing mistake, and working days cannot be counted past the end of the calendar.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
 
 
 @dataclass(frozen=True)

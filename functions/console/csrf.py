@@ -1,0 +1,27 @@
+"""CSRF tokens: every form carries one, signed with the console's secret and bound to the
+session (its hash), so a token from another session, or forged, is refused."""
+
+from __future__ import annotations
+
+import hmac
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+FIELD = "csrf_token"
+
+
+class Csrf:
+    def __init__(self, secret: bytes) -> None:
+        self._signer = URLSafeSerializer(secret, salt="contactguard-console-csrf")
+
+    def token(self, session_hash: str) -> str:
+        return str(self._signer.dumps(session_hash))
+
+    def valid(self, token: str | None, session_hash: str) -> bool:
+        if not token:
+            return False
+        try:
+            bound = self._signer.loads(token)
+        except BadSignature:
+            return False
+        return isinstance(bound, str) and hmac.compare_digest(bound, session_hash)

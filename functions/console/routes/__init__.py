@@ -1,0 +1,8 @@
+"""Every page of the console, one module per area (importing registers them)."""
+
+from console.routes import (  # noqa: F401
+    accessibility,
+    assets,
+    home,
+    signing_in,
+)

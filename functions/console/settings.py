@@ -1,0 +1,38 @@
+"""The console's settings: the shared ones, the letters bucket, and where Cognito's managed
+login lives. Validated once, cached."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, HttpUrl
+
+from contactguard.settings import CoreSettings
+
+
+class ConsoleSettings(CoreSettings):
+    """Everything the console needs besides the table and the policy's terms (CoreSettings).
+
+    Every value comes from the function's environment (infra/template.yaml), prefixed
+    CONTACTGUARD_. There is no local sign-in setting: the local sign-in page exists only in
+    `contactguard serve`, which wires its own identity provider (contactguard_local.console).
+    """
+
+    letters_bucket: str = Field(min_length=3)
+    # The console's own address, as a browser reaches it (the redirect URI is beneath it);
+    # unset: the address API Gateway was reached at (its domain and stage).
+    console_url: HttpUrl | None = None
+    # Cognito: the user pool's issuer, the app client, the managed login's domain.
+    user_pool_issuer: HttpUrl  # https://cognito-idp.<region>.amazonaws.com/<pool id>
+    client_id: str = Field(min_length=1, max_length=128)
+    login_domain: HttpUrl  # https://<prefix>.auth.<region>.amazoncognito.com
+    # The secret that signs the sign-in cookie and CSRF tokens (Secrets Manager, by ARN).
+    signing_secret_arn: str = Field(min_length=20)
+    session_hours: int = Field(default=8, ge=1, le=24)
+    # Who runs this service: shown in the console's header and footer.
+    organisation_name: str = Field(default="Housing services", min_length=1, max_length=80)
+
+
+@lru_cache(maxsize=1)
+def console_settings() -> ConsoleSettings:
+    return ConsoleSettings()  # values come from the environment

@@ -1,0 +1,33 @@
+"""The staff use cases over DynamoDB and the letters bucket: what the API and the console
+both serve, wired in one place (each function's composition root calls this)."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from contactguard.adapters.dynamodb import DynamoStore
+from contactguard.adapters.messaging import S3Objects
+from contactguard.ports import Clock, Log
+from contactguard.settings import CoreSettings
+from contactguard.usecases import EARLIEST_DATE, StaffUseCases, staff_use_cases
+
+
+def staff_on_aws(
+    settings: CoreSettings, letters_bucket: str, clock: Clock, log: Log
+) -> tuple[StaffUseCases, DynamoStore]:
+    """(the use cases, the store behind them) over one DynamoDB client and the bucket."""
+    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    use_cases = staff_use_cases(
+        cases=store,
+        customers=store,
+        contacts=store,
+        read_queue=store,
+        audit_log=store,
+        documents=S3Objects(letters_bucket),
+        policy=settings.policy(),
+        clock=clock,
+        log=log,
+        earliest=EARLIEST_DATE,
+        audit_unavailable=(ClientError,),  # a failed PutItem: no record, so no data
+    )
+    return use_cases, store
