@@ -149,12 +149,16 @@ class InMemoryStore:
         self.audit.append(record)
 
     def audit_of_customer(
-        self, customer_id: str | None, start: datetime, end: datetime
+        self, customer_id: str | None, start: datetime, end: datetime, limit: int
     ) -> list[AuditRecord]:
-        return [r for r in self.audit if r.customer_id == customer_id and start <= r.at < end]
+        found = [r for r in self.audit if r.customer_id == customer_id and start <= r.at < end]
+        return sorted(found, key=lambda r: r.at)[:limit]
 
-    def audit_by_actor(self, actor_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
-        return [r for r in self.audit if r.actor_id == actor_id and start <= r.at < end]
+    def audit_by_actor(
+        self, actor_id: str, start: datetime, end: datetime, limit: int
+    ) -> list[AuditRecord]:
+        found = [r for r in self.audit if r.actor_id == actor_id and start <= r.at < end]
+        return sorted(found, key=lambda r: r.at)[:limit]
 
 
 @dataclass

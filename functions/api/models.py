@@ -476,6 +476,10 @@ class AuditTrail(BaseModel):
     from_date: date
     to_date: date
     records: list[AuditRecord]
+    complete: bool = Field(
+        description="false: the window holds more records than one reply (1,000); these are "
+        "its oldest, so narrow the dates (from, to) to read the rest"
+    )
 
 
 class SubjectAccessExport(BaseModel):

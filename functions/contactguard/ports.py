@@ -111,12 +111,15 @@ class AuditLog(Protocol):
         """Write one record; any exception means it was not written."""
 
     def audit_of_customer(
-        self, customer_id: str | None, start: datetime, end: datetime
+        self, customer_id: str | None, start: datetime, end: datetime, limit: int
     ) -> list[AuditRecord]:
-        """Who touched this customer's data (None: requests that found no one), oldest first."""
+        """Who touched this customer's data (None: requests that found no one), the oldest
+        `limit` records of the window."""
 
-    def audit_by_actor(self, actor_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
-        """What one member of staff touched, oldest first."""
+    def audit_by_actor(
+        self, actor_id: str, start: datetime, end: datetime, limit: int
+    ) -> list[AuditRecord]:
+        """What one member of staff touched, the oldest `limit` records of the window."""
 
 
 class LetterDocuments(Protocol):

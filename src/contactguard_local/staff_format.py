@@ -112,6 +112,8 @@ def audit(reply: dict[str, Any]) -> list[str]:
         else f"staff {reply['actor_id']}"
     )
     head = f"{subject}: {len(records)} audit record(s) {reply['from_date']} to {reply['to_date']}"
+    if reply.get("complete") is False:
+        head += f" (the oldest {len(records):,} only: narrow the dates with --from/--to)"
     rows = [
         [
             when(r["at"]),

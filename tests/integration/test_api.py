@@ -993,8 +993,8 @@ def test_lookups_are_audited_with_ids_only(api: Api, caplog: pytest.LogCaptureFi
         (CALL_HANDLER.sub, "call-handler", CUSTOMER),
         (CALL_HANDLER.sub, "call-handler", None),
     ]
-    found = api.store.audit_of_customer(CUSTOMER, when("2026-01-01"), when("2027-01-01"))
-    nobody = api.store.audit_of_customer(None, when("2026-01-01"), when("2027-01-01"))
+    found = api.store.audit_of_customer(CUSTOMER, when("2026-01-01"), when("2027-01-01"), 1000)
+    nobody = api.store.audit_of_customer(None, when("2026-01-01"), when("2027-01-01"), 1000)
     assert [(r.operation, r.detail) for r in found if r.actor_id == CALL_HANDLER.sub] == [
         ("lookup", "by=email found=true")
     ]
@@ -1084,7 +1084,7 @@ def test_a_filed_email_read_leaves_the_queue_with_its_outcome_recorded(
     assert audit["contact_id"] == "ses-filed-1"
     (record,) = [
         r
-        for r in api.store.audit_of_customer(CUSTOMER, when("2026-01-01"), when("2027-01-01"))
+        for r in api.store.audit_of_customer(CUSTOMER, when("2026-01-01"), when("2027-01-01"), 1000)
         if r.operation == "mark-read"
     ]
     assert (record.contact_id, record.detail) == ("ses-filed-1", "outcome=new-information")
@@ -1465,7 +1465,7 @@ def test_staff_fetch_a_letters_document_as_sent_bytes_and_the_read_is_audited(
         letter_id,
         CET.sub,
     )
-    trail = api.store.audit_of_customer(CUSTOMER, when("2026-01-01"), when("2027-01-01"))
+    trail = api.store.audit_of_customer(CUSTOMER, when("2026-01-01"), when("2027-01-01"), 1000)
     (record,) = [r for r in trail if r.operation == "read-letter"]
     assert (record.case_id, record.letter_id, record.actor_id, record.role) == (
         "case-1",

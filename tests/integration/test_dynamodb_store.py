@@ -735,3 +735,32 @@ def test_a_conflict_on_a_contact_is_sent_again_so_the_email_is_logged(store: Dyn
 
     assert sent.sent == CONFLICT_ATTEMPTS
     assert store.get_contact("CONTACT-9") == contact
+
+
+def test_an_audit_query_reads_no_more_than_its_limit_oldest_first_inside_the_window(
+    store: DynamoStore,
+) -> None:
+    from contactguard.domain.access import Operation
+    from contactguard.domain.audit import AuditRecord
+
+    start = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    for n in range(12):
+        store.record_audit(
+            AuditRecord(
+                audit_id=f"a-{n:02d}",
+                at=start + timedelta(hours=n),
+                actor_id="cal",
+                role=Role.CALL_HANDLER,
+                operation=Operation.LOOKUP,
+                customer_id="CUST-9",
+            )
+        )
+    window = (start + timedelta(hours=2), start + timedelta(hours=10))
+    before = store.requests
+    five = store.audit_of_customer("CUST-9", *window, 5)
+    assert [r.audit_id for r in five] == ["a-02", "a-03", "a-04", "a-05", "a-06"]
+    assert store.requests - before == 1  # one page of five: the partition is not read whole
+    everything = store.audit_of_customer("CUST-9", *window, 100)
+    assert [r.audit_id for r in everything] == [f"a-{n:02d}" for n in range(2, 10)]
+    by_actor = store.audit_by_actor("cal", *window, 3)
+    assert [r.audit_id for r in by_actor] == ["a-02", "a-03", "a-04"]

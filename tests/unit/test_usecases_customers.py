@@ -9,7 +9,7 @@ from builders import CALL_HANDLER, DPO, MANAGER, SAFEGUARDING
 
 from contactguard.domain.access import Operation
 from contactguard.domain.errors import NotPermitted
-from contactguard.domain.model import Channel, Contact, Disposition
+from contactguard.domain.model import Channel, Contact, Disposition, Role
 from contactguard.ports import EmailAlreadyClaimed
 from contactguard.usecases import Request
 from contactguard.usecases.contacts import ContactEntry
@@ -180,3 +180,35 @@ def test_reading_the_audit_trail_is_itself_recorded(fx: Fakes) -> None:
         fx.use_cases.audit_trail.read(by(DPO), customer_id="a", actor_id="b")
     with pytest.raises(NotPermitted):
         fx.use_cases.audit_trail.read(by(MANAGER), customer_id="cust-1")
+
+
+def test_a_trail_busier_than_one_reply_says_it_is_incomplete_and_gives_the_oldest(
+    fx: Fakes,
+) -> None:
+    from contactguard.domain.audit import AuditRecord
+    from contactguard.usecases.audit import MAX_TRAIL_RECORDS
+
+    start = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    for n in range(MAX_TRAIL_RECORDS + 1):
+        fx.store.record_audit(
+            AuditRecord(
+                audit_id=f"seeded-{n}",
+                at=start + timedelta(seconds=n),
+                actor_id="cal",
+                role=Role.CALL_HANDLER,
+                operation=Operation.LOOKUP,
+                customer_id="cust-9",
+            )
+        )
+    busy = fx.use_cases.audit_trail.read(by(DPO), customer_id="cust-9")
+    assert not busy.complete
+    assert len(busy.records) == MAX_TRAIL_RECORDS
+    assert busy.records[0].audit_id == "seeded-0"  # oldest first
+    assert busy.records[-1].audit_id == f"seeded-{MAX_TRAIL_RECORDS - 1}"
+    narrower = fx.use_cases.audit_trail.read(
+        by(DPO), customer_id="cust-9", first=date(2026, 11, 1), last=date(2026, 11, 1)
+    )
+    assert not narrower.complete  # all 1,001 fall on that one day
+    quiet = fx.use_cases.audit_trail.read(by(DPO), actor_id="cal", first=date(2026, 11, 2))
+    assert quiet.complete
+    assert quiet.records == []

@@ -48,4 +48,5 @@ def audit_trail(
         from_date=trail.first,
         to_date=trail.last,
         records=trail.records,
+        complete=trail.complete,
     )

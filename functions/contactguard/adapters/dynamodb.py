@@ -85,7 +85,6 @@ _TRANSACTION_CONFLICT = "TransactionConflict"
 CONFLICT_ATTEMPTS = 3  # a transaction cancelled only by conflicts is tried this many times
 DELIVERY_LEDGER_KEPT = timedelta(days=400)  # past any retry or replay of a delivery
 READ_QUEUE_PK = "READQUEUE"  # filed emails awaiting the designated officer's read
-MAX_AUDIT_RECORDS = 1000  # per audit-trail reply, oldest first
 
 
 # Keys and values ---------------------------------------------------------------------------
@@ -889,17 +888,26 @@ class DynamoStore:
         )
 
     def audit_of_customer(
-        self, customer_id: str | None, start: datetime, end: datetime
+        self, customer_id: str | None, start: datetime, end: datetime, limit: int
     ) -> list[AuditRecord]:
-        """Who touched this customer's data (None: requests that found no one), oldest first."""
-        return self._audit_query("pk", audit_pk(customer_id), start, end)
+        """Who touched this customer's data (None: requests that found no one), the oldest
+        `limit` records of the window."""
+        return self._audit_query("pk", audit_pk(customer_id), start, end, limit)
 
-    def audit_by_actor(self, actor_id: str, start: datetime, end: datetime) -> list[AuditRecord]:
-        """What one member of staff touched, oldest first."""
-        return self._audit_query("gsi1pk", audit_by_pk(actor_id), start, end, CUSTOMER_INDEX)
+    def audit_by_actor(
+        self, actor_id: str, start: datetime, end: datetime, limit: int
+    ) -> list[AuditRecord]:
+        """What one member of staff touched, the oldest `limit` records of the window."""
+        return self._audit_query("gsi1pk", audit_by_pk(actor_id), start, end, limit, CUSTOMER_INDEX)
 
     def _audit_query(
-        self, key: str, value: str, start: datetime, end: datetime, index: str | None = None
+        self,
+        key: str,
+        value: str,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        index: str | None = None,
     ) -> list[AuditRecord]:
         low, high = utc_key_time(start), utc_key_time(end)
         if low >= high:
@@ -915,15 +923,16 @@ class DynamoStore:
         }
         if index is not None:
             request["IndexName"] = index
-        # Pages no larger than a reply: a busy partition is not read whole to keep its oldest.
-        request["Limit"] = MAX_AUDIT_RECORDS
+        # Pages no larger than a reply: a busy partition is not read whole to keep its oldest
+        # (an unbounded reply grew with every request ever made).
+        request["Limit"] = max(1, limit)
         records = (AuditRecord.model_validate_json(_doc(item)) for item in self._query(**request))
-        # Oldest first, at most MAX_AUDIT_RECORDS: the rest of a busy window is read by
-        # narrowing the dates (an unbounded reply grew with every request ever made).
         kept: list[AuditRecord] = []
+        if limit < 1:
+            return kept
         for record in records:
             if start <= record.at < end:
                 kept.append(record)
-                if len(kept) >= MAX_AUDIT_RECORDS:
-                    break
+                if len(kept) >= limit:
+                    break  # before the next page is asked for
         return kept

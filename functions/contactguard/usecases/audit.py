@@ -14,6 +14,8 @@ from contactguard.usecases.errors import AuditUnavailable, InvalidInput
 from contactguard.usecases.request import Request
 
 TRAIL_DAYS = 90  # the default reach of the trail: this many days back from the last date
+# The most records one reply holds, oldest first: a busier window is read by narrowing dates.
+MAX_TRAIL_RECORDS = 1000
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Trail:
     first: date
     last: date
     records: list[AuditRecord]
+    complete: bool  # False: the window holds more than MAX_TRAIL_RECORDS; these are its oldest
 
 
 @dataclass
@@ -111,12 +114,14 @@ class AuditTrail:
             detail="trail-by-customer" if customer_id else "trail-by-actor",
         )
         start, end = _day_range(first, last)
+        # One more than a reply holds, to tell whether the window held more.
         records = (
-            self.trail.audit_of_customer(customer_id, start, end)
+            self.trail.audit_of_customer(customer_id, start, end, MAX_TRAIL_RECORDS + 1)
             if customer_id is not None
-            else self.trail.audit_by_actor(actor_id or "", start, end)
+            else self.trail.audit_by_actor(actor_id or "", start, end, MAX_TRAIL_RECORDS + 1)
         )
-        return Trail(customer_id, actor_id, first, last, records)
+        complete = len(records) <= MAX_TRAIL_RECORDS
+        return Trail(customer_id, actor_id, first, last, records[:MAX_TRAIL_RECORDS], complete)
 
 
 def _day_range(first: date, last: date) -> tuple[datetime, datetime]:
