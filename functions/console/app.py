@@ -19,15 +19,7 @@ Nothing here logs personal data: log lines carry ids, roles and error types only
 
 from __future__ import annotations
 
-import logging
+import console.routes  # noqa: F401 - registers every page
+from console.resolver import app, logger
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-
-logger = Logger(service="console")
-# The resolver logs route arguments at DEBUG: form bodies, with names and addresses.
-logging.getLogger("aws_lambda_powertools.event_handler").setLevel(logging.INFO)
-
-app = APIGatewayRestResolver()
-
-import console.routes  # noqa: E402,F401 - registers every page
+__all__ = ["app", "logger"]

@@ -20,10 +20,10 @@ from urllib.parse import parse_qs, quote
 from aws_lambda_powertools.event_handler import Response
 
 from console import web
-from console.app import app, logger
 from console.auth import REFRESH_BEFORE, SignInFailed, verify_id_token
 from console.csrf import FIELD as CSRF_FIELD
 from console.render import ASSETS_FOLDER, render
+from console.resolver import app, logger
 from console.sessions import COOKIE, Session, hashed
 from console.wiring import ConsoleWiring, Site, current
 from contactguard.domain.access import Operation, may
@@ -101,6 +101,7 @@ class Visit:
         role = session.role if session else None
         return {
             "actor": role is not None,
+            "signed_in": session is not None,
             "actor_name": (session.name or session.actor_id) if session else "",
             "role_title": ROLE_NAMES[role] if role else "",
             "other_roles": bool(session and len(session.roles) > 1),

@@ -11,6 +11,7 @@ import boto3
 
 from console.auth import CognitoLogin, IdentityProvider, SignIn
 from console.csrf import Csrf
+from console.resolver import logger
 from console.session_store import DynamoSessions
 from console.sessions import SessionStore
 from console.settings import ConsoleSettings, console_settings
@@ -84,8 +85,6 @@ def _secret(arn: str) -> bytes:
 def build(
     settings: ConsoleSettings, clock: Clock = utc_now, log: Log | None = None
 ) -> ConsoleWiring:
-    from console.app import logger
-
     secret = _secret(settings.signing_secret_arn)
     use_cases, _ = staff_on_aws(settings, settings.letters_bucket, clock, log or logger)
     return ConsoleWiring(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
 
-from console.app import app
+from console.resolver import app
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 TYPES = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from console import web
-from console.app import logger
 from console.auth import SIGN_IN_COOKIE, SIGN_IN_MINUTES, SignInFailed, safe_next
 from console.pages import ROLE_NAMES, Visit, page, problem
+from console.resolver import app, logger
 from console.sessions import COOKIE, new_session_id, staff_roles, start
 from contactguard.domain.access import STAFF_ROLES
 
@@ -31,8 +31,6 @@ def sign_in(visit: Visit) -> web.Reply:
 
 @page("/console/auth/callback", signed_in=False)
 def callback(visit: Visit) -> web.Reply:
-    from console.app import app
-
     cookie = web.cookie_value(app.current_event.headers.get("cookie"), SIGN_IN_COOKIE)
     if visit.query.get("error"):
         logger.info("sign-in refused by the identity provider")
