@@ -82,6 +82,15 @@ def _secret(arn: str) -> bytes:
     return str(value).encode("utf-8")
 
 
+def _client_id(settings: ConsoleSettings) -> str:
+    """The app client's id: as set, or read once from its SSM parameter (the template's way)."""
+    if settings.client_id is not None:
+        return settings.client_id
+    assert settings.client_id_parameter is not None  # the settings hold one or the other
+    reply = boto3.client("ssm").get_parameter(Name=settings.client_id_parameter)
+    return str(reply["Parameter"]["Value"])
+
+
 def build(
     settings: ConsoleSettings, clock: Clock = utc_now, log: Log | None = None
 ) -> ConsoleWiring:
@@ -93,7 +102,7 @@ def build(
         sessions=DynamoSessions(settings.table_name),
         provider=CognitoLogin(
             issuer=str(settings.user_pool_issuer),
-            client_id=settings.client_id,
+            client_id=_client_id(settings),
             login_domain=str(settings.login_domain),
         ),
         sign_in=SignIn(secret),

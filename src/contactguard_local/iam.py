@@ -40,7 +40,13 @@ from email.utils import parseaddr
 from functools import cache, lru_cache
 from typing import Any
 
-from contactguard_local.template import attributes, parameters, resolve, resource_names
+from contactguard_local.template import (
+    attributes,
+    parameters,
+    resolve,
+    resource_names,
+    secret_arn,
+)
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
 ROLE_TYPE = "AWS::IAM::Role"
@@ -323,7 +329,8 @@ _ARN_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 def _variable_regex(name: str) -> str:
     if name in ("Partition", "Region", "Account"):
         return "[^:]*"
-    if name == "ObjectName" or "Path" in name:  # S3 keys and IAM paths hold slashes
+    if name in ("ObjectName", "ParameterNameWithoutLeadingSlash") or "Path" in name:
+        # S3 keys, SSM parameter names and IAM paths hold slashes
         return ".+"
     if name == "LogGroupName":
         return "[^:]+"
@@ -484,6 +491,19 @@ def _table_arn(table: str, region: str, account: str, index: str | None = None) 
     return f"{base}/index/{index}" if index else base
 
 
+_SECRET_ARN_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+
+
+def _secret_arn(secret_id: str, region: str, account: str) -> str:
+    """The ARN AWS authorises a call on a secret by: the secret's full ARN, whether the call
+    named it by name or by that ARN (a full one, as Ref gives: its suffix is replaced by the
+    local one; a partial ARN, without the suffix, is not used here)."""
+    name = secret_id
+    if secret_id.startswith("arn:"):
+        name = _SECRET_ARN_SUFFIX.sub("", secret_id.split(":secret:", 1)[1])
+    return secret_arn(name, region, account)
+
+
 def _sender(params: Mapping[str, Any]) -> str:
     """The address SES sends as: Source, else the raw message's From header."""
     source = params.get("Source")
@@ -532,4 +552,12 @@ def requests_for(
             if role:  # the schedule runs as this role: the caller must be allowed to pass it
                 pairs.append(("iam:PassRole", str(role)))
             return pairs
+    if service == "secretsmanager" and operation == "GetSecretValue":
+        arn = _secret_arn(str(params["SecretId"]), region, account)
+        return [("secretsmanager:GetSecretValue", arn)]
+    if service == "ssm" and operation == "GetParameter":
+        name = str(params["Name"])
+        if not name.startswith("arn:"):
+            name = f"arn:aws:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
+        return [("ssm:GetParameter", name)]
     raise UnmappedCall(f"{service}.{operation}: how AWS authorises this call is not known here")

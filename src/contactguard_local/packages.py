@@ -4,7 +4,7 @@
 from the source tree alone, which third-party distributions each function may ship (its
 requirements file and what those require), and, after a build, how big each package is and
 whether it holds anything it should not (only the letters function carries the document
-libraries).
+libraries, only the console its web libraries; both carry Jinja2).
 
     python -m contactguard_local.packages            # after `make build`: sizes, checked
     python -m contactguard_local.packages --json
@@ -37,8 +37,20 @@ FUNCTIONS = ROOT / "functions"
 REQUIREMENTS = FUNCTIONS / "requirements"
 BUILD_DIR = ROOT / ".aws-sam" / "build"
 FUNCTION_TYPE = "AWS::Serverless::Function"
-# Shipped by the letters function alone (import names as they appear in a built package).
-DOCUMENT_LIBRARIES = ("docxtpl", "docx", "lxml", "PIL", "jinja2")
+# Libraries only some functions ship (import names as they appear in a built package), and
+# whose they are (functions/<package>): each of those packages must ship them, no other may.
+LIBRARY_OWNERS: dict[str, tuple[str, ...]] = {
+    "docxtpl": ("letters",),
+    "docx": ("letters",),
+    "lxml": ("letters",),
+    "PIL": ("letters",),
+    "jinja2": ("letters", "console"),
+    "govuk_frontend_jinja": ("console",),
+    "jwt": ("console",),
+    "cryptography": ("console",),
+    "itsdangerous": ("console",),
+}
+DOCUMENT_LIBRARIES = tuple(lib for lib, owners in LIBRARY_OWNERS.items() if "letters" in owners)
 _TARGET = re.compile(r"^((?:build-[A-Za-z0-9]+\s*)+):", re.MULTILINE)
 _PACKAGE_CALL = re.compile(r"\$\(call package,([a-z_]+),([a-z_-]+)\)")
 
@@ -113,7 +125,7 @@ class BuiltPackage:
     logical_id: str
     bytes: int
     files: int
-    document_libraries: tuple[str, ...]
+    libraries: tuple[str, ...]  # those of LIBRARY_OWNERS it holds
 
     @property
     def megabytes(self) -> float:
@@ -130,25 +142,31 @@ def built_packages(build_dir: Path = BUILD_DIR) -> list[BuiltPackage]:
         if not folder.is_dir():
             continue
         files = [p for p in folder.rglob("*") if p.is_file()]
-        present = tuple(lib for lib in DOCUMENT_LIBRARIES if (folder / lib).is_dir())
+        present = tuple(lib for lib in LIBRARY_OWNERS if (folder / lib).is_dir())
         packages.append(
             BuiltPackage(lid, sum(p.stat().st_size for p in files), len(files), present)
         )
     return packages
 
 
+def libraries_of(package: str) -> tuple[str, ...]:
+    """The libraries of LIBRARY_OWNERS that functions/<package> ships."""
+    return tuple(lib for lib, owners in LIBRARY_OWNERS.items() if package in owners)
+
+
 def problems(packages: Iterable[BuiltPackage], builds: Mapping[str, FunctionBuild]) -> list[str]:
-    """What is wrong with a build: a function missing, or document libraries where unneeded."""
+    """What is wrong with a build: a function missing, a library it needs missing, or one it
+    should not carry (LIBRARY_OWNERS)."""
     found = {p.logical_id: p for p in packages}
     wrong = [f"{lid}: not built" for lid in functions_in_template() if lid not in found]
     for lid, package in found.items():
-        wants_documents = builds[lid].package == "letters"
-        if wants_documents and len(package.document_libraries) != len(DOCUMENT_LIBRARIES):
-            wrong.append(
-                f"{lid}: lacks {set(DOCUMENT_LIBRARIES) - set(package.document_libraries)}"
-            )
-        if not wants_documents and package.document_libraries:
-            wrong.append(f"{lid}: ships {', '.join(package.document_libraries)}")
+        wanted = libraries_of(builds[lid].package)
+        lacking = [lib for lib in wanted if lib not in package.libraries]
+        extra = [lib for lib in package.libraries if lib not in wanted]
+        if lacking:
+            wrong.append(f"{lid}: lacks {', '.join(lacking)}")
+        if extra:
+            wrong.append(f"{lid}: ships {', '.join(extra)}")
     return wrong
 
 
@@ -157,7 +175,18 @@ import importlib, sys
 sys.path[:0] = sys.argv[1:3]
 module = importlib.import_module(sys.argv[3])
 assert callable(getattr(module, sys.argv[4])), sys.argv[4]
+exec(sys.argv[5])
 """
+# What else a package must do with nothing but itself (and boto3) on the path.
+SMOKE_CHECKS: dict[str, str] = {
+    # The console renders a page from the templates the build compiled (console/compiled).
+    "console": (
+        "from jinja2 import ModuleLoader\n"
+        "from console.render import environment, render\n"
+        "assert isinstance(environment().loader, ModuleLoader), environment().loader\n"
+        "assert 'Sign in again' in render('signed_out.html', title='t', page={}, console='/c')"
+    ),
+}
 
 
 def smoke(workdir: Path) -> list[str]:
@@ -202,6 +231,7 @@ def smoke(workdir: Path) -> list[str]:
                 str(boto),
                 module,
                 attribute,
+                SMOKE_CHECKS.get(build.package, ""),
             ],
             capture_output=True,
             text=True,
@@ -239,10 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = [{"function": p.logical_id, "bytes": p.bytes, "files": p.files} for p in packages]
         print(json.dumps({"packages": rows, "problems": wrong}, indent=2))
     else:
-        print(f"{'function':28} {'size':>9} {'files':>6}  document libraries")
+        print(f"{'function':28} {'size':>9} {'files':>6}  libraries of their own")
         for p in packages:
-            docs = ", ".join(p.document_libraries) or "-"
-            print(f"{p.logical_id:28} {p.megabytes:7.1f}MB {p.files:6}  {docs}")
+            own = ", ".join(p.libraries) or "-"
+            print(f"{p.logical_id:28} {p.megabytes:7.1f}MB {p.files:6}  {own}")
         for line in wrong:
             print(f"problem: {line}", file=sys.stderr)
     return 1 if wrong else 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -305,7 +305,20 @@ NAME_PROPERTIES: dict[str, str] = {
     "AWS::SES::ReceiptRuleSet": "RuleSetName",
     "AWS::Scheduler::ScheduleGroup": "Name",
     "AWS::Events::EventBus": "Name",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::SSM::Parameter": "Name",
+    "AWS::Cognito::UserPoolDomain": "Domain",
 }
+
+# Secrets Manager ends a secret's ARN with its name, a hyphen and six random characters. Here
+# every secret's six are these (`attributes`, and contactguard_local.iam for the secret a call
+# names), so a grant on a secret's ARN and a call naming the secret meet on one ARN.
+SECRET_SUFFIX = "local0"
+
+
+def secret_arn(name: str, region: str, account: str, partition: str = "aws") -> str:
+    """The ARN of the secret `name` (its random suffix is SECRET_SUFFIX locally)."""
+    return f"arn:{partition}:secretsmanager:{region}:{account}:secret:{name}-{SECRET_SUFFIX}"
 
 
 def resource_names(
@@ -348,10 +361,10 @@ def attributes(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """({logical id: what Ref gives}, {"LogicalId.Attribute": what Fn::GetAtt gives}).
 
-    In the shapes AWS gives them (a topic's Ref is its ARN, a queue's its URL, a role's Arn
-    is arn:aws:iam::<account>:role/<name>), for the resource types this project uses; `values`
-    from `parameters`, `names` from `resource_names`. Other attributes stay unresolved here
-    (`resolve` gives them a fake ARN-like string).
+    In the shapes AWS gives them (a topic's Ref is its ARN, a queue's its URL, a secret's its
+    ARN, a role's Arn is arn:aws:iam::<account>:role/<name>), for the resource types this
+    project uses; `values` from `parameters`, `names` from `resource_names`. Other attributes
+    stay unresolved here (`resolve` gives them a fake ARN-like string).
     """
     resources: Mapping[str, Any] = template.get("Resources") or {}
     partition = values.get("AWS::Partition", "aws")
@@ -394,6 +407,8 @@ def attributes(
             attrs[f"{lid}.Arn"] = arn("cognito-idp", f"userpool/{region}_example")
         elif kind == "AWS::Logs::LogGroup":
             attrs[f"{lid}.Arn"] = arn("logs", f"log-group:{name}:*")
+        elif kind == "AWS::SecretsManager::Secret":
+            refs[lid] = attrs[f"{lid}.Id"] = secret_arn(name, region, account, partition)
     return refs, attrs
 
 
@@ -404,6 +419,63 @@ def table_names(
     template = template if template is not None else load_template()
     names = resource_names(template, params)
     return {logical_id: names[logical_id] for logical_id in _tables(template)}
+
+
+# Dependencies -----------------------------------------------------------------------------
+
+
+def _referenced(node: Any, logical_ids: Collection[str]) -> set[str]:
+    """The resources `node` refers to (Ref, Fn::GetAtt, and ${...} in Fn::Sub)."""
+    found: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            found |= _referenced(item, logical_ids)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(str(value[0] if isinstance(value, list) else value.split(".")[0]))
+            elif key == "Fn::Sub":
+                text, variables = (value, {}) if isinstance(value, str) else value
+                named = {m.split(".")[0] for m in _SUB_VARIABLE.findall(str(text))}
+                found |= {n for n in named if not n.startswith("!")} - set(variables)
+                found |= _referenced(variables, logical_ids)
+            else:
+                found |= _referenced(value, logical_ids)
+    return found & set(logical_ids)
+
+
+def dependency_cycle(template: Mapping[str, Any]) -> list[str] | None:
+    """A circular dependency between the template's resources (["A", "B", "A"]: A needs B,
+    which needs A), or None. CloudFormation refuses such a template; run it on the template SAM
+    expands (contactguard_local.iam.expand), where the API's integrations name functions."""
+    resources: Mapping[str, Any] = template.get("Resources") or {}
+    needs: dict[str, set[str]] = {}
+    for lid, resource in resources.items():
+        after = resource.get("DependsOn") or []
+        needs[lid] = _referenced(resource.get("Properties") or {}, resources) | set(
+            [after] if isinstance(after, str) else after
+        )
+    done: set[str] = set()
+
+    def visit(lid: str, path: list[str]) -> list[str] | None:
+        if lid in path:
+            return path[path.index(lid) :] + [lid]
+        if lid in done:
+            return None
+        for needed in sorted(needs.get(lid, ())):
+            cycle = visit(needed, [*path, lid])
+            if cycle:
+                return cycle
+        done.add(lid)
+        return None
+
+    for lid in sorted(needs):
+        cycle = visit(lid, [])
+        if cycle:
+            return cycle
+    return None
 
 
 # Creating ---------------------------------------------------------------------------------

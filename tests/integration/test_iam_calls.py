@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from console_on_stack import CONSOLE_PARAMS, console_on
 from contactguard.domain.calendar import LONDON
 from contactguard_local import stack as stack_module
 from contactguard_local.apigw import ProxyReply, rest_event
@@ -56,8 +57,8 @@ def email(stack: EmbeddedStack, sender: str = SENDER) -> str:
 
 
 def a_case_s_first_weeks(stack: EmbeddedStack) -> None:
-    """Every function at work: staff through the API, mail in, letters, deadlines firing,
-    and the daily reconcile."""
+    """Every function but the console at work: staff through the API, mail in, letters,
+    deadlines firing, and the daily reconcile."""
     customer = {
         "customer_id": "cust-1",
         "name": "Ada Tenant",
@@ -91,9 +92,12 @@ def pairs_of(recorded: list[Recorded], function: str) -> set[tuple[str, str]]:
 def test_the_check_sees_every_function_s_calls_and_the_roles_allow_them(
     checker: CallChecker,
 ) -> None:
-    with EmbeddedStack(SimClock(START)) as stack:
+    with EmbeddedStack(SimClock(START), params=CONSOLE_PARAMS) as stack:
         a_case_s_first_weeks(stack)
+        with console_on(stack) as browser:  # and a manager at the console
+            browser.sign_out(browser.sign_in("sam", ["service-manager"]))
         functions = set(stack.functions)
+        signing_secret = stack.names["ConsoleSigningSecret"]
     recorded = checker.take()
     calls = Counter(r.function for r in recorded)
     assert set(calls) == functions, f"functions that made no call: {functions - set(calls)}"
@@ -104,6 +108,17 @@ def test_the_check_sees_every_function_s_calls_and_the_roles_allow_them(
         assert ("scheduler:ListSchedules", "*") in pairs_of(recorded, function)
     scans = {r.function for r in recorded if any(a == "dynamodb:Scan" for a, _ in r.pairs)}
     assert scans == {"DeadlinesReconcileFunction"}
+    # The console: its secret and client id at its cold start, its session's whole life.
+    console = {action for action, _ in pairs_of(recorded, "ConsoleFunction")}
+    assert console >= {
+        "secretsmanager:GetSecretValue",
+        "ssm:GetParameter",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:DeleteItem",
+    }
+    readers = {r.function for r in recorded if any(signing_secret in res for _, res in r.pairs)}
+    assert readers == {"ConsoleFunction"}
 
 
 def without(template: dict[str, Any], function: str, action: str) -> dict[str, Any]:
@@ -135,6 +150,21 @@ def test_a_call_the_role_does_not_grant_is_refused(checker: CallChecker) -> None
         f"ApiFunction (ApiFunctionRole) may not dynamodb:PutItem on {where} (dynamodb.PutItem)",
         f"ApiFunction (ApiFunctionRole) may not dynamodb:PutItem on {where} "
         "(dynamodb.TransactWriteItems)",
+    ]
+
+
+@pytest.mark.iam_denied
+def test_the_console_deleting_a_session_without_the_grant_is_refused(checker: CallChecker) -> None:
+    template = without(load_template(), "ConsoleFunction", "dynamodb:DeleteItem")
+    with EmbeddedStack(SimClock(START), params=CONSOLE_PARAMS, template=template) as stack:
+        with console_on(stack) as browser:
+            assert browser.sign_out(browser.sign_in("sam", ["service-manager"])).status == 303
+        table = stack.table
+    refused = checker.refusals(checker.take())
+    where = f"arn:aws:dynamodb:eu-west-2:123456789012:table/{table}"
+    assert refused == [
+        f"ConsoleFunction (ConsoleFunctionRole) may not dynamodb:DeleteItem on {where} "
+        "(dynamodb.DeleteItem)"
     ]
 
 

@@ -3,7 +3,8 @@
 Checked from the source tree, so no build is needed: the template builds every function with
 functions/Makefile, every library a function imports is in its requirements file (or what those
 require), the pins agree with pyproject.toml, and only the letters function may carry the
-document libraries. `make build` checks the built packages themselves.
+document libraries, only the console its web libraries (LIBRARY_OWNERS). `make build` checks
+the built packages themselves.
 """
 
 from __future__ import annotations
@@ -23,17 +24,28 @@ from packaging.utils import canonicalize_name
 from contactguard_local.packages import (
     DOCUMENT_LIBRARIES,
     FUNCTIONS,
+    LIBRARY_OWNERS,
     ROOT,
     BuiltPackage,
     closure,
     functions_in_template,
+    libraries_of,
     makefile_builds,
     pinned,
     problems,
 )
 from contactguard_local.template import load_template
 
-FIRST_PARTY = {"contactguard", "ingest", "letters", "deadlines", "api", "signals", "delivery"}
+FIRST_PARTY = {
+    "contactguard",
+    "ingest",
+    "letters",
+    "deadlines",
+    "api",
+    "signals",
+    "delivery",
+    "console",
+}
 RUNTIME_PROVIDED = {"boto3", "botocore"}  # in the python3.13 Lambda runtime
 BUILDS = makefile_builds()
 
@@ -100,22 +112,39 @@ def test_a_function_imports_only_what_its_package_ships(lid: str) -> None:
         )
 
 
+def _distributions(libraries: tuple[str, ...]) -> set[str]:
+    return {d for lib in libraries for d in distributions_of(lib)}
+
+
 def test_only_the_letters_function_ships_the_document_libraries() -> None:
-    documents = {canonicalize_name(d) for lib in DOCUMENT_LIBRARIES for d in distributions_of(lib)}
+    documents = _distributions(DOCUMENT_LIBRARIES)
     assert documents >= {"docxtpl", "python-docx", "lxml", "pillow", "jinja2"}
-    for lid, build in BUILDS.items():
-        shipped = closure(pinned(build.requirements))
-        if build.package == "letters":
-            assert documents <= shipped, lid
-        else:
-            assert not (documents & shipped), f"{lid} would ship {documents & shipped}"
+    assert _distributions(libraries_of("console")) >= {
+        "jinja2",
+        "govuk-frontend-jinja",
+        "pyjwt",
+        "cryptography",
+        "itsdangerous",
+    }
+
+
+@pytest.mark.parametrize("lid", sorted(BUILDS))
+def test_a_function_ships_the_libraries_of_its_own_and_no_other_s(lid: str) -> None:
+    build = BUILDS[lid]
+    shipped = closure(pinned(build.requirements))
+    own = _distributions(libraries_of(build.package))
+    others = _distributions(tuple(LIBRARY_OWNERS)) - own
+    assert own <= shipped, f"{lid} lacks {own - shipped}"
+    assert not (others & shipped), f"{lid} would ship {others & shipped}"
 
 
 def test_the_pins_satisfy_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
     wanted = {
         "runtime": project["dependencies"],
-        "letters": project["dependencies"] + project["optional-dependencies"]["letters"],
+        "letters": project["dependencies"] + extras["letters"],
+        "console": project["dependencies"] + extras["console"],
     }
     for requirements, specs in wanted.items():
         pins = pinned(requirements)
@@ -126,24 +155,35 @@ def test_the_pins_satisfy_pyproject() -> None:
                 continue
             assert name in pins, f"{name} is in pyproject.toml but not pinned in {requirements}.txt"
             assert spec.specifier.contains(pins[name]), f"{name}=={pins[name]} breaks {spec}"
+            for extra in spec.extras:  # e.g. pyjwt[crypto]: what the extra adds is pinned too
+                for needed in map(Requirement, metadata.requires(name) or []):
+                    if needed.marker and needed.marker.evaluate({"extra": extra}):
+                        assert canonicalize_name(needed.name) in pins, (spec, needed)
 
 
-def test_a_built_package_with_document_libraries_outside_letters_is_a_problem() -> None:
-    built = [
-        BuiltPackage(lid, 1, 1, DOCUMENT_LIBRARIES if BUILDS[lid].package == "letters" else ())
-        for lid in BUILDS
-    ]
+def test_every_requirements_file_is_what_a_function_installs() -> None:
+    used = {build.requirements for build in BUILDS.values()}
+    files = {path.stem for path in (FUNCTIONS / "requirements").glob("*.txt")}
+    assert files == used | {"runtime"}, "a requirements file no function installs"
+
+
+def test_a_built_package_with_another_function_s_libraries_is_a_problem() -> None:
+    built = [BuiltPackage(lid, 1, 1, libraries_of(BUILDS[lid].package)) for lid in BUILDS]
     assert problems(built, BUILDS) == []
-    leaky = [
-        BuiltPackage(
-            p.logical_id,
-            1,
-            1,
-            ("docxtpl",) if p.logical_id == "IngestFunction" else p.document_libraries,
-        )
-        for p in built
+
+    def changed(lid: str, libraries: tuple[str, ...]) -> list[BuiltPackage]:
+        return [
+            BuiltPackage(p.logical_id, 1, 1, libraries if p.logical_id == lid else p.libraries)
+            for p in built
+        ]
+
+    assert problems(changed("IngestFunction", ("docxtpl",)), BUILDS) == [
+        "IngestFunction: ships docxtpl"
     ]
-    assert problems(leaky, BUILDS) == ["IngestFunction: ships docxtpl"]
+    assert problems(changed("ConsoleFunction", ("jinja2", "jwt", "lxml")), BUILDS) == [
+        "ConsoleFunction: lacks govuk_frontend_jinja, cryptography, itsdangerous",
+        "ConsoleFunction: ships lxml",
+    ]
     assert problems(built[1:], BUILDS) == [f"{built[0].logical_id}: not built"]
 
 

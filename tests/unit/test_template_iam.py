@@ -31,6 +31,7 @@ from contactguard_local.template import (
     parameters,
     resolve,
     resource_names,
+    secret_arn,
 )
 
 TEMPLATE = load_template()
@@ -43,6 +44,8 @@ TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAMES['CasesTable']}"
 INDEX = f"{TABLE}/index/by-customer"
 RAW_MAIL = f"arn:aws:s3:::{NAMES['RawMailBucket']}"
 LETTERS = f"arn:aws:s3:::{NAMES['LettersBucket']}"
+SIGNING_SECRET = secret_arn(NAMES["ConsoleSigningSecret"], REGION, ACCOUNT)
+CLIENT_ID_PARAMETER = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{NAMES['ConsoleClientIdParameter']}"
 
 FUNCTIONS = sorted(k for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function")
 
@@ -304,6 +307,11 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     },
     # The delivery ledger only: one item per SES message id (claim, mark, release).
     "DeliveryFunction": {TABLE: {"GetItem", "UpdateItem", "DeleteItem"}, INDEX: set()},
+    # The API's staff use cases; its sessions (Get, Put, Delete) need nothing more.
+    "ConsoleFunction": {
+        TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
+        INDEX: {"Query"},
+    },
 }
 
 
@@ -345,11 +353,11 @@ def test_only_the_daily_reconcile_may_scan_the_table() -> None:
     assert scanners == {"DeadlinesReconcileFunction"}
 
 
-def test_letters_are_written_by_the_letters_function_and_read_by_the_api_only() -> None:
+def test_letters_are_written_by_the_letters_function_and_read_by_staff_only() -> None:
     document = f"{LETTERS}/letters/case-1/concern-0001/v1.docx"
     writers = {f for f in FUNCTIONS if IAM.decide(f, "s3:PutObject", document).allowed}
     readers = {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObject", document).allowed}
-    assert (writers, readers) == ({"LettersFunction"}, {"ApiFunction"})
+    assert (writers, readers) == ({"LettersFunction"}, {"ApiFunction", "ConsoleFunction"})
     assert not IAM.decide("LettersFunction", "s3:PutObject", f"{LETTERS}/other/x").allowed
 
 
@@ -371,6 +379,54 @@ def test_only_the_deadline_functions_touch_schedules_and_pass_the_scheduler_role
             assert passes.conditions == [
                 {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
             ]
+
+
+def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client_id() -> None:
+    """The console serves the API's staff use cases: the same grants (TABLE_GRANTS says so for
+    the table), and two of its own, each on one resource."""
+
+    def own(function: str) -> set[tuple[str, str]]:
+        return {
+            (action, resource)
+            for statement in IAM.role_of(function).statements
+            for action in statement.actions
+            for resource in statement.resources
+        }
+
+    extra = own("ConsoleFunction") - own("ApiFunction")
+    assert extra == {
+        ("secretsmanager:GetSecretValue", SIGNING_SECRET),
+        ("ssm:GetParameter", CLIENT_ID_PARAMETER),
+    }
+    assert own("ApiFunction") <= own("ConsoleFunction")
+    read = "secretsmanager:GetSecretValue"
+    readers = {f for f in FUNCTIONS if IAM.decide(f, read, SIGNING_SECRET).allowed}
+    assert readers == {"ConsoleFunction"}
+    other = secret_arn("contactguard-dev-other", REGION, ACCOUNT)
+    assert not IAM.decide("ConsoleFunction", "secretsmanager:GetSecretValue", other).allowed
+    assert granted("ConsoleFunction", "secretsmanager", SIGNING_SECRET) == {"GetSecretValue"}
+    assert granted("ConsoleFunction", "ssm", CLIENT_ID_PARAMETER) == {"GetParameter"}
+
+
+def test_a_secret_is_authorised_by_its_full_arn_however_the_call_names_it() -> None:
+    def pairs(secret_id: str) -> list[tuple[str, str]]:
+        params = {"SecretId": secret_id}
+        return requests_for(
+            "secretsmanager", "GetSecretValue", params, region=REGION, account=ACCOUNT
+        )
+
+    name = NAMES["ConsoleSigningSecret"]
+    moto_arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
+    for secret_id in (name, SIGNING_SECRET, moto_arn):
+        assert pairs(secret_id) == [("secretsmanager:GetSecretValue", SIGNING_SECRET)]
+    parameter = requests_for(
+        "ssm",
+        "GetParameter",
+        {"Name": NAMES["ConsoleClientIdParameter"]},
+        region=REGION,
+        account=ACCOUNT,
+    )
+    assert parameter == [("ssm:GetParameter", CLIENT_ID_PARAMETER)]
 
 
 # Resource policies --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ SETTINGS_OF = {
     "signals": ("signals.settings", "SignalsSettings"),
     "api": ("api.settings", "ApiSettings"),
     "delivery": ("delivery.settings", "DeliverySettings"),
+    "console": ("console.settings", "ConsoleSettings"),
 }
 
 
@@ -141,3 +142,89 @@ def test_the_settings_take_every_policy_term_default_from_policy_terms() -> None
     for term in TERMS:
         assert term in CoreSettings.model_fields
         assert f"default=_TERMS.{term}," in source, term
+
+
+# The console ---------------------------------------------------------------------------------
+
+
+def console_environment(params: dict[str, Any] | None = None) -> dict[str, str]:
+    """ConsoleFunction's environment as CloudFormation resolves it (locally: template.py)."""
+    from contactguard_local.template import attributes, parameters, resolve, resource_names
+
+    template = load_template()
+    values = parameters(template, params)
+    names = resource_names(template, values)
+    refs, attrs = attributes(template, values, names)
+    env = {
+        **template["Globals"]["Function"]["Environment"]["Variables"],
+        **template["Resources"]["ConsoleFunction"]["Properties"]["Environment"]["Variables"],
+    }
+    return {k: str(resolve(v, values, refs, attrs)) for k, v in env.items()}
+
+
+def console_settings_of(env: dict[str, str]) -> Any:
+    from console.settings import ConsoleSettings
+
+    prefix = "CONTACTGUARD_"
+    return ConsoleSettings.model_validate(
+        {k.removeprefix(prefix).lower(): v for k, v in env.items() if k.startswith(prefix)}
+    )
+
+
+def test_the_console_s_settings_validate_from_the_template_with_and_without_a_console_url() -> None:
+    unset = console_settings_of(console_environment())
+    assert unset.console_url is None  # ConsoleUrl's default, "": from the request's address
+    assert unset.client_id is None
+    assert unset.organisation_name == "Housing services"
+    custom = "https://staff.example.org/console"
+    chosen = console_settings_of(console_environment({"ConsoleUrl": custom}))
+    assert str(chosen.console_url) == custom
+
+
+def test_the_console_reads_the_client_id_parameter_the_template_writes() -> None:
+    """The id is not in the environment (a circular dependency): the function names the
+    parameter, and the name it reads must be the one the template writes."""
+    from contactguard_local.template import parameters, resolve
+
+    template = load_template()
+    values = parameters(template)
+    parameter = template["Resources"]["ConsoleClientIdParameter"]["Properties"]
+    assert parameter["Value"] == {"Ref": "ConsoleUserPoolClient"}
+    env = console_environment()
+    assert env["CONTACTGUARD_CLIENT_ID_PARAMETER"] == resolve(parameter["Name"], values, {})
+    assert "CONTACTGUARD_CLIENT_ID" not in env
+
+
+def test_the_console_signs_in_at_the_pool_s_managed_login_domain() -> None:
+    from contactguard_local.template import parameters, resolve
+
+    template = load_template()
+    domain = template["Resources"]["StaffLoginDomain"]["Properties"]
+    prefix = resolve(domain["Domain"], parameters(template), {})
+    assert domain["UserPoolId"] == {"Ref": "StaffUserPool"}
+    assert domain["ManagedLoginVersion"] == 2
+    env = console_environment()
+    assert env["CONTACTGUARD_LOGIN_DOMAIN"] == f"https://{prefix}.auth.eu-west-2.amazoncognito.com"
+
+
+@pytest.mark.parametrize(
+    ("fields", "refused"),
+    [
+        ({}, True),
+        ({"client_id": "abc"}, False),
+        ({"client_id_parameter": "/contactguard/dev/console/client-id"}, False),
+        ({"client_id": "abc", "client_id_parameter": "/contactguard/dev/x"}, True),
+        ({"client_id_parameter": "not-a-path"}, True),
+    ],
+)
+def test_the_console_takes_its_client_id_one_way(fields: dict[str, str], refused: bool) -> None:
+    from pydantic import ValidationError
+
+    env = console_environment()
+    env.pop("CONTACTGUARD_CLIENT_ID_PARAMETER")
+    env.update({f"CONTACTGUARD_{k.upper()}": v for k, v in fields.items()})
+    if refused:
+        with pytest.raises(ValidationError):
+            console_settings_of(env)
+    else:
+        console_settings_of(env)

@@ -1,0 +1,62 @@
+"""The console as deployed, on the embedded stack: wired from the template's environment (its
+secret from Secrets Manager, its client id from SSM), sessions in the cases table, and the
+table's stream consumers never given a session item."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from console.session_store import KIND, session_pk
+from console.sessions import COOKIE, hashed
+from console_on_stack import CONSOLE_PARAMS, console_on
+from contactguard.domain.calendar import LONDON
+from contactguard_local.stack import EmbeddedStack, SimClock
+
+START = datetime(2026, 12, 1, 9, tzinfo=LONDON)
+
+
+def session_item(stack: EmbeddedStack, cookie: str) -> dict[str, Any] | None:
+    key = {"pk": {"S": session_pk(hashed(cookie))}, "sk": {"S": "SESSION"}}
+    item: dict[str, Any] | None = stack.dynamodb.get_item(TableName=stack.table, Key=key).get(
+        "Item"
+    )
+    return item
+
+
+def is_session(record: dict[str, Any]) -> bool:
+    return str(record["dynamodb"]["Keys"]["pk"]["S"]).startswith("SESSION#")
+
+
+def test_a_member_of_staff_signs_in_and_out_with_the_session_in_the_table() -> None:
+    with (
+        EmbeddedStack(SimClock(START), params=CONSOLE_PARAMS) as stack,
+        console_on(stack) as browser,
+    ):
+        home = browser.sign_in("sam", ["service-manager"], "Sam Manager")
+        assert home.status == 200
+        assert "Signed in as <strong>Sam Manager</strong>" in home.text
+        cookie = browser.cookies[COOKIE]
+        item = session_item(stack, cookie)
+        assert item is not None
+        assert item["kind"] == {"S": KIND}
+        assert int(item["expires_at"]["N"]) > START.timestamp()  # the table's TTL removes it
+        signed_out = browser.sign_out(home)
+        assert signed_out.status == 303
+        assert COOKIE not in browser.cookies
+        assert session_item(stack, cookie) is None
+
+
+def test_no_stream_consumer_is_given_a_session_item() -> None:
+    """Sessions live in the cases table, whose stream feeds delivery, signals, letters and
+    deadlines: their FilterCriteria (on `kind`) must leave every session write out."""
+    with (
+        EmbeddedStack(SimClock(START), params=CONSOLE_PARAMS) as stack,
+        console_on(stack) as browser,
+    ):
+        browser.sign_out(browser.sign_in("sam", ["service-manager"]))
+        records = [r for r in stack.take_stream_records() if is_session(r)]
+        assert {r["eventName"] for r in records} == {"INSERT", "REMOVE"}
+        assert stack.consumers
+        for consumer in stack.consumers:
+            assert stack.selected(consumer, records) == [], consumer.logical_id
