@@ -16,7 +16,7 @@ TOOLS_STAMP := $(TOOLS)/.installed
 SAM := $(TOOLS)/bin/sam
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev tools test unit lint typecheck contracts lint-infra build policy-matrix demo workdays clean bench letters-preview soak mutation
+.PHONY: browser screenshots help dev tools test unit lint typecheck contracts lint-infra build policy-matrix demo workdays clean bench letters-preview soak mutation
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,7 +63,22 @@ build: $(STAMP) $(TOOLS_STAMP) ## sam build: one package per function (python3.1
 	$(PY) -m contactguard_local.packages
 	$(PY) -m contactguard_local.packages --smoke
 
-test: lint typecheck contracts lint-infra ## everything CI runs: lint, types, import contracts, template lint, all tests, policy traceability
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`, which
+# downloads a browser): installed here when missing and running as root.
+CHROMIUM ?= /usr/bin/chromium
+browser: ## Debian's Chromium for the console's browser tests (apt-get, when missing and root)
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "the console's browser tests need Debian's Chromium: run  sudo apt-get install chromium" >&2; exit 1; \
+	fi
+
+screenshots: $(STAMP) browser ## the console's pages at desktop and mobile widths, into docs/console/
+	CONTACTGUARD_SCREENSHOTS=docs/console $(PY) -m pytest -q -p no:cacheprovider tests/browser
+
+test: lint typecheck contracts lint-infra browser ## everything CI runs: lint, types, import contracts, template lint, all tests, policy traceability
 	$(PY) -m pytest --policy-check
 
 policy-matrix: $(STAMP) ## print the policy rule -> tests table

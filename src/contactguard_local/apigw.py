@@ -10,7 +10,7 @@ import base64
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 STAGE = "prod"
@@ -67,14 +67,17 @@ class ProxyReply:
     status: int
     headers: dict[str, str]
     body: bytes
+    set_cookies: list[str] = field(default_factory=list)  # each its own Set-Cookie header
 
     @classmethod
     def of(cls, result: Mapping[str, Any]) -> ProxyReply:
-        headers = {k: str(v[-1]) for k, v in (result.get("multiValueHeaders") or {}).items()}
+        multi = result.get("multiValueHeaders") or {}
+        headers = {k: str(v[-1]) for k, v in multi.items() if k.lower() != "set-cookie"}
         headers.update({k: str(v) for k, v in (result.get("headers") or {}).items()})
+        cookies = [str(v) for k, vs in multi.items() if k.lower() == "set-cookie" for v in vs]
         raw = str(result.get("body") or "")
         body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode("utf-8")
-        return cls(int(result["statusCode"]), headers, body)
+        return cls(int(result["statusCode"]), headers, body, cookies)
 
     @property
     def text(self) -> str:

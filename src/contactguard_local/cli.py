@@ -84,8 +84,18 @@ def _workdays_check(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from contactguard_local.simulate import BUNDLED_SCENARIO, simulate
 
-    simulate(BUNDLED_SCENARIO, Path(args.out))
-    return 0
+    if not args.serve:
+        simulate(BUNDLED_SCENARIO, Path(args.out))
+        return 0
+    from contactguard_local.serve import serve_stack
+
+    outcome: list[int] = []
+    simulate(
+        BUNDLED_SCENARIO,
+        Path(args.out),
+        serve=lambda stack: outcome.append(serve_stack(stack, args.port, args.seconds)),
+    )
+    return outcome[0] if outcome else 1
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -166,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the bundled scenario on the embedded AWS stack")
     demo.add_argument("--out", default="out/demo", help="where to write the report")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="then serve the staff console and API on the story's data (until Ctrl-C)",
+    )
+    demo.add_argument("--port", type=int, default=8080, help="with --serve: the port (0: any)")
+    demo.add_argument("--seconds", type=float, help="with --serve: stop after this long")
     demo.set_defaults(func=_demo)
 
     sim = sub.add_parser("simulate", help="run a dated scenario through the real handlers")

@@ -10,27 +10,42 @@ deployed: nothing under functions/ imports this module.
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-from urllib.parse import urlencode
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from console.auth import SignInFailed, Tokens, challenge_of
+from console import web
+from console.auth import SignIn, SignInFailed, Tokens, challenge_of
+from console.csrf import Csrf
 from console.pages import ROLE_NAMES
-from console.render import environment
+from console.render import ASSETS_FOLDER, environment
+from console.session_store import DynamoSessions
+from console.wiring import ConsoleWiring, current
 from contactguard.domain.access import STAFF_ROLES
 from contactguard.ports import Clock
+from contactguard.settings import CoreSettings
+from contactguard.staff_wiring import staff_on_aws
+from contactguard_local.apigw import ProxyReply
+
+if TYPE_CHECKING:
+    from contactguard_local.stack import EmbeddedStack
 
 ISSUER = "https://cognito-idp.local.invalid/local-staff-pool"
 CLIENT_ID = "local-console"
 SIGN_IN_PATH = "/console/local/sign-in"
 TOKEN_MINUTES = 60
-TEMPLATES = FileSystemLoader(str(__import__("pathlib").Path(__file__).with_name("templates")))
+TEMPLATES = FileSystemLoader(str(Path(__file__).with_name("templates")))
+ORGANISATION = "Local housing (contactguard serve)"
+_ROLE_VALUES = {r.value for r in STAFF_ROLES}
 
 
 @dataclass(frozen=True)
@@ -122,7 +137,7 @@ class LocalLogin:
         return jwt.encode(body, self._key, algorithm="RS256", headers={"kid": "local"})
 
 
-def sign_in_page(query: dict[str, str], error: str | None = None) -> str:
+def sign_in_page(query: dict[str, str], nonce: str, error: str | None = None) -> str:
     env = environment().overlay(loader=ChoiceLoader([TEMPLATES, environment().loader]))  # type: ignore[list-item]
     return env.get_template("local_sign_in.html").render(
         title="Sign in (local)",
@@ -130,6 +145,67 @@ def sign_in_page(query: dict[str, str], error: str | None = None) -> str:
         roles=sorted(((r.value, ROLE_NAMES[r]) for r in STAFF_ROLES), key=lambda r: r[1]),
         error=error,
         errors=[{"text": error, "href": "#staff_id"}] if error else None,
-        organisation="Local console",
-        page={"actor": False, "flash": None},
+        organisation=ORGANISATION,
+        console="/console",
+        assets_folder=ASSETS_FOLDER,
+        cspNonce=nonce,
+        page={"actor": False, "signed_in": False, "flash": None},
     )
+
+
+class LocalConsole:
+    """The console function's wiring on the embedded stack, and the local sign-in page."""
+
+    def __init__(self, wiring: ConsoleWiring, login: LocalLogin) -> None:
+        self.wiring = wiring
+        self.login = login
+
+    @classmethod
+    def install(cls, stack: EmbeddedStack, console_url: str) -> LocalConsole:
+        """Serve the console on this stack: the same use cases and session table as deployed,
+        the local identity provider, a signing secret made now."""
+        settings = CoreSettings()  # the stack put the template's environment in place
+        log = logging.getLogger("contactguard_local.console")
+        use_cases, _ = staff_on_aws(
+            settings, os.environ["CONTACTGUARD_LETTERS_BUCKET"], stack.clock, log
+        )
+        login = LocalLogin(stack.clock)
+        secret = secrets.token_bytes(32)
+        wiring = ConsoleWiring(
+            clock=stack.clock,
+            use_cases=use_cases,
+            sessions=DynamoSessions(stack.table, client=stack.dynamodb),
+            provider=login,
+            sign_in=SignIn(secret),
+            csrf=Csrf(secret),
+            console_url=console_url,
+            organisation=ORGANISATION,
+            session_hours=8,
+        )
+        current.install(wiring)
+        return cls(wiring, login)
+
+    def uninstall(self) -> None:
+        current.install(None)
+
+    def sign_in_page(
+        self, method: str, query: dict[str, list[str]], body: str | None
+    ) -> ProxyReply:
+        """GET: the page. POST: back to the console's callback with a code for this person
+        (any staff id, any roles; none at all shows the console's "no staff role" page)."""
+        nonce = web.nonce()
+        headers = {"Content-Type": web.HTML, **web.security_headers(nonce)}
+        if method == "GET":
+            asked = {k: v[-1] for k, v in query.items()}
+            return ProxyReply(200, headers, sign_in_page(asked, nonce).encode("utf-8"))
+        if method != "POST":
+            return ProxyReply(405, {"Allow": "GET, POST"}, b"")
+        form = parse_qs(body or "", keep_blank_values=True, max_num_fields=50)
+        fields = {k: v[-1] for k, v in form.items()}
+        staff_id = fields.get("staff_id", "").strip()
+        roles = [r for r in form.get("roles", []) if r in _ROLE_VALUES]
+        if not 1 <= len(staff_id) <= 128 or any(c.isspace() for c in staff_id):
+            page = sign_in_page(fields, nonce, "Enter a staff id, with no spaces")
+            return ProxyReply(400, headers, page.encode("utf-8"))
+        back = self.login.grant(fields, staff_id, fields.get("name", "").strip(), roles)
+        return ProxyReply(303, {**headers, "Location": back}, b"")

@@ -1,4 +1,13 @@
-"""`contactguard serve`: the staff API over real HTTP on loopback, backed by the embedded stack.
+"""`contactguard serve`: the staff API and the staff console over real HTTP on loopback,
+backed by the embedded stack.
+
+The console (`/console/`) is the console function behind API Gateway as deployed, with no
+authorizer: it signs people in itself. Locally its identity provider is
+contactguard_local.console_local's, whose sign-in page (`/console/local/sign-in`) is served
+here and never deployed: choose a staff id and roles, and the console verifies the token it
+is given exactly as it verifies Cognito's.
+
+The API:
 
 Each request becomes the REST proxy event API Gateway would pass the real handler after its
 Cognito authorizer. Locally there is no user pool, so the caller says who they are:
@@ -28,11 +37,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from contactguard.domain.calendar import LONDON
 from contactguard_local.apigw import LOCAL_IDENTITY, ProxyReply, rest_event
+from contactguard_local.console_local import SIGN_IN_PATH, LocalConsole
 from contactguard_local.local import LiveClock
 from contactguard_local.stack import EmbeddedStack
 
 DEFAULT_PORT = 8080
 API_FUNCTION = "ApiFunction"
+CONSOLE_FUNCTION = "ConsoleFunction"
+CONSOLE = "/console"
 AUTH_SCHEME = "Local"
 AUTH_FORMAT = "Authorization: Local <role>[,<role>...]:<staff-id>"
 _LOCAL_AUTH = re.compile(rf"^{AUTH_SCHEME}\s+({LOCAL_IDENTITY})$")
@@ -69,24 +81,45 @@ class LocalApi:
     def __init__(self, stack: EmbeddedStack) -> None:
         self.stack = stack
         self.lock = threading.Lock()
+        self.console: LocalConsole | None = None
 
     def handle(
         self, method: str, target: str, headers: dict[str, str], body: str | None
     ) -> ProxyReply:
+        url = urlsplit(target)
+        path = url.path or "/"
+        query = parse_qs(url.query, keep_blank_values=True)
+        if path == CONSOLE or path.startswith(CONSOLE + "/"):
+            return self._console(method, path, headers, query, body)
         claims = local_claims(_header(headers, "Authorization"))
         if claims is None:
             return unauthenticated()
-        url = urlsplit(target)
-        query = parse_qs(url.query, keep_blank_values=True)
-        event = rest_event(
-            method, url.path or "/", claims=claims, headers=headers, query=query, body=body
-        )
+        event = rest_event(method, path, claims=claims, headers=headers, query=query, body=body)
+        return self._invoke(API_FUNCTION, method, event)
+
+    def _invoke(self, function: str, method: str, event: dict[str, Any]) -> ProxyReply:
         with self.lock:
             self.stack.advance(datetime.now(LONDON))  # fire what fell due meanwhile
-            reply = ProxyReply.of(self.stack.invoke(API_FUNCTION, event))
+            reply = ProxyReply.of(self.stack.invoke(function, event))
             if method in _WRITES:
                 self.stack.pump_streams()
         return reply
+
+    def _console(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        query: dict[str, list[str]],
+        body: str | None,
+    ) -> ProxyReply:
+        if self.console is None:
+            raise RuntimeError("the console is not wired: serve it with serving()")
+        if path == SIGN_IN_PATH:
+            with self.lock:
+                return self.console.sign_in_page(method, query, body)
+        event = rest_event(method, path, claims=None, headers=headers, query=query, body=body)
+        return self._invoke(CONSOLE_FUNCTION, method, event)
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:
@@ -109,6 +142,8 @@ def _handler_class(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             for name, value in reply.headers.items():
                 if name.lower() != "content-length":
                     self.send_header(name, value)
+            for cookie in reply.set_cookies:
+                self.send_header("Set-Cookie", cookie)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             if self.command != "HEAD":
@@ -126,17 +161,21 @@ def _handler_class(api: LocalApi) -> type[BaseHTTPRequestHandler]:
 def serving(port: int = 0, stack: EmbeddedStack | None = None) -> Iterator[str]:
     """The API served from a background thread; yields its base URL. For tests and `serve`."""
     with _stack(stack) as running:
-        server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(LocalApi(running)))
+        api = LocalApi(running)
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(api))
         server.daemon_threads = True
+        host, bound = server.server_address[:2]
+        url = f"http://{host!s}:{bound}"
+        api.console = LocalConsole.install(running, console_url=f"{url}{CONSOLE}")
         thread = threading.Thread(target=server.serve_forever, name="contactguard-serve")
         thread.start()
         try:
-            host, bound = server.server_address[:2]
-            yield f"http://{host!s}:{bound}"
+            yield url
         finally:
             server.shutdown()
             server.server_close()
             thread.join()
+            api.console.uninstall()
 
 
 @contextmanager
@@ -149,11 +188,21 @@ def _stack(stack: EmbeddedStack | None) -> Iterator[EmbeddedStack]:
 
 
 def run_serve(port: int, seconds: float | None = None) -> int:
-    """Serve until Ctrl-C (or for `seconds`)."""
+    """Serve a fresh, empty stack until Ctrl-C (or for `seconds`)."""
+    return _serve_until_stopped(port, seconds, None)
+
+
+def serve_stack(stack: EmbeddedStack, port: int, seconds: float | None = None) -> int:
+    """Serve this stack (e.g. the demo's, its story loaded) until Ctrl-C or `seconds`."""
+    return _serve_until_stopped(port, seconds, stack)
+
+
+def _serve_until_stopped(port: int, seconds: float | None, stack: EmbeddedStack | None) -> int:
     try:
-        with serving(port) as url:
+        with serving(port, stack=stack) as url:
             print(f"contactguard staff API on {url} (in memory: lost when this stops)")
             print(f"authenticate with: {AUTH_FORMAT}")
+            print(f"staff console on {url}{CONSOLE}/ (sign in as anyone, in any role)")
             print("Ctrl-C stops", flush=True)
             deadline = None if seconds is None else time.monotonic() + seconds
             while deadline is None or time.monotonic() < deadline:

@@ -520,7 +520,11 @@ def _summary_line(entry: dict[str, Any]) -> str:
     return f"  {when}  line {entry['line']:<4} {text}"
 
 
-def simulate(path: Path, out: Path, quiet: bool = False) -> dict[str, Any]:
+def simulate(
+    path: Path, out: Path, quiet: bool = False, serve: Callable[[EmbeddedStack], None] | None = None
+) -> dict[str, Any]:
+    """Run a scenario and write its report; `serve` is then given the stack, still up (e.g. to
+    serve the API and the console on the story's data until Ctrl-C)."""
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     for name in ("ingest", "deadlines", "letters", "api"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -531,7 +535,9 @@ def simulate(path: Path, out: Path, quiet: bool = False) -> dict[str, Any]:
     shutil.rmtree(out / "mailboxes", ignore_errors=True)
     if not quiet:
         print(f"{scenario.title}: {len(scenario.steps)} steps from {path}", flush=True)
-    report = Simulation(scenario, root, path.parent, out).run(quiet=quiet)
+    simulation = Simulation(scenario, root, path.parent, out)
+    after = None if serve is None else (lambda: serve(simulation.stack))
+    report = simulation.run(quiet=quiet, after=after)
     (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     if not quiet:
         fired = sum(1 for s in report["schedules"] if s["action"] == "fired")

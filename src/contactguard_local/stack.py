@@ -139,7 +139,13 @@ _HANDLER_MODULES = (
 )
 # The composition roots of the functions that read the clock (ingest takes SES's receipt
 # time from the event; signals reads no time).
-_CLOCKED_WIRINGS = ("api.wiring", "deadlines.wiring", "delivery.wiring", "letters.wiring")
+_CLOCKED_WIRINGS = (
+    "api.wiring",
+    "console.wiring",
+    "deadlines.wiring",
+    "delivery.wiring",
+    "letters.wiring",
+)
 _SETTINGS_MODULES = (
     "ingest.settings",
     "delivery.settings",
@@ -147,6 +153,7 @@ _SETTINGS_MODULES = (
     "letters.settings",
     "signals.settings",
     "api.settings",
+    "console.settings",
 )
 
 

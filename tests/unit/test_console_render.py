@@ -16,6 +16,7 @@ from console.render import compile_templates, make_environment, source_loader
 
 PAGE = {
     "actor": True,
+    "signed_in": True,
     "actor_name": "Sam <Manager>",  # escaped alike
     "role_title": "Service Manager",
     "other_roles": True,
