@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from contactguard.domain.access import Operation, may, require
+from contactguard.domain.access import Operation, require
 from contactguard.domain.calendar import london_date
 from contactguard.domain.case import (
     AcceptLateAppeal,
@@ -92,8 +92,20 @@ class Choices:
     blocked: frozenset[CommandKind]
     # Restrictions may be imposed only as an immediate decision (no Step 1 letter sent).
     immediate_only: bool
-    letters_to_send: frozenset[str]
-    letters_to_redraft: frozenset[str]
+    letters: frozenset[str]  # the case's letters, by id
+    # (MARK_LETTER_SENT or REDRAFT_LETTER, letter id) -> the refusal, for each one refused.
+    refused_letters: Mapping[tuple[CommandKind, str], PolicyError]
+
+    @property
+    def letters_to_send(self) -> frozenset[str]:
+        return self._letters_open(CommandKind.MARK_LETTER_SENT)
+
+    @property
+    def letters_to_redraft(self) -> frozenset[str]:
+        return self._letters_open(CommandKind.REDRAFT_LETTER)
+
+    def _letters_open(self, kind: CommandKind) -> frozenset[str]:
+        return frozenset(x for x in self.letters if (kind, x) not in self.refused_letters)
 
 
 _STAND_IN = "(is this decision open?)"  # never recorded: stand-in commands are only asked
@@ -220,8 +232,6 @@ class Cases:
         now. Nothing is read, written or audited: the answer is the lifecycle's, given the
         case the caller already holds."""
         actor, now = request.actor, self.clock()
-        if not may(actor.role, Operation.DECIDE):
-            return Choices(frozenset(), {}, frozenset(), False, frozenset(), frozenset())
         today = london_date(now)
         stand_ins = _stand_ins(immediate=True)
         stand_ins[CommandKind.LOG_APPEAL] = LogAppeal(received_on=today, grounds=_STAND_IN)
@@ -241,22 +251,22 @@ class Cases:
             CommandKind.IMPOSE_RESTRICTIONS in decisions
             and self._refusal(case, step_2, actor, now) is not None
         )
-        send, redraft = set(), set()
+        letters: dict[tuple[CommandKind, str], PolicyError] = {}
         for letter in case.letters:
             sent_on = _earliest_send_date(letter, today)
-            sending = MarkLetterSent(letter_id=letter.letter_id, sent_on=sent_on)
-            if self._refusal(case, sending, actor, now) is None:
-                send.add(letter.letter_id)
-            asking = RedraftLetter(letter_id=letter.letter_id)
-            if self._refusal(case, asking, actor, now) is None:
-                redraft.add(letter.letter_id)
+            for command in (
+                MarkLetterSent(letter_id=letter.letter_id, sent_on=sent_on),
+                RedraftLetter(letter_id=letter.letter_id),
+            ):
+                if (refusal := self._refusal(case, command, actor, now)) is not None:
+                    letters[(command.kind, letter.letter_id)] = refusal
         return Choices(
             decisions=frozenset(decisions),
             refused=refused,
             blocked=frozenset(blocked),
             immediate_only=immediate_only,
-            letters_to_send=frozenset(send),
-            letters_to_redraft=frozenset(redraft),
+            letters=frozenset(x.letter_id for x in case.letters),
+            refused_letters=letters,
         )
 
     def _refusal(
