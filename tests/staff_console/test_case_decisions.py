@@ -195,7 +195,7 @@ def test_a_service_manager_closes_a_concern_and_a_head_of_service_may_not(rig: R
     seed = Seed(rig).concern_letter_sent().now("2026-12-01")
     refused = signed_in(rig, HEAD).get(f"/console/cases/{CASE_ID}/close-concern")
     assert refused.status == 403
-    assert "close-concern needs the role: service-manager" in refused.text
+    assert "Close-concern needs the role: service-manager." in refused.text
     browser = signed_in(rig, MANAGER)
     assert "Close the concern" in case_page(browser).text
     form = open_form(browser, "close-concern")

@@ -163,3 +163,15 @@ def test_marking_the_restrictions_letter_sent_puts_them_in_force(rig: Rig) -> No
     assert "Status Restrictions in force" in shown
     assert "up to and including 17 December 2027" in shown
     assert "The customer may appeal up to and including 13 January 2027." in shown
+
+
+def test_a_letter_still_being_drafted_cannot_be_marked_sent(rig: Rig) -> None:
+    seed = Seed(rig).restrictions_decided().now("2026-12-14", 11)
+    browser = signed_in(rig, HEAD)
+    letter = letter_id(seed, LetterKind.RESTRICTIONS)
+    page = case_page(browser)
+    assert "Restrictions letter (Step 2) Not yet Not yet None yet Being drafted" in text(page)
+    assert f"/letters/{letter}/sent" not in page.text
+    refused = browser.get(f"/console/cases/{CASE_ID}/letters/{letter}/sent")
+    assert refused.status == 409
+    assert "The letter is required: only a drafted letter can be sent." in text(refused)

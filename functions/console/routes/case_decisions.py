@@ -32,6 +32,7 @@ from console.routes.case_forms import (
     ReviewForm,
     Versioned,
     impose_data,
+    in_words,
     read,
     read_restrictions,
     refused_on_form,
@@ -107,7 +108,7 @@ def _form_open(visit: Visit, case_id: str, decision: Decision) -> tuple[Case, Ch
     case = use_cases.cases.view(visit.request, case_id)
     choices = use_cases.cases.choices(visit.request, case)
     if not ({decision.kind} | decision.also) & choices.decisions:
-        raise choices.refused[decision.kind]
+        raise in_words(choices.refused[decision.kind])
     return case, choices
 
 

@@ -167,6 +167,12 @@ def refused_on_form(
     return FormResult(value=None, typed=result.typed, problems={name: text})
 
 
+def in_words(refusal: PolicyError) -> PolicyError:
+    """The lifecycle's refusal as the problem page should say it (a sentence, UK dates), of
+    the same type, so the page maps it as it maps any other."""
+    return type(refusal)(refusal.rule, sentence(refusal.message))
+
+
 # Restrictions --------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from console import web
 from console.forms import FormResult, empty
 from console.pages import Visit, page
 from console.routes.case_decisions import Answer, answered, record
-from console.routes.case_forms import LetterSentForm, ReasonForm, summary
+from console.routes.case_forms import LetterSentForm, ReasonForm, in_words, summary
 from console.routes.case_words import LETTER_KIND, uk_date
 from contactguard.domain.access import Operation
 from contactguard.domain.calendar import london_date
@@ -68,7 +68,7 @@ def _letter(visit: Visit, case_id: str, letter_id: str, kind: CommandKind) -> tu
     choices = use_cases.cases.choices(visit.request, case)
     refusal = choices.refused_letters.get((kind, letter_id))
     if refusal is not None:
-        raise refusal
+        raise in_words(refusal)
     return case, letter
 
 

@@ -48,7 +48,7 @@ def case_page(visit: Visit, case_id: str) -> web.Reply:
         appeals=appeals(case, visit.now),
         letters=letters(visit, case, choices),
         decisions=decisions(visit, case, choices),
-        timeline=[timeline_row(entry) for entry in entries],
+        timeline=[timeline_row(case, entry) for entry in entries],
     )
 
 
@@ -190,7 +190,7 @@ def decisions(visit: Visit, case: Case, choices: Choices) -> dict[str, Any]:
     return {"open": open_now, "blocked": blocked}
 
 
-def timeline_row(entry: TimelineEntry) -> dict[str, Any]:
+def timeline_row(case: Case, entry: TimelineEntry) -> dict[str, Any]:
     when = uk_datetime(entry.at)
     if entry.event is not None:
         event = entry.event
@@ -211,12 +211,14 @@ def timeline_row(entry: TimelineEntry) -> dict[str, Any]:
             "who": "",
             "why": "",
         }
-    if entry.deadline is None:
+    deadline = entry.deadline
+    if deadline is None:
         raise AssertionError("a timeline entry holds an event, a letter or a deadline")
+    unsent = case.letter(deadline.letter_id) if deadline.letter_id else None
     return {
         "when": when,
-        "what": DEADLINE[entry.deadline.kind],
-        "details": [],
+        "what": DEADLINE[deadline.kind],
+        "details": [LETTER_KIND[unsent.kind]] if unsent else [],
         "who": "Scheduled",
         "why": "",
         "due": True,
