@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
+from contactguard.domain.model import describe_date
+from contactguard.usecases import EARLIEST_DATE, LATEST_DATE
 from contactguard.usecases.errors import InvalidInput, reason_of
 
 M = TypeVar("M", bound=BaseModel)
@@ -67,6 +69,28 @@ def date_field(form: dict[str, str], name: str) -> str | date | None:
         return date(int(year), int(month), int(day))
     except ValueError:
         return "-".join((year, month, day))
+
+
+# A date typed by a member of staff: the use cases' bounds (a year-1 date is a typing mistake).
+StaffDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+
+
+def date_message(form: dict[str, str], name: str, what: str) -> str:
+    """GOV.UK's words for what is wrong with a date input's answer: nothing typed, a part
+    missing, no real date, or outside StaffDate's bounds. `what` names the date as a sentence
+    would ("the date the letter was sent")."""
+    parts = {p: form.get(f"{name}-{p}", "").strip() for p in ("day", "month", "year")}
+    missing = [p for p, typed in parts.items() if not typed]
+    if len(missing) == len(parts):
+        return f"Enter {what}"
+    subject = what[:1].upper() + what[1:]
+    if missing:
+        return f"{subject} must include a {' and '.join(missing)}"
+    if not isinstance(date_field(form, name), date):
+        return f"{subject} must be a real date"
+    return (
+        f"{subject} must be between {describe_date(EARLIEST_DATE)} and {describe_date(LATEST_DATE)}"
+    )
 
 
 def read_form(

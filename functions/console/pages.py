@@ -194,7 +194,7 @@ def page(
     member of staff, or anyone when `signed_in` is False)."""
 
     def register(handler: Handler) -> Handler:
-        def route(**params: Any) -> Response[str]:
+        def route(**params: Any) -> Response[str | bytes]:
             wiring = current()
             now = wiring.clock()
             event = app.current_event

@@ -60,7 +60,7 @@ class Reply:
     """What a page handler returns; the app adds the headers every reply carries."""
 
     status: int = 200
-    body: str = ""
+    body: str | bytes = ""  # bytes: a document (API Gateway gets it base64-encoded)
     location: str | None = None
     cookies: list[Cookie] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
@@ -70,7 +70,9 @@ class Reply:
         """Post/redirect/get: 303 See Other."""
         return cls(HTTPStatus.SEE_OTHER, "", location, cookies or [])
 
-    def response(self, script_nonce: str, form_targets: tuple[str, ...] = ()) -> Response[str]:
+    def response(
+        self, script_nonce: str, form_targets: tuple[str, ...] = ()
+    ) -> Response[str | bytes]:
         headers = {**security_headers(script_nonce, form_targets), **self.headers}
         if self.location is not None:
             headers["Location"] = self.location

@@ -4,7 +4,6 @@ The routes register in this order (the role-by-route tables list them so)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -27,8 +26,7 @@ from api.models import (
 from api.resolver import CaseId, endpoint, etag, json_reply, replies
 from api.wiring import current
 from contactguard.domain.access import Operation
-from contactguard.domain.case import Case, CaseEvent
-from contactguard.domain.deadlines import pending_deadlines
+from contactguard.usecases.cases import TimelineEntry as CaseTimelineEntry
 
 
 def expected_version(in_body: int | None, if_match: str | None) -> int:
@@ -169,19 +167,15 @@ def command_case(
     return json_reply(200, result, etag(case.version))
 
 
-def timeline_entries(case: Case, events: list[CaseEvent]) -> list[TimelineEntry]:
-    entries: list[tuple[datetime, int, int, TimelineEntry]] = []
-    for event in events:
-        entries.append((event.at, 0, event.seq, EventEntry(at=event.at, event=event)))
-    for n, letter in enumerate(case.letters):
-        entries.append(
-            (letter.required_at, 1, n, LetterEntry(at=letter.required_at, letter=letter))
-        )
-    for n, deadline in enumerate(pending_deadlines(case)):
-        entry = DeadlineEntry(at=deadline.fire_at, deadline=deadline.kind, command=deadline.command)
-        entries.append((deadline.fire_at, 2, n, entry))
-    entries.sort(key=lambda item: (item[0], item[1], item[2]))
-    return [entry for *_, entry in entries]
+def timeline_entry(entry: CaseTimelineEntry) -> TimelineEntry:
+    if entry.event is not None:
+        return EventEntry(at=entry.at, event=entry.event)
+    if entry.letter is not None:
+        return LetterEntry(at=entry.at, letter=entry.letter)
+    if entry.deadline is None:
+        raise AssertionError("a timeline entry holds an event, a letter or a deadline")
+    deadline = entry.deadline
+    return DeadlineEntry(at=entry.at, deadline=deadline.kind, command=deadline.command)
 
 
 @endpoint(
@@ -193,10 +187,10 @@ def timeline_entries(case: Case, events: list[CaseEvent]) -> list[TimelineEntry]
     tags=["cases"],
 )
 def case_timeline(case_id: CaseId) -> Timeline:
-    case, events = current().use_cases.cases.history(staff_request(), case_id)
+    case, entries = current().use_cases.cases.timeline(staff_request(), case_id)
     return Timeline(
         case_id=case_id,
         status=case.status,
         version=case.version,
-        entries=timeline_entries(case, events),
+        entries=[timeline_entry(entry) for entry in entries],
     )

@@ -3,6 +3,7 @@
 from console.routes import (  # noqa: F401
     accessibility,
     assets,
+    cases,
     home,
     signing_in,
 )

@@ -1,13 +1,39 @@
-"""Cases: open one, read it and its timeline, decide on it, read a letter's document."""
+"""Cases: open one, read it and its timeline, decide on it, read a letter's document, and
+ask which decisions are open to the person asking."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from contactguard.domain.access import Operation, require
-from contactguard.domain.case import Case, CaseEvent, Command, Letter, LetterKind
-from contactguard.domain.errors import NothingToDo, VersionConflict
-from contactguard.domain.lifecycle import Outcome
+from contactguard.domain.calendar import london_date
+from contactguard.domain.case import (
+    AcceptLateAppeal,
+    AppealOutcome,
+    Case,
+    CaseEvent,
+    CloseCase,
+    CloseConcern,
+    Command,
+    CommandKind,
+    DecideAppeal,
+    DecideReview,
+    DeclineLateAppeal,
+    ImposeRestrictions,
+    Letter,
+    LetterKind,
+    LogAppeal,
+    MarkLetterSent,
+    RedraftLetter,
+    ReviewOutcome,
+)
+from contactguard.domain.deadlines import Deadline, pending_deadlines
+from contactguard.domain.errors import NothingToDo, PolicyError, VersionConflict
+from contactguard.domain.lifecycle import PERMITTED_ROLES, TRANSITIONS, Outcome, decide
+from contactguard.domain.model import Actor, EqualityConsiderations
+from contactguard.domain.restrictions import OtherRestriction
 from contactguard.ports import CaseStore, Clock, LetterDocuments, Log
 from contactguard.service import CaseService, UnknownCase
 from contactguard.usecases.audit import Auditor
@@ -23,6 +49,90 @@ class Acted:
     case: Case
     events: list[CaseEvent] = field(default_factory=list)
     nothing_to_do: NothingToDo | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a case's timeline: an event, a letter (when its decision called for it) or
+    a pending deadline (when it falls due); exactly one of the three is set."""
+
+    at: datetime
+    event: CaseEvent | None = None
+    letter: Letter | None = None
+    deadline: Deadline | None = None
+
+
+# The decisions on an open case that staff take (the rest are the system's, or open a case).
+CASE_DECISIONS = (
+    CommandKind.CLOSE_CONCERN,
+    CommandKind.IMPOSE_RESTRICTIONS,
+    CommandKind.LOG_APPEAL,
+    CommandKind.ACCEPT_LATE_APPEAL,
+    CommandKind.DECLINE_LATE_APPEAL,
+    CommandKind.DECIDE_APPEAL,
+    CommandKind.DECIDE_REVIEW,
+    CommandKind.CLOSE_CASE,
+)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the person asking may decide on a case now, as the lifecycle answers it.
+
+    Each decision is put to `decide` with a stand-in command and nothing is recorded: the
+    lifecycle's own rules (role, transition table, the case's state) say yes or why not, so an
+    edge never keeps a copy of them. The answer holds for the case version it was asked of.
+    """
+
+    decisions: frozenset[CommandKind]
+    # Every other decision of CASE_DECISIONS, with the lifecycle's refusal.
+    refused: Mapping[CommandKind, PolicyError]
+    # Of those refused: the role may take it and the status allows it, but a rule of this
+    # case refuses it now (e.g. an appeal reviewer who took part in the decision).
+    blocked: frozenset[CommandKind]
+    # Restrictions may be imposed only as an immediate decision (no Step 1 letter sent).
+    immediate_only: bool
+    letters: frozenset[str]  # the case's letters, by id
+    # (MARK_LETTER_SENT or REDRAFT_LETTER, letter id) -> the refusal, for each one refused.
+    refused_letters: Mapping[tuple[CommandKind, str], PolicyError]
+
+    @property
+    def letters_to_send(self) -> frozenset[str]:
+        return self._letters_open(CommandKind.MARK_LETTER_SENT)
+
+    @property
+    def letters_to_redraft(self) -> frozenset[str]:
+        return self._letters_open(CommandKind.REDRAFT_LETTER)
+
+    def _letters_open(self, kind: CommandKind) -> frozenset[str]:
+        return frozenset(x for x in self.letters if (kind, x) not in self.refused_letters)
+
+
+_STAND_IN = "(is this decision open?)"  # never recorded: stand-in commands are only asked
+
+
+def _stand_ins(immediate: bool) -> dict[CommandKind, Command]:
+    considered = EqualityConsiderations(
+        reasonable_adjustments_considered=True,
+        vulnerability_considered=True,
+        equality_act_duties_considered=True,
+        notes=_STAND_IN,
+    )
+    return {
+        CommandKind.CLOSE_CONCERN: CloseConcern(reason=_STAND_IN),
+        CommandKind.IMPOSE_RESTRICTIONS: ImposeRestrictions(
+            restrictions=(OtherRestriction(details=_STAND_IN),),
+            reason=_STAND_IN,
+            equality=considered,
+            immediate=immediate,
+            immediate_reason=_STAND_IN if immediate else None,
+        ),
+        CommandKind.ACCEPT_LATE_APPEAL: AcceptLateAppeal(reason=_STAND_IN),
+        CommandKind.DECLINE_LATE_APPEAL: DeclineLateAppeal(reason=_STAND_IN),
+        CommandKind.DECIDE_APPEAL: DecideAppeal(outcome=AppealOutcome.DISMISSED, reason=_STAND_IN),
+        CommandKind.DECIDE_REVIEW: DecideReview(outcome=ReviewOutcome.CLOSE, reason=_STAND_IN),
+        CommandKind.CLOSE_CASE: CloseCase(reason=_STAND_IN),
+    }
 
 
 def known_case(cases: CaseStore, case_id: str) -> Case:
@@ -99,3 +209,77 @@ class Cases:
             self.log.warning("a letter's document is missing", extra={"letter_id": letter_id})
             raise NotFound(f"letter {letter_id}'s document is missing from the letters bucket")
         return letter, document
+
+    def timeline(self, request: Request, case_id: str) -> tuple[Case, list[TimelineEntry]]:
+        """A case's events, its letters (when their decision called for them) and its pending
+        deadlines (with the configured calendar), in time order."""
+        case, events = self.history(request, case_id)
+        entries: list[tuple[datetime, int, int, TimelineEntry]] = []
+        for event in events:
+            entries.append((event.at, 0, event.seq, TimelineEntry(at=event.at, event=event)))
+        for n, letter in enumerate(case.letters):
+            entry = TimelineEntry(at=letter.required_at, letter=letter)
+            entries.append((letter.required_at, 1, n, entry))
+        for n, deadline in enumerate(pending_deadlines(case, self.service.policy)):
+            entries.append(
+                (deadline.fire_at, 2, n, TimelineEntry(deadline.fire_at, deadline=deadline))
+            )
+        entries.sort(key=lambda item: (item[0], item[1], item[2]))
+        return case, [entry for *_, entry in entries]
+
+    def choices(self, request: Request, case: Case) -> Choices:
+        """The decisions `request`'s actor may take on `case` (as read by `view` or `history`)
+        now. Nothing is read, written or audited: the answer is the lifecycle's, given the
+        case the caller already holds."""
+        actor, now = request.actor, self.clock()
+        today = london_date(now)
+        stand_ins = _stand_ins(immediate=True)
+        stand_ins[CommandKind.LOG_APPEAL] = LogAppeal(received_on=today, grounds=_STAND_IN)
+        decisions: set[CommandKind] = set()
+        refused: dict[CommandKind, PolicyError] = {}
+        blocked: set[CommandKind] = set()
+        for kind in CASE_DECISIONS:
+            refusal = self._refusal(case, stand_ins[kind], actor, now)
+            if refusal is None:
+                decisions.add(kind)
+                continue
+            refused[kind] = refusal
+            if actor.role in PERMITTED_ROLES[kind] and (case.status, kind) in TRANSITIONS:
+                blocked.add(kind)
+        step_2 = _stand_ins(immediate=False)[CommandKind.IMPOSE_RESTRICTIONS]
+        immediate_only = (
+            CommandKind.IMPOSE_RESTRICTIONS in decisions
+            and self._refusal(case, step_2, actor, now) is not None
+        )
+        letters: dict[tuple[CommandKind, str], PolicyError] = {}
+        for letter in case.letters:
+            sent_on = _earliest_send_date(letter, today)
+            for command in (
+                MarkLetterSent(letter_id=letter.letter_id, sent_on=sent_on),
+                RedraftLetter(letter_id=letter.letter_id),
+            ):
+                if (refusal := self._refusal(case, command, actor, now)) is not None:
+                    letters[(command.kind, letter.letter_id)] = refusal
+        return Choices(
+            decisions=frozenset(decisions),
+            refused=refused,
+            blocked=frozenset(blocked),
+            immediate_only=immediate_only,
+            letters=frozenset(x.letter_id for x in case.letters),
+            refused_letters=letters,
+        )
+
+    def _refusal(
+        self, case: Case, command: Command, actor: Actor, now: datetime
+    ) -> PolicyError | None:
+        try:
+            decide(case, command, actor, now, self.service.policy)
+        except PolicyError as refusal:  # NothingToDo too: there is nothing to decide
+            return refusal
+        return None
+
+
+def _earliest_send_date(letter: Letter, today: date) -> date:
+    """The send date the lifecycle is likeliest to accept: the day the letter carries (a
+    date-bound letter must go that day), or today when it carries a later one."""
+    return min(letter.letter_date, today)

@@ -1,0 +1,470 @@
+"""The decisions on a case, one form each: impose restrictions (Step 2), close the concern,
+log an appeal, accept or decline a late one, decide an appeal, decide the 12-month review,
+close a lapsed case.
+
+A form is shown only when the lifecycle would take the decision from this role now
+(`use_cases.cases.choices`); otherwise its refusal is the page. Each form is sent with the
+case version it was filled in against, so a decision on a case that changed since is refused
+(the 409 page) and nothing is saved. A refusal of the lifecycle that concerns one answer is
+shown beside it; any other is the problem page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from console import web
+from console.forms import FormResult, empty
+from console.pages import Visit, page, problem
+from console.routes.case_forms import (
+    BEHAVIOURS,
+    DAYS,
+    RESTRICTION_FORMS,
+    YES,
+    AppealDecisionForm,
+    ImposeForm,
+    LateAppealForm,
+    LogAppealForm,
+    ReasonForm,
+    ReviewForm,
+    Versioned,
+    impose_data,
+    in_words,
+    read,
+    read_restrictions,
+    refused_on_form,
+    restrictions_typed,
+    summary,
+)
+from console.routes.case_words import uk_date
+from contactguard.domain.access import Operation
+from contactguard.domain.case import (
+    AcceptLateAppeal,
+    AppealOutcome,
+    AppealStatus,
+    Case,
+    CloseCase,
+    CloseConcern,
+    Command,
+    CommandKind,
+    DecideAppeal,
+    DecideReview,
+    DeclineLateAppeal,
+    ImposeRestrictions,
+    LetterKind,
+    LogAppeal,
+    ReviewOutcome,
+)
+from contactguard.domain.errors import RuleViolation
+from contactguard.domain.model import EqualityConsiderations
+from contactguard.domain.restrictions import Restriction
+from contactguard.usecases.cases import Choices
+
+F = TypeVar("F", bound=Versioned)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a sent form says: the command it gives, the version it was read at and the
+    banner once it is recorded; or, with no command, the form and its problems."""
+
+    form: FormResult[Any]
+    command: Command | None = None
+    version: int = 0
+    done: str = ""
+
+
+def _nothing(_: Case) -> dict[str, str]:
+    return {}
+
+
+def _no_context(_v: Visit, _c: Case, _ch: Choices) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision's form: where it is, what it asks and what command its answers give."""
+
+    kind: CommandKind
+    slug: str  # /console/cases/<case_id>/<slug>
+    link: str  # its link on the case page
+    title: str
+    template: str
+    answer: Callable[[dict[str, str]], Answer]
+    fields: dict[str, str] = field(default_factory=dict)  # lifecycle rule -> form field
+    prefill: Callable[[Case], dict[str, str]] = _nothing
+    context: Callable[[Visit, Case, Choices], dict[str, Any]] = _no_context
+    also: frozenset[CommandKind] = frozenset()  # other commands the same form gives
+
+
+def _form_open(visit: Visit, case_id: str, decision: Decision) -> tuple[Case, Choices]:
+    """The case and what this role may decide on it; the lifecycle's refusal when the
+    decision is not open to them now (NotPermitted: 403; otherwise 409, both as pages)."""
+    use_cases = visit.wiring.use_cases
+    case = use_cases.cases.view(visit.request, case_id)
+    choices = use_cases.cases.choices(visit.request, case)
+    if not ({decision.kind} | decision.also) & choices.decisions:
+        raise in_words(choices.refused[decision.kind])
+    return case, choices
+
+
+def _render(
+    visit: Visit, decision: Decision, case: Case, choices: Choices, form: FormResult[Any]
+) -> web.Reply:
+    return visit.render(
+        decision.template,
+        title=decision.title,
+        status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
+        errors=summary(form),
+        form=form,
+        case_id=case.case_id,
+        case_href=visit.site.url(f"/console/cases/{case.case_id}"),
+        action=visit.site.url(f"/console/cases/{case.case_id}/{decision.slug}"),
+        version=form.value_of("version", str(case.version)),
+        **decision.context(visit, case, choices),
+    )
+
+
+def answered(
+    model: type[F], form: dict[str, str], give: Callable[[F], tuple[Command, str]]
+) -> Answer:
+    """A sent form read with `model`; when its answers are good, the command they give and
+    the banner that says it was done."""
+    result = read(model, form)
+    if (answers := result.value) is None:
+        return Answer(result)
+    command, done = give(answers)
+    return Answer(result, command, answers.version, done)
+
+
+def record(
+    visit: Visit, case_id: str, answer: Answer, fields: dict[str, str]
+) -> web.Reply | FormResult[Any]:
+    """Record the answer's decision and go back to the case with its banner; or the form:
+    with its problems when it gives no command, or with the lifecycle's refusal beside the
+    answer it concerns (`fields`: rule -> the field's name)."""
+    if answer.command is None:
+        return answer.form
+    command = answer.command
+    try:
+        acted = visit.wiring.use_cases.cases.act(
+            visit.request, case_id, command, command.kind.value, answer.version
+        )
+    except RuleViolation as refusal:
+        shown = refused_on_form(answer.form, refusal, fields)
+        if shown is None:
+            raise
+        return shown
+    if acted.nothing_to_do is not None:
+        return problem(visit, HTTPStatus.CONFLICT, "Nothing to do", acted.nothing_to_do.message)
+    return visit.redirect(f"/console/cases/{case_id}", done=answer.done)
+
+
+def _register(decision: Decision) -> None:
+    """The decision's form (GET) and what sending it does (POST: post/redirect/get)."""
+    path = f"/console/cases/<case_id>/{decision.slug}"
+
+    def show(visit: Visit, case_id: str) -> web.Reply:
+        case, choices = _form_open(visit, case_id, decision)
+        return _render(visit, decision, case, choices, empty(decision.prefill(case)))
+
+    def send(visit: Visit, case_id: str) -> web.Reply:
+        form = record(visit, case_id, decision.answer(visit.form), decision.fields)
+        if isinstance(form, web.Reply):
+            return form
+        case, choices = _form_open(visit, case_id, decision)
+        return _render(visit, decision, case, choices, form)
+
+    page(path, operation=Operation.DECIDE)(show)
+    page(path, "POST", operation=Operation.DECIDE)(send)
+
+
+def _reason(
+    command: type[CloseConcern] | type[CloseCase], done: str
+) -> Callable[[dict[str, str]], Answer]:
+    def answer(form: dict[str, str]) -> Answer:
+        return answered(ReasonForm, form, lambda a: (command(reason=a.reason), done))
+
+    return answer
+
+
+def _reason_words(
+    lead: str, label: str, button: str
+) -> Callable[[Visit, Case, Choices], dict[str, Any]]:
+    def context(_v: Visit, _c: Case, _ch: Choices) -> dict[str, Any]:
+        return {"lead": lead, "label": label, "button": button}
+
+    return context
+
+
+# Step 2: impose restrictions (policy s.4) ------------------------------------------------------
+
+
+def _impose_prefill(case: Case) -> dict[str, str]:
+    typed: dict[str, str] = {}
+    if case.concern is not None:  # the concern's behaviours, to start from
+        typed.update({f"behaviour-{b.value}": YES for b in case.concern.behaviours})
+    if case.decision is not None:  # a lapsed case: the restrictions it had, to start from
+        typed.update(restrictions_typed(case.decision.restrictions))
+    return typed
+
+
+def _impose_context(_v: Visit, _c: Case, choices: Choices) -> dict[str, Any]:
+    return {
+        "immediate_only": choices.immediate_only,
+        "behaviours": BEHAVIOURS,
+        "restriction_forms": RESTRICTION_FORMS,
+        "days": DAYS,
+    }
+
+
+def _impose(form: dict[str, str]) -> Answer:
+    result = read(ImposeForm, form, impose_data(form))
+    chosen = read_restrictions(form)
+    problems = dict(result.problems)
+    if not chosen.restrictions and not chosen.problems:
+        problems["restrictions"] = "Select at least one restriction"
+    problems.update(chosen.problems)
+    answers = result.value
+    if answers is None or problems:
+        return Answer(FormResult(value=None, typed=result.typed, problems=_ordered(problems)))
+    command = ImposeRestrictions(
+        restrictions=tuple(chosen.restrictions),
+        behaviours=answers.behaviours,
+        reason=answers.reason,
+        equality=EqualityConsiderations(
+            reasonable_adjustments_considered=answers.reasonable_adjustments_considered,
+            vulnerability_considered=answers.vulnerability_considered,
+            equality_act_duties_considered=answers.equality_act_duties_considered,
+            notes=answers.equality_notes,
+            adjustments_agreed=answers.adjustments_agreed,
+        ),
+        immediate=answers.immediate,
+        immediate_reason=answers.immediate_reason if answers.immediate else None,
+        police_or_legal_action=answers.police_or_legal_action if answers.immediate else None,
+    )
+    done = (
+        "Restrictions imposed: they are in force now. The letter is being drafted."
+        if answers.immediate
+        else "Restrictions decided: they start when the restrictions letter is marked sent."
+    )
+    return Answer(result, command, answers.version, done)
+
+
+_IMPOSE_ORDER = [
+    "restrictions",
+    *[f"{f.tag}-{d.name}" for f in RESTRICTION_FORMS for d in f.details],
+    "behaviours",
+    "reason",
+    "equality",
+    "equality_notes",
+    "adjustments_agreed",
+    "immediate",
+    "immediate_reason",
+    "police_or_legal_action",
+    "version",
+]
+
+
+def _ordered(problems: dict[str, str]) -> dict[str, str]:
+    """The problems in the order the form asks (the error summary follows the page)."""
+    rank = {name: n for n, name in enumerate(_IMPOSE_ORDER)}
+    return dict(sorted(problems.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
+# Appeals (policy s.5) ----------------------------------------------------------------------
+
+
+def _log_appeal(form: dict[str, str]) -> Answer:
+    def give(a: LogAppealForm) -> tuple[Command, str]:
+        logged = LogAppeal(received_on=a.received_on, grounds=a.grounds)
+        return logged, f"Appeal logged: received on {uk_date(a.received_on)}."
+
+    return answered(LogAppealForm, form, give)
+
+
+def _window(_v: Visit, case: Case, _ch: Choices) -> dict[str, Any]:
+    window = case.appeal_window
+    return {"closes_on": uk_date(window.closes_on) if window is not None else None}
+
+
+def _late_appeal(form: dict[str, str]) -> Answer:
+    def give(a: LateAppealForm) -> tuple[Command, str]:
+        if a.decision == "accept":
+            accepted = AcceptLateAppeal(reason=a.reason)
+            return accepted, "Late appeal accepted: it goes to an independent review."
+        return DeclineLateAppeal(reason=a.reason), "Late appeal declined."
+
+    return answered(LateAppealForm, form, give)
+
+
+def _late_appeal_context(visit: Visit, case: Case, choices: Choices) -> dict[str, Any]:
+    late = next(
+        (a for a in case.appeals if a.status is AppealStatus.AWAITING_LATE_ACCEPTANCE), None
+    )
+    return {
+        "received": uk_date(late.received_on) if late else None,
+        "grounds": late.grounds if late else None,
+        **_window(visit, case, choices),
+    }
+
+
+_OUTCOME_DONE = {
+    AppealOutcome.UPHELD: "Appeal upheld: the restrictions are lifted and the case is closed.",
+    AppealOutcome.DISMISSED: "Appeal dismissed: the restrictions stand.",
+    AppealOutcome.VARIED: "Appeal decided: the restrictions are varied, the end date is not.",
+}
+
+
+def _appeal_decision(form: dict[str, str]) -> Answer:
+    result = read(AppealDecisionForm, form)
+    if (answers := result.value) is None:
+        return Answer(result)
+    varied: tuple[Restriction, ...] = ()
+    if answers.outcome is AppealOutcome.VARIED:
+        chosen = read_restrictions(form)
+        if chosen.problems:
+            return Answer(FormResult(value=None, typed=result.typed, problems=chosen.problems))
+        varied = tuple(chosen.restrictions)
+    command = DecideAppeal(
+        outcome=answers.outcome, reason=answers.reason, varied_restrictions=varied
+    )
+    return Answer(result, command, answers.version, _OUTCOME_DONE[answers.outcome])
+
+
+def _appeal_prefill(case: Case) -> dict[str, str]:
+    return restrictions_typed(case.decision.restrictions) if case.decision else {}
+
+
+def _appeal_decision_context(_v: Visit, case: Case, _ch: Choices) -> dict[str, Any]:
+    appeal = case.open_appeal
+    return {
+        "received": uk_date(appeal.received_on) if appeal else None,
+        "grounds": appeal.grounds if appeal else None,
+        "restriction_forms": RESTRICTION_FORMS,
+        "days": DAYS,
+    }
+
+
+# The 12-month review (policy s.6) -----------------------------------------------------------
+
+_REVIEW_DONE = {
+    ReviewOutcome.EXTEND: "Review decided: the restrictions are extended for a further period.",
+    ReviewOutcome.CLOSE: "Review decided: the restrictions end and the case is closed.",
+}
+
+
+def _review(form: dict[str, str]) -> Answer:
+    def give(a: ReviewForm) -> tuple[Command, str]:
+        return DecideReview(outcome=a.outcome, reason=a.reason), _REVIEW_DONE[a.outcome]
+
+    return answered(ReviewForm, form, give)
+
+
+def _review_context(visit: Visit, case: Case, _ch: Choices) -> dict[str, Any]:
+    period = case.period
+    packs = [x for x in case.letters if x.kind is LetterKind.REVIEW_PACK and x.s3_key]
+    readable = packs and visit.may(Operation.READ_REVIEW_PACK)
+    return {
+        "ends_on": uk_date(period.ends_on) if period else None,
+        "pack_href": visit.site.url(f"/console/cases/{case.case_id}/letters/{packs[-1].letter_id}")
+        if readable
+        else None,
+    }
+
+
+# The decisions, in the order the case page offers them.
+_OFFICER_EMAIL = {"officer-address-in-organisation": "single-point-of-contact-officer_email"}
+DECISIONS: tuple[Decision, ...] = (
+    Decision(
+        CommandKind.IMPOSE_RESTRICTIONS,
+        "restrictions",
+        "Impose restrictions",
+        "Impose restrictions (Step 2)",
+        "case_impose.html",
+        _impose,
+        fields={
+            "s4-equality-considered": "equality",
+            "s4-immediate-restrictions": "immediate_reason",
+            "s4-step2-after-step1": "immediate",
+            **_OFFICER_EMAIL,
+        },
+        prefill=_impose_prefill,
+        context=_impose_context,
+    ),
+    Decision(
+        CommandKind.CLOSE_CONCERN,
+        "close-concern",
+        "Close the concern",
+        "Close the concern",
+        "case_reason.html",
+        _reason(CloseConcern, "Concern closed."),
+        context=_reason_words(
+            "The behaviour changed after the concern letter, so the case closes without "
+            "restrictions.",
+            "Why are you closing the concern?",
+            "Close the concern",
+        ),
+    ),
+    Decision(
+        CommandKind.LOG_APPEAL,
+        "appeal",
+        "Log an appeal",
+        "Log an appeal",
+        "case_log_appeal.html",
+        _log_appeal,
+        fields={"appeal-received-date": "received_on"},
+        context=_window,
+    ),
+    Decision(
+        CommandKind.ACCEPT_LATE_APPEAL,
+        "late-appeal",
+        "Accept or decline the late appeal",
+        "Accept or decline a late appeal",
+        "case_late_appeal.html",
+        _late_appeal,
+        context=_late_appeal_context,
+        also=frozenset({CommandKind.DECLINE_LATE_APPEAL}),
+    ),
+    Decision(
+        CommandKind.DECIDE_APPEAL,
+        "appeal-decision",
+        "Decide the appeal",
+        "Decide the appeal",
+        "case_appeal_decision.html",
+        _appeal_decision,
+        fields={"s5-appeal-outcomes": "restrictions", **_OFFICER_EMAIL},
+        prefill=_appeal_prefill,
+        context=_appeal_decision_context,
+    ),
+    Decision(
+        CommandKind.DECIDE_REVIEW,
+        "review",
+        "Decide the 12-month review",
+        "Decide the 12-month review",
+        "case_review.html",
+        _review,
+        context=_review_context,
+    ),
+    Decision(
+        CommandKind.CLOSE_CASE,
+        "close",
+        "Close the case",
+        "Close the case",
+        "case_reason.html",
+        _reason(CloseCase, "Case closed."),
+        context=_reason_words(
+            "The restrictions lapsed with no review decision. Closing the case ends it; to "
+            "restrict contact again, impose restrictions instead.",
+            "Why are you closing the case?",
+            "Close the case",
+        ),
+    ),
+)
+
+for _decision in DECISIONS:
+    _register(_decision)
