@@ -13,6 +13,21 @@ FIELD = "csrf_token"
 class Csrf:
     def __init__(self, secret: bytes) -> None:
         self._signer = URLSafeSerializer(secret, salt="contactguard-console-csrf")
+        self._notes = URLSafeSerializer(secret, salt="contactguard-console-done")
+
+    def seal(self, message: str) -> str:
+        """A success message for the next page's address, signed: a crafted link cannot put
+        words of its own in the console's success banner."""
+        return str(self._notes.dumps(message))
+
+    def unseal(self, sealed: str | None) -> str | None:
+        if not sealed:
+            return None
+        try:
+            message = self._notes.loads(sealed)
+        except BadSignature:
+            return None
+        return message if isinstance(message, str) else None
 
     def token(self, session_hash: str) -> str:
         return str(self._signer.dumps(session_hash))

@@ -115,7 +115,9 @@ class Visit:
                 for item in NAVIGATION
                 if item.operation is None or self.may(item.operation)
             ],
-            "flash": flash if flash is not None else self.query.get("done"),
+            "flash": flash
+            if flash is not None
+            else self.wiring.csrf.unseal(self.query.get("done")),
         }
 
     def render(self, template: str, *, title: str, status: int = 200, **context: Any) -> web.Reply:
@@ -134,7 +136,8 @@ class Visit:
 
     def redirect(self, location: str, done: str | None = None) -> web.Reply:
         if done:
-            location += ("&" if "?" in location else "?") + "done=" + quote(done)
+            sealed = self.wiring.csrf.seal(done)
+            location += ("&" if "?" in location else "?") + "done=" + quote(sealed)
         return web.Reply.redirect(self.site.url(location), list(self.cookies))
 
 

@@ -138,3 +138,14 @@ def test_every_page_carries_a_strict_content_security_policy_with_a_fresh_nonce(
         assert "default-src 'none'" in policy
         assert "frame-ancestors 'none'" in policy
         assert "unsafe-inline" not in policy
+
+
+def test_a_crafted_link_cannot_put_words_in_the_success_banner(rig: Rig) -> None:
+    browser = rig.browser()
+    browser.sign_in("sam", ["service-manager"])
+    crafted = browser.get("/console/?done=Call+0800+000+000+to+confirm+your+password")
+    assert "0800" not in crafted.text
+    assert "govuk-notification-banner--success" not in crafted.text
+    sealed = rig.wiring.csrf.seal("Letter marked as sent")
+    shown = browser.get(f"/console/?done={sealed}")
+    assert "Letter marked as sent" in shown.text
