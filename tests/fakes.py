@@ -170,6 +170,9 @@ class InMemoryDocuments:
     def document(self, key: str) -> bytes | None:
         return self.objects.get(key)
 
+    def download_link(self, key: str, filename: str, seconds: int) -> str | None:
+        return None  # no address: the console sends the document itself
+
 
 @dataclass
 class ListLog:

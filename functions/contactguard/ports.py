@@ -127,3 +127,7 @@ class LetterDocuments(Protocol):
 
     def document(self, key: str) -> bytes | None:
         """The document stored at `key`; None when there is none."""
+
+    def download_link(self, key: str, filename: str, seconds: int) -> str | None:
+        """A short-lived address a browser downloads the document from as `filename`, or
+        None where there is no such address (the edge then sends the document itself)."""

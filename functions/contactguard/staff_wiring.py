@@ -13,9 +13,11 @@ from contactguard.usecases import EARLIEST_DATE, StaffUseCases, staff_use_cases
 
 
 def staff_on_aws(
-    settings: CoreSettings, letters_bucket: str, clock: Clock, log: Log
+    settings: CoreSettings, letters_bucket: str, clock: Clock, log: Log, *, links: bool = True
 ) -> tuple[StaffUseCases, DynamoStore]:
-    """(the use cases, the store behind them) over one DynamoDB client and the bucket."""
+    """(the use cases, the store behind them) over one DynamoDB client and the bucket.
+    `links`: whether a letter may be downloaded by a presigned address (not where no browser
+    can reach the bucket: the embedded stack)."""
     store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
     use_cases = staff_use_cases(
         cases=store,
@@ -23,7 +25,7 @@ def staff_on_aws(
         contacts=store,
         read_queue=store,
         audit_log=store,
-        documents=S3Objects(letters_bucket),
+        documents=S3Objects(letters_bucket, links=links),
         policy=settings.policy(),
         clock=clock,
         log=log,

@@ -166,8 +166,9 @@ class LocalConsole:
         the local identity provider, a signing secret made now."""
         settings = CoreSettings()  # the stack put the template's environment in place
         log = logging.getLogger("contactguard_local.console")
+        # No presigned links: a browser cannot reach moto's in-process bucket.
         use_cases, _ = staff_on_aws(
-            settings, os.environ["CONTACTGUARD_LETTERS_BUCKET"], stack.clock, log
+            settings, os.environ["CONTACTGUARD_LETTERS_BUCKET"], stack.clock, log, links=False
         )
         login = LocalLogin(stack.clock)
         secret = secrets.token_bytes(32)

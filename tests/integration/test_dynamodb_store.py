@@ -764,3 +764,23 @@ def test_an_audit_query_reads_no_more_than_its_limit_oldest_first_inside_the_win
     assert [r.audit_id for r in everything] == [f"a-{n:02d}" for n in range(2, 10)]
     by_actor = store.audit_by_actor("cal", *window, 3)
     assert [r.audit_id for r in by_actor] == ["a-02", "a-03", "a-04"]
+
+
+def test_a_letters_download_link_is_a_presigned_get_that_names_the_file(dynamodb: Any) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from contactguard.adapters.messaging import S3Objects
+
+    s3 = boto3.client("s3", region_name="eu-west-2")
+    url = S3Objects("letters-bucket", client=s3).download_link(
+        "letters/case-1/restrictions-0005/v2.docx", "case-1 restrictions/v2.docx", 60
+    )
+    assert url is not None
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    assert parts.path.endswith("/letters/case-1/restrictions-0005/v2.docx")
+    assert query["response-content-disposition"] == [
+        'attachment; filename="case-1_restrictions_v2.docx"'
+    ]
+    assert query["X-Amz-Expires"] == ["60"]
+    assert S3Objects("letters-bucket", client=s3, links=False).download_link("k", "f", 60) is None

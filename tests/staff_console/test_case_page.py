@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 from html import unescape
 
+import pytest
 from tests.staff_console.case_seeds import (
     CALL_HANDLER,
     CASE_ID,
@@ -188,3 +189,30 @@ def test_a_case_that_does_not_exist_is_the_not_found_page(rig: Rig) -> None:
     assert page.title.startswith("Page not found")
     letter = signed_in(rig, HEAD).get("/console/cases/no-such-case/letters/concern-0001/sent")
     assert letter.status == 404
+
+
+def test_where_the_bucket_gives_a_link_a_letter_downloads_from_it(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, str, int]] = []
+
+    def link(key: str, filename: str, seconds: int) -> str:
+        asked.append((key, filename, seconds))
+        return f"https://letters.example.test/{key}?signed=1"
+
+    monkeypatch.setattr(rig.fakes.documents, "download_link", link)
+    Seed(rig).restricted().now("2027-01-05", 9)
+    browser = signed_in(rig, HEAD)
+    found = re.search(
+        rf'href="(/console/cases/{CASE_ID}/letters/restrictions-[0-9]+)" download',
+        case_page(browser).text,
+    )
+    assert found
+    reply = browser.get(found.group(1), follow=False)
+    assert reply.status == 303
+    ((key, filename, seconds),) = asked
+    assert reply.location == f"https://letters.example.test/{key}?signed=1"
+    assert filename.startswith(f"{CASE_ID}-restrictions-")
+    assert filename.endswith(".docx")
+    assert seconds == 60
+    assert rig.fakes.store.audit[-1].operation is Operation.READ_LETTER

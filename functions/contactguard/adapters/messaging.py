@@ -20,9 +20,10 @@ class S3Objects(AwsAdapter):
 
     service = "s3"
 
-    def __init__(self, bucket: str, client: Any | None = None) -> None:
+    def __init__(self, bucket: str, client: Any | None = None, *, links: bool = True) -> None:
         super().__init__(client)
         self.bucket = bucket
+        self.links = links  # False where no browser can reach the bucket (the embedded stack)
 
     def read_key(self, key: str) -> bytes:
         self.requests += 1
@@ -38,6 +39,23 @@ class S3Objects(AwsAdapter):
             if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
                 raise
             return None
+
+    def download_link(self, key: str, filename: str, seconds: int) -> str | None:
+        """A presigned GET (signed here, no call to S3) that downloads the object as an
+        attachment named `filename`, valid for `seconds`."""
+        if not self.links:
+            return None
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)
+        url: str = self.client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{safe}"',
+            },
+            ExpiresIn=seconds,
+        )
+        return url
 
 
 def raw_mail_key(prefix: str, message_id: str) -> str:

@@ -3,6 +3,7 @@ ask which decisions are open to the person asking."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -135,6 +136,16 @@ def _stand_ins(immediate: bool) -> dict[CommandKind, Command]:
     }
 
 
+@dataclass(frozen=True)
+class Download:
+    """A letter to download: from `link` (valid a short while), or else `document`."""
+
+    letter: Letter
+    filename: str
+    link: str | None
+    document: bytes | None
+
+
 def known_case(cases: CaseStore, case_id: str) -> Case:
     case = cases.get_case(case_id)
     if case is None:
@@ -192,6 +203,29 @@ class Cases:
     def letter(self, request: Request, case_id: str, letter_id: str) -> tuple[Letter, bytes]:
         """A letter's current draft or sent document. The review pack lists filed email by
         subject: only for the roles that may read it."""
+        letter = self._readable_letter(request, case_id, letter_id)
+        return letter, self._document(letter)
+
+    def download(
+        self, request: Request, case_id: str, letter_id: str, seconds: int = 60
+    ) -> Download:
+        """A letter for a browser: a short-lived address to fetch it from, or, where the
+        documents have none, the document itself. Checked and audited as `letter`."""
+        letter = self._readable_letter(request, case_id, letter_id)
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{case_id}-{letter_id}-v{letter.version}.docx")
+        link = self.documents.download_link(letter.s3_key or "", name, seconds)
+        return Download(letter, name, link, None if link else self._document(letter))
+
+    def _document(self, letter: Letter) -> bytes:
+        document = self.documents.document(letter.s3_key or "")
+        if document is None:
+            letter_id = letter.letter_id
+            self.log.warning("a letter's document is missing", extra={"letter_id": letter_id})
+            raise NotFound(f"letter {letter_id}'s document is missing from the letters bucket")
+        return document
+
+    def _readable_letter(self, request: Request, case_id: str, letter_id: str) -> Letter:
+        """The letter, once the caller may read it and the read is recorded."""
         require(request.actor.role, Operation.READ_LETTER)
         case = known_case(self.cases, case_id)
         letter = case.letter(letter_id)
@@ -204,11 +238,7 @@ class Cases:
         self.audit.record(
             request, Operation.READ_LETTER, case.customer_id, case_id=case_id, letter_id=letter_id
         )
-        document = self.documents.document(letter.s3_key)
-        if document is None:
-            self.log.warning("a letter's document is missing", extra={"letter_id": letter_id})
-            raise NotFound(f"letter {letter_id}'s document is missing from the letters bucket")
-        return letter, document
+        return letter
 
     def timeline(self, request: Request, case_id: str) -> tuple[Case, list[TimelineEntry]]:
         """A case's events, its letters (when their decision called for them) and its pending
