@@ -1,10 +1,11 @@
 """In-memory implementations of the core's ports, so use cases run without moto or AWS.
 
 `InMemoryStore` is one table's worth of state behind every storage port (CaseStore,
-CustomerStore, ContactStore, ReadQueue, AuditLog), with the DynamoDB adapter's observable
-rules: optimistic versions, email claims, idempotent contact ids, the read queue, audit
-records written once. `fake_use_cases()` wires the staff use cases over them (a composition
-root for tests). The moto-backed adapter tests (tests/integration) keep the real one honest.
+CustomerStore, ContactStore, ReadQueue, AuditLog, WorkList), with the DynamoDB adapter's
+observable rules: optimistic versions, email claims, idempotent contact ids, the read queue,
+open cases by the day they need a person, audit records written once. `fake_use_cases()`
+wires the staff use cases over them (a composition root for tests). The moto-backed adapter
+tests (tests/integration) keep the real one honest.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contactguard.domain.case import Case, CaseEvent
 from contactguard.domain.errors import VersionConflict
 from contactguard.domain.lifecycle import Policy
 from contactguard.domain.model import Contact, Customer, EmailRead, normalise_email
+from contactguard.domain.worklist import attention_on
 from contactguard.ports import (
     AuditLog,
     CaseStore,
@@ -28,6 +30,7 @@ from contactguard.ports import (
     LetterDocuments,
     Log,
     ReadQueue,
+    WorkList,
 )
 from contactguard.usecases import StaffUseCases, staff_use_cases
 
@@ -67,6 +70,13 @@ class InMemoryStore:
 
     def events(self, case_id: str) -> list[CaseEvent]:
         return list(self.events_by_case.get(case_id, []))
+
+    # WorkList
+
+    def cases_needing_attention(self, by: date, limit: int) -> list[Case]:
+        keyed = [(attention_on(c), c.case_id, c) for c in self.cases_by_id.values()]
+        due = sorted((day, case_id, c) for day, case_id, c in keyed if day and day <= by)
+        return [c for _, _, c in due[: max(limit, 0)]]
 
     # CustomerStore
 
@@ -235,7 +245,8 @@ def fake_use_cases(
 def _conforms() -> None:
     """mypy checks the fakes against the ports (this is never called)."""
     store = InMemoryStore()
-    _ports: tuple[CaseStore, CustomerStore, ContactStore, ReadQueue, AuditLog] = (
+    _ports: tuple[CaseStore, CustomerStore, ContactStore, ReadQueue, AuditLog, WorkList] = (
+        store,
         store,
         store,
         store,

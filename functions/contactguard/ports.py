@@ -6,7 +6,7 @@ AWS adapters (contactguard.adapters) implement them for Lambda; tests use in-mem
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from contactguard.domain.audit import AuditRecord
@@ -61,6 +61,15 @@ class CaseStore(Protocol):
 
     def events(self, case_id: str) -> list[CaseEvent]:
         """The case's events in order (the audit trail)."""
+
+
+class WorkList(Protocol):
+    """Open cases by the day they next need a person (contactguard.domain.worklist)."""
+
+    def cases_needing_attention(self, by: date, limit: int) -> list[Case]:
+        """Open cases whose `attention_on` is on or before `by`, earliest first, at most
+        `limit` of them: one bounded Query, eventually consistent (a commit of the last
+        moment may not be seen yet)."""
 
 
 class CustomerStore(Protocol):

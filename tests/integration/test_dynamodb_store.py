@@ -534,11 +534,13 @@ def test_the_table_in_moto_is_the_table_in_the_template(
         props["AttributeDefinitions"], key=str
     )
     assert table["BillingModeSummary"]["BillingMode"] == props["BillingMode"]
-    [index] = table["GlobalSecondaryIndexes"]
-    [expected_index] = props["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == expected_index["IndexName"] == "by-customer"
-    assert index["KeySchema"] == expected_index["KeySchema"]
-    assert index["Projection"] == expected_index["Projection"]
+    indexes = sorted(table["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"])
+    expected_indexes = sorted(props["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"])
+    assert [i["IndexName"] for i in indexes] == ["by-customer", "open-cases"]
+    for index, expected_index in zip(indexes, expected_indexes, strict=True):
+        assert index["IndexName"] == expected_index["IndexName"]
+        assert index["KeySchema"] == expected_index["KeySchema"]
+        assert index["Projection"] == expected_index["Projection"]
     assert table["StreamSpecification"] == {
         "StreamEnabled": True,
         "StreamViewType": props["StreamSpecification"]["StreamViewType"],
@@ -584,6 +586,8 @@ def test_tables_are_built_from_the_template_not_a_copy(dynamodb: Any) -> None:
         "sort_key",
         "gsi1pk",
         "gsi1sk",
+        "gsi2pk",
+        "gsi2sk",
     }
 
 

@@ -1,8 +1,9 @@
 """The DynamoDB adapter: one table for customers, email claims, contacts, cases and events.
 
-`DynamoStore` implements the CaseStore, CustomerStore and ContactStore ports on the single
-table `CasesTable` of infra/template.yaml (keys pk/sk, GSI `by-customer` on gsi1pk/gsi1sk,
-TTL on `expires_at`, stream NEW_AND_OLD_IMAGES). Every hot-path read is a GetItem or a
+`DynamoStore` implements the CaseStore, CustomerStore, ContactStore and WorkList ports on the
+single table `CasesTable` of infra/template.yaml (keys pk/sk, GSI `by-customer` on
+gsi1pk/gsi1sk, sparse GSI `open-cases` on gsi2pk/gsi2sk, TTL on `expires_at`, stream
+NEW_AND_OLD_IMAGES). Every hot-path read is a GetItem or a
 Query, never a Scan. docs/access-patterns.md repeats this layout with the access patterns.
 
 | item                      | pk                      | sk                                | gsi1pk                 | gsi1sk                             |
@@ -17,12 +18,18 @@ Query, never a Scan. docs/access-patterns.md repeats this layout with the access
 | contact key (idempotency) | CONTACTKEY#{contact_id} | KEY                               |                        |                                    |
 | audit record              | AUDIT#CUSTOMER#{id}, or AUDIT#NONE | AUDIT#{at UTC iso}#{audit_id} | AUDITBY#{actor_id} | AUDIT#{at UTC iso}#{audit_id}      |
 
+On the sparse `open-cases` index only: a case state item also has gsi2pk = OPEN and gsi2sk =
+{attention_on iso date}#{case_id} while the case is open and something on it needs a person
+(contactguard.domain.worklist.attention_on); the commit that closes it, or leaves it waiting on
+nobody, writes the item without them and so takes it off the index.
+
 Every item has `kind` (customer, email, case, event, contact, contact-key, audit) and, except the
 email claim and the contact key, `doc`: the pydantic model as JSON, the one source of truth
 when reading back. Plain attributes beside it are for stream consumers and conditions:
 
 - email claim: customer_id.
-- case state: case_id, customer_id, status, version (N), expires_at (N, once closed).
+- case state: case_id, customer_id, status, version (N), expires_at (N, once closed);
+  gsi2pk, gsi2sk (open and needing a person).
 - case event: case_id, customer_id, seq (N), event_type, at, expires_at (N, once closed).
 - contact: contact_id, customer_id (when matched), at, channel, direction, disposition.
 - contact key: contact_id, contact_pk, contact_sk (where the contact lives now).
@@ -40,7 +47,8 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -58,6 +66,7 @@ from contactguard.domain.model import (
     EmailRead,
     normalise_email,
 )
+from contactguard.domain.worklist import attention_on
 from contactguard.ports import EmailAlreadyClaimed
 
 __all__ = ["EmailAlreadyClaimed", "DynamoStore"]  # the error is the port's; named here as before
@@ -74,6 +83,8 @@ if TYPE_CHECKING:
     ReadItem = dict[str, AttributeValueTypeDef]
 
 CUSTOMER_INDEX = "by-customer"  # infra/template.yaml, CasesTable GlobalSecondaryIndexes
+OPEN_CASES_INDEX = "open-cases"  # sparse: open cases by the day they next need a person
+OPEN_CASES_PK = "OPEN"
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 
 _SERIALIZER = TypeSerializer()
@@ -120,6 +131,11 @@ def email_pk(normalised: str) -> str:
 
 def event_sk(seq: int) -> str:
     return f"{EVENT_PREFIX}{seq:06d}"
+
+
+def open_case_sk(attention: date, case_id: str) -> str:
+    """An open case's sort key on the open-cases index: the day it next needs a person."""
+    return f"{attention.isoformat()}#{case_id}"
 
 
 def case_by_customer_sk(opened_at: datetime, case_id: str) -> str:
@@ -297,12 +313,17 @@ class DynamoStore:
         return int(until.timestamp()) if until else None
 
     def _state_item(self, case: Case, expires_at: int | None) -> Item:
+        # On the open-cases index while something on the case needs a person (sparse: a
+        # closed case, or one waiting on nobody, has no gsi2 attributes and drops out).
+        attention = attention_on(case)
         return _item(
             pk=case_pk(case.case_id),
             sk="STATE",
             kind="case",
             gsi1pk=customer_pk(case.customer_id),
             gsi1sk=case_by_customer_sk(case.opened_at, case.case_id),
+            gsi2pk=OPEN_CASES_PK if attention else None,
+            gsi2sk=open_case_sk(attention, case.case_id) if attention else None,
             case_id=case.case_id,
             customer_id=case.customer_id,
             status=case.status.value,
@@ -341,6 +362,26 @@ class DynamoStore:
             ScanIndexForward=False,
         )
         return [Case.model_validate_json(_doc(item), context=STORED) for item in items]
+
+    def cases_needing_attention(self, by: date, limit: int) -> list[Case]:
+        """Open cases needing a person on or before `by`, earliest first, at most `limit`:
+        one Query on the sparse open-cases index, pages of at most `limit` items, read no
+        further than `limit` cases."""
+        if limit < 1:
+            return []
+        items = self._query(
+            IndexName=OPEN_CASES_INDEX,
+            # "{by + 1 day}" sorts after every "{by}#{case_id}" and before the next day's.
+            KeyConditionExpression="gsi2pk = :open AND gsi2sk < :after",
+            ExpressionAttributeValues={
+                ":open": {"S": OPEN_CASES_PK},
+                ":after": {"S": (by + timedelta(days=1)).isoformat()},
+            },
+            Limit=limit,
+        )
+        return [
+            Case.model_validate_json(_doc(item), context=STORED) for item in islice(items, limit)
+        ]
 
     def commit(
         self, case: Case, events: tuple[CaseEvent, ...], expected_version: int | None
@@ -423,6 +464,30 @@ class DynamoStore:
             if not last:
                 return sorted(x for x in found if x)
             request["ExclusiveStartKey"] = last
+
+    def index_open_cases(self) -> int:
+        """Put every open case on the open-cases index as its next commit would (for cases
+        committed before the index existed); returns how many were written. Each write is
+        guarded by the version read, so a case committed meanwhile is left to that commit.
+        Safe to run again. Reads as the daily reconciliation does (its one Scan)."""
+        written = 0
+        for case_id in self.open_case_ids():
+            case = self.get_case(case_id)
+            attention = attention_on(case) if case is not None else None
+            if case is None or attention is None:
+                continue
+            indexed = self._update_if(
+                _key(case_pk(case_id), "STATE"),
+                UpdateExpression="SET gsi2pk = :open, gsi2sk = :sk",
+                ConditionExpression="version = :version",  # else a commit since indexed it
+                ExpressionAttributeValues={
+                    ":open": {"S": OPEN_CASES_PK},
+                    ":sk": {"S": open_case_sk(attention, case_id)},
+                    ":version": {"N": str(case.version)},
+                },
+            )
+            written += indexed
+        return written
 
     def events(self, case_id: str) -> list[CaseEvent]:
         events = [
