@@ -231,6 +231,7 @@ def fake_use_cases(
         customers=store,
         contacts=store,
         read_queue=store,
+        work_list=store,
         audit_log=store,
         documents=documents,
         policy=policy or Policy(),

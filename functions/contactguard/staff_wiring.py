@@ -24,6 +24,7 @@ def staff_on_aws(
         customers=store,
         contacts=store,
         read_queue=store,
+        work_list=store,
         audit_log=store,
         documents=S3Objects(letters_bucket, links=links),
         policy=settings.policy(),

@@ -23,12 +23,14 @@ from contactguard.ports import (
     LetterDocuments,
     Log,
     ReadQueue,
+    WorkList,
 )
 from contactguard.service import CaseService
 from contactguard.usecases.audit import Auditor, AuditTrail
 from contactguard.usecases.cases import Cases
 from contactguard.usecases.contacts import Contacts
 from contactguard.usecases.customers import Customers
+from contactguard.usecases.dashboard import Dashboard
 from contactguard.usecases.export import SubjectAccess
 from contactguard.usecases.lookup import Lookup
 from contactguard.usecases.read_queue import ReadQueueUseCases
@@ -51,6 +53,7 @@ class StaffUseCases:
     read_queue: ReadQueueUseCases
     subject_access: SubjectAccess
     audit_trail: AuditTrail
+    dashboard: Dashboard
 
 
 def staff_use_cases(
@@ -59,6 +62,7 @@ def staff_use_cases(
     customers: CustomerStore,
     contacts: ContactStore,
     read_queue: ReadQueue,
+    work_list: WorkList,
     audit_log: AuditLog,
     documents: LetterDocuments,
     policy: Policy,
@@ -84,4 +88,12 @@ def staff_use_cases(
             customers=customers, contacts=contacts, cases=cases, audit=audit, clock=clock
         ),
         audit_trail=AuditTrail(trail=audit_log, audit=audit, clock=clock),
+        dashboard=Dashboard(
+            work=work_list,
+            queue=read_queue,
+            customers=customers,
+            audit=audit,
+            clock=clock,
+            policy=policy,
+        ),
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from contactguard.domain.access import Operation, require
 from contactguard.domain.errors import NothingToDo, RuleViolation
-from contactguard.domain.model import Contact, EmailRead, ReadOutcome
+from contactguard.domain.model import Contact, Disposition, EmailRead, ReadOutcome
 from contactguard.ports import Clock, ReadQueue
 from contactguard.usecases.audit import Auditor
 from contactguard.usecases.errors import NotFound
@@ -36,6 +36,21 @@ class ReadQueueUseCases:
             Waiting(customer_id, contact_id, self.queue.get_contact(contact_id))
             for customer_id, contact_id in items
         ]
+
+    def one(self, request: Request, contact_id: str) -> Contact:
+        """One filed email of the queue, waiting or already read, audited before it is shown.
+        Not a filed email, or no such contact: NotFound."""
+        require(request.actor.role, Operation.READ_QUEUE)
+        held = self.queue.get_contact(contact_id)
+        self.audit.record(
+            request,
+            Operation.READ_QUEUE,
+            held.customer_id if held else None,
+            contact_id=contact_id,
+        )
+        if held is None or held.disposition is not Disposition.FILED_BLOCKED:
+            raise NotFound(f"no filed email {contact_id}")
+        return held
 
     def mark_read(
         self, request: Request, contact_id: str, outcome: ReadOutcome, note: str = ""
