@@ -1,15 +1,69 @@
-"""The home page: what the signed-in person has to do, by role."""
+"""The home page: a dashboard of what waits on the signed-in person's role (the dashboard use
+case: letters to check and send, appeals awaiting a decision, deadlines this week and overdue,
+filed emails waiting to be read), each list only for a role that acts on it."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from console import web
 from console.pages import Visit, page
+from console.routes.wording import LETTERS, WORK, days, uk_date
 from contactguard.domain.access import Operation
+from contactguard.domain.worklist import WorkKind, acts_on
+from contactguard.usecases.dashboard import APPEALS, Waiting
+from contactguard.usecases.dashboard import LETTERS as LETTER_WORK
 
 
 @page("/console/")
 def home(visit: Visit) -> web.Reply:
-    waiting = None
-    if visit.may(Operation.READ_QUEUE):
-        waiting = len(visit.wiring.use_cases.read_queue.waiting(visit.request))
-    return visit.render("home.html", title="Home", read_queue_waiting=waiting)
+    today = visit.wiring.use_cases.dashboard.today(visit.request)
+    kinds = acts_on(visit.actor.role)
+    return visit.render(
+        "home.html",
+        title="Home",
+        today=uk_date(today.today),
+        weekday=f"{today.today:%A}",
+        week_ends=uk_date(today.week_ends),
+        shows_letters=bool(kinds & LETTER_WORK),
+        shows_appeals=bool(kinds & APPEALS),
+        shows_deadlines=bool(kinds - LETTER_WORK - APPEALS),
+        letters=[_row(w, today.today, today.names) for w in today.letters],
+        appeals=[_row(w, today.today, today.names) for w in today.appeals],
+        deadlines=[_row(w, today.today, today.names) for w in today.deadlines],
+        filed_emails=today.filed_emails,
+        more=today.more,
+        reads_cases=visit.may(Operation.READ_CASE),
+        looks_up=visit.may(Operation.LOOKUP),
+    )
+
+
+def _row(waiting: Waiting, today: date, names: dict[str, str]) -> dict[str, Any]:
+    item = waiting.item
+    due = item.due_on
+    if waiting.overdue:
+        state = ("Overdue", "govuk-tag--red")
+    elif due is not None and due == today:
+        state = ("Due today", "govuk-tag--orange")
+    elif item.kind is WorkKind.LETTER_FAILED:
+        state = ("Failed", "govuk-tag--red")
+    elif waiting.days:
+        state = ("Waiting", "govuk-tag--yellow")
+    else:
+        state = ("Due this week", "govuk-tag--blue")
+    waited = ""
+    if waiting.days:
+        waited = f"{days(waiting.working_days, 'working day')} ({days(waiting.days)})"
+    return {
+        "case_id": item.case_id,
+        "customer_id": item.customer_id,
+        "customer": names.get(item.customer_id, item.customer_id),
+        "what": WORK[item.kind],
+        "letter": LETTERS[item.letter_kind] if item.letter_kind else "",
+        "since": uk_date(item.waiting_since),
+        "waited": waited,
+        "due": uk_date(due),
+        "state": state[0],
+        "tag": state[1],
+    }
