@@ -5,5 +5,6 @@ from console.routes import (  # noqa: F401
     assets,
     cases,
     home,
+    lookup,
     signing_in,
 )
