@@ -4,6 +4,7 @@ from console.routes import (  # noqa: F401
     accessibility,
     assets,
     cases,
+    customers,
     home,
     lookup,
     signing_in,

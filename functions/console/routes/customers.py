@@ -1,0 +1,494 @@
+"""A customer: their details and email addresses, their contacts by channel over time, their
+cases, and the forms to record a contact, link an email address and raise a Step 1 concern,
+each for the roles that may (contactguard.domain.access; the use cases check again and audit
+every view and change). Filed email's words are withheld by the contacts use case from roles
+that may not read them, as the API withholds them."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from http import HTTPStatus
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import quote
+
+from pydantic import BaseModel, Field, field_validator
+
+from console import web
+from console.forms import FormResult, date_field, empty, from_invalid, read_form
+from console.pages import Visit, page
+from console.routes.wording import (
+    BEHAVIOURS,
+    CHANNELS,
+    DIRECTIONS,
+    DISPOSITIONS,
+    OUTCOMES,
+    STATUSES,
+    uk_date,
+    uk_when,
+)
+from contactguard.domain.access import Operation
+from contactguard.domain.calendar import LONDON, london_date
+from contactguard.domain.case import CommandKind, RaiseConcern
+from contactguard.domain.lifecycle import PERMITTED_ROLES
+from contactguard.domain.model import (
+    Behaviour,
+    Channel,
+    Contact,
+    Direction,
+    Disposition,
+    normalise_email,
+)
+from contactguard.ports import EmailAlreadyClaimed
+from contactguard.usecases import EARLIEST_DATE, LATEST_DATE
+from contactguard.usecases.contacts import ContactEntry
+from contactguard.usecases.errors import AlreadyExists, InvalidInput
+
+LISTED = 100  # contacts listed one by one (newest first); the table by month counts them all
+EVIDENCE_DAYS = 90  # contacts offered as a concern's evidence: this many days back
+# Ids the console makes for new records appear in URLs (the API's NewId).
+NEW_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+StaffChannel = Literal["phone", "letter", "visit", "social-media"]  # email logs itself
+
+
+def customer_path(customer_id: str, rest: str = "") -> str:
+    return f"/console/customers/{quote(customer_id, safe='')}{rest}"
+
+
+def date_items(form: FormResult[Any], name: str) -> list[dict[str, str]]:
+    """A GOV.UK date input's three fields, refilled, marked when in error; the day's id is the
+    field's name, so the error summary's link lands on it."""
+    error = " govuk-input--error" if form.error_of(name) else ""
+    widths = {"day": "2", "month": "2", "year": "4"}
+    return [
+        {
+            "id": name if part == "day" else f"{name}-{part}",
+            "name": f"{name}-{part}",
+            "label": part.capitalize(),
+            "classes": f"govuk-input--width-{width}{error}",
+            "value": form.value_of(f"{name}-{part}"),
+        }
+        for part, width in widths.items()
+    ]
+
+
+# The customer -------------------------------------------------------------------------------
+
+
+class ContactDates(BaseModel):
+    """The dates the contacts are shown between (both optional: the use case's last year)."""
+
+    first: Annotated[date | None, Field(alias="from", ge=EARLIEST_DATE, le=LATEST_DATE)] = None
+    last: Annotated[date | None, Field(alias="to", ge=EARLIEST_DATE, le=LATEST_DATE)] = None
+
+    @field_validator("first", "last", mode="before")
+    @classmethod
+    def _real(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError("Enter a real date, for example 27 11 2026")
+        return value
+
+
+@page("/console/customers/<customer_id>", operation=Operation.READ_CUSTOMER)
+def customer(visit: Visit, customer_id: str) -> web.Reply:
+    use_cases = visit.wiring.use_cases
+    found, cases = use_cases.customers.view(visit.request, customer_id)
+    role = visit.actor.role
+    context: dict[str, Any] = {
+        "customer": found,
+        "cases": [
+            {"case_id": c.case_id, "status": STATUSES[c.status], "opened": uk_date(c.opened_at)}
+            for c in cases
+        ],
+        "reads_cases": visit.may(Operation.READ_CASE),
+        "may_log": visit.may(Operation.LOG_CONTACT),
+        "may_link": visit.may(Operation.LINK_EMAIL),
+        "may_raise": visit.may(Operation.OPEN_CASE)
+        and role in PERMITTED_ROLES[CommandKind.RAISE_CONCERN],
+        "looks_up": visit.may(Operation.LOOKUP),
+        "reads_contacts": visit.may(Operation.READ_CONTACTS),
+    }
+    dates: FormResult[Any] = empty()
+    status = HTTPStatus.OK
+    if context["reads_contacts"]:
+        typed = {k: v for k, v in visit.query.items() if k.startswith(("from-", "to-"))}
+        dates = read_form(
+            ContactDates,
+            typed,
+            data={"from": date_field(typed, "from"), "to": date_field(typed, "to")},
+        )
+        chosen = dates.value
+        if chosen and chosen.first and chosen.last and chosen.first > chosen.last:
+            dates.problems["from"] = "The first date must be on or before the last date"
+            dates.value = None
+        if dates.value is None:
+            status = HTTPStatus.BAD_REQUEST
+        else:
+            seen = use_cases.contacts.between(
+                visit.request, customer_id, dates.value.first, dates.value.last
+            )
+            context.update(_contacts(seen.contacts, seen.withheld, seen.first, seen.last))
+            dates = empty(_date_fields(seen.first, seen.last, typed))
+    return visit.render(
+        "customer.html",
+        title=found.name,
+        status=status,
+        dates=dates,
+        errors=dates.summary,
+        date_items=date_items,
+        **context,
+    )
+
+
+def _date_fields(first: date, last: date, typed: dict[str, str]) -> dict[str, str]:
+    """The date inputs refilled with the dates shown."""
+    shown = dict(typed)
+    for name, day in (("from", first), ("to", last)):
+        shown.update({f"{name}-day": str(day.day), f"{name}-month": str(day.month)})
+        shown[f"{name}-year"] = str(day.year)
+    return shown
+
+
+def _contacts(
+    contacts: list[Contact], withheld: list[str], first: date, last: date
+) -> dict[str, Any]:
+    """The contacts by month and channel over the dates, and the newest listed one by one."""
+    months: list[date] = []
+    month = first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
+    counts = Counter((london_date(c.at).replace(day=1), c.channel) for c in contacts)
+    hidden = set(withheld)
+    newest = sorted(contacts, key=lambda c: c.at, reverse=True)[:LISTED]
+    return {
+        "first": uk_date(first),
+        "last": uk_date(last),
+        "channels": [CHANNELS[ch] for ch in Channel],
+        "by_month": [
+            {
+                "month": f"{m:%B %Y}",
+                "counts": [counts[(m, ch)] for ch in Channel],
+                "total": sum(counts[(m, ch)] for ch in Channel),
+            }
+            for m in months
+        ],
+        "totals": [sum(1 for c in contacts if c.channel is ch) for ch in Channel],
+        "total": len(contacts),
+        "listed": [_contact_row(c, c.contact_id in hidden) for c in newest],
+        "withheld": len(hidden),
+    }
+
+
+def _contact_row(contact: Contact, withheld: bool) -> dict[str, Any]:
+    read = contact.read
+    return {
+        "when": uk_when(contact.at),
+        "channel": CHANNELS[contact.channel],
+        "direction": DIRECTIONS[contact.direction],
+        "disposition": DISPOSITIONS[contact.disposition],
+        "summary": contact.summary,
+        "reason": contact.reason,
+        "flags": [f for f in contact.flags if not f.startswith("attachment:")],
+        "withheld": withheld,
+        "read": f"Read {uk_date(read.read_at)}: {OUTCOMES[read.outcome]}" if read else "",
+        "note": read.note if read else "",
+    }
+
+
+# Record a contact ---------------------------------------------------------------------------
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+TIME_EXAMPLE = "Enter a real time, for example 9:30am or 14:30"
+
+
+def read_time(text: str) -> time:
+    """9:30am, 2pm, 14:30 or 14.30 as a time of day."""
+    found = _TIME.fullmatch(text.strip())
+    if not found:
+        raise ValueError(TIME_EXAMPLE)
+    hour, minute, half = int(found[1]), int(found[2] or 0), (found[3] or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            raise ValueError(TIME_EXAMPLE)
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif found[2] is None:  # "14" alone could be anything
+        raise ValueError(TIME_EXAMPLE)
+    if hour > 23 or minute > 59:
+        raise ValueError(TIME_EXAMPLE)
+    return time(hour, minute)
+
+
+class RecordContact(BaseModel):
+    channel: StaffChannel
+    direction: Direction
+    at: date | None = None  # with `time` (both or neither: the route checks); neither: now
+    time: str = ""
+    summary: str = Field(default="", max_length=4000)
+    refused: Literal["yes", "no"] = "no"
+    reason: str = Field(default="", max_length=1000)
+    key: str = Field(pattern=NEW_ID)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _real_date(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError("The date of the contact must be a real date, for example 27 11 2026")
+        return value
+
+    @field_validator("time")
+    @classmethod
+    def _real_time(cls, value: str) -> str:
+        if value.strip():
+            read_time(value)
+        return value.strip()
+
+    @property
+    def when(self) -> datetime | None:
+        if self.at is None:
+            return None
+        return datetime.combine(self.at, read_time(self.time), tzinfo=LONDON)
+
+
+CONTACT_MESSAGES = {
+    "channel": "Select how the contact was made",
+    "direction": "Select who made the contact",
+    "summary": "The summary must be 4,000 characters or fewer",
+    "reason": "The reason must be 1,000 characters or fewer",
+    "key": "This form has expired: reload the page and try again",
+}
+
+
+@page("/console/customers/<customer_id>/contacts/new", operation=Operation.LOG_CONTACT)
+def new_contact(visit: Visit, customer_id: str) -> web.Reply:
+    channel = visit.query.get("channel", "")
+    typed = {"direction": "inbound", "refused": "no", "key": uuid.uuid4().hex}
+    if channel in get_args(StaffChannel):
+        typed["channel"] = channel
+    return _contact_form(visit, customer_id, empty(typed))
+
+
+@page("/console/customers/<customer_id>/contacts", "POST", operation=Operation.LOG_CONTACT)
+def record_contact(visit: Visit, customer_id: str) -> web.Reply:
+    data: dict[str, Any] = {k: v for k, v in visit.form.items() if not k.startswith("at-")}
+    data["at"] = date_field(visit.form, "at")
+    form = read_form(RecordContact, visit.form, data=data, messages=CONTACT_MESSAGES)
+    dated, timed = data["at"] is not None, bool(visit.form.get("time", "").strip())
+    if dated and not timed:
+        form.problems.setdefault("time", "Enter the time of the contact")
+    if timed and not dated:
+        form.problems.setdefault("at", "Enter the date of the contact")
+    if dated != timed:
+        form.value = None
+    if form.value is None:
+        return _contact_form(visit, customer_id, form)
+    sent = form.value
+    entry = ContactEntry(
+        channel=Channel(sent.channel),
+        direction=sent.direction,
+        at=sent.when,
+        summary=sent.summary.strip(),
+        disposition=Disposition.REFUSED if sent.refused == "yes" else Disposition.ACCEPTED,
+        reason=sent.reason.strip(),
+        idempotency_key=sent.key,
+    )
+    try:
+        recorded, _ = visit.wiring.use_cases.contacts.log(visit.request, customer_id, entry)
+    except InvalidInput as refused:
+        return _contact_form(visit, customer_id, from_invalid(refused, form.typed))
+    what = CHANNELS[entry.channel]
+    done = (
+        f"{what} contact recorded"
+        if recorded
+        else f"This {what.lower()} contact was already recorded"
+    )
+    return visit.redirect(customer_path(customer_id), done=done)
+
+
+def _contact_form(visit: Visit, customer_id: str, form: FormResult[Any]) -> web.Reply:
+    return _form_page(
+        visit,
+        customer_id,
+        "customer_contact.html",
+        "Record a contact",
+        form,
+        channels=[(ch.value, CHANNELS[ch]) for ch in Channel if ch is not Channel.EMAIL],
+        directions=[(d.value, DIRECTIONS[d]) for d in Direction],
+    )
+
+
+def _form_page(
+    visit: Visit,
+    customer_id: str,
+    template: str,
+    title: str,
+    form: FormResult[Any],
+    status: int | None = None,
+    **context: Any,
+) -> web.Reply:
+    """A form about one customer (customer_form.html), 400 with its errors when sent wrong."""
+    found, _ = visit.wiring.use_cases.customers.view(visit.request, customer_id)
+    return visit.render(
+        template,
+        title=title,
+        status=status or (HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK),
+        customer=found,
+        form=form,
+        errors=form.summary,
+        date_items=date_items,
+        **context,
+    )
+
+
+# Link an email address ----------------------------------------------------------------------
+
+
+class LinkEmail(BaseModel):
+    address: str = Field(default="", max_length=254, validate_default=True)
+
+    @field_validator("address")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Enter the email address to link")
+        return normalise_email(value)
+
+
+@page("/console/customers/<customer_id>/emails/new", operation=Operation.LINK_EMAIL)
+def new_email(visit: Visit, customer_id: str) -> web.Reply:
+    return _email_form(visit, customer_id, empty())
+
+
+@page("/console/customers/<customer_id>/emails", "POST", operation=Operation.LINK_EMAIL)
+def link_email(visit: Visit, customer_id: str) -> web.Reply:
+    form = read_form(LinkEmail, visit.form)
+    if form.value is None:
+        return _email_form(visit, customer_id, form)
+    address = form.value.address
+    try:
+        linked = visit.wiring.use_cases.customers.link_email(visit.request, customer_id, address)
+    except EmailAlreadyClaimed:
+        form.problems["address"] = "This email address is linked to another customer"
+        return _email_form(visit, customer_id, form, status=HTTPStatus.CONFLICT)
+    if linked.already_linked:
+        done = f"{address} was already linked to this customer"
+    else:
+        earlier = linked.attributed
+        done = f"{address} linked" + (
+            f": {earlier} earlier email{'' if earlier == 1 else 's'} from it added to this record"
+            if earlier
+            else ""
+        )
+    return visit.redirect(customer_path(customer_id), done=done)
+
+
+def _email_form(
+    visit: Visit, customer_id: str, form: FormResult[Any], status: int | None = None
+) -> web.Reply:
+    return _form_page(
+        visit, customer_id, "customer_email.html", "Link an email address", form, status
+    )
+
+
+# Raise a concern (Step 1) -------------------------------------------------------------------
+
+
+class ConcernForm(BaseModel):
+    case_id: str = Field(pattern=NEW_ID)
+    behaviours: list[Behaviour] = Field(min_length=1)
+    evidence: list[str] = Field(default_factory=list, max_length=200)
+    note: str = Field(default="", max_length=4000)
+
+    @field_validator("note")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Enter why the behaviour causes concern")
+        return value.strip()
+
+
+CONCERN_MESSAGES = {
+    "behaviours": "Select at least one behaviour",
+    "case_id": "This form has expired: reload the page and try again",
+    "evidence": "Select fewer contacts",
+}
+
+
+@page("/console/customers/<customer_id>/concern", operation=Operation.OPEN_CASE)
+def new_concern(visit: Visit, customer_id: str) -> web.Reply:
+    typed = {"case_id": f"case-{uuid.uuid4().hex[:12]}"}
+    return _concern_form(visit, customer_id, empty(typed))
+
+
+@page("/console/customers/<customer_id>/concern", "POST", operation=Operation.OPEN_CASE)
+def raise_concern(visit: Visit, customer_id: str) -> web.Reply:
+    sent = visit.form
+    data = {
+        "case_id": sent.get("case_id", ""),
+        "behaviours": [b for b in Behaviour if sent.get(f"behaviour-{b.value}")],
+        "evidence": [k.removeprefix("evidence-") for k in sent if k.startswith("evidence-")],
+        "note": sent.get("note", ""),
+    }
+    form = read_form(ConcernForm, sent, data=data, messages=CONCERN_MESSAGES)
+    if form.value is None:
+        return _concern_form(visit, customer_id, form)
+    value = form.value
+    command = RaiseConcern(
+        case_id=value.case_id,
+        customer_id=customer_id,
+        behaviours=tuple(value.behaviours),
+        evidence_contact_ids=tuple(value.evidence),
+        note=value.note,
+    )
+    try:
+        visit.wiring.use_cases.cases.open(visit.request, command, customer_id, value.case_id)
+    except AlreadyExists:  # the same form sent twice: the first opened the case
+        return visit.redirect(
+            customer_path(customer_id),
+            done=f"This concern was already raised: case {value.case_id}",
+        )
+    return visit.redirect(
+        customer_path(customer_id),
+        done=f"Concern raised: case {value.case_id}. The concern letter is being drafted",
+    )
+
+
+def _concern_form(visit: Visit, customer_id: str, form: FormResult[Any]) -> web.Reply:
+    use_cases = visit.wiring.use_cases
+    evidence: list[dict[str, Any]] = []
+    if visit.may(Operation.READ_CONTACTS):
+        today = london_date(visit.now)
+        seen = use_cases.contacts.between(
+            visit.request, customer_id, today - timedelta(days=EVIDENCE_DAYS), today
+        )
+        hidden = set(seen.withheld)
+        for c in sorted(seen.contacts, key=lambda c: c.at, reverse=True)[:LISTED]:
+            words = "" if c.contact_id in hidden else c.summary
+            evidence.append(
+                {
+                    "name": f"evidence-{c.contact_id}",
+                    "value": "yes",
+                    "text": f"{uk_when(c.at)}: {CHANNELS[c.channel]}"
+                    + (f", {words}" if words else ""),
+                    "checked": bool(form.typed.get(f"evidence-{c.contact_id}")),
+                }
+            )
+    return _form_page(
+        visit,
+        customer_id,
+        "customer_concern.html",
+        "Raise a concern (Step 1)",
+        form,
+        behaviours=[
+            {
+                "name": f"behaviour-{b.value}",
+                "value": "yes",
+                "text": BEHAVIOURS[b],
+                "checked": bool(form.typed.get(f"behaviour-{b.value}")),
+            }
+            for b in Behaviour
+        ],
+        evidence=evidence,
+    )
