@@ -7,5 +7,6 @@ from console.routes import (  # noqa: F401
     customers,
     home,
     lookup,
+    read_queue,
     signing_in,
 )

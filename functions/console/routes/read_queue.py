@@ -1,0 +1,112 @@
+"""The designated officer's read queue: the filed emails waiting, one filed email read as text
+only (what the contact holds: its subject, flags and the types of its attachments; never as
+HTML), and the read recorded with its outcome and a note (post/redirect/get)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from console import web
+from console.forms import FormResult, empty, read_form
+from console.pages import Visit, page
+from console.routes.wording import OUTCOMES, uk_date, uk_when
+from contactguard.domain.access import Operation
+from contactguard.domain.errors import NothingToDo
+from contactguard.domain.model import Contact, ReadOutcome
+
+QUEUE = "/console/read-queue"
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # a queued email whose contact is missing: first
+ATTACHMENT = "attachment:"
+
+
+@page(QUEUE, operation=Operation.READ_QUEUE)
+def queue(visit: Visit) -> web.Reply:
+    waiting = visit.wiring.use_cases.read_queue.waiting(visit.request)
+    words = visit.may(Operation.READ_FILED_EMAIL)  # the designated officers: so always
+    rows = [
+        {
+            "contact_id": w.contact_id,
+            "customer_id": w.customer_id,
+            "received": uk_when(w.contact.at) if w.contact else "Not known",
+            "subject": w.contact.summary if words and w.contact else "",
+            "flags": _flags(w.contact)[0] if words else [],
+        }
+        for w in sorted(waiting, key=lambda w: w.contact.at if w.contact else EARLIEST)
+    ]
+    return visit.render("read_queue.html", title="Filed emails waiting to be read", rows=rows)
+
+
+def _flags(contact: Contact | None) -> tuple[list[str], list[str]]:
+    """(the language flags, the attachments' types) a filed email carries."""
+    flags = contact.flags if contact else ()
+    return (
+        [f for f in flags if not f.startswith(ATTACHMENT)],
+        [f.removeprefix(ATTACHMENT) for f in flags if f.startswith(ATTACHMENT)],
+    )
+
+
+class MarkRead(BaseModel):
+    outcome: ReadOutcome
+    note: str = Field(default="", max_length=2000)
+
+
+READ_MESSAGES = {
+    "outcome": "Select what you found",
+    "note": "The note must be 2,000 characters or fewer",
+}
+
+
+@page(QUEUE + "/<contact_id>", operation=Operation.READ_QUEUE)
+def filed_email(visit: Visit, contact_id: str) -> web.Reply:
+    return _email_page(visit, contact_id, empty())
+
+
+@page(QUEUE + "/<contact_id>", "POST", operation=Operation.MARK_READ)
+def mark_read(visit: Visit, contact_id: str) -> web.Reply:
+    form = read_form(MarkRead, visit.form, messages=READ_MESSAGES)
+    if form.value is None:
+        return _email_page(visit, contact_id, form)
+    sent = form.value
+    try:
+        visit.wiring.use_cases.read_queue.mark_read(
+            visit.request, contact_id, sent.outcome, sent.note.strip()
+        )
+    except NothingToDo:  # someone read it first (or this form was sent twice)
+        return visit.redirect(QUEUE, done="This email had already been read: nothing changed")
+    return visit.redirect(QUEUE, done=f"Read recorded: {OUTCOMES[sent.outcome].lower()}")
+
+
+def _email_page(visit: Visit, contact_id: str, form: FormResult[Any]) -> web.Reply:
+    contact = visit.wiring.use_cases.read_queue.one(visit.request, contact_id)
+    flags, attachments = _flags(contact)
+    read = contact.read
+    return visit.render(
+        "read_queue_email.html",
+        title="Read a filed email",
+        status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
+        form=form,
+        errors=form.summary,
+        contact_id=contact.contact_id,
+        customer_id=contact.customer_id or "",
+        received=uk_when(contact.at),
+        subject=contact.summary,
+        flags=flags,
+        attachments=attachments,
+        raw_ref=contact.raw_ref or "",
+        read=(
+            {
+                "on": uk_date(read.read_at),
+                "by": read.read_by,
+                "outcome": OUTCOMES[read.outcome],
+                "note": read.note,
+            }
+            if read
+            else None
+        ),
+        outcomes=[{"value": o.value, "text": OUTCOMES[o]} for o in ReadOutcome],
+        may_mark=visit.may(Operation.MARK_READ),
+    )
