@@ -210,6 +210,8 @@ def test_forms_the_role_may_not_use_are_refused(rig: Rig) -> None:
     assert browser.get(CUSTOMER + "/emails/new").status == 403
     assert browser.get(CUSTOMER + "/concern").status == 403
     assert browser.get("/console/customers/cust-9999").status == 404
+    head = signed_in(rig, "head-of-service")
+    assert head.get(CUSTOMER + "/concern").status == 403  # opens cases, at Step 2 only
 
 
 def test_a_manager_links_an_email_address_and_earlier_mail_from_it_joins_the_record(

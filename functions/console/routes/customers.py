@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from console import web
 from console.forms import FormResult, date_field, empty, from_invalid, read_form
-from console.pages import Visit, page
+from console.pages import Visit, page, problem
 from console.routes.wording import (
     BEHAVIOURS,
     CHANNELS,
@@ -95,7 +95,6 @@ class ContactDates(BaseModel):
 def customer(visit: Visit, customer_id: str) -> web.Reply:
     use_cases = visit.wiring.use_cases
     found, cases = use_cases.customers.view(visit.request, customer_id)
-    role = visit.actor.role
     context: dict[str, Any] = {
         "customer": found,
         "cases": [
@@ -105,8 +104,7 @@ def customer(visit: Visit, customer_id: str) -> web.Reply:
         "reads_cases": visit.may(Operation.READ_CASE),
         "may_log": visit.may(Operation.LOG_CONTACT),
         "may_link": visit.may(Operation.LINK_EMAIL),
-        "may_raise": visit.may(Operation.OPEN_CASE)
-        and role in PERMITTED_ROLES[CommandKind.RAISE_CONCERN],
+        "may_raise": raises_concerns(visit),
         "looks_up": visit.may(Operation.LOOKUP),
         "reads_contacts": visit.may(Operation.READ_CONTACTS),
     }
@@ -416,8 +414,21 @@ CONCERN_MESSAGES = {
 }
 
 
+def raises_concerns(visit: Visit) -> bool:
+    """Opens cases, and Step 1 is theirs (s.4: the Service Manager raises the concern)."""
+    role = visit.actor.role
+    return visit.may(Operation.OPEN_CASE) and role in PERMITTED_ROLES[CommandKind.RAISE_CONCERN]
+
+
 @page("/console/customers/<customer_id>/concern", operation=Operation.OPEN_CASE)
 def new_concern(visit: Visit, customer_id: str) -> web.Reply:
+    if not raises_concerns(visit):  # e.g. the Head of Service, who opens cases at Step 2
+        return problem(
+            visit,
+            HTTPStatus.FORBIDDEN,
+            "You cannot raise a concern",
+            "A concern (Step 1) is raised by a Service Manager.",
+        )
     typed = {"case_id": f"case-{uuid.uuid4().hex[:12]}"}
     return _concern_form(visit, customer_id, empty(typed))
 
