@@ -42,6 +42,7 @@ NAMES = resource_names(TEMPLATE, VALUES)
 REGION, ACCOUNT = VALUES["AWS::Region"], VALUES["AWS::AccountId"]
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAMES['CasesTable']}"
 INDEX = f"{TABLE}/index/by-customer"
+OPEN_CASES = f"{TABLE}/index/open-cases"
 RAW_MAIL = f"arn:aws:s3:::{NAMES['RawMailBucket']}"
 LETTERS = f"arn:aws:s3:::{NAMES['LettersBucket']}"
 SIGNING_SECRET = secret_arn(NAMES["ConsoleSigningSecret"], REGION, ACCOUNT)
@@ -289,28 +290,41 @@ def test_a_call_nobody_taught_it_is_refused_not_passed() -> None:
 # Every action each function's own statements grant on the table and its index. A change that
 # widens a role (or a new function) must say so here.
 TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
-    "IngestFunction": {TABLE: {"GetItem", "PutItem", "UpdateItem"}, INDEX: {"Query"}},
-    "SignalsFunction": {TABLE: {"Query"}, INDEX: set()},
-    "LettersFunction": {TABLE: {"GetItem", "Query", "PutItem"}, INDEX: set()},
+    "IngestFunction": {
+        TABLE: {"GetItem", "PutItem", "UpdateItem"},
+        INDEX: {"Query"},
+        OPEN_CASES: set(),
+    },
+    "SignalsFunction": {TABLE: {"Query"}, INDEX: set(), OPEN_CASES: set()},
+    "LettersFunction": {TABLE: {"GetItem", "Query", "PutItem"}, INDEX: set(), OPEN_CASES: set()},
     "DeadlinesStreamFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem"},
         INDEX: set(),
+        OPEN_CASES: set(),
     },
-    "DeadlineFireFunction": {TABLE: {"GetItem", "PutItem"}, INDEX: set()},
+    "DeadlineFireFunction": {TABLE: {"GetItem", "PutItem"}, INDEX: set(), OPEN_CASES: set()},
     "DeadlinesReconcileFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "Scan"},
         INDEX: set(),
+        OPEN_CASES: set(),
     },
     "ApiFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
         INDEX: {"Query"},
+        OPEN_CASES: set(),
     },
     # The delivery ledger only: one item per SES message id (claim, mark, release).
-    "DeliveryFunction": {TABLE: {"GetItem", "UpdateItem", "DeleteItem"}, INDEX: set()},
-    # The API's staff use cases; its sessions (Get, Put, Delete) need nothing more.
+    "DeliveryFunction": {
+        TABLE: {"GetItem", "UpdateItem", "DeleteItem"},
+        INDEX: set(),
+        OPEN_CASES: set(),
+    },
+    # The API's staff use cases, and the dashboard's open cases; its sessions (Get, Put,
+    # Delete) need nothing more.
     "ConsoleFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
         INDEX: {"Query"},
+        OPEN_CASES: {"Query"},
     },
 }
 
@@ -383,7 +397,8 @@ def test_only_the_deadline_functions_touch_schedules_and_pass_the_scheduler_role
 
 def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client_id() -> None:
     """The console serves the API's staff use cases: the same grants (TABLE_GRANTS says so for
-    the table), and two of its own, each on one resource."""
+    the table), and three of its own, each on one resource (the dashboard's index of open
+    cases, its signing secret, its client id)."""
 
     def own(function: str) -> set[tuple[str, str]]:
         return {
@@ -395,6 +410,7 @@ def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client
 
     extra = own("ConsoleFunction") - own("ApiFunction")
     assert extra == {
+        ("dynamodb:Query", OPEN_CASES),
         ("secretsmanager:GetSecretValue", SIGNING_SECRET),
         ("ssm:GetParameter", CLIENT_ID_PARAMETER),
     }
