@@ -9,18 +9,7 @@ from tests.staff_console import people
 from tests.staff_console.rig import Rig
 from tests.unit.builders import at, under_appeal
 
-from console.routes import wording
 from contactguard.domain.access import Operation
-from contactguard.domain.case import CaseStatus, LetterKind
-from contactguard.domain.enforcement import EmailAction
-from contactguard.domain.model import (
-    Behaviour,
-    Channel,
-    Direction,
-    Disposition,
-    ReadOutcome,
-)
-from contactguard.domain.worklist import WorkKind
 
 
 def main(html: str) -> str:
@@ -44,7 +33,7 @@ def test_a_service_manager_sees_a_drafted_letter_with_how_long_it_has_waited(rig
     letters = page[page.index('id="letters"') : page.index('id="appeals"')]
     assert '<a class="govuk-link" href="/console/cases/case-0001">case-0001</a>' in letters
     assert '<a class="govuk-link" href="/console/customers/cust-0001">Ada Tenant</a>' in letters
-    assert '<td class="govuk-table__cell">Concern letter</td>' in letters
+    assert '<td class="govuk-table__cell">Concern letter (Step 1)</td>' in letters
     assert "23 November 2026" in letters
     assert "6 working days (8 days)" in letters
     assert "Overdue" in letters  # past the 2 working days before its sender is reminded
@@ -95,24 +84,3 @@ def test_the_safeguarding_lead_is_told_how_many_filed_emails_wait(rig: Rig) -> N
         in page
     )
     assert 'id="letters"' not in page
-
-
-def test_every_code_these_pages_show_has_words_and_dates_read_the_uk_way() -> None:
-    tables = {
-        CaseStatus: wording.STATUSES,
-        Channel: wording.CHANNELS,
-        Direction: wording.DIRECTIONS,
-        Disposition: wording.DISPOSITIONS,
-        EmailAction: wording.EMAIL_ACTIONS,
-        LetterKind: wording.LETTERS,
-        ReadOutcome: wording.OUTCOMES,
-        Behaviour: wording.BEHAVIOURS,
-        WorkKind: wording.WORK,
-    }
-    for codes, words in tables.items():
-        assert set(words) == set(codes), codes.__name__
-    summer = datetime(2026, 7, 4, 13, 5, tzinfo=UTC)  # 2:05pm in London (BST)
-    assert wording.uk_when(summer) == "4 July 2026 at 2:05pm"
-    assert wording.uk_time(datetime(2026, 12, 4, 0, 0, tzinfo=UTC)) == "midnight"
-    assert wording.uk_time(datetime(2026, 12, 4, 12, 0, tzinfo=UTC)) == "midday"
-    assert wording.uk_date(date(2026, 12, 4)) == "4 December 2026"

@@ -43,15 +43,18 @@ def test_a_call_handler_finds_a_restricted_caller_by_email_and_sees_what_applies
     assert found.title == "What applies to Ada Tenant – Contact restrictions"
     page = main(found.text)
     assert page.count("<h1") == 1
-    assert "Restrictions are in force until 18 December 2027" in page
+    assert (
+        "Restrictions are in force up to and including 17 December 2027 (they end at the start "
+        "of 18 December 2027)" in page
+    )
     assert "we cannot take their call" in page
     assert (
-        "They can contact us by: letter, visit, social media. Letters go to Derby Homes, "
-        "PO Box 1, Derby DE1 1AA." in page
+        "They can contact us by: letter, visits and personal contact, social media. Letters "
+        "go to Derby Homes, PO Box 1, Derby DE1 1AA." in page
     )
-    assert "Closed" in channel_row(page, "Phone")
+    assert "Closed" in channel_row(page, "Telephone")
     assert "Closed" in channel_row(page, "Email")
-    assert "Letters only: write to Derby Homes" in channel_row(page, "Phone")
+    assert "Letters only: write to Derby Homes" in channel_row(page, "Telephone")
     assert "Open" in channel_row(page, "Letter")
     assert "Not delivered: filed on their record and read by the designated officer" in page
     assert "What the customer has been told in writing" in page
@@ -76,7 +79,7 @@ def test_a_customer_without_restrictions_is_dealt_with_as_usual(rig: Rig) -> Non
     page = main(browser.get("/console/lookup?customer=cust-0001").text)
 
     assert "No restrictions are in force. Deal with the caller as usual." in page
-    assert "Open" in channel_row(page, "Phone")
+    assert "Open" in channel_row(page, "Telephone")
     assert rig.fakes.store.audit[-1].detail == "by=customer_id found=true"
 
 

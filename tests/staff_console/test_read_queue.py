@@ -57,7 +57,7 @@ def test_the_officer_reads_a_filed_email_as_text_and_records_what_they_found(rig
     queue = browser.get(QUEUE)
     assert queue.title == "Filed emails waiting to be read – Contact restrictions"
     listed = main(queue.text)
-    assert "30 November 2026 at 9:15am" in listed
+    assert "30 November 2026, 9:15am" in listed
     assert '<th scope="col"' in listed
     assert 'href="/console/read-queue/ses-1"' in listed
 

@@ -17,18 +17,19 @@ from urllib.parse import quote
 from pydantic import BaseModel, Field, field_validator
 
 from console import web
-from console.forms import FormResult, date_field, empty, from_invalid, read_form
-from console.pages import Visit, page, problem
-from console.routes.wording import (
-    BEHAVIOURS,
-    CHANNELS,
-    DIRECTIONS,
-    DISPOSITIONS,
-    OUTCOMES,
-    STATUSES,
-    uk_date,
-    uk_when,
+from console.forms import (
+    FormResult,
+    StaffDate,
+    date_field,
+    date_message,
+    empty,
+    from_invalid,
+    read_form,
 )
+from console.pages import Visit, page, problem
+from console.routes.case_forms import YES, checked
+from console.routes.case_words import CHANNEL, STATUS, behaviour_words, uk_date, uk_datetime
+from console.routes.wording import DIRECTIONS, DISPOSITIONS, LOGGED, OUTCOMES
 from contactguard.domain.access import Operation
 from contactguard.domain.calendar import LONDON, london_date
 from contactguard.domain.case import CommandKind, RaiseConcern
@@ -42,7 +43,6 @@ from contactguard.domain.model import (
     normalise_email,
 )
 from contactguard.ports import EmailAlreadyClaimed
-from contactguard.usecases import EARLIEST_DATE, LATEST_DATE
 from contactguard.usecases.contacts import ContactEntry
 from contactguard.usecases.errors import AlreadyExists, InvalidInput
 
@@ -80,15 +80,17 @@ def date_items(form: FormResult[Any], name: str) -> list[dict[str, str]]:
 class ContactDates(BaseModel):
     """The dates the contacts are shown between (both optional: the use case's last year)."""
 
-    first: Annotated[date | None, Field(alias="from", ge=EARLIEST_DATE, le=LATEST_DATE)] = None
-    last: Annotated[date | None, Field(alias="to", ge=EARLIEST_DATE, le=LATEST_DATE)] = None
+    first: Annotated[StaffDate | None, Field(alias="from")] = None
+    last: Annotated[StaffDate | None, Field(alias="to")] = None
 
-    @field_validator("first", "last", mode="before")
-    @classmethod
-    def _real(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            raise ValueError("Enter a real date, for example 27 11 2026")
-        return value
+
+DATE_WORDS = {"from": "the first date", "to": "the last date", "at": "the date of the contact"}
+
+
+def date_problems(form: FormResult[Any], typed: dict[str, str]) -> None:
+    """GOV.UK's words for each date input the model refused (forms.date_message)."""
+    for name in form.problems.keys() & DATE_WORDS.keys():
+        form.problems[name] = date_message(typed, name, DATE_WORDS[name])
 
 
 @page("/console/customers/<customer_id>", operation=Operation.READ_CUSTOMER)
@@ -98,7 +100,11 @@ def customer(visit: Visit, customer_id: str) -> web.Reply:
     context: dict[str, Any] = {
         "customer": found,
         "cases": [
-            {"case_id": c.case_id, "status": STATUSES[c.status], "opened": uk_date(c.opened_at)}
+            {
+                "case_id": c.case_id,
+                "status": STATUS[c.status],
+                "opened": uk_date(london_date(c.opened_at)),
+            }
             for c in cases
         ],
         "reads_cases": visit.may(Operation.READ_CASE),
@@ -117,6 +123,7 @@ def customer(visit: Visit, customer_id: str) -> web.Reply:
             typed,
             data={"from": date_field(typed, "from"), "to": date_field(typed, "to")},
         )
+        date_problems(dates, typed)
         chosen = dates.value
         if chosen and chosen.first and chosen.last and chosen.first > chosen.last:
             dates.problems["from"] = "The first date must be on or before the last date"
@@ -164,7 +171,7 @@ def _contacts(
     return {
         "first": uk_date(first),
         "last": uk_date(last),
-        "channels": [CHANNELS[ch] for ch in Channel],
+        "channels": [CHANNEL[ch] for ch in Channel],
         "by_month": [
             {
                 "month": f"{m:%B %Y}",
@@ -183,15 +190,19 @@ def _contacts(
 def _contact_row(contact: Contact, withheld: bool) -> dict[str, Any]:
     read = contact.read
     return {
-        "when": uk_when(contact.at),
-        "channel": CHANNELS[contact.channel],
+        "when": uk_datetime(contact.at),
+        "channel": CHANNEL[contact.channel],
         "direction": DIRECTIONS[contact.direction],
         "disposition": DISPOSITIONS[contact.disposition],
         "summary": contact.summary,
         "reason": contact.reason,
         "flags": [f for f in contact.flags if not f.startswith("attachment:")],
         "withheld": withheld,
-        "read": f"Read {uk_date(read.read_at)}: {OUTCOMES[read.outcome]}" if read else "",
+        "read": (
+            f"Read on {uk_date(london_date(read.read_at))}: {OUTCOMES[read.outcome]}"
+            if read
+            else ""
+        ),
         "note": read.note if read else "",
     }
 
@@ -222,19 +233,12 @@ def read_time(text: str) -> time:
 class RecordContact(BaseModel):
     channel: StaffChannel
     direction: Direction
-    at: date | None = None  # with `time` (both or neither: the route checks); neither: now
+    at: StaffDate | None = None  # with `time` (both or neither: the route checks); neither: now
     time: str = ""
     summary: str = Field(default="", max_length=4000)
     refused: Literal["yes", "no"] = "no"
     reason: str = Field(default="", max_length=1000)
     key: str = Field(pattern=NEW_ID)
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _real_date(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            raise ValueError("The date of the contact must be a real date, for example 27 11 2026")
-        return value
 
     @field_validator("time")
     @classmethod
@@ -273,6 +277,7 @@ def record_contact(visit: Visit, customer_id: str) -> web.Reply:
     data: dict[str, Any] = {k: v for k, v in visit.form.items() if not k.startswith("at-")}
     data["at"] = date_field(visit.form, "at")
     form = read_form(RecordContact, visit.form, data=data, messages=CONTACT_MESSAGES)
+    date_problems(form, visit.form)
     dated, timed = data["at"] is not None, bool(visit.form.get("time", "").strip())
     if dated and not timed:
         form.problems.setdefault("time", "Enter the time of the contact")
@@ -296,12 +301,9 @@ def record_contact(visit: Visit, customer_id: str) -> web.Reply:
         recorded, _ = visit.wiring.use_cases.contacts.log(visit.request, customer_id, entry)
     except InvalidInput as refused:
         return _contact_form(visit, customer_id, from_invalid(refused, form.typed))
-    what = CHANNELS[entry.channel]
-    done = (
-        f"{what} contact recorded"
-        if recorded
-        else f"This {what.lower()} contact was already recorded"
-    )
+    what = LOGGED[entry.channel]
+    # Not recorded: the same form was sent twice, and the first recorded it.
+    done = f"{what} recorded" if recorded else f"This {what.lower()} was already recorded"
     return visit.redirect(customer_path(customer_id), done=done)
 
 
@@ -312,7 +314,7 @@ def _contact_form(visit: Visit, customer_id: str, form: FormResult[Any]) -> web.
         "customer_contact.html",
         "Record a contact",
         form,
-        channels=[(ch.value, CHANNELS[ch]) for ch in Channel if ch is not Channel.EMAIL],
+        channels=[(ch.value, words) for ch, words in LOGGED.items()],
         directions=[(d.value, DIRECTIONS[d]) for d in Direction],
     )
 
@@ -438,7 +440,7 @@ def raise_concern(visit: Visit, customer_id: str) -> web.Reply:
     sent = visit.form
     data = {
         "case_id": sent.get("case_id", ""),
-        "behaviours": [b for b in Behaviour if sent.get(f"behaviour-{b.value}")],
+        "behaviours": checked(sent, "behaviour", [b.value for b in Behaviour]),
         "evidence": [k.removeprefix("evidence-") for k in sent if k.startswith("evidence-")],
         "note": sent.get("note", ""),
     }
@@ -480,8 +482,8 @@ def _concern_form(visit: Visit, customer_id: str, form: FormResult[Any]) -> web.
             evidence.append(
                 {
                     "name": f"evidence-{c.contact_id}",
-                    "value": "yes",
-                    "text": f"{uk_when(c.at)}: {CHANNELS[c.channel]}"
+                    "value": YES,
+                    "text": f"{uk_datetime(c.at)}: {CHANNEL[c.channel]}"
                     + (f", {words}" if words else ""),
                     "checked": bool(form.typed.get(f"evidence-{c.contact_id}")),
                 }
@@ -495,8 +497,8 @@ def _concern_form(visit: Visit, customer_id: str, form: FormResult[Any]) -> web.
         behaviours=[
             {
                 "name": f"behaviour-{b.value}",
-                "value": "yes",
-                "text": BEHAVIOURS[b],
+                "value": YES,
+                "text": behaviour_words([b])[0],
                 "checked": bool(form.typed.get(f"behaviour-{b.value}")),
             }
             for b in Behaviour

@@ -9,7 +9,8 @@ from typing import Any
 
 from console import web
 from console.pages import Visit, page
-from console.routes.wording import LETTERS, WORK, days, uk_date
+from console.routes.case_words import LETTER_KIND, uk_date
+from console.routes.wording import WORK, days
 from contactguard.domain.access import Operation
 from contactguard.domain.worklist import WorkKind, acts_on
 from contactguard.usecases.dashboard import APPEALS, Waiting
@@ -60,10 +61,10 @@ def _row(waiting: Waiting, today: date, names: dict[str, str]) -> dict[str, Any]
         "customer_id": item.customer_id,
         "customer": names.get(item.customer_id, item.customer_id),
         "what": WORK[item.kind],
-        "letter": LETTERS[item.letter_kind] if item.letter_kind else "",
-        "since": uk_date(item.waiting_since),
+        "letter": LETTER_KIND[item.letter_kind] if item.letter_kind else "",
+        "since": uk_date(item.waiting_since) if item.waiting_since else "",
         "waited": waited,
-        "due": uk_date(due),
+        "due": uk_date(due) if due else "",
         "state": state[0],
         "tag": state[1],
     }

@@ -16,8 +16,10 @@ from pydantic import BaseModel, Field, field_validator
 from console import web
 from console.forms import FormResult, empty, read_form
 from console.pages import Visit, page
-from console.routes.wording import CHANNELS, EMAIL_ACTIONS, STATUSES, uk_date, uk_when
+from console.routes.case_words import CHANNEL, STATUS, uk_datetime, until
+from console.routes.wording import EMAIL_ACTIONS
 from contactguard.domain.access import Operation
+from contactguard.domain.calendar import london_date
 from contactguard.domain.enforcement import EmailAction
 from contactguard.domain.model import Channel, normalise_email
 from contactguard.usecases.errors import NotFound, UnknownCustomer
@@ -108,28 +110,29 @@ def panel(applies: WhatApplies) -> dict[str, Any]:
     """What a call handler needs in one place, in words."""
     ruling = applies.email
     restrictions = [r for entry in applies.in_force for r in entry.restrictions]
-    until = [entry.until for entry in applies.in_force if entry.until is not None]
-    open_channels = [CHANNELS[c].lower() for c in applies.permitted_channels]
+    ends = [london_date(entry.until) for entry in applies.in_force if entry.until is not None]
+    open_channels = [CHANNEL[c].lower() for c in applies.permitted_channels]
     email_words = EMAIL_ACTIONS[ruling.action]
     if ruling.action is EmailAction.ROUTE_TO_OFFICER and ruling.officer_email:
         email_words += f" ({ruling.officer_email})"
     return {
         "customer_id": applies.customer.customer_id,
         "name": applies.customer.name,
-        "checked": uk_when(applies.at),
+        "checked": uk_datetime(applies.at),
         "restricted": applies.restricted,
-        "until": uk_date(min(until)) if until else "",
+        # In force now, so each period runs to the start of its end date (case_words.until).
+        "until": until(min(ends)) if ends else "",
         "cases": [
             {
                 "case_id": entry.case.case_id,
-                "status": STATUSES[entry.case.status],
-                "until": uk_date(entry.until),
+                "status": STATUS[entry.case.status],
+                "until": until(london_date(entry.until)) if entry.until else "",
             }
             for entry in applies.in_force
         ],
         "channels": [
             {
-                "channel": CHANNELS[g.channel],
+                "channel": CHANNEL[g.channel],
                 "open": g.allowed,
                 "conditions": [c[:1].upper() + c[1:] for c in g.conditions],
             }

@@ -13,8 +13,10 @@ from pydantic import BaseModel, Field
 from console import web
 from console.forms import FormResult, empty, read_form
 from console.pages import Visit, page
-from console.routes.wording import OUTCOMES, uk_date, uk_when
+from console.routes.case_words import uk_date, uk_datetime
+from console.routes.wording import OUTCOMES
 from contactguard.domain.access import Operation
+from contactguard.domain.calendar import london_date
 from contactguard.domain.errors import NothingToDo
 from contactguard.domain.model import Contact, ReadOutcome
 
@@ -31,7 +33,7 @@ def queue(visit: Visit) -> web.Reply:
         {
             "contact_id": w.contact_id,
             "customer_id": w.customer_id,
-            "received": uk_when(w.contact.at) if w.contact else "Not known",
+            "received": uk_datetime(w.contact.at) if w.contact else "Not known",
             "subject": w.contact.summary if words and w.contact else "",
             "flags": _flags(w.contact)[0] if words else [],
         }
@@ -92,14 +94,14 @@ def _email_page(visit: Visit, contact_id: str, form: FormResult[Any]) -> web.Rep
         errors=form.summary,
         contact_id=contact.contact_id,
         customer_id=contact.customer_id or "",
-        received=uk_when(contact.at),
+        received=uk_datetime(contact.at),
         subject=contact.summary,
         flags=flags,
         attachments=attachments,
         raw_ref=contact.raw_ref or "",
         read=(
             {
-                "on": uk_date(read.read_at),
+                "on": uk_date(london_date(read.read_at)),
                 "by": read.read_by,
                 "outcome": OUTCOMES[read.outcome],
                 "note": read.note,
