@@ -118,7 +118,8 @@ def no_js_page(browser: Browser) -> Iterator[Page]:
 
 
 def axe(page: Page) -> None:
-    """No WCAG 2.2 A/AA violation (nor best-practice one) on the page as it is now."""
+    """No WCAG 2.2 A/AA violation (nor best-practice one) on the page as it is now. Never on
+    a page with JavaScript off: axe is a script, and Playwright's evaluate then never returns."""
     result = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
     assert result.violations_count == 0, f"{page.url}\n{result.generate_report()}"
 

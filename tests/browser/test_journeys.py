@@ -1,0 +1,253 @@
+"""Staff journeys through the console in Chromium, on the embedded stack served by
+`contactguard serve`: each page on the way checked with axe-core and photographed, each
+journey run with JavaScript on, with it off, and by keyboard alone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from tests.browser.conftest import Console, axe, shoot
+
+from contactguard.domain.calendar import LONDON
+from contactguard.domain.case import Behaviour, RaiseConcern
+from contactguard.domain.model import (
+    Actor,
+    Channel,
+    Contact,
+    Customer,
+    Disposition,
+    PostalAddress,
+    Role,
+)
+from contactguard_local.examples import immediate_restrictions
+
+MANAGER = Actor(actor_id="seed-sm", role=Role.SERVICE_MANAGER)
+MODES = ["javascript", "no-javascript", "keyboard"]
+
+
+def _concern(console: Console, case_id: str) -> None:
+    """A customer and a Step 1 concern, its letter drafted by the letters function."""
+    stack = console.stack
+    stack.store.put_customer(
+        Customer(
+            customer_id=case_id,
+            name="Alex Tenant",
+            address=PostalAddress(lines=("1 Example Street",), postcode="DE1 1AA"),
+        )
+    )
+    command = RaiseConcern(
+        case_id=case_id,
+        customer_id=case_id,
+        behaviours=(Behaviour.SCATTERGUN,),
+        note="the same complaint through every route",
+    )
+    stack.cases.open_case(command, MANAGER, stack.clock())
+    stack.pump_streams()
+
+
+def _check(page: Page, mode: str) -> None:
+    """axe-core on the page (it runs as script: with JavaScript off the same pages were
+    checked in the JavaScript run)."""
+    if mode != "no-javascript":
+        axe(page)
+
+
+def _press(page: Page, mode: str, name: str | re.Pattern[str], role: str = "button") -> None:
+    """Activate a control as the mode's person would: a click, or Tab to it and Enter."""
+    control = page.get_by_role(role, name=name, exact=isinstance(name, str))  # type: ignore[arg-type]
+    if mode == "keyboard":
+        control.focus()
+        expect(control).to_be_focused()
+        page.keyboard.press("Enter")
+    else:
+        control.click()
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def test_a_manager_marks_a_drafted_letter_sent(
+    console: Console, mode: str, page: Page, no_js_page: Page
+) -> None:
+    tab = no_js_page if mode == "no-javascript" else page
+    case_id = f"journey-letter-{mode}"
+    _concern(console, case_id)
+    console.sign_in(tab, "sam", ["service-manager"], "Sam Manager")
+    tab.goto(f"{console.url}/console/cases/{case_id}")
+    expect(tab.get_by_role("heading", level=1)).to_contain_text(case_id)
+    _check(tab, mode)
+    if mode == "javascript":
+        shoot(tab, "case-concern")
+    _press(tab, mode, re.compile(r"^Mark as sent\W+Concern letter"), role="link")
+    expect(tab.get_by_role("heading", level=1)).to_be_visible()
+    _check(tab, mode)
+    today = datetime.now(LONDON).date()
+    for part, value in (("day", today.day), ("month", today.month), ("year", today.year)):
+        tab.locator(f"#sent_on-{part}").fill(str(value))
+    if mode == "javascript":
+        shoot(tab, "letter-sent-form")
+    _press(tab, mode, "Mark as sent")
+    banner = tab.locator(".govuk-notification-banner--success")
+    expect(banner).to_be_visible()
+    _check(tab, mode)
+    case = console.stack.store.get_case(case_id)
+    assert case is not None
+    assert [letter.status.value for letter in case.letters] == ["sent"]
+
+
+def _customer_with_filed_email(console: Console, customer_id: str) -> None:
+    """A customer with immediate letters-only restrictions decided, and an email of theirs
+    filed for the designated officer (as ingest files it once the restrictions are in force,
+    which tests/integration prove through the receipt rule)."""
+    stack = console.stack
+    address = f"{customer_id}@example.org"
+    stack.store.put_customer(
+        Customer(
+            customer_id=customer_id,
+            name="Alex Tenant",
+            emails=(address,),
+            address=PostalAddress(lines=("1 Example Street",), postcode="DE1 1AA"),
+        )
+    )
+    head = Actor(actor_id="seed-hos", role=Role.HEAD_OF_SERVICE)
+    stack.cases.open_case(
+        immediate_restrictions(f"{customer_id}-case", customer_id), head, stack.clock()
+    )
+    stack.pump_streams()
+    filed = Contact(
+        contact_id=f"ses-{customer_id}",
+        customer_id=customer_id,
+        channel=Channel.EMAIL,
+        at=stack.clock() - timedelta(minutes=5),
+        summary="The boiler is still broken",
+        disposition=Disposition.FILED_BLOCKED,
+        raw_ref=f"ses-{customer_id}",
+    )
+    stack.store.record_contact(filed, queue_for_reading=True)
+
+
+def test_a_call_handler_looks_a_caller_up(
+    console: Console, mode: str, page: Page, no_js_page: Page
+) -> None:
+    tab = no_js_page if mode == "no-javascript" else page
+    customer_id = f"journey-lookup-{mode}"
+    _customer_with_filed_email(console, customer_id)
+    console.sign_in(tab, "cal", ["call-handler"], "Cal Handler")
+    _press(tab, mode, "Find a caller", role="link")
+    expect(tab).to_have_title("Find a caller – Contact restrictions")
+    _check(tab, mode)
+    tab.get_by_label("Email address or customer reference").fill(f"{customer_id}@example.org")
+    _press(tab, mode, "Find")
+    expect(tab).to_have_title("What applies to Alex Tenant – Contact restrictions")
+    expect(tab.locator("main")).to_contain_text("Letters only")
+    _check(tab, mode)
+    assert (
+        console.stack.store.audit_of_customer(
+            customer_id,
+            console.stack.clock() - timedelta(hours=1),
+            console.stack.clock() + timedelta(minutes=1),
+            100,
+        )[-1].operation.value
+        == "lookup"
+    )
+
+
+def test_the_safeguarding_lead_reads_a_filed_email(
+    console: Console, mode: str, page: Page, no_js_page: Page
+) -> None:
+    tab = no_js_page if mode == "no-javascript" else page
+    customer_id = f"journey-read-{mode}"
+    _customer_with_filed_email(console, customer_id)
+    console.sign_in(tab, "sage", ["safeguarding-lead"], "Sage Guard")
+    _press(tab, mode, "Read queue", role="link")
+    expect(tab).to_have_title("Filed emails waiting to be read – Contact restrictions")
+    _check(tab, mode)
+    read = tab.locator("tr", has_text=customer_id).get_by_role("link", name=re.compile("^Read"))
+    if mode == "keyboard":
+        read.focus()
+        tab.keyboard.press("Enter")
+    else:
+        read.click()
+    expect(tab).to_have_title("Read a filed email – Contact restrictions")
+    expect(tab.locator("main")).to_contain_text("The boiler is still broken")
+    _check(tab, mode)
+    tab.get_by_label("A safeguarding concern, referred on").check()
+    tab.get_by_label("Note (optional)").fill("Referred to the tenancy support team")
+    _press(tab, mode, "Record the read")
+    expect(tab.locator(".govuk-notification-banner--success")).to_contain_text("Read recorded")
+    _check(tab, mode)
+    contacts = list(
+        console.stack.store.contacts(
+            customer_id,
+            console.stack.clock() - timedelta(days=1),
+            console.stack.clock() + timedelta(minutes=1),
+        )
+    )
+    (email,) = [c for c in contacts if c.channel.value == "email"]
+    assert email.read is not None
+    assert email.read.outcome.value == "safeguarding"
+
+
+def test_a_head_of_service_imposes_restrictions_and_the_next_email_is_filed(
+    console: Console, mode: str, page: Page, no_js_page: Page
+) -> None:
+    tab = no_js_page if mode == "no-javascript" else page
+    case_id = f"journey-impose-{mode}"
+    _concern(console, case_id)
+    address = f"{case_id}@example.org"
+    customer = console.stack.store.get_customer(case_id)
+    assert customer is not None
+    console.stack.store.put_customer(customer.model_copy(update={"emails": (address,)}))
+    console.sign_in(tab, "hana", ["head-of-service"], "Hana Head")
+    tab.goto(f"{console.url}/console/cases/{case_id}")
+    _press(tab, mode, "Impose restrictions", role="link")
+    expect(tab).to_have_title("Impose restrictions (Step 2) – Contact restrictions")
+    _check(tab, mode)
+    tab.get_by_label("No email or telephone contact: letters only").check()
+    tab.get_by_label("The postal address the customer should write to").fill(
+        "Housing Services, 1 Council Street, Derby DE1 2AB"
+    )
+    tab.get_by_label("Why are you imposing restrictions?").fill(
+        "Threats to staff in emails and calls"
+    )
+    for considered in (
+        "Reasonable adjustments the customer may need",
+        "Whether the customer is vulnerable",
+        "Our duties under the Equality Act 2010",
+    ):
+        tab.get_by_label(considered).check()
+    tab.get_by_label("What you considered and found").fill("No known disability; advocate offered")
+    tab.get_by_label("Why is the behaviour extreme, or a threat to staff safety?").fill(
+        "Threats of violence to named staff"
+    )
+    if mode == "javascript":
+        shoot(tab, "impose-restrictions")
+    _press(tab, mode, "Impose restrictions")
+    expect(tab.locator(".govuk-notification-banner--success")).to_be_visible()
+    expect(tab.locator("main")).to_contain_text("letters only")
+    _check(tab, mode)
+    console.stack.pump_streams()
+    message = (
+        f"From: Alex Tenant <{address}>\r\nTo: housing@example.org\r\n"
+        "Subject: Still waiting\r\nMessage-ID: <impose@example.org>\r\n\r\nStill waiting.\r\n"
+    ).encode()
+    console.stack.deliver_email(message, address, "Still waiting")
+    console.stack.pump_streams()
+    contacts = list(
+        console.stack.store.contacts(
+            case_id,
+            console.stack.clock() - timedelta(days=1),
+            console.stack.clock() + timedelta(minutes=1),
+        )
+    )
+    assert [c.disposition.value for c in contacts if c.channel.value == "email"] == [
+        "filed-blocked"
+    ]
+    tab.goto(f"{console.url}/console/customers/{case_id}")
+    expect(tab.locator("main")).to_contain_text("Filed")
+    _check(tab, mode)
