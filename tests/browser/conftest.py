@@ -7,7 +7,8 @@ release was built for, failing with what to do when they drift. The tests never 
 
 `axe` runs axe-core (shipped in axe-playwright-python) on a page for WCAG 2.0/2.1/2.2 A and
 AA, and best practice: a page with any violation fails its test, the report printed.
-`shoot` saves a page at desktop and mobile widths into out/console/ (CONTACTGUARD_SCREENSHOTS
+`shoot` saves a page at desktop and mobile widths into out/console/, and fails it when it
+is wider than the screen (reflow) (CONTACTGUARD_SCREENSHOTS
 names another folder: `make screenshots` writes docs/console/).
 """
 
@@ -131,5 +132,8 @@ def shoot(page: Page, name: str) -> None:
     for label, (width, height) in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        # Reflow (WCAG 1.4.10): nothing wider than the screen; wide tables scroll in a box.
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{name} is {wide} px wide on a {width} px screen"
     if before:
         page.set_viewport_size(before)

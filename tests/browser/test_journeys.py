@@ -48,6 +48,12 @@ def _concern(console: Console, case_id: str) -> None:
     stack.pump_streams()
 
 
+def _recent_contacts(console: Console, customer_id: str) -> list[Contact]:
+    now = console.stack.clock()
+    window = (now - timedelta(days=1), now + timedelta(minutes=1))
+    return list(console.stack.store.contacts(customer_id, *window))
+
+
 def _check(page: Page, mode: str) -> None:
     """axe-core on the page (it runs as script: with JavaScript off the same pages were
     checked in the JavaScript run)."""
@@ -181,13 +187,7 @@ def test_the_safeguarding_lead_reads_a_filed_email(
     _press(tab, mode, "Record the read")
     expect(tab.locator(".govuk-notification-banner--success")).to_contain_text("Read recorded")
     _check(tab, mode)
-    contacts = list(
-        console.stack.store.contacts(
-            customer_id,
-            console.stack.clock() - timedelta(days=1),
-            console.stack.clock() + timedelta(minutes=1),
-        )
-    )
+    contacts = _recent_contacts(console, customer_id)
     (email,) = [c for c in contacts if c.channel.value == "email"]
     assert email.read is not None
     assert email.read.outcome.value == "safeguarding"
@@ -238,13 +238,7 @@ def test_a_head_of_service_imposes_restrictions_and_the_next_email_is_filed(
     ).encode()
     console.stack.deliver_email(message, address, "Still waiting")
     console.stack.pump_streams()
-    contacts = list(
-        console.stack.store.contacts(
-            case_id,
-            console.stack.clock() - timedelta(days=1),
-            console.stack.clock() + timedelta(minutes=1),
-        )
-    )
+    contacts = _recent_contacts(console, case_id)
     assert [c.disposition.value for c in contacts if c.channel.value == "email"] == [
         "filed-blocked"
     ]
