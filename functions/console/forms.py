@@ -40,10 +40,14 @@ class FormResult(Generic[M]):
 
     @property
     def summary(self) -> list[dict[str, str]] | None:
-        """GOV.UK error summary items, each linking to its field."""
+        """GOV.UK error summary items, each linking to its field (a date to its day)."""
         if not self.problems:
             return None
-        return [{"text": text, "href": f"#{name}"} for name, text in self.problems.items()]
+        return [{"text": text, "href": self._anchor(name)} for name, text in self.problems.items()]
+
+    def _anchor(self, name: str) -> str:
+        """A field's id; a GOV.UK date input's first field (its day) when `name` is one."""
+        return f"#{name}-day" if f"{name}-day" in self.typed else f"#{name}"
 
     def value_of(self, name: str, default: str = "") -> str:
         return self.typed.get(name, default)

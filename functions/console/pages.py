@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler import Response
 from console import web
 from console.auth import REFRESH_BEFORE, SignInFailed, verify_id_token
 from console.csrf import FIELD as CSRF_FIELD
+from console.forms import FormResult
 from console.render import ASSETS_FOLDER, render
 from console.resolver import app, logger
 from console.sessions import COOKIE, Session, hashed
@@ -133,6 +134,22 @@ class Visit:
             **context,
         )
         return web.Reply(status, body, cookies=list(self.cookies))
+
+    def render_form(
+        self,
+        template: str,
+        *,
+        title: str,
+        form: FormResult[Any],
+        status: int | None = None,
+        **context: Any,
+    ) -> web.Reply:
+        """A page with a form: 400 with the error summary when what was sent is wrong."""
+        if status is None:
+            status = HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK
+        return self.render(
+            template, title=title, status=status, form=form, errors=form.summary, **context
+        )
 
     def redirect(self, location: str, done: str | None = None) -> web.Reply:
         if done:

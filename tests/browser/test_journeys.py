@@ -5,10 +5,11 @@ journey run with JavaScript on, with it off, and by keyboard alone."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import Console, axe, shoot
 
 from contactguard.domain.calendar import LONDON
@@ -77,10 +78,18 @@ def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def test_a_manager_marks_a_drafted_letter_sent(
-    console: Console, mode: str, page: Page, no_js_page: Page
-) -> None:
-    tab = no_js_page if mode == "no-javascript" else page
+@pytest.fixture
+def tab(mode: str, browser: Browser) -> Iterator[Page]:
+    """A page as the mode's person has it: JavaScript on, or off."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=mode != "no-javascript"
+    )
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def test_a_manager_marks_a_drafted_letter_sent(console: Console, mode: str, tab: Page) -> None:
     case_id = f"journey-letter-{mode}"
     _concern(console, case_id)
     console.sign_in(tab, "sam", ["service-manager"], "Sam Manager")
@@ -137,10 +146,7 @@ def _customer_with_filed_email(console: Console, customer_id: str) -> None:
     stack.store.record_contact(filed, queue_for_reading=True)
 
 
-def test_a_call_handler_looks_a_caller_up(
-    console: Console, mode: str, page: Page, no_js_page: Page
-) -> None:
-    tab = no_js_page if mode == "no-javascript" else page
+def test_a_call_handler_looks_a_caller_up(console: Console, mode: str, tab: Page) -> None:
     customer_id = f"journey-lookup-{mode}"
     _customer_with_filed_email(console, customer_id)
     console.sign_in(tab, "cal", ["call-handler"], "Cal Handler")
@@ -163,10 +169,7 @@ def test_a_call_handler_looks_a_caller_up(
     )
 
 
-def test_the_safeguarding_lead_reads_a_filed_email(
-    console: Console, mode: str, page: Page, no_js_page: Page
-) -> None:
-    tab = no_js_page if mode == "no-javascript" else page
+def test_the_safeguarding_lead_reads_a_filed_email(console: Console, mode: str, tab: Page) -> None:
     customer_id = f"journey-read-{mode}"
     _customer_with_filed_email(console, customer_id)
     console.sign_in(tab, "sage", ["safeguarding-lead"], "Sage Guard")
@@ -194,9 +197,8 @@ def test_the_safeguarding_lead_reads_a_filed_email(
 
 
 def test_a_head_of_service_imposes_restrictions_and_the_next_email_is_filed(
-    console: Console, mode: str, page: Page, no_js_page: Page
+    console: Console, mode: str, tab: Page
 ) -> None:
-    tab = no_js_page if mode == "no-javascript" else page
     case_id = f"journey-impose-{mode}"
     _concern(console, case_id)
     address = f"{case_id}@example.org"

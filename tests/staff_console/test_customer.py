@@ -142,7 +142,7 @@ def test_bad_contact_input_shows_each_fields_error_and_keeps_what_was_typed(rig:
         },
     )
     assert future.status == 400  # the use case's refusal, shown on the date's field
-    assert '<a href="#at">A contact cannot be logged in the future</a>' in future.text
+    assert '<a href="#at-day">A contact cannot be logged in the future</a>' in future.text
     not_a_date = browser.submit(
         form,
         CUSTOMER + "/contacts",
@@ -287,7 +287,8 @@ def test_contacts_are_shown_between_the_dates_asked_and_bad_dates_are_errors(rig
         CUSTOMER + "?from-day=2&from-month=11&from-year=2026&to-day=1&to-month=11&to-year=2026"
     )
     assert backwards.status == 400
-    assert '<a href="#from">The first date must be on or before the last date</a>' in backwards.text
+    summary = '<a href="#from-day">The first date must be on or before the last date</a>'
+    assert summary in backwards.text
     nonsense = browser.get(CUSTOMER + "?from-day=40&from-month=1&from-year=2026")
     assert nonsense.status == 400
     assert "The first date must be a real date" in nonsense.text

@@ -37,7 +37,6 @@ from console.routes.case_forms import (
     read_restrictions,
     refused_on_form,
     restrictions_typed,
-    summary,
 )
 from console.routes.case_words import uk_date
 from contactguard.domain.access import Operation
@@ -115,11 +114,9 @@ def _form_open(visit: Visit, case_id: str, decision: Decision) -> tuple[Case, Ch
 def _render(
     visit: Visit, decision: Decision, case: Case, choices: Choices, form: FormResult[Any]
 ) -> web.Reply:
-    return visit.render(
+    return visit.render_form(
         decision.template,
         title=decision.title,
-        status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
-        errors=summary(form),
         form=form,
         case_id=case.case_id,
         case_href=visit.site.url(f"/console/cases/{case.case_id}"),

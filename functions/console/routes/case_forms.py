@@ -144,17 +144,6 @@ def _for_left_out(messages: dict[str, str], typed: dict[str, Any]) -> dict[str, 
     }
 
 
-def summary(result: FormResult[Any]) -> list[dict[str, str]] | None:
-    """The error summary: each problem linked to its field (a date to its day input)."""
-    items = result.summary
-    if items is None:
-        return None
-    return [
-        {**item, "href": item["href"] + "-day"} if item["href"].lstrip("#") in DATES else item
-        for item in items
-    ]
-
-
 def refused_on_form(
     result: FormResult[Any], refusal: PolicyError, fields: dict[str, str]
 ) -> FormResult[Any] | None:

@@ -17,7 +17,7 @@ from console import web
 from console.forms import FormResult, empty
 from console.pages import Visit, page
 from console.routes.case_decisions import Answer, answered, record
-from console.routes.case_forms import LetterSentForm, ReasonForm, in_words, summary
+from console.routes.case_forms import LetterSentForm, ReasonForm, in_words
 from console.routes.case_words import LETTER_KIND, uk_date
 from contactguard.domain.access import Operation
 from contactguard.domain.calendar import london_date
@@ -93,11 +93,9 @@ def _render(
 ) -> web.Reply:
     base = f"/console/cases/{case.case_id}"
     words = LETTER_KIND[letter.kind]
-    return visit.render(
+    return visit.render_form(
         action.template,
         title=f"{words}: {action.title}",
-        status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
-        errors=summary(form),
         form=form,
         case_id=case.case_id,
         case_href=visit.site.url(base),

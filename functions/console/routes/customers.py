@@ -330,13 +330,12 @@ def _form_page(
 ) -> web.Reply:
     """A form about one customer (customer_form.html), 400 with its errors when sent wrong."""
     found, _ = visit.wiring.use_cases.customers.view(visit.request, customer_id)
-    return visit.render(
+    return visit.render_form(
         template,
         title=title,
-        status=status or (HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK),
-        customer=found,
         form=form,
-        errors=form.summary,
+        status=status,
+        customer=found,
         date_items=date_items,
         **context,
     )

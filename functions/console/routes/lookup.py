@@ -8,7 +8,6 @@ a browser's history or an access log; the customer page links here with `?custom
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -71,14 +70,7 @@ def search(visit: Visit) -> web.Reply:
 
 
 def _form(visit: Visit, form: FormResult[Any], missing: str | None = None) -> web.Reply:
-    return visit.render(
-        "lookup.html",
-        title="Find a caller",
-        status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
-        form=form,
-        errors=form.summary,
-        missing=missing,
-    )
+    return visit.render_form("lookup.html", title="Find a caller", form=form, missing=missing)
 
 
 def _found(

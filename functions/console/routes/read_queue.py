@@ -5,7 +5,6 @@ HTML), and the read recorded with its outcome and a note (post/redirect/get)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -86,12 +85,10 @@ def _email_page(visit: Visit, contact_id: str, form: FormResult[Any]) -> web.Rep
     contact = visit.wiring.use_cases.read_queue.one(visit.request, contact_id)
     flags, attachments = _flags(contact)
     read = contact.read
-    return visit.render(
+    return visit.render_form(
         "read_queue_email.html",
         title="Read a filed email",
-        status=HTTPStatus.BAD_REQUEST if form.errors else HTTPStatus.OK,
         form=form,
-        errors=form.summary,
         contact_id=contact.contact_id,
         customer_id=contact.customer_id or "",
         received=uk_datetime(contact.at),
