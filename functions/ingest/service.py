@@ -14,7 +14,7 @@ logged (``quarantine-unrecorded``) and alerted. On any other internal error it r
 it can and returns CONTINUE, so the mail still reaches staff; the sender it records is only
 ever the From address SES authenticated, never the envelope sender (``mail.source``, which
 nobody authenticated: it serves only SPF alignment in ``ses_event.authentication``).
-Addresses become keys only through ``ingest.sender`` (bounded to RFC 5321's limits).
+Addresses become keys only through ``contactguard.mail.sender`` (bounded to RFC 5321's limits).
 Log lines carry codes and identifiers, never addresses or text.
 """
 
@@ -32,10 +32,10 @@ from contactguard.domain.case import Case
 from contactguard.domain.enforcement import EmailAction, EmailRuling, email_ruling
 from contactguard.domain.model import Channel, Contact, Direction, Disposition
 from contactguard.domain.signals import Flag, language_flags
+from contactguard.mail.auto_reply import build_auto_reply, may_auto_reply
+from contactguard.mail.mime import ParsedMessage, parse_message
+from contactguard.mail.sender import Sender, SenderProblem
 from contactguard.ports import Alerts, Log
-from ingest.auto_reply import build_auto_reply, may_auto_reply
-from ingest.mime import ParsedMessage, parse_message
-from ingest.sender import Sender, SenderProblem
 from ingest.ses_event import (
     BadSesEvent,
     EventDecision,
@@ -483,8 +483,9 @@ def raw_quarantine_reason(
     receipt: SesReceipt, decision: EventDecision, parsed: ParsedMessage
 ) -> str | None:
     """What the raw message adds to the event's checks: its From, read strictly
-    (:mod:`ingest.sender` codes), must be the one SES read (``from-header-mismatch``; only
-    when SES truncated the headers and gave no From does the raw message decide alone), and
+    (:mod:`contactguard.mail.sender` codes), must be the one SES read
+    (``from-header-mismatch``; only when SES truncated the headers and gave no From does the
+    raw message decide alone), and
     that address must be authenticated (``unauthenticated:<reason>``)."""
     if parsed.sender is None:
         return parsed.sender_problem or SenderProblem.NO_SENDER.value

@@ -40,7 +40,7 @@ from pydantic import (
     field_validator,
 )
 
-from ingest.sender import Sender, SenderProblem, strict_sender
+from contactguard.mail.sender import Sender, SenderProblem, strict_sender
 
 __all__ = [
     "AuthMethod",
@@ -399,9 +399,9 @@ class EventDecision:
 
     ``quarantine`` is a reason code when the event alone condemns the mail (a scan verdict, a
     From header that is not one bounded mailbox, failed authentication), else None.
-    ``sender`` is SES's From read strictly (:func:`ingest.sender.strict_sender`); its address
-    is None when SES gave no usable From. ``sender_known`` is False only when SES truncated
-    the headers and left ``commonHeaders.from`` out: then the raw message alone says who.
+    ``sender`` is SES's From read strictly (:func:`contactguard.mail.sender.strict_sender`);
+    its address is None when SES gave no usable From. ``sender_known`` is False only when SES
+    truncated the headers and left ``commonHeaders.from`` out: then the raw message alone says who.
     """
 
     quarantine: str | None
@@ -428,7 +428,7 @@ def event_decision(receipt: SesReceipt) -> EventDecision:
     """Quarantine decided from the event alone, before the raw message is read (DESIGN.md).
 
     In order: the virus and spam verdicts; SES's From not being one bounded, well-formed
-    mailbox (:mod:`ingest.sender` codes: ``no-sender``, ``from-header-malformed``,
+    mailbox (:mod:`contactguard.mail.sender` codes: ``no-sender``, ``from-header-malformed``,
     ``multiple-from-addresses``, ``sender-address-too-long``, ``sender-address-invalid``);
     then :func:`authentication` of that one address (``unauthenticated:<reason>``).
 

@@ -26,8 +26,8 @@ from test_ingest_service import (
 )
 
 from contactguard.domain.model import Disposition
+from contactguard.mail.sender import Sender, SenderProblem
 from contactguard_local.ses import ses_receipt_event
-from ingest.sender import Sender, SenderProblem
 from ingest.service import IngestResult, SesDisposition
 from ingest.ses_event import EventDecision, event_decision, parse_ses_event
 

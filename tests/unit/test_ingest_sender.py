@@ -1,6 +1,6 @@
-"""Who sent an email, read strictly (ingest/sender.py), and the property that keeps a forged
-From off a customer's record: whatever From header arrives, ingest either attributes exactly
-the one address a strict RFC 5322 reading takes, or it quarantines the mail.
+"""Who sent an email, read strictly (contactguard/mail/sender.py), and the property that
+keeps a forged From off a customer's record: whatever From header arrives, ingest either
+attributes exactly the one address a strict RFC 5322 reading takes, or it quarantines the mail.
 
 The strict reading here is the standard library's own, independent of what ingest does with
 it: ``email.utils.getaddresses(strict=True)`` (CVE-2023-27043's fix) must give one mailbox,
@@ -27,9 +27,9 @@ from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import Case
 from contactguard.domain.model import Contact, Disposition
 from contactguard.lexicon import default_patterns
+from contactguard.mail.mime import parse_message
+from contactguard.mail.sender import Sender, SenderProblem, strict_sender
 from contactguard_local.ses import ses_receipt_event
-from ingest.mime import parse_message
-from ingest.sender import Sender, SenderProblem, strict_sender
 from ingest.service import IngestService, SesDisposition
 from log_privacy import rig_logger
 

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.auto_reply import AutoReplyReason, build_auto_reply, may_auto_reply
-from ingest.mime import AttachmentInfo, ParsedMessage, parse_message
+from contactguard.mail.auto_reply import AutoReplyReason, build_auto_reply, may_auto_reply
+from contactguard.mail.mime import AttachmentInfo, ParsedMessage, parse_message, read_attachment
 
 EML_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "eml"
 EML_FILES = sorted(EML_DIR.glob("*.eml"))
@@ -312,6 +312,56 @@ abcdef
         AttachmentInfo("résumé.txt", "text/plain", len(b"some notes")),
         AttachmentInfo(None, "application/octet-stream", len(b"abcdef")),
     ]
+
+
+MIXED = b"""From: a@example.org
+Subject: Evidence
+Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/plain
+
+See attachments.
+--b
+Content-Type: image/png
+Content-Disposition: inline; filename="photo.png"
+Content-Transfer-Encoding: base64
+
+iVBORw0KGgo=
+--b
+Content-Type: message/rfc822
+
+From: b@example.org
+Subject: forwarded
+
+The earlier message.
+--b
+Content-Type: application/octet-stream
+Content-Transfer-Encoding: x-made-up
+
+abcdef
+--b--
+"""
+
+
+def test_an_attachment_is_read_by_its_place_in_the_list() -> None:
+    listed = parse_message(MIXED).attachments
+    read = [read_attachment(MIXED, i) for i in range(len(listed))]
+    assert [r[0] for r in read if r] == listed
+    assert read[0] is not None and read[0][1] == base64.b64decode("iVBORw0KGgo=")
+    assert read[1] is not None and read[1][1].endswith(b"The earlier message.")
+    assert read[1][1].startswith(b"From: b@example.org")  # an .eml of its own
+    assert read[2] is not None and read[2][1].rstrip() == b"abcdef"  # undecodable: as sent
+
+
+@pytest.mark.parametrize("index", [-1, 3, 99])
+def test_no_attachment_there_is_none(index: int) -> None:
+    assert read_attachment(MIXED, index) is None
+
+
+def test_a_message_past_the_part_limit_gives_no_attachment() -> None:
+    assert read_attachment(MIXED, 0, max_parts=2) is None
+    assert read_attachment(b"\x00\xff not a message", 0) is None
 
 
 @pytest.mark.slow
@@ -831,7 +881,7 @@ def test_a_broken_base64_attachment_is_sized_by_the_decoder() -> None:
 def test_base64_outside_the_alphabet_or_with_inner_padding_is_not_counted(text: str) -> None:
     from email.message import Message
 
-    from ingest.mime import _base64_size
+    from contactguard.mail.mime import _base64_size
 
     part = Message()
     part["Content-Transfer-Encoding"] = "base64"

@@ -1,7 +1,7 @@
 """RFC 3834 automatic responses: which messages are automatic (bounces, auto-replies, lists,
 bulk), whether one may be answered automatically, and the reply itself.
 
-`ingest.mime` reads the markers into `ParsedMessage` with the rules here (`is_bounce`,
+`contactguard.mail.mime` reads the markers into `ParsedMessage` with the rules here (`is_bounce`,
 `is_auto_reply`, ...); `may_auto_reply` decides on them and `build_auto_reply` writes the
 response. Pure: no AWS, no environment, no clock. Nothing here logs.
 """
@@ -16,10 +16,10 @@ from email.message import EmailMessage
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from ingest.sanitise import CONTROL, MAX_SUBJECT_CHARS, MSGID, clean, one_line
+from contactguard.mail.sanitise import CONTROL, MAX_SUBJECT_CHARS, MSGID, clean, one_line
 
-if TYPE_CHECKING:  # ingest.mime reads messages with the rules here: no import cycle at run time
-    from ingest.mime import ParsedMessage
+if TYPE_CHECKING:  # mail.mime reads messages with the rules here: no import cycle at run time
+    from contactguard.mail.mime import ParsedMessage
 
 __all__ = [
     "AutoReplyReason",

@@ -16,15 +16,15 @@ semantics, plus four guards against hostile input:
   fields this module reads (and the MIME structure needs) are kept, and ``headers_truncated``
   is set.
 - HTML is reduced to bare tags in one linear pass before ``html.parser`` sees it
-  (``ingest.html_text``).
+  (``contactguard.mail.html_text``).
 
 Memory: the message is fed to the parser in chunks (bytes or a binary stream, e.g. an S3
 ``StreamingBody``); attachment sizes are measured by decoding one payload at a time and
 dropping it; no attachment content is kept; text is capped at ``max_text_chars``.
 
 The RFC 3834 markers (auto-submitted, bounce, auto-reply, list) are read with the rules of
-``ingest.auto_reply``, which also decides whether a message may be answered and writes the
-reply; its names are re-exported here for callers that import them from this module.
+``contactguard.mail.auto_reply``, which also decides whether a message may be answered and
+writes the reply; its names are re-exported here for callers that import them from this module.
 
 Pure: no AWS, no environment, no clock. Nothing here logs.
 """
@@ -43,7 +43,7 @@ from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any, Protocol
 
-from ingest.auto_reply import (
+from contactguard.mail.auto_reply import (
     AutoReplyReason,
     build_auto_reply,
     is_auto_reply,
@@ -52,20 +52,21 @@ from ingest.auto_reply import (
     is_mailing_list,
     may_auto_reply,
 )
-from ingest.html_text import html_to_text
-from ingest.sanitise import CONTROL, MAX_SUBJECT_CHARS, MSGID, clean, one_line
-from ingest.sender import Sender, SenderProblem, strict_sender
+from contactguard.mail.html_text import html_to_text
+from contactguard.mail.sanitise import CONTROL, MAX_SUBJECT_CHARS, MSGID, clean, one_line
+from contactguard.mail.sender import Sender, SenderProblem, strict_sender
 
 __all__ = [
     "DEFAULT_MAX_HEADER_BYTES",
     "DEFAULT_MAX_PARTS",
     "DEFAULT_MAX_TEXT_CHARS",
     "AttachmentInfo",
-    "AutoReplyReason",  # ingest.auto_reply's
+    "AutoReplyReason",  # contactguard.mail.auto_reply's
     "ParsedMessage",
-    "build_auto_reply",  # ingest.auto_reply's
-    "may_auto_reply",  # ingest.auto_reply's
+    "build_auto_reply",  # contactguard.mail.auto_reply's
+    "may_auto_reply",  # contactguard.mail.auto_reply's
     "parse_message",
+    "read_attachment",
 ]
 
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024
@@ -174,7 +175,7 @@ class ParsedMessage:
     size_bytes: int = 0
     headers_truncated: bool = False
     defects: list[str] = field(default_factory=list)
-    # The From header read strictly (ingest.sender): the one address identity may rest on,
+    # The From header read strictly (mail.sender): the one address identity may rest on,
     # or the reason code that there is none. Never one without the other being None.
     sender: str | None = None
     sender_problem: str | None = SenderProblem.NO_SENDER.value
@@ -652,7 +653,9 @@ def _date(msg: Message) -> datetime | None:
 
 
 class _Walker:
-    def __init__(self, max_text_chars: int) -> None:
+    def __init__(self, max_text_chars: int, keep: int | None = None) -> None:
+        self.keep = keep  # the index of the one attachment whose content is kept, if any
+        self.kept: bytes | None = None
         self.plain: list[str] = []
         self.html: list[str] = []
         self.attachments: list[AttachmentInfo] = []
@@ -683,6 +686,8 @@ class _Walker:
             data = _decoded(part)
             size = len(data) if data is not None else _encoded_size(part)
             del data
+        if len(self.attachments) == self.keep:
+            self.kept = _content(part, ctype)
         self.attachments.append(AttachmentInfo(_filename(part), ctype, size))
 
     def walk(self, part: Message, depth: int, plain: list[str], html: list[str]) -> None:
@@ -731,6 +736,24 @@ class _Walker:
                 html.append(text)
         else:
             self._attachment(part, ctype)
+
+
+def _content(part: Message, ctype: str) -> bytes:
+    """An attachment's content: decoded; an embedded message as its own bytes (an .eml);
+    what the part holds as transmitted when it cannot be decoded."""
+    if ctype.startswith("message/"):
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if isinstance(inner, Message):
+            try:
+                return inner.as_bytes()
+            except Exception:  # noqa: BLE001 - fall back to the part as transmitted
+                pass
+    data = _decoded(part)
+    if data is not None:
+        return data
+    payload = part.get_payload()
+    return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
 
 
 def _children(part: Message) -> Iterator[Message]:
@@ -793,6 +816,29 @@ def parse_message(
         return ParsedMessage(
             size_bytes=size, defects=[*defects, "interpretation-failed"], sender_problem=_UNREAD
         )
+
+
+def read_attachment(
+    raw: bytes | bytearray | memoryview | _Readable,
+    index: int,
+    *,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+    max_parts: int = DEFAULT_MAX_PARTS,
+) -> tuple[AttachmentInfo, bytes] | None:
+    """The attachment at `index` in ``parse_message(raw).attachments`` (the same walk, so
+    the same order and the same limits), with its content; None when the message has no
+    such attachment or its body cannot be read. Never raises on bad input."""
+    if index < 0:
+        return None
+    try:
+        msg, _, _, _ = _parse(raw, max_header_bytes, max_parts, False)
+        walker = _Walker(max_text_chars=0, keep=index)
+        walker.walk(msg, 0, [], [])
+    except Exception:  # noqa: BLE001 - too many parts, absurd nesting: no attachment to give
+        return None
+    if walker.kept is None or index >= len(walker.attachments):
+        return None
+    return walker.attachments[index], walker.kept
 
 
 def _interpret(

@@ -1,7 +1,8 @@
 """Text from a hostile message made safe to store, encode and put on one line.
 
-Shared by MIME parsing (`ingest.mime`), HTML to text (`ingest.html_text`) and the RFC 3834
-reply (`ingest.auto_reply`). Pure: no AWS, no environment, no clock. Nothing here logs.
+Shared by MIME parsing (`mime`), HTML to text (`html_text`) and the RFC 3834 reply
+(`auto_reply`), all in `contactguard.mail`. Pure: no AWS, no environment, no clock. Nothing
+here logs.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from ingest.sanitise import WS
+from contactguard.mail.sanitise import WS
 
 __all__ = ["html_to_text"]
 
