@@ -27,6 +27,7 @@ from contactguard.ports import (
     ContactStore,
     CustomerStore,
     EmailAlreadyClaimed,
+    FiledMail,
     LetterDocuments,
     Log,
     ReadQueue,
@@ -185,6 +186,21 @@ class InMemoryDocuments:
 
 
 @dataclass
+class InMemoryFiledMail:
+    """The raw mail bucket: SES message id -> raw message. No browser address."""
+
+    messages: dict[str, bytes] = field(default_factory=dict)
+
+    def message(self, raw_ref: str) -> bytes | None:
+        return self.messages.get(raw_ref)
+
+    def attachment_link(
+        self, raw_ref: str, index: int, filename: str, content: bytes, seconds: int
+    ) -> str | None:
+        return None  # the console sends the attachment itself
+
+
+@dataclass
 class ListLog:
     """A Log that keeps (level, message, extra) for assertions."""
 
@@ -215,6 +231,7 @@ class FixedClock:
 class Fakes:
     store: InMemoryStore
     documents: InMemoryDocuments
+    mail: InMemoryFiledMail
     log: ListLog
     clock: FixedClock
     use_cases: StaffUseCases
@@ -225,6 +242,7 @@ def fake_use_cases(
 ) -> Fakes:
     """The staff use cases over in-memory ports: the test's composition root."""
     store, documents, log = InMemoryStore(), InMemoryDocuments(), ListLog()
+    mail = InMemoryFiledMail()
     clock = clock or FixedClock()
     use_cases = staff_use_cases(
         cases=store,
@@ -234,13 +252,16 @@ def fake_use_cases(
         work_list=store,
         audit_log=store,
         documents=documents,
+        filed_mail=mail,
         policy=policy or Policy(),
         clock=clock,
         log=log,
         earliest=earliest,
         audit_unavailable=(AuditLogDown,),
     )
-    return Fakes(store=store, documents=documents, log=log, clock=clock, use_cases=use_cases)
+    return Fakes(
+        store=store, documents=documents, mail=mail, log=log, clock=clock, use_cases=use_cases
+    )
 
 
 def _conforms() -> None:
@@ -255,4 +276,5 @@ def _conforms() -> None:
         store,
     )
     _documents: LetterDocuments = InMemoryDocuments()
+    _mail: FiledMail = InMemoryFiledMail()
     _log: Log = ListLog()

@@ -20,6 +20,10 @@ class ConsoleSettings(CoreSettings):
     """
 
     letters_bucket: str = Field(min_length=3)
+    # The stored messages (SES's receipt rule writes them under the prefix): the designated
+    # officers read a filed email's words from here.
+    raw_mail_bucket: str = Field(min_length=3)
+    raw_mail_prefix: str = "inbound/"
     # The console's own address, as a browser reaches it (the redirect URI is beneath it);
     # unset or empty (the template's default): the address API Gateway was reached at (its
     # domain and stage).

@@ -95,7 +95,13 @@ def build(
     settings: ConsoleSettings, clock: Clock = utc_now, log: Log | None = None
 ) -> ConsoleWiring:
     secret = _secret(settings.signing_secret_arn)
-    use_cases, _ = staff_on_aws(settings, settings.letters_bucket, clock, log or logger)
+    use_cases, _ = staff_on_aws(
+        settings,
+        settings.letters_bucket,
+        clock,
+        log or logger,
+        raw_mail=(settings.raw_mail_bucket, settings.raw_mail_prefix),
+    )
     return ConsoleWiring(
         clock=clock,
         use_cases=use_cases,

@@ -131,6 +131,20 @@ class AuditLog(Protocol):
         """What one member of staff touched, the oldest `limit` records of the window."""
 
 
+class FiledMail(Protocol):
+    """The raw messages SES stored (by the contact's `raw_ref`, its SES message id)."""
+
+    def message(self, raw_ref: str) -> bytes | None:
+        """The raw message; None when it is no longer held (its retention has passed)."""
+
+    def attachment_link(
+        self, raw_ref: str, index: int, filename: str, content: bytes, seconds: int
+    ) -> str | None:
+        """A short-lived address a browser downloads one attachment's `content` from as
+        `filename` (the content is staged where it expires within a day), or None where
+        there is no such address (the edge then sends the content itself)."""
+
+
 class LetterDocuments(Protocol):
     """The letters' documents (DOCX), read only."""
 

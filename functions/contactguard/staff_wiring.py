@@ -6,18 +6,26 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from contactguard.adapters.dynamodb import DynamoStore
-from contactguard.adapters.messaging import S3Objects
+from contactguard.adapters.messaging import S3Objects, S3RawMail
 from contactguard.ports import Clock, Log
 from contactguard.settings import CoreSettings
 from contactguard.usecases import EARLIEST_DATE, StaffUseCases, staff_use_cases
 
 
 def staff_on_aws(
-    settings: CoreSettings, letters_bucket: str, clock: Clock, log: Log, *, links: bool = True
+    settings: CoreSettings,
+    letters_bucket: str,
+    clock: Clock,
+    log: Log,
+    *,
+    links: bool = True,
+    raw_mail: tuple[str, str] | None = None,
 ) -> tuple[StaffUseCases, DynamoStore]:
-    """(the use cases, the store behind them) over one DynamoDB client and the bucket.
-    `links`: whether a letter may be downloaded by a presigned address (not where no browser
-    can reach the bucket: the embedded stack)."""
+    """(the use cases, the store behind them) over one DynamoDB client and the buckets.
+    `links`: whether a letter or an attachment may be downloaded by a presigned address (not
+    where no browser can reach the bucket: the embedded stack). `raw_mail`: the (bucket,
+    prefix) of the stored messages, for an edge that shows filed email's words (the
+    console); None elsewhere."""
     store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
     use_cases = staff_use_cases(
         cases=store,
@@ -27,6 +35,7 @@ def staff_on_aws(
         work_list=store,
         audit_log=store,
         documents=S3Objects(letters_bucket, links=links),
+        filed_mail=S3RawMail(*raw_mail, links=links) if raw_mail else None,
         policy=settings.policy(),
         clock=clock,
         log=log,

@@ -11,7 +11,6 @@ deployed: nothing under functions/ imports this module.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -167,8 +166,14 @@ class LocalConsole:
         settings = CoreSettings()  # the stack put the template's environment in place
         log = logging.getLogger("contactguard_local.console")
         # No presigned links: a browser cannot reach moto's in-process bucket.
+        env = stack.functions["ConsoleFunction"]["env"]  # the template's, resolved
         use_cases, _ = staff_on_aws(
-            settings, os.environ["CONTACTGUARD_LETTERS_BUCKET"], stack.clock, log, links=False
+            settings,
+            env["CONTACTGUARD_LETTERS_BUCKET"],
+            stack.clock,
+            log,
+            links=False,
+            raw_mail=(env["CONTACTGUARD_RAW_MAIL_BUCKET"], env["CONTACTGUARD_RAW_MAIL_PREFIX"]),
         )
         login = LocalLogin(stack.clock)
         secret = secrets.token_bytes(32)

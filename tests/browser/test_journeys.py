@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -16,10 +17,8 @@ from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import Behaviour, RaiseConcern
 from contactguard.domain.model import (
     Actor,
-    Channel,
     Contact,
     Customer,
-    Disposition,
     PostalAddress,
     Role,
 )
@@ -117,8 +116,8 @@ def test_a_manager_marks_a_drafted_letter_sent(console: Console, mode: str, tab:
 
 def _customer_with_filed_email(console: Console, customer_id: str) -> None:
     """A customer with immediate letters-only restrictions decided, and an email of theirs
-    filed for the designated officer (as ingest files it once the restrictions are in force,
-    which tests/integration prove through the receipt rule)."""
+    (with a photo attached) through SES's stand-in and ingest, which files it for the
+    designated officer."""
     stack = console.stack
     address = f"{customer_id}@example.org"
     stack.store.put_customer(
@@ -134,16 +133,15 @@ def _customer_with_filed_email(console: Console, customer_id: str) -> None:
         immediate_restrictions(f"{customer_id}-case", customer_id), head, stack.clock()
     )
     stack.pump_streams()
-    filed = Contact(
-        contact_id=f"ses-{customer_id}",
-        customer_id=customer_id,
-        channel=Channel.EMAIL,
-        at=stack.clock() - timedelta(minutes=5),
-        summary="The boiler is still broken",
-        disposition=Disposition.FILED_BLOCKED,
-        raw_ref=f"ses-{customer_id}",
-    )
-    stack.store.record_contact(filed, queue_for_reading=True)
+    stack.advance(stack.clock() + timedelta(minutes=5))  # in force from after the decision
+    email = EmailMessage()
+    email["From"], email["To"] = address, "housing@example.org"
+    email["Subject"] = "The boiler is still broken"
+    email.set_content("It has been broken for three weeks now.\nPlease send someone.\n")
+    email.add_attachment(b"\x89PNG photo", maintype="image", subtype="png", filename="boiler.png")
+    stack.deliver_email(email.as_bytes(), address, str(email["Subject"]))
+    (filed,) = [c for c in _recent_contacts(console, customer_id) if c.channel.value == "email"]
+    assert filed.disposition.value == "filed-blocked"  # never delivered to staff
 
 
 def test_a_call_handler_looks_a_caller_up(console: Console, mode: str, tab: Page) -> None:
@@ -184,7 +182,16 @@ def test_the_safeguarding_lead_reads_a_filed_email(console: Console, mode: str, 
         read.click()
     expect(tab).to_have_title("Read a filed email – Contact restrictions")
     expect(tab.locator("main")).to_contain_text("The boiler is still broken")
+    expect(tab.locator(".cg-email-text")).to_have_text(
+        "It has been broken for three weeks now.\nPlease send someone."
+    )
     _check(tab, mode)
+    with tab.expect_download() as downloading:
+        _press(tab, mode, re.compile("^Download"), role="link")
+    photo = downloading.value
+    assert photo.suggested_filename == "boiler.png"
+    with open(photo.path(), "rb") as saved:
+        assert saved.read() == b"\x89PNG photo"
     tab.get_by_label("A safeguarding concern, referred on").check()
     tab.get_by_label("Note (optional)").fill("Referred to the tenancy support team")
     _press(tab, mode, "Record the read")

@@ -5,6 +5,7 @@ JavaScript."""
 from __future__ import annotations
 
 from datetime import timedelta
+from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -61,6 +62,19 @@ def seeded(console: Console) -> Console:
         raw_ref="ses-browser-1",
     )
     stack.store.record_contact(filed, queue_for_reading=True)
+    stored = EmailMessage()
+    stored["From"], stored["Subject"] = "ada.browser@example.org", filed.summary
+    stored.set_content(
+        "Dear Housing,\n\nThe kitchen tap has leaked since June. I have written four times.\n"
+        "A photo of the damage is attached.\n\nAda\n"
+    )
+    stored.add_attachment(b"%PDF-1.4\n", maintype="application", subtype="pdf", filename="tap.pdf")
+    env = stack.functions["IngestFunction"]["env"]
+    stack.s3.put_object(
+        Bucket=env["CONTACTGUARD_RAW_MAIL_BUCKET"],
+        Key=env["CONTACTGUARD_RAW_MAIL_PREFIX"] + filed.contact_id,
+        Body=stored.as_bytes(),
+    )
     return console
 
 
@@ -109,7 +123,9 @@ def test_the_designated_officer_reads_a_filed_email(seeded: Console, page: Page)
     shoot(page, "read-queue")
     page.get_by_role("link", name="Read the email received").first.click()
     expect(page).to_have_title("Read a filed email – Contact restrictions")
+    expect(page.locator(".cg-email-text")).to_contain_text("The kitchen tap has leaked")
     axe(page)
+    shoot(page, "read-queue-email")
     page.get_by_role("button", name="Record the read").click()
     expect(page).to_have_title("Error: Read a filed email – Contact restrictions")
     axe(page)

@@ -60,3 +60,47 @@ def test_no_stream_consumer_is_given_a_session_item() -> None:
         assert stack.consumers
         for consumer in stack.consumers:
             assert stack.selected(consumer, records) == [], consumer.logical_id
+
+
+def test_the_safeguarding_lead_reads_a_filed_email_and_downloads_its_attachment() -> None:
+    """The stored message read from the raw mail bucket, and the attachment staged under
+    attachments/ for a presigned download: each call within the console's role."""
+    from email.message import EmailMessage
+    from urllib.parse import parse_qs, urlsplit
+
+    from contactguard.domain.model import Actor, Customer, Role
+    from contactguard_local.examples import immediate_restrictions
+
+    with (
+        EmbeddedStack(SimClock(START), params=CONSOLE_PARAMS) as stack,
+        console_on(stack) as browser,
+    ):
+        address = "alex@example.org"
+        stack.store.put_customer(Customer(customer_id="c1", name="Alex", emails=(address,)))
+        head = Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE)
+        stack.cases.open_case(immediate_restrictions("c1-case", "c1"), head, stack.clock())
+        stack.pump_streams()
+        stack.advance(START.replace(hour=10))
+        email = EmailMessage()
+        email["From"], email["To"], email["Subject"] = address, "housing@example.org", "Boiler"
+        email.set_content("Still broken.\n")
+        email.add_attachment(b"photo", maintype="image", subtype="png", filename="boiler.png")
+        stack.deliver_email(email.as_bytes(), address, "Boiler")
+        contact_id = "email-" + stack.log.emails[-1]["message_id"]
+        browser.sign_in("sage", ["safeguarding-lead"])
+
+        page = browser.request("GET", f"/console/read-queue/{contact_id}")
+        assert page.status == 200
+        assert '<div class="govuk-body cg-email-text">Still broken.</div>' in page.text
+        download = browser.request("GET", f"/console/read-queue/{contact_id}/attachments/1")
+
+        assert download.status == 303
+        link = urlsplit(download.headers["Location"])
+        query = parse_qs(link.query)
+        assert query["response-content-disposition"] == ['attachment; filename="boiler.png"']
+        assert query["response-content-type"] == ["application/octet-stream"]
+        bucket = stack.functions["ConsoleFunction"]["env"]["CONTACTGUARD_RAW_MAIL_BUCKET"]
+        assert link.netloc.startswith(bucket + ".")
+        assert link.path.startswith("/attachments/")
+        staged = stack.s3.get_object(Bucket=bucket, Key=link.path.removeprefix("/"))
+        assert staged["Body"].read() == b"photo"

@@ -69,8 +69,10 @@ def filed_email(
     summary: str = "about the repair again",
     customer_id: str = "cust-0001",
     flags: tuple[str, ...] = (),
+    raw: bytes | None = None,
 ) -> Contact:
-    """An email filed under a letters-only restriction, queued to be read."""
+    """An email filed under a letters-only restriction, queued to be read; the stored
+    message `raw` (None: a plain one with the summary as subject; b"": none held)."""
     contact = Contact(
         contact_id=contact_id,
         customer_id=customer_id,
@@ -82,4 +84,10 @@ def filed_email(
         raw_ref=contact_id,
     )
     rig.fakes.store.record_contact(contact, queue_for_reading=True)
+    if raw is None:
+        raw = (
+            f"From: customer@example.org\nSubject: {summary}\n\nPlease fix the boiler.\n"
+        ).encode()
+    if raw:
+        rig.fakes.mail.messages[contact_id] = raw
     return contact

@@ -5,6 +5,7 @@ proxy events."""
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from html import unescape
@@ -34,6 +35,7 @@ class Page:
     set_cookies: list[str]
     text: str
     url: str
+    body: bytes = b""  # what the browser gets (a download's bytes, base64 undone)
 
     @property
     def location(self) -> str | None:
@@ -94,9 +96,9 @@ class Browser:
                 self.cookies.pop(name, None)
             else:
                 self.cookies[name] = value
-        return Page(
-            int(result["statusCode"]), heads, set_cookies, str(result.get("body") or ""), url
-        )
+        text = str(result.get("body") or "")
+        body = base64.b64decode(text) if result.get("isBase64Encoded") else text.encode()
+        return Page(int(result["statusCode"]), heads, set_cookies, text, url, body)
 
     def get(self, url: str, follow: bool = True) -> Page:
         page = self.request("GET", url)

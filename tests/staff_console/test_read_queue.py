@@ -10,9 +10,28 @@ import pytest
 from tests.staff_console import people
 from tests.staff_console.rig import Browser, Rig
 
+from contactguard.domain.access import Operation
 from contactguard.domain.model import ReadOutcome
 
 QUEUE = "/console/read-queue"
+RAW = b"""From: customer@example.org
+Subject: Repair
+Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/plain; charset=utf-8
+
+Dear landlord,
+
+The <boiler> is broken.
+--b
+Content-Type: application/pdf
+Content-Disposition: attachment; filename="boiler.pdf"
+Content-Transfer-Encoding: base64
+
+JVBERi0xLjQK
+--b--
+"""
 
 
 def main(html: str) -> str:
@@ -51,6 +70,7 @@ def test_the_officer_reads_a_filed_email_as_text_and_records_what_they_found(rig
         datetime(2026, 11, 30, 9, 15, tzinfo=UTC),
         summary="<b>Repair</b> <script>alert(1)</script>",
         flags=("abusive-language", "attachment:application/pdf"),
+        raw=RAW,
     )
     browser = officer(rig)
 
@@ -67,7 +87,22 @@ def test_the_officer_reads_a_filed_email_as_text_and_records_what_they_found(rig
     assert "<script>alert" not in email.text  # never rendered as HTML
     assert "&lt;b&gt;Repair&lt;/b&gt; &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "abusive-language" in page
-    assert "<li>application/pdf</li>" in page
+    words = re.search(r'<div class="govuk-body cg-email-text">(.*?)</div>', page, re.S)
+    assert words
+    assert words.group(1) == "Dear landlord,\n\nThe &lt;boiler&gt; is broken."
+    assert '<td class="govuk-table__cell govuk-!-text-break-word">boiler.pdf</td>' in page
+    assert '<td class="govuk-table__cell">9 bytes</td>' in page
+    assert 'href="/console/read-queue/ses-1/attachments/1" download' in page
+    assert rig.fakes.store.audit[-1].operation is Operation.READ_FILED_EMAIL
+
+    downloaded = browser.get(QUEUE + "/ses-1/attachments/1")
+    assert downloaded.status == 200
+    assert downloaded.headers["Content-Type"] == "application/octet-stream"
+    assert downloaded.headers["Content-Disposition"] == 'attachment; filename="boiler.pdf"'
+    assert downloaded.body == b"%PDF-1.4\n"
+    assert rig.fakes.store.audit[-1].detail == "attachment=0"
+    assert browser.get(QUEUE + "/ses-1/attachments/2").status == 404
+    assert browser.get(QUEUE + "/ses-1/attachments/0").status == 404
     assert 'for="note"' in page
 
     done = browser.submit(
@@ -124,3 +159,16 @@ def test_only_filed_email_opens_in_the_queue(rig: Rig) -> None:
     browser = officer(rig)
 
     assert browser.get(QUEUE + "/no-such-email").status == 404
+
+
+def test_a_filed_email_past_its_retention_shows_its_record_and_says_so(rig: Rig) -> None:
+    people.customer(rig)
+    people.filed_email(rig, "ses-1", datetime(2026, 11, 30, 9, tzinfo=UTC), raw=b"")
+    browser = officer(rig)
+
+    page = main(browser.get(QUEUE + "/ses-1").text)
+
+    assert "The message as received is no longer held" in page
+    assert "about the repair again" in page  # the record's subject is still shown
+    assert 'name="outcome"' in page  # and the read can still be recorded
+    assert browser.get(QUEUE + "/ses-1/attachments/1").status == 404

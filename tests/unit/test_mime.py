@@ -348,10 +348,11 @@ def test_an_attachment_is_read_by_its_place_in_the_list() -> None:
     listed = parse_message(MIXED).attachments
     read = [read_attachment(MIXED, i) for i in range(len(listed))]
     assert [r[0] for r in read if r] == listed
-    assert read[0] is not None and read[0][1] == base64.b64decode("iVBORw0KGgo=")
-    assert read[1] is not None and read[1][1].endswith(b"The earlier message.")
-    assert read[1][1].startswith(b"From: b@example.org")  # an .eml of its own
-    assert read[2] is not None and read[2][1].rstrip() == b"abcdef"  # undecodable: as sent
+    photo, forwarded, unknown = (r[1] for r in read if r)
+    assert photo == base64.b64decode("iVBORw0KGgo=")
+    assert forwarded.startswith(b"From: b@example.org")  # an .eml of its own
+    assert forwarded.endswith(b"The earlier message.")
+    assert unknown.rstrip() == b"abcdef"  # undecodable: as sent
 
 
 @pytest.mark.parametrize("index", [-1, 3, 99])

@@ -397,8 +397,9 @@ def test_only_the_deadline_functions_touch_schedules_and_pass_the_scheduler_role
 
 def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client_id() -> None:
     """The console serves the API's staff use cases: the same grants (TABLE_GRANTS says so for
-    the table), and three of its own, each on one resource (the dashboard's index of open
-    cases, its signing secret, its client id)."""
+    the table), and its own, each on one resource or prefix (the dashboard's index of open
+    cases, its signing secret, its client id; the stored messages a filed email's reader
+    reads, listed only there, and the staged attachments it writes and reads)."""
 
     def own(function: str) -> set[tuple[str, str]]:
         return {
@@ -413,8 +414,18 @@ def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client
         ("dynamodb:Query", OPEN_CASES),
         ("secretsmanager:GetSecretValue", SIGNING_SECRET),
         ("ssm:GetParameter", CLIENT_ID_PARAMETER),
+        ("s3:GetObject", f"{RAW_MAIL}/inbound/*"),
+        ("s3:ListBucket", RAW_MAIL),
+        ("s3:GetObject", f"{RAW_MAIL}/attachments/*"),
+        ("s3:PutObject", f"{RAW_MAIL}/attachments/*"),
     }
     assert own("ApiFunction") <= own("ConsoleFunction")
+    assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/inbound/m1") == {"GetObject"}
+    assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/attachments/m1/0") == {
+        "GetObject",
+        "PutObject",
+    }
+    assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/quarantine/m1") == set()
     read = "secretsmanager:GetSecretValue"
     readers = {f for f in FUNCTIONS if IAM.decide(f, read, SIGNING_SECRET).allowed}
     assert readers == {"ConsoleFunction"}

@@ -1,10 +1,12 @@
 """The designated officer's read queue: the filed emails waiting, one filed email read as text
-only (what the contact holds: its subject, flags and the types of its attachments; never as
-HTML), and the read recorded with its outcome and a note (post/redirect/get)."""
+only (its words from the stored message, HTML reduced to text, never rendered; its
+attachments listed, each downloaded on request, never opened in the page), and the read
+recorded with its outcome and a note (post/redirect/get)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -18,6 +20,7 @@ from contactguard.domain.access import Operation
 from contactguard.domain.calendar import london_date
 from contactguard.domain.errors import NothingToDo
 from contactguard.domain.model import Contact, ReadOutcome
+from contactguard.usecases.read_queue import MAX_TEXT_CHARS
 
 QUEUE = "/console/read-queue"
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # a queued email whose contact is missing: first
@@ -66,6 +69,38 @@ def filed_email(visit: Visit, contact_id: str) -> web.Reply:
     return _email_page(visit, contact_id, empty())
 
 
+@page(QUEUE + "/<contact_id>/attachments/<number>", operation=Operation.READ_FILED_EMAIL)
+def attachment(visit: Visit, contact_id: str, number: str) -> web.Reply:
+    """One attachment, numbered from 1 as the page lists them: a presigned address valid a
+    minute, or (where there is none: the embedded stack) the content, as a download of
+    unknown type so no browser renders what a customer sent."""
+    index = int(number) - 1 if number.isdigit() else -1
+    got = visit.wiring.use_cases.read_queue.attachment(visit.request, contact_id, index)
+    if got.link is not None:
+        return web.Reply.redirect(got.link)
+    return web.Reply(
+        HTTPStatus.OK,
+        got.content or b"",
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": f'attachment; filename="{_ascii(got.filename)}"',
+        },
+    )
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_. ") else "_" for c in name)
+
+
+def file_size(size: int) -> str:
+    """A size as people say it: 512 bytes, 34 KB, 2.4 MB."""
+    if size < 1000:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    if size < 1_000_000:
+        return f"{round(size / 1000)} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
 @page(QUEUE + "/<contact_id>", "POST", operation=Operation.MARK_READ)
 def mark_read(visit: Visit, contact_id: str) -> web.Reply:
     form = read_form(MarkRead, visit.form, messages=READ_MESSAGES)
@@ -82,8 +117,9 @@ def mark_read(visit: Visit, contact_id: str) -> web.Reply:
 
 
 def _email_page(visit: Visit, contact_id: str, form: FormResult[Any]) -> web.Reply:
-    contact = visit.wiring.use_cases.read_queue.one(visit.request, contact_id)
-    flags, attachments = _flags(contact)
+    message = visit.wiring.use_cases.read_queue.read(visit.request, contact_id)
+    contact = message.contact
+    flags, _ = _flags(contact)
     read = contact.read
     return visit.render_form(
         "read_queue_email.html",
@@ -94,7 +130,19 @@ def _email_page(visit: Visit, contact_id: str, form: FormResult[Any]) -> web.Rep
         received=uk_datetime(contact.at),
         subject=contact.summary,
         flags=flags,
-        attachments=attachments,
+        held=message.held,
+        text=message.text,
+        text_truncated=message.text_truncated,
+        max_text=f"{MAX_TEXT_CHARS:,}",
+        attachments=[
+            {
+                "number": n,
+                "name": a.filename or "(no name)",
+                "type": a.content_type,
+                "size": file_size(a.size_bytes),
+            }
+            for n, a in enumerate(message.attachments, start=1)
+        ],
         raw_ref=contact.raw_ref or "",
         read=(
             {

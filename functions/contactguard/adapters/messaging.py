@@ -40,22 +40,30 @@ class S3Objects(AwsAdapter):
                 raise
             return None
 
-    def download_link(self, key: str, filename: str, seconds: int) -> str | None:
+    def download_link(
+        self, key: str, filename: str, seconds: int, content_type: str | None = None
+    ) -> str | None:
         """A presigned GET (signed here, no call to S3) that downloads the object as an
-        attachment named `filename`, valid for `seconds`."""
+        attachment named `filename` (and of `content_type`, when given), valid for
+        `seconds`."""
         if not self.links:
             return None
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in filename)
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ResponseContentDisposition": f'attachment; filename="{safe_filename(filename)}"',
+        }
+        if content_type:
+            params["ResponseContentType"] = content_type
         url: str = self.client.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": key,
-                "ResponseContentDisposition": f'attachment; filename="{safe}"',
-            },
-            ExpiresIn=seconds,
+            "get_object", Params=params, ExpiresIn=seconds
         )
         return url
+
+
+def safe_filename(name: str) -> str:
+    """A file name any browser and header accepts: letters, digits, '-', '_' and '.' only."""
+    return "".join(c if c.isalnum() and c.isascii() or c in "-_." else "_" for c in name)
 
 
 def raw_mail_key(prefix: str, message_id: str) -> str:
@@ -63,10 +71,37 @@ def raw_mail_key(prefix: str, message_id: str) -> str:
     return f"{prefix}{message_id}"
 
 
+# Where an attachment a member of staff asked for is staged for its presigned download; the
+# bucket's lifecycle rule (infra/template.yaml, expire-staged-attachments) deletes it in a day.
+ATTACHMENTS_PREFIX = "attachments/"
+
+
 class S3RawMail(S3Objects):
-    def __init__(self, bucket: str, prefix: str = "", client: Any | None = None) -> None:
-        super().__init__(bucket, client)
+    def __init__(
+        self, bucket: str, prefix: str = "", client: Any | None = None, *, links: bool = True
+    ) -> None:
+        super().__init__(bucket, client, links=links)
         self.prefix = prefix
+
+    def message(self, raw_ref: str) -> bytes | None:
+        """The raw message SES stored, or None once its retention has passed (the FiledMail
+        port)."""
+        return self.document(self.key_for(raw_ref))
+
+    def attachment_link(
+        self, raw_ref: str, index: int, filename: str, content: bytes, seconds: int
+    ) -> str | None:
+        """One attachment staged under attachments/ and a presigned GET of it, always as a
+        download (application/octet-stream: a browser never renders what a customer sent).
+        None where no browser reaches the bucket."""
+        if not self.links:
+            return None
+        key = f"{ATTACHMENTS_PREFIX}{raw_ref}/{index}"
+        self.requests += 1
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=content, ContentType="application/octet-stream"
+        )
+        return self.download_link(key, filename, seconds, "application/octet-stream")
 
     def key_for(self, message_id: str) -> str:
         return raw_mail_key(self.prefix, message_id)

@@ -20,6 +20,7 @@ from contactguard.ports import (
     Clock,
     ContactStore,
     CustomerStore,
+    FiledMail,
     LetterDocuments,
     Log,
     ReadQueue,
@@ -65,6 +66,7 @@ def staff_use_cases(
     work_list: WorkList,
     audit_log: AuditLog,
     documents: LetterDocuments,
+    filed_mail: FiledMail | None = None,
     policy: Policy,
     clock: Clock,
     log: Log,
@@ -83,7 +85,7 @@ def staff_use_cases(
             service=service, cases=cases, documents=documents, audit=audit, clock=clock, log=log
         ),
         lookup=Lookup(customers=customers, cases=cases, audit=audit, clock=clock),
-        read_queue=ReadQueueUseCases(queue=read_queue, audit=audit, clock=clock),
+        read_queue=ReadQueueUseCases(queue=read_queue, audit=audit, clock=clock, mail=filed_mail),
         subject_access=SubjectAccess(
             customers=customers, contacts=contacts, cases=cases, audit=audit, clock=clock
         ),
