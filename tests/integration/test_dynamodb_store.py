@@ -782,7 +782,11 @@ def test_a_letters_download_link_is_a_presigned_get_that_names_the_file(dynamodb
     assert url is not None
     parts = urlsplit(url)
     query = parse_qs(parts.query)
-    assert parts.path.endswith("/letters/case-1/restrictions-0005/v2.docx")
+    # The bucket's regional endpoint, never the global one a young bucket redirects from
+    assert parts.netloc == "letters-bucket.s3.eu-west-2.amazonaws.com"
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert query["X-Amz-Credential"][0].split("/")[2] == "eu-west-2"
+    assert parts.path == "/letters/case-1/restrictions-0005/v2.docx"
     assert query["response-content-disposition"] == [
         'attachment; filename="case-1_restrictions_v2.docx"'
     ]

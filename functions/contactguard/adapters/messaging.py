@@ -10,6 +10,8 @@ import json
 from email.message import EmailMessage
 from typing import Any
 
+import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from contactguard.adapters.aws import AwsAdapter
@@ -24,6 +26,24 @@ class S3Objects(AwsAdapter):
         super().__init__(client)
         self.bucket = bucket
         self.links = links  # False where no browser can reach the bucket (the embedded stack)
+        self._signer: Any | None = None
+
+    @property
+    def signer(self) -> Any:
+        """A client that signs links for the bucket's regional endpoint
+        (https://<bucket>.s3.<region>.amazonaws.com/..., SigV4). boto3's default link names
+        the global endpoint, which S3 answers for a bucket less than a day old, or in a
+        region opened since 2019, with a redirect the signature does not survive (boto3
+        issues 1982 and 2989). Signing makes no call to AWS."""
+        if self._signer is None:
+            region = self.client.meta.region_name
+            self._signer = boto3.client(
+                "s3",
+                region_name=region,
+                endpoint_url=f"https://s3.{region}.amazonaws.com",
+                config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
+            )
+        return self._signer
 
     def read_key(self, key: str) -> bytes:
         self.requests += 1
@@ -55,7 +75,7 @@ class S3Objects(AwsAdapter):
         }
         if content_type:
             params["ResponseContentType"] = content_type
-        url: str = self.client.generate_presigned_url(
+        url: str = self.signer.generate_presigned_url(
             "get_object", Params=params, ExpiresIn=seconds
         )
         return url
@@ -113,7 +133,7 @@ class S3RawMail(S3Objects):
     def link(self, message_id: str, seconds: int) -> str:
         """A presigned GET of the stored message, for `seconds` (or until the signing
         credentials expire, if sooner: a Lambda role's last hours, not days)."""
-        url: str = self.client.generate_presigned_url(
+        url: str = self.signer.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": self.key_for(message_id)},
             ExpiresIn=seconds,
