@@ -4,6 +4,7 @@ JavaScript."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -141,3 +142,23 @@ def test_a_contact_is_recorded_without_javascript(seeded: Console, no_js_page: P
     page.get_by_role("button", name="Record the contact").click()
     expect(page.get_by_text("Phone call recorded")).to_be_visible()
     expect(page.get_by_text("Rang about the repair")).to_be_visible()
+
+
+def test_immediate_restrictions_from_the_customers_page(seeded: Console, page: Page) -> None:
+    """A customer with no open case: the Head of Service opens one with immediate
+    restrictions (the seeded customer's case is a concern, so a second customer)."""
+    stack = seeded.stack
+    stack.store.put_customer(Customer(customer_id="cust-extreme", name="Eve Extreme"))
+    seeded.sign_in(page, "hana", ["head-of-service"], "Hana Head")
+    page.goto(f"{seeded.url}/console/customers/cust-extreme")
+    page.get_by_role("link", name=re.compile("^Impose immediate restrictions")).click()
+    expect(page).to_have_title(
+        "Impose immediate restrictions on Eve Extreme – Contact restrictions"
+    )
+    axe(page)
+    shoot(page, "immediate-restrictions")
+    page.get_by_role("button", name="Impose restrictions").click()
+    expect(page).to_have_title(
+        "Error: Impose immediate restrictions on Eve Extreme – Contact restrictions"
+    )
+    axe(page)

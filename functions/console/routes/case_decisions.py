@@ -11,6 +11,8 @@ shown beside it; any other is the problem page.
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -39,12 +41,14 @@ from console.routes.case_forms import (
     restrictions_typed,
 )
 from console.routes.case_words import uk_date
+from console.routes.customers import NEW_ID, imposes_at_once
 from contactguard.domain.access import Operation
 from contactguard.domain.case import (
     AcceptLateAppeal,
     AppealOutcome,
     AppealStatus,
     Case,
+    CaseStatus,
     CloseCase,
     CloseConcern,
     Command,
@@ -61,6 +65,7 @@ from contactguard.domain.errors import RuleViolation
 from contactguard.domain.model import EqualityConsiderations
 from contactguard.domain.restrictions import Restriction
 from contactguard.usecases.cases import Choices
+from contactguard.usecases.errors import AlreadyExists
 
 F = TypeVar("F", bound=Versioned)
 
@@ -465,3 +470,103 @@ DECISIONS: tuple[Decision, ...] = (
 
 for _decision in DECISIONS:
     _register(_decision)
+
+
+# Immediate restrictions for a customer with no case yet (policy s.4: extreme behaviour, no
+# prior warning): the Step 2 form, immediate only, opening a new case. --------------------------
+
+IMPOSE = DECISIONS[0]
+
+
+def _refused(visit: Visit, customer_id: str, sent_case_id: str = "") -> web.Reply | None:
+    """Why this person may not open a case with immediate restrictions for this customer
+    now, as a page; None when they may. The open case being the one this form opened (the
+    form sent twice): back to it."""
+    if not imposes_at_once(visit):
+        return problem(
+            visit,
+            HTTPStatus.FORBIDDEN,
+            "You cannot impose restrictions",
+            "Restrictions (Step 2) are imposed by the Head of Service.",
+        )
+    _, cases = visit.wiring.use_cases.customers.view(visit.request, customer_id)
+    still_open = [c.case_id for c in cases if c.status is not CaseStatus.CLOSED]
+    if sent_case_id and sent_case_id in still_open:
+        return visit.redirect(
+            f"/console/cases/{sent_case_id}", done="These restrictions were already imposed"
+        )
+    if still_open:
+        return problem(
+            visit,
+            HTTPStatus.CONFLICT,
+            "This customer has an open case",
+            f"Impose restrictions on case {still_open[0]} instead: open it from the "
+            "customer's page.",
+        )
+    return None
+
+
+def _immediate_page(
+    visit: Visit, customer_id: str, case_id: str, form: FormResult[Any]
+) -> web.Reply:
+    customer, _ = visit.wiring.use_cases.customers.view(visit.request, customer_id)
+    here = f"/console/customers/{customer_id}"
+    return visit.render_form(
+        IMPOSE.template,
+        title=f"Impose immediate restrictions on {customer.name}",
+        form=form,
+        case_id=case_id,
+        case_href=visit.site.url(here),
+        back_text="Back to the customer",
+        action=visit.site.url(f"{here}/immediate-restrictions"),
+        version="1",
+        new_case=True,
+        immediate_only=True,
+        behaviours=BEHAVIOURS,
+        restriction_forms=RESTRICTION_FORMS,
+        days=DAYS,
+    )
+
+
+@page("/console/customers/<customer_id>/immediate-restrictions", operation=Operation.OPEN_CASE)
+def new_immediate(visit: Visit, customer_id: str) -> web.Reply:
+    if (refused := _refused(visit, customer_id)) is not None:
+        return refused
+    case_id = f"case-{uuid.uuid4().hex[:12]}"
+    return _immediate_page(visit, customer_id, case_id, empty({"case_id": case_id}))
+
+
+@page(
+    "/console/customers/<customer_id>/immediate-restrictions",
+    "POST",
+    operation=Operation.OPEN_CASE,
+)
+def impose_immediate(visit: Visit, customer_id: str) -> web.Reply:
+    # Immediate, on a new case: no version to check (a case id taken is AlreadyExists).
+    sent = {**visit.form, "immediate": YES, "version": "1"}
+    case_id = sent.get("case_id", "")
+    if (refused := _refused(visit, customer_id, case_id)) is not None:
+        return refused
+    if not re.fullmatch(NEW_ID, case_id):
+        return problem(
+            visit,
+            HTTPStatus.BAD_REQUEST,
+            "This form has expired",
+            "Go back to the customer's page and start again.",
+        )
+    answer = _impose(sent)
+    if answer.command is None:
+        return _immediate_page(visit, customer_id, case_id, answer.form)
+    command = answer.command.model_copy(update={"case_id": case_id, "customer_id": customer_id})
+    try:
+        visit.wiring.use_cases.cases.open(visit.request, command, customer_id, case_id)
+    except AlreadyExists:  # the same form sent twice: the first opened the case
+        return visit.redirect(
+            f"/console/cases/{case_id}", done="These restrictions were already imposed"
+        )
+    except RuleViolation as refusal:
+        shown = refused_on_form(answer.form, refusal, IMPOSE.fields)
+        if shown is None:
+            raise
+        return _immediate_page(visit, customer_id, case_id, shown)
+    return visit.redirect(f"/console/cases/{case_id}", done=answer.done)

@@ -32,7 +32,7 @@ from console.routes.case_words import CHANNEL, STATUS, behaviour_words, uk_date,
 from console.routes.wording import DIRECTIONS, DISPOSITIONS, LOGGED, OUTCOMES
 from contactguard.domain.access import Operation
 from contactguard.domain.calendar import LONDON, london_date
-from contactguard.domain.case import CommandKind, RaiseConcern
+from contactguard.domain.case import CaseStatus, CommandKind, RaiseConcern
 from contactguard.domain.lifecycle import PERMITTED_ROLES
 from contactguard.domain.model import (
     Behaviour,
@@ -111,6 +111,8 @@ def customer(visit: Visit, customer_id: str) -> web.Reply:
         "may_log": visit.may(Operation.LOG_CONTACT),
         "may_link": visit.may(Operation.LINK_EMAIL),
         "may_raise": raises_concerns(visit),
+        # with a case still open, the decision is taken on that case instead
+        "may_impose": imposes_at_once(visit) and all(c.status is CaseStatus.CLOSED for c in cases),
         "looks_up": visit.may(Operation.LOOKUP),
         "reads_contacts": visit.may(Operation.READ_CONTACTS),
     }
@@ -419,6 +421,14 @@ def raises_concerns(visit: Visit) -> bool:
     """Opens cases, and Step 1 is theirs (s.4: the Service Manager raises the concern)."""
     role = visit.actor.role
     return visit.may(Operation.OPEN_CASE) and role in PERMITTED_ROLES[CommandKind.RAISE_CONCERN]
+
+
+def imposes_at_once(visit: Visit) -> bool:
+    """Opens cases and decides Step 2: immediate restrictions on a customer with no case
+    (s.4: the Head of Service, for extreme behaviour or a threat to staff)."""
+    role = visit.actor.role
+    allowed = PERMITTED_ROLES[CommandKind.IMPOSE_RESTRICTIONS]
+    return visit.may(Operation.OPEN_CASE) and role in allowed
 
 
 @page("/console/customers/<customer_id>/concern", operation=Operation.OPEN_CASE)
