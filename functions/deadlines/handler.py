@@ -91,9 +91,12 @@ def reconcile_handler(event: dict[str, Any], context: LambdaContext) -> dict[str
     report = wiring.service.reconcile_all(wiring.store, wiring.clock())
     # Deadlines whose schedule never fired (applied late by the daily sweep).
     MetricCounter(metrics).count("DeadlinesAppliedLate", len(report.applied))
+    # Cases committed before the dashboard's open-cases index existed: indexed once.
+    indexed = wiring.store.index_open_cases()
     return {
         "created": len(report.created),
         "deleted": len(report.deleted),
         "applied_late": len(report.applied),
         "kept": report.kept,
+        "indexed": indexed,
     }

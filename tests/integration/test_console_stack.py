@@ -104,3 +104,38 @@ def test_the_safeguarding_lead_reads_a_filed_email_and_downloads_its_attachment(
         assert link.path.startswith("/attachments/")
         staged = stack.s3.get_object(Bucket=bucket, Key=link.path.removeprefix("/"))
         assert staged["Body"].read() == b"photo"
+
+
+def test_a_case_from_before_the_dashboard_index_reaches_the_dashboard_after_the_daily_sweep() -> (
+    None
+):
+    from contactguard.domain.case import Behaviour, RaiseConcern
+    from contactguard.domain.model import Actor, Customer, Role
+
+    with (
+        EmbeddedStack(SimClock(START), params=CONSOLE_PARAMS) as stack,
+        console_on(stack) as browser,
+    ):
+        stack.store.put_customer(Customer(customer_id="c1", name="Old Case"))
+        manager = Actor(actor_id="sam", role=Role.SERVICE_MANAGER)
+        concern = RaiseConcern(
+            case_id="old-case",
+            customer_id="c1",
+            behaviours=(Behaviour.SCATTERGUN,),
+            note="scattergun contact",
+        )
+        stack.cases.open_case(concern, manager, stack.clock())
+        stack.pump_streams()  # the letters function drafts the concern letter
+        stack.dynamodb.update_item(  # as committed before the index existed
+            TableName=stack.table,
+            Key={"pk": {"S": "CASE#old-case"}, "sk": {"S": "STATE"}},
+            UpdateExpression="REMOVE gsi2pk, gsi2sk",
+        )
+        home = browser.sign_in("sam", ["service-manager"])
+        assert "Old Case" not in home.text
+
+        swept = stack.invoke("DeadlinesReconcileFunction", {})
+
+        assert swept["indexed"] == 1
+        assert "Old Case" in browser.request("GET", "/console/").text
+        assert stack.invoke("DeadlinesReconcileFunction", {})["indexed"] == 0

@@ -468,8 +468,11 @@ class DynamoStore:
     def index_open_cases(self) -> int:
         """Put every open case on the open-cases index as its next commit would (for cases
         committed before the index existed); returns how many were written. Each write is
-        guarded by the version read, so a case committed meanwhile is left to that commit.
-        Safe to run again. Reads as the daily reconciliation does (its one Scan)."""
+        guarded by the version read, so a case committed meanwhile is left to that commit,
+        and writes only a case not already indexed as it should be. Safe to run again: the
+        daily reconciliation runs it (deadlines.handler.reconcile_handler), so a table
+        upgraded from before the index is whole by the next morning. Reads as that
+        reconciliation does (its one Scan, then each open case)."""
         written = 0
         for case_id in self.open_case_ids():
             case = self.get_case(case_id)
@@ -479,7 +482,9 @@ class DynamoStore:
             indexed = self._update_if(
                 _key(case_pk(case_id), "STATE"),
                 UpdateExpression="SET gsi2pk = :open, gsi2sk = :sk",
-                ConditionExpression="version = :version",  # else a commit since indexed it
+                # else a commit since indexed it, or it is indexed already
+                ConditionExpression="version = :version AND "
+                "(attribute_not_exists(gsi2sk) OR gsi2sk <> :sk)",
                 ExpressionAttributeValues={
                     ":open": {"S": OPEN_CASES_PK},
                     ":sk": {"S": open_case_sk(attention, case_id)},
