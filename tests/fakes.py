@@ -19,7 +19,14 @@ from contactguard.domain.audit import AuditRecord
 from contactguard.domain.case import Case, CaseEvent
 from contactguard.domain.errors import VersionConflict
 from contactguard.domain.lifecycle import Policy
-from contactguard.domain.model import Contact, Customer, EmailRead, normalise_email
+from contactguard.domain.model import (
+    Contact,
+    Customer,
+    EmailRead,
+    RaisedSignal,
+    SignalConsidered,
+    normalise_email,
+)
 from contactguard.domain.worklist import attention_on
 from contactguard.ports import (
     AuditLog,
@@ -31,6 +38,7 @@ from contactguard.ports import (
     LetterDocuments,
     Log,
     ReadQueue,
+    SignalLog,
     WorkList,
 )
 from contactguard.usecases import StaffUseCases, staff_use_cases
@@ -50,6 +58,8 @@ class InMemoryStore:
     queue: dict[str, str] = field(default_factory=dict)  # contact id -> customer id
     audit: list[AuditRecord] = field(default_factory=list)
     audit_down: bool = False
+    # (customer_id, contact_id, signal) -> the signal, in the order raised
+    signals: dict[tuple[str, str, str], RaisedSignal] = field(default_factory=dict)
 
     # CaseStore
 
@@ -149,6 +159,32 @@ class InMemoryStore:
         contact = self.contacts_by_id[contact_id].model_copy(update={"read": read})
         self.contacts_by_id[contact_id] = contact
         return contact
+
+    # SignalLog
+
+    def record_signal(self, signal: RaisedSignal) -> bool:
+        key = (signal.customer_id, signal.contact_id, signal.signal)
+        if key in self.signals:
+            return False
+        self.signals[key] = signal
+        return True
+
+    def get_signal(self, customer_id: str, contact_id: str, signal: str) -> RaisedSignal | None:
+        return self.signals.get((customer_id, contact_id, signal))
+
+    def signals_waiting(self, limit: int) -> list[RaisedSignal]:
+        waiting = [s for s in self.signals.values() if s.considered is None]
+        return sorted(waiting, key=lambda s: s.at)[: max(limit, 0)]
+
+    def consider_signal(
+        self, customer_id: str, contact_id: str, signal: str, considered: SignalConsidered
+    ) -> RaisedSignal | None:
+        held = self.signals.get((customer_id, contact_id, signal))
+        if held is None or held.considered is not None:
+            return None
+        done = held.model_copy(update={"considered": considered})
+        self.signals[(customer_id, contact_id, signal)] = done
+        return done
 
     # AuditLog
 
@@ -250,6 +286,7 @@ def fake_use_cases(
         contacts=store,
         read_queue=store,
         work_list=store,
+        signal_log=store,
         audit_log=store,
         documents=documents,
         filed_mail=mail,
@@ -267,14 +304,9 @@ def fake_use_cases(
 def _conforms() -> None:
     """mypy checks the fakes against the ports (this is never called)."""
     store = InMemoryStore()
-    _ports: tuple[CaseStore, CustomerStore, ContactStore, ReadQueue, AuditLog, WorkList] = (
-        store,
-        store,
-        store,
-        store,
-        store,
-        store,
-    )
+    _ports: tuple[
+        CaseStore, CustomerStore, ContactStore, ReadQueue, AuditLog, WorkList, SignalLog
+    ] = (store, store, store, store, store, store, store)
     _documents: LetterDocuments = InMemoryDocuments()
     _mail: FiledMail = InMemoryFiledMail()
     _log: Log = ListLog()

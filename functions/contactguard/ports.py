@@ -11,7 +11,13 @@ from typing import Any, Protocol
 
 from contactguard.domain.audit import AuditRecord
 from contactguard.domain.case import Case, CaseEvent
-from contactguard.domain.model import Contact, Customer, EmailRead
+from contactguard.domain.model import (
+    Contact,
+    Customer,
+    EmailRead,
+    RaisedSignal,
+    SignalConsidered,
+)
 
 # The edge reads the clock; everything below takes time as an argument or is given this.
 Clock = Callable[[], datetime]
@@ -111,6 +117,26 @@ class ReadQueue(Protocol):
     def mark_read(self, contact_id: str, read: EmailRead) -> Contact | None:
         """Take a filed email off the queue and record the read, in one write; None when it
         was not waiting (already read, or never queued)."""
+
+
+class SignalLog(Protocol):
+    """Signals raised for judgement, kept until a Service Manager has considered them."""
+
+    def record_signal(self, signal: RaisedSignal) -> bool:
+        """Keep a newly raised signal; False when it was already kept (a stream record read
+        again), which leaves the kept one as it is."""
+
+    def get_signal(self, customer_id: str, contact_id: str, signal: str) -> RaisedSignal | None:
+        """One signal, waiting or considered; None when it was never raised (or expired)."""
+
+    def signals_waiting(self, limit: int) -> list[RaisedSignal]:
+        """Signals not yet considered, oldest first, at most `limit`."""
+
+    def consider_signal(
+        self, customer_id: str, contact_id: str, signal: str, considered: SignalConsidered
+    ) -> RaisedSignal | None:
+        """Record the judgement and take the signal off the waiting list, in one write; None
+        when it was not waiting (considered already, or never raised)."""
 
 
 class AuditLog(Protocol):

@@ -28,8 +28,10 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 @lru_cache(maxsize=1)
 def build() -> SignalsService:
     settings = signals_settings()
+    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
     return SignalsService(
-        contacts=DynamoStore(settings.table_name, retention_years=settings.retention_years),
+        contacts=store,
+        signals=store,
         alerts=SnsAlerts(settings.alerts_topic_arn),
         log=logger,
         thresholds=settings.thresholds(),

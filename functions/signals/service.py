@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from contactguard.domain.model import Contact, Disposition
+from contactguard.domain.model import Contact, Disposition, RaisedSignal
 from contactguard.domain.signals import (
     PastContact,
     VolumeThresholds,
     nature_signals,
     volume_signals,
 )
-from contactguard.ports import Alerts, Log
+from contactguard.ports import Alerts, Log, SignalLog
 
 WINDOW = timedelta(days=30)
 
@@ -31,6 +31,7 @@ class Contacts(Protocol):
 @dataclass
 class SignalsService:
     contacts: Contacts
+    signals: SignalLog
     alerts: Alerts
     log: Log
     thresholds: VolumeThresholds
@@ -54,6 +55,17 @@ class SignalsService:
         if contact.summary:
             found += nature_signals(contact.summary, contact.channel.value, others)
         for signal in found:
+            raised = RaisedSignal(
+                customer_id=contact.customer_id,
+                contact_id=contact.contact_id,
+                signal=signal,
+                at=contact.at,
+                channel=contact.channel,
+            )
+            # Kept for the dashboard until considered; alerted once (a stream record read
+            # again finds it kept and alerts no one twice).
+            if not self.signals.record_signal(raised):
+                continue
             self.alerts.alert(
                 f"signal:{signal}",
                 customer_id=contact.customer_id,

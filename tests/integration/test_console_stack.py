@@ -139,3 +139,47 @@ def test_a_case_from_before_the_dashboard_index_reaches_the_dashboard_after_the_
         assert swept["indexed"] == 1
         assert "Old Case" in browser.request("GET", "/console/").text
         assert stack.invoke("DeadlinesReconcileFunction", {})["indexed"] == 0
+
+
+def test_a_signal_raised_by_the_signals_function_waits_on_the_dashboard_until_considered() -> None:
+    """The signals function keeps what it raises (its PutItem within its role); the console
+    lists it and records the manager's judgement (within the console's)."""
+    import re
+    from datetime import timedelta
+    from html import unescape
+
+    from contactguard.domain.model import Channel, Contact, Customer
+
+    with (
+        EmbeddedStack(SimClock(START), params=CONSOLE_PARAMS) as stack,
+        console_on(stack) as browser,
+    ):
+        stack.store.put_customer(Customer(customer_id="c1", name="Busy Caller"))
+        for n in range(12):
+            stack.store.record_contact(
+                Contact(
+                    contact_id=f"call-{n}",
+                    customer_id="c1",
+                    channel=Channel.PHONE,
+                    at=START + timedelta(minutes=10 * n),
+                    summary=f"call number {n}",
+                )
+            )
+        stack.pump_streams()
+        home = browser.sign_in("sam", ["service-manager"])
+        assert "Busy Caller" in home.text
+        found = re.search(r'href="/console/(signals/c1/call-\d+/volume-day)"', home.text)
+        assert found
+        page = browser.request("GET", "/console/" + found.group(1))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+
+        done = browser.request(
+            "POST",
+            "/console/" + found.group(1),
+            {"csrf_token": unescape(token.group(1)), "note": "moving house: no action"},
+        )
+
+        assert done.status == 303
+        after = browser.request("GET", done.headers["Location"])
+        assert "Considered: more contacts in 24 hours" in after.text

@@ -124,3 +124,53 @@ def test_cases_committed_before_the_index_existed_are_indexed_once(store: Dynamo
     assert [c.case_id for c in due] == ["CASE-A", "CASE-B"]
     assert due[0] == case
     assert store.index_open_cases() == 0  # the daily run after: nothing to write
+
+
+def _signal(contact_id: str, hour: int, signal: str = "volume-day") -> Any:
+    from contactguard.domain.model import Channel, RaisedSignal
+
+    return RaisedSignal(
+        customer_id="CUST-1",
+        contact_id=contact_id,
+        signal=signal,
+        at=datetime(2026, 12, 1, hour, tzinfo=LONDON),
+        channel=Channel.EMAIL,
+    )
+
+
+def test_signals_wait_on_the_sparse_index_until_considered(store: DynamoStore) -> None:
+    from contactguard.domain.model import SignalConsidered
+
+    _drafted_concern(store, "CASE-A", date(2026, 11, 23))  # an open case shares the index
+    assert store.record_signal(_signal("k2", 11, "scattergun"))
+    assert store.record_signal(_signal("k1", 10))
+    assert not store.record_signal(_signal("k1", 10))  # a stream record read again
+
+    waiting = store.signals_waiting(10)
+
+    assert [(s.contact_id, s.signal) for s in waiting] == [
+        ("k1", "volume-day"),
+        ("k2", "scattergun"),
+    ]
+    assert [c.case_id for c in store.cases_needing_attention(date(2026, 12, 6), 10)] == ["CASE-A"]
+    item = store.client.get_item(
+        TableName=store.table_name,
+        Key={"pk": {"S": "CUSTOMER#CUST-1"}, "sk": {"S": "SIGNAL#k1#volume-day"}},
+    )["Item"]
+    assert item["kind"] == {"S": "signal"}  # no stream consumer's filter takes it
+    kept_until = datetime.fromtimestamp(int(item["expires_at"]["N"]), LONDON)
+    assert kept_until.date() == date(2027, 12, 2)
+    considered = SignalConsidered(
+        at=datetime(2026, 12, 2, 9, tzinfo=LONDON), by="sam", note="no action"
+    )
+
+    done = store.consider_signal("CUST-1", "k1", "volume-day", considered)
+
+    assert done is not None
+    assert done.considered == considered
+    assert [s.contact_id for s in store.signals_waiting(10)] == ["k2"]
+    assert store.get_signal("CUST-1", "k1", "volume-day") == done
+    assert store.consider_signal("CUST-1", "k1", "volume-day", considered) is None
+    assert store.consider_signal("CUST-1", "k9", "volume-day", considered) is None
+    assert not store.record_signal(_signal("k1", 10))  # a replay never un-considers it
+    assert store.get_signal("CUST-1", "k1", "volume-day") == done

@@ -17,6 +17,7 @@ from contactguard.domain.signals import (
     similarity,
     volume_signals,
 )
+from fakes import InMemoryStore
 from log_privacy import rig_logger
 from signals.service import SignalsService
 
@@ -101,7 +102,8 @@ def contact(n: int, hours_ago: float, channel: Channel = Channel.EMAIL, **kw: ob
 
 def test_a_busy_day_tells_the_service_manager_and_changes_nothing_else() -> None:
     fakes = Fakes(history=[contact(n, n) for n in range(1, 7)])
-    service = SignalsService(fakes, fakes, rig_logger("signals"), VolumeThresholds(per_day=5))
+    kept = InMemoryStore()
+    service = SignalsService(fakes, kept, fakes, rig_logger("signals"), VolumeThresholds(per_day=5))
     new = contact(0, 0, Channel.PHONE)
     assert service.on_contact(new) == ("volume-day",)
     assert fakes.sent == [
@@ -110,11 +112,18 @@ def test_a_busy_day_tells_the_service_manager_and_changes_nothing_else() -> None
             {"customer_id": "c1", "contact_id": "k0", "notify": "service-manager"},
         )
     ]
+    (waiting,) = kept.signals_waiting(10)  # for the dashboard, until considered
+    assert (waiting.contact_id, waiting.signal, waiting.channel) == ("k0", "volume-day", "phone")
+    assert service.on_contact(new) == ("volume-day",)  # the stream record read again:
+    assert len(fakes.sent) == 1  # nobody is alerted twice
+    assert len(kept.signals) == 1
 
 
 def test_quarantined_mail_is_never_judged() -> None:
     fakes = Fakes(history=[contact(n, n) for n in range(1, 20)])
-    service = SignalsService(fakes, fakes, rig_logger("signals"), VolumeThresholds(per_day=1))
+    service = SignalsService(
+        fakes, InMemoryStore(), fakes, rig_logger("signals"), VolumeThresholds(per_day=1)
+    )
     quarantined = contact(0, 0).model_copy(
         update={"customer_id": None, "disposition": Disposition.QUARANTINED}
     )

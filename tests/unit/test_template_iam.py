@@ -295,7 +295,7 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
         INDEX: {"Query"},
         OPEN_CASES: set(),
     },
-    "SignalsFunction": {TABLE: {"Query"}, INDEX: set(), OPEN_CASES: set()},
+    "SignalsFunction": {TABLE: {"Query", "PutItem"}, INDEX: set(), OPEN_CASES: set()},
     "LettersFunction": {TABLE: {"GetItem", "Query", "PutItem"}, INDEX: set(), OPEN_CASES: set()},
     "DeadlinesStreamFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem"},
@@ -491,3 +491,16 @@ def test_ses_may_store_mail_only_for_this_account_s_own_receipt_rule() -> None:
     assert put.condition == {
         "StringEquals": {"AWS:SourceAccount": ACCOUNT, "AWS:SourceArn": rule_arn}
     }
+
+
+def test_the_signals_function_writes_only_under_a_customer() -> None:
+    """It keeps the signals it raises: PutItem, only on items whose partition key is a
+    customer's (AWS evaluates dynamodb:LeadingKeys on the item's pk; this evaluator lists
+    conditions without evaluating them, so the condition itself is checked here)."""
+    decision = IAM.decide("SignalsFunction", "dynamodb:PutItem", TABLE)
+    assert decision.allowed
+    assert decision.conditions == [
+        {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["CUSTOMER#*"]}}
+    ]
+    assert not IAM.decide("SignalsFunction", "dynamodb:UpdateItem", TABLE).allowed
+    assert not IAM.decide("SignalsFunction", "dynamodb:DeleteItem", TABLE).allowed

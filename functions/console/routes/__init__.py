@@ -8,5 +8,6 @@ from console.routes import (  # noqa: F401
     home,
     lookup,
     read_queue,
+    signals,
     signing_in,
 )

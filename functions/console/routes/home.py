@@ -9,18 +9,22 @@ from typing import Any
 
 from console import web
 from console.pages import Visit, page
-from console.routes.case_words import LETTER_KIND, uk_date
-from console.routes.wording import WORK, days
+from console.routes.case_words import CHANNEL, LETTER_KIND, uk_date, uk_datetime
+from console.routes.wording import WORK, days, signal_words
 from contactguard.domain.access import Operation
 from contactguard.domain.worklist import WorkKind, acts_on
 from contactguard.usecases.dashboard import APPEALS, Waiting
 from contactguard.usecases.dashboard import LETTERS as LETTER_WORK
+from contactguard.usecases.signals import SignalsWaiting
 
 
 @page("/console/")
 def home(visit: Visit) -> web.Reply:
-    today = visit.wiring.use_cases.dashboard.today(visit.request)
+    use_cases = visit.wiring.use_cases
+    today = use_cases.dashboard.today(visit.request)
     kinds = acts_on(visit.actor.role)
+    judges = visit.may(Operation.CONSIDER_SIGNAL)
+    signals = use_cases.signals.waiting(visit.request) if judges else SignalsWaiting([])
     return visit.render(
         "home.html",
         title="Home",
@@ -34,6 +38,20 @@ def home(visit: Visit) -> web.Reply:
         appeals=[_row(w, today.today, today.names) for w in today.appeals],
         deadlines=[_row(w, today.today, today.names) for w in today.deadlines],
         filed_emails=today.filed_emails,
+        judges=judges,
+        signals=[
+            {
+                "contact_id": s.contact_id,
+                "signal": s.signal,
+                "customer_id": s.customer_id,
+                "customer": signals.names.get(s.customer_id, s.customer_id),
+                "when": uk_datetime(s.at),
+                "channel": CHANNEL[s.channel],
+                "what": signal_words(s.signal),
+            }
+            for s in signals.signals
+        ],
+        more_signals=signals.more,
         more=today.more,
         reads_cases=visit.may(Operation.READ_CASE),
         looks_up=visit.may(Operation.LOOKUP),

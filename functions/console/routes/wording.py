@@ -80,3 +80,17 @@ def _check_every_member_has_words() -> None:
 
 
 _check_every_member_has_words()
+
+
+# Signals for judgement (contactguard.domain.signals), as a manager reads them.
+SIGNALS: dict[str, str] = {
+    "volume-day": "More contacts in 24 hours than the daily threshold",
+    "volume-week": "More contacts in 7 days than the weekly threshold",
+    "volume-month": "More contacts in 30 days than the monthly threshold",
+    "repeated-with-minor-differences": "The same complaint repeated with minor differences",
+    "scattergun": "One issue pursued through several routes at once",
+}
+
+
+def signal_words(signal: str) -> str:
+    return SIGNALS.get(signal, signal.replace("-", " ").capitalize())

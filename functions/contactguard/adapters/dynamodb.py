@@ -17,13 +17,16 @@ Query, never a Scan. docs/access-patterns.md repeats this layout with the access
 | quarantined, no address   | QUARANTINE              | CONTACT#{at UTC iso}#{contact_id} |                        |                                    |
 | contact key (idempotency) | CONTACTKEY#{contact_id} | KEY                               |                        |                                    |
 | audit record              | AUDIT#CUSTOMER#{id}, or AUDIT#NONE | AUDIT#{at UTC iso}#{audit_id} | AUDITBY#{actor_id} | AUDIT#{at UTC iso}#{audit_id}      |
+| signal for judgement      | CUSTOMER#{customer_id}  | SIGNAL#{contact_id}#{signal}      |                        |                                    |
 
 On the sparse `open-cases` index only: a case state item also has gsi2pk = OPEN and gsi2sk =
 {attention_on iso date}#{case_id} while the case is open and something on it needs a person
 (contactguard.domain.worklist.attention_on); the commit that closes it, or leaves it waiting on
-nobody, writes the item without them and so takes it off the index.
+nobody, writes the item without them and so takes it off the index. A signal for judgement
+waiting to be considered has gsi2pk = SIGNAL and gsi2sk = {at UTC iso}#{customer_id}#
+{contact_id}#{signal}; considering it removes them.
 
-Every item has `kind` (customer, email, case, event, contact, contact-key, audit) and, except the
+Every item has `kind` (customer, email, case, event, contact, contact-key, audit, signal) and, except the
 email claim and the contact key, `doc`: the pydantic model as JSON, the one source of truth
 when reading back. Plain attributes beside it are for stream consumers and conditions:
 
@@ -34,6 +37,7 @@ when reading back. Plain attributes beside it are for stream consumers and condi
 - contact: contact_id, customer_id (when matched), at, channel, direction, disposition.
 - contact key: contact_id, contact_pk, contact_sk (where the contact lives now).
 - audit record: actor_id, operation, customer_id; expires_at (N): `retention_years` after it.
+- signal: customer_id, contact_id; expires_at (N): a year after the contact.
 
 Times in keys are UTC ISO 8601 with fixed microseconds (2026-12-01T10:00:00.000000Z), so
 string order is time order. Retention: when a committed case is closed, `expires_at` (epoch
@@ -64,6 +68,8 @@ from contactguard.domain.model import (
     Customer,
     Disposition,
     EmailRead,
+    RaisedSignal,
+    SignalConsidered,
     normalise_email,
 )
 from contactguard.domain.worklist import attention_on
@@ -85,6 +91,11 @@ if TYPE_CHECKING:
 CUSTOMER_INDEX = "by-customer"  # infra/template.yaml, CasesTable GlobalSecondaryIndexes
 OPEN_CASES_INDEX = "open-cases"  # sparse: open cases by the day they next need a person
 OPEN_CASES_PK = "OPEN"
+# Signals for judgement waiting to be considered share the sparse index (gsi2pk = SIGNAL,
+# gsi2sk = {at UTC iso}#{customer_id}#{contact_id}#{signal}: oldest first).
+SIGNALS_PK = "SIGNAL"
+SIGNAL_PREFIX = "SIGNAL#"
+SIGNAL_KEPT = timedelta(days=366)  # a signal is a pointer to contacts: a year, then gone
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 
 _SERIALIZER = TypeSerializer()
@@ -932,6 +943,80 @@ class DynamoStore:
                 raise
             moved += 1
         return moved
+
+    # Signals for judgement ---------------------------------------------------------------
+
+    @staticmethod
+    def _signal_key(customer_id: str, contact_id: str, signal: str) -> tuple[str, str]:
+        return customer_pk(customer_id), f"{SIGNAL_PREFIX}{contact_id}#{signal}"
+
+    def record_signal(self, signal: RaisedSignal) -> bool:
+        """A new item, on the open-cases index while it waits; a signal kept already (the
+        stream record read again) is left as it is. Expires a year after the contact."""
+        waiting = signal.considered is None
+        try:
+            self.requests += 1
+            self.client.put_item(
+                TableName=self.table_name,
+                Item={
+                    **_key(*self._signal_key(signal.customer_id, signal.contact_id, signal.signal)),
+                    **_item(
+                        kind="signal",
+                        customer_id=signal.customer_id,
+                        contact_id=signal.contact_id,
+                        gsi2pk=SIGNALS_PK if waiting else None,
+                        gsi2sk=self._signal_sk(signal) if waiting else None,
+                        expires_at=int((signal.at + SIGNAL_KEPT).timestamp()),
+                        doc=signal.model_dump_json(),
+                    ),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED_CODE:
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _signal_sk(signal: RaisedSignal) -> str:
+        when = utc_key_time(signal.at)
+        return f"{when}#{signal.customer_id}#{signal.contact_id}#{signal.signal}"
+
+    def get_signal(self, customer_id: str, contact_id: str, signal: str) -> RaisedSignal | None:
+        held = self._get(*self._signal_key(customer_id, contact_id, signal), consistent=True)
+        return RaisedSignal.model_validate_json(_doc(held)) if held else None
+
+    def signals_waiting(self, limit: int) -> list[RaisedSignal]:
+        """Signals not yet considered, oldest first: one Query on the sparse index, read no
+        further than `limit`."""
+        if limit < 1:
+            return []
+        items = self._query(
+            IndexName=OPEN_CASES_INDEX,
+            KeyConditionExpression="gsi2pk = :signal",
+            ExpressionAttributeValues={":signal": {"S": SIGNALS_PK}},
+            Limit=limit,
+        )
+        return [RaisedSignal.model_validate_json(_doc(item)) for item in islice(items, limit)]
+
+    def consider_signal(
+        self, customer_id: str, contact_id: str, signal: str, considered: SignalConsidered
+    ) -> RaisedSignal | None:
+        """The judgement written into the signal's document and the signal off the index,
+        in one conditional update; None when it was not waiting."""
+        pk, sk = self._signal_key(customer_id, contact_id, signal)
+        raised = self.get_signal(customer_id, contact_id, signal)
+        if raised is None or raised.considered is not None:
+            return None
+        done = raised.model_copy(update={"considered": considered})
+        written = self._update_if(
+            _key(pk, sk),
+            UpdateExpression="SET doc = :doc REMOVE gsi2pk, gsi2sk",
+            ConditionExpression="attribute_exists(gsi2pk)",  # not considered meanwhile
+            ExpressionAttributeValues={":doc": {"S": done.model_dump_json()}},
+        )
+        return done if written else None
 
     # The audit trail -----------------------------------------------------------------------
 

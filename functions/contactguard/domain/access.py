@@ -40,6 +40,7 @@ class Operation(StrEnum):
     MARK_READ = "mark-read"
     SUBJECT_ACCESS_EXPORT = "subject-access-export"
     READ_AUDIT = "read-audit"
+    CONSIDER_SIGNAL = "consider-signal"
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,12 @@ GRANTS: dict[Operation, Grant] = {
     ),
     Operation.READ_AUDIT: Grant(
         frozenset({R.DATA_PROTECTION_OFFICER}), "data-protection-officer", "the audit trail"
+    ),
+    # Signals inform the managers who judge (policy s.2: judgement decides, not the system).
+    Operation.CONSIDER_SIGNAL: Grant(
+        frozenset({R.SERVICE_MANAGER, R.HEAD_OF_SERVICE}),
+        "signal-judges",
+        "considering signals raised for judgement",
     ),
 }
 

@@ -270,6 +270,27 @@ class EmailRead(Frozen):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
+class SignalConsidered(Frozen):
+    """A Service Manager's judgement on a signal: seen and weighed (policy s.2)."""
+
+    at: AwareDatetime
+    by: str  # actor id
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class RaisedSignal(Frozen):
+    """A signal for judgement raised by one contact (contactguard.domain.signals: volume
+    over a threshold, the same complaint repeated, one issue through several routes). It
+    informs; it never changes a case. Waits on the dashboard until considered."""
+
+    customer_id: Annotated[str, Field(min_length=1, max_length=64)]
+    contact_id: Annotated[str, Field(min_length=1, max_length=200)]
+    signal: Annotated[str, Field(pattern=r"^[a-z][a-z-]{0,63}$")]
+    at: AwareDatetime  # the contact's time
+    channel: Channel
+    considered: SignalConsidered | None = None
+
+
 class Contact(Frozen):
     contact_id: Annotated[str, Field(min_length=1, max_length=200)]
     customer_id: str | None  # None while unmatched or quarantined

@@ -24,6 +24,7 @@ from contactguard.ports import (
     LetterDocuments,
     Log,
     ReadQueue,
+    SignalLog,
     WorkList,
 )
 from contactguard.service import CaseService
@@ -36,6 +37,7 @@ from contactguard.usecases.export import SubjectAccess
 from contactguard.usecases.lookup import Lookup
 from contactguard.usecases.read_queue import ReadQueueUseCases
 from contactguard.usecases.request import Request
+from contactguard.usecases.signals import Signals
 
 __all__ = ["EARLIEST_DATE", "LATEST_DATE", "Request", "StaffUseCases", "staff_use_cases"]
 
@@ -55,6 +57,7 @@ class StaffUseCases:
     subject_access: SubjectAccess
     audit_trail: AuditTrail
     dashboard: Dashboard
+    signals: Signals
 
 
 def staff_use_cases(
@@ -64,6 +67,7 @@ def staff_use_cases(
     contacts: ContactStore,
     read_queue: ReadQueue,
     work_list: WorkList,
+    signal_log: SignalLog,
     audit_log: AuditLog,
     documents: LetterDocuments,
     filed_mail: FiledMail | None = None,
@@ -90,6 +94,7 @@ def staff_use_cases(
             customers=customers, contacts=contacts, cases=cases, audit=audit, clock=clock
         ),
         audit_trail=AuditTrail(trail=audit_log, audit=audit, clock=clock),
+        signals=Signals(log=signal_log, customers=customers, audit=audit, clock=clock),
         dashboard=Dashboard(
             work=work_list,
             queue=read_queue,
