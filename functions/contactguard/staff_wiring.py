@@ -25,6 +25,7 @@ def staff_on_aws(
         contacts=store,
         read_queue=store,
         work_list=store,
+        finder=store,
         audit_log=store,
         documents=S3Objects(letters_bucket, links=links),
         policy=settings.policy(),

@@ -19,6 +19,7 @@ from contactguard.ports import (
     CaseStore,
     Clock,
     ContactStore,
+    CustomerFinder,
     CustomerStore,
     LetterDocuments,
     Log,
@@ -63,6 +64,7 @@ def staff_use_cases(
     contacts: ContactStore,
     read_queue: ReadQueue,
     work_list: WorkList,
+    finder: CustomerFinder,
     audit_log: AuditLog,
     documents: LetterDocuments,
     policy: Policy,
@@ -82,7 +84,7 @@ def staff_use_cases(
         cases=Cases(
             service=service, cases=cases, documents=documents, audit=audit, clock=clock, log=log
         ),
-        lookup=Lookup(customers=customers, cases=cases, audit=audit, clock=clock),
+        lookup=Lookup(customers=customers, finder=finder, cases=cases, audit=audit, clock=clock),
         read_queue=ReadQueueUseCases(queue=read_queue, audit=audit, clock=clock),
         subject_access=SubjectAccess(
             customers=customers, contacts=contacts, cases=cases, audit=audit, clock=clock
