@@ -70,6 +70,12 @@ class Match:
     customer: Customer
     restricted: bool  # restrictions are in force now on one of their cases
 
+    @property
+    def postcode(self) -> str | None:
+        """Their address's postcode in its written form (as held when it is no UK one)."""
+        address = self.customer.address
+        return (postcode_of(self.customer) or address.postcode) if address else None
+
 
 @dataclass(frozen=True)
 class Matches:
