@@ -11,6 +11,7 @@ import pytest
 from contactguard.adapters.dynamodb import FIND_INDEX, DynamoStore
 from contactguard.domain.model import Customer, PostalAddress
 from contactguard.domain.search import name_tokens
+from contactguard_local.cli import main
 from fakes import InMemoryStore
 
 
@@ -141,3 +142,20 @@ def test_customers_held_before_the_index_are_indexed_once_and_stale_entries_go(
     assert store.customers_named(("smith",), 10) == ["c-4", "c-1", "c-2"]
     assert store.index_customers() == len(PEOPLE)  # again: the same entries
     assert _entries(store) == held
+
+
+def test_operations_index_a_deployed_table_from_the_command_line(
+    store: DynamoStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store.put_customer(PEOPLE[2])
+    for sk, _, _ in _entries(store):
+        store.client.delete_item(
+            TableName=store.table_name, Key={"pk": {"S": "CUSTOMER#c-3"}, "sk": {"S": sk}}
+        )
+
+    assert main(["index-customers", "--table", store.table_name]) == 0
+
+    assert capsys.readouterr().out == (
+        f"indexed 1 customer(s) in {store.table_name} for search by name and postcode\n"
+    )
+    assert store.customers_at_postcode("DE1 1AA", 10) == ["c-3"]
