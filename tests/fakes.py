@@ -1,16 +1,16 @@
 """In-memory implementations of the core's ports, so use cases run without moto or AWS.
 
 `InMemoryStore` is one table's worth of state behind every storage port (CaseStore,
-CustomerStore, ContactStore, ReadQueue, AuditLog, WorkList), with the DynamoDB adapter's
-observable rules: optimistic versions, email claims, idempotent contact ids, the read queue,
-open cases by the day they need a person, audit records written once. `fake_use_cases()`
-wires the staff use cases over them (a composition root for tests). The moto-backed adapter
-tests (tests/integration) keep the real one honest.
+CustomerStore, CustomerFinder, ContactStore, ReadQueue, AuditLog, WorkList), with the DynamoDB
+adapter's observable rules: optimistic versions, email claims, idempotent contact ids, the read
+queue, open cases by the day they need a person, customers by postcode and by name, audit
+records written once. `fake_use_cases()` wires the staff use cases over them (a composition
+root for tests). The moto-backed adapter tests (tests/integration) keep the real one honest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,11 +27,13 @@ from contactguard.domain.model import (
     SignalConsidered,
     normalise_email,
 )
+from contactguard.domain.search import listing_key, name_matches, name_tokens, postcode_of
 from contactguard.domain.worklist import attention_on
 from contactguard.ports import (
     AuditLog,
     CaseStore,
     ContactStore,
+    CustomerFinder,
     CustomerStore,
     EmailAlreadyClaimed,
     FiledMail,
@@ -108,6 +110,23 @@ class InMemoryStore:
 
     def customer_id_for_email(self, address: str) -> str | None:
         return self.owners.get(normalise_email(address))
+
+    # CustomerFinder: as the adapter's index answers (tests/integration/test_dynamodb_find.py)
+
+    def customers_at_postcode(self, postcode: str, limit: int) -> list[str]:
+        return self._by_name(
+            c for c in self.customers_by_id.values() if c.address and postcode_of(c) == postcode
+        )[:limit]
+
+    def customers_named(self, query: tuple[str, ...], limit: int) -> list[str]:
+        return self._by_name(
+            c for c in self.customers_by_id.values() if name_matches(query, name_tokens(c.name))
+        )[:limit]
+
+    @staticmethod
+    def _by_name(customers: Iterable[Customer]) -> list[str]:
+        ordered = sorted(customers, key=lambda c: listing_key(c.name, c.customer_id))
+        return [c.customer_id for c in ordered]
 
     # ContactStore
 
@@ -287,6 +306,7 @@ def fake_use_cases(
         read_queue=store,
         work_list=store,
         signal_log=store,
+        finder=store,
         audit_log=store,
         documents=documents,
         filed_mail=mail,
@@ -305,8 +325,15 @@ def _conforms() -> None:
     """mypy checks the fakes against the ports (this is never called)."""
     store = InMemoryStore()
     _ports: tuple[
-        CaseStore, CustomerStore, ContactStore, ReadQueue, AuditLog, WorkList, SignalLog
-    ] = (store, store, store, store, store, store, store)
+        CaseStore,
+        CustomerStore,
+        CustomerFinder,
+        ContactStore,
+        ReadQueue,
+        AuditLog,
+        WorkList,
+        SignalLog,
+    ] = (store, store, store, store, store, store, store, store)
     _documents: LetterDocuments = InMemoryDocuments()
     _mail: FiledMail = InMemoryFiledMail()
     _log: Log = ListLog()

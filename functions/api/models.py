@@ -12,7 +12,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    WithJsonSchema,
+    model_validator,
+)
 
 from contactguard.domain.audit import AuditRecord
 from contactguard.domain.case import (
@@ -61,6 +69,7 @@ from contactguard.domain.model import (
 from contactguard.domain.restrictions import (
     Restriction,
 )
+from contactguard.domain.search import SearchBy, name_tokens, normalise_postcode, search_word
 from contactguard.usecases import EARLIEST_DATE, LATEST_DATE
 
 StaffDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
@@ -437,6 +446,51 @@ class LookupResult(BaseModel):
     channels: list[ChannelAdvice]
     permitted_channels: list[Channel]
     email: EmailHandling
+
+
+def _full_postcode(value: str) -> str:
+    return normalise_postcode(value)
+
+
+def _whole_words(value: str) -> str:
+    search_word(name_tokens(value))
+    return value
+
+
+class FindCaller(Body):
+    """Exactly one of name or postcode (in a body, so a caller's name is never in a URL)."""
+
+    name: (
+        Annotated[str, Field(min_length=1, max_length=254), AfterValidator(_whole_words)] | None
+    ) = Field(
+        default=None,
+        description="every word of it in the customer's name, in any order; case, accents and "
+        "a title before the name do not matter; a single letter is an initial",
+    )
+    postcode: (
+        Annotated[str, Field(min_length=1, max_length=16), AfterValidator(_full_postcode)] | None
+    ) = Field(default=None, description="a full UK postcode, e.g. DE1 1AA (any case or spacing)")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> FindCaller:
+        if (self.name is None) == (self.postcode is None):
+            raise ValueError("give exactly one of name or postcode")
+        return self
+
+
+class CallerMatch(BaseModel):
+    customer_id: str
+    name: str
+    postcode: str | None
+    restricted: bool = Field(description="restrictions are in force now on one of their cases")
+
+
+class CallersFound(BaseModel):
+    by: SearchBy
+    searched: str = Field(description="the postcode in its written form, or the name as given")
+    matches: list[CallerMatch] = Field(description="in name order, at most `limit`")
+    more: bool = Field(description="more than `limit` customers match: narrow the search")
+    limit: int
 
 
 class QueuedEmail(BaseModel):

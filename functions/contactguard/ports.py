@@ -91,6 +91,19 @@ class CustomerStore(Protocol):
         """Case-insensitive lookup of the customer who owns an address (one GetItem)."""
 
 
+class CustomerFinder(Protocol):
+    """Customers by postcode or by a word of their name (contactguard.domain.search), from an
+    index kept with each customer's record: never a scan of every customer."""
+
+    def customers_at_postcode(self, postcode: str, limit: int) -> list[str]:
+        """Ids of customers whose address has this postcode (normalised), at most `limit`,
+        by name. Eventually consistent: the caller checks each customer it reads."""
+
+    def customers_named(self, query: tuple[str, ...], limit: int) -> list[str]:
+        """Ids of customers whose name holds every word of `query` (name_tokens; a single
+        letter an initial), at most `limit`, by name. Eventually consistent, as above."""
+
+
 class ContactStore(Protocol):
     def record_contact(self, contact: Contact) -> bool:
         """Log a contact once; False when this contact id was already recorded."""

@@ -34,6 +34,7 @@ def staff_on_aws(
         read_queue=store,
         work_list=store,
         signal_log=store,
+        finder=store,
         audit_log=store,
         documents=S3Objects(letters_bucket, links=links),
         filed_mail=S3RawMail(*raw_mail, links=links) if raw_mail else None,

@@ -227,8 +227,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any)")
     serve.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
     serve.set_defaults(func=_serve)
+    index = sub.add_parser(
+        "index-customers",
+        help="once after deploying the find-customer index: index every customer held before it",
+    )
+    index.add_argument("--table", required=True, help="the deployed stack's cases table")
+    index.set_defaults(func=_index_customers)
     staff_cli.register(sub)
     return parser
+
+
+def _index_customers(args: argparse.Namespace) -> int:
+    """Write the search entries (postcode, each word of the name) of every customer held before
+    the find-customer index, with the caller's AWS credentials (Scan, Query, TransactWriteItems
+    on the table). Safe to run again; says how many, never who."""
+    from contactguard.adapters.dynamodb import DynamoStore
+
+    written = DynamoStore(args.table).index_customers()
+    print(f"indexed {written} customer(s) in {args.table} for search by name and postcode")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -170,8 +170,12 @@ def _case_timeline(target: Target, args: argparse.Namespace) -> Reply:
 
 
 def _lookup(target: Target, args: argparse.Namespace) -> Reply:
-    if (args.email is None) == (args.customer is None):
-        raise usage("give --email ADDRESS or --customer ID")
+    given = [args.email, args.customer, args.name, args.postcode]
+    if sum(value is not None for value in given) != 1:
+        raise usage("give one of --email ADDRESS, --customer ID, --name NAME or --postcode CODE")
+    if args.name is not None or args.postcode is not None:  # a name is posted, never in a URL
+        body = {"name": args.name} if args.name is not None else {"postcode": args.postcode}
+        return target.call("POST", ["lookup", "search"], body=body)
     return target.call("GET", ["lookup"], query={"email": args.email, "customer_id": args.customer})
 
 
@@ -401,6 +405,8 @@ def _register_others(sub: Any) -> None:
     lookup = _leaf(sub, "lookup", "what applies to a caller now", _lookup, staff_format.lookup)
     lookup.add_argument("--email")
     lookup.add_argument("--customer")
+    lookup.add_argument("--name", help="or list customers with every word of it in their name")
+    lookup.add_argument("--postcode", help="or list the customers at a full UK postcode")
     _leaf(sub, "read-queue", "filed emails awaiting a read", _read_queue, staff_format.read_queue)
     read = _leaf(
         sub, "mark-read", "record the read of a filed email", _mark_read, staff_format.email_read
@@ -446,7 +452,7 @@ COMMAND_ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
     "case show": (("GET", "/cases/<case_id>"),),
     "case command": (("POST", "/cases/<case_id>/commands"),),
     "case timeline": (("GET", "/cases/<case_id>/timeline"),),
-    "lookup": (("GET", "/lookup"),),
+    "lookup": (("GET", "/lookup"), ("POST", "/lookup/search")),
     "read-queue": (("GET", "/read-queue"),),
     "mark-read": (("POST", "/read-queue/<contact_id>/read"),),
     "audit": (("GET", "/audit"),),

@@ -200,6 +200,8 @@ def timeline(reply: dict[str, Any]) -> list[str]:
 
 
 def lookup(reply: dict[str, Any]) -> list[str]:
+    if "matches" in reply:
+        return callers_found(reply)
     state = "RESTRICTED" if reply["restricted"] else "no restrictions in force"
     lines = [f"{reply['customer_id']} {reply['name']}: {state} (at {when(reply['at'])})"]
     for entry in reply["in_force"]:
@@ -218,6 +220,24 @@ def lookup(reply: dict[str, Any]) -> list[str]:
     email = reply["email"]
     lines.append(f"  email: {email['action']} ({email['reason']})")
     return lines
+
+
+def callers_found(reply: dict[str, Any]) -> list[str]:
+    """Customers found by name or postcode: one line each, and whether there were more."""
+    matches = reply["matches"]
+    head = f"{len(matches)} customer(s) found by {reply['by']}"
+    if reply["more"]:
+        head += f": more than {reply['limit']} match, narrow the search"
+    rows = [
+        [
+            m["customer_id"],
+            m["name"],
+            m.get("postcode") or "-",
+            "RESTRICTED" if m["restricted"] else "no restrictions in force",
+        ]
+        for m in matches
+    ]
+    return [head, *_rows(rows)]
 
 
 def read_queue(reply: dict[str, Any]) -> list[str]:

@@ -114,7 +114,9 @@ def test_a_manager_marks_a_drafted_letter_sent(console: Console, mode: str, tab:
     assert [letter.status.value for letter in case.letters] == ["sent"]
 
 
-def _customer_with_filed_email(console: Console, customer_id: str) -> None:
+def _customer_with_filed_email(
+    console: Console, customer_id: str, name: str = "Alex Tenant"
+) -> None:
     """A customer with immediate letters-only restrictions decided, and an email of theirs
     (with a photo attached) through SES's stand-in and ingest, which files it for the
     designated officer."""
@@ -123,7 +125,7 @@ def _customer_with_filed_email(console: Console, customer_id: str) -> None:
     stack.store.put_customer(
         Customer(
             customer_id=customer_id,
-            name="Alex Tenant",
+            name=name,
             emails=(address,),
             address=PostalAddress(lines=("1 Example Street",), postcode="DE1 1AA"),
         )
@@ -144,27 +146,53 @@ def _customer_with_filed_email(console: Console, customer_id: str) -> None:
     assert filed.disposition.value == "filed-blocked"  # never delivered to staff
 
 
+# A surname of the journey's own in each mode (the stack is shared): two customers have it.
+SURNAMES = {"javascript": "Quill", "no-javascript": "Quarrie", "keyboard": "Quenby"}
+
+
 def test_a_call_handler_looks_a_caller_up(console: Console, mode: str, tab: Page) -> None:
-    customer_id = f"journey-lookup-{mode}"
-    _customer_with_filed_email(console, customer_id)
+    customer_id, surname = f"journey-lookup-{mode}", SURNAMES[mode]
+    _customer_with_filed_email(console, customer_id, f"Alex {surname}")
+    console.stack.store.put_customer(
+        Customer(
+            customer_id=f"{customer_id}-other",
+            name=f"Bea {surname}",
+            address=PostalAddress(lines=("2 Example Street",), postcode="DE1 1AB"),
+        )
+    )
     console.sign_in(tab, "cal", ["call-handler"], "Cal Handler")
     _press(tab, mode, "Find a caller", role="link")
     expect(tab).to_have_title("Find a caller – Contact restrictions")
     _check(tab, mode)
-    tab.get_by_label("Email address or customer reference").fill(f"{customer_id}@example.org")
+    search = tab.get_by_label("Name, email address, postcode or customer reference")
+    search.fill(surname.lower())  # by name: both are listed
     _press(tab, mode, "Find")
-    expect(tab).to_have_title("What applies to Alex Tenant – Contact restrictions")
+    expect(tab).to_have_title("Choose the caller – Contact restrictions")
+    results = tab.get_by_role("region", name="Customers found")
+    expect(results.get_by_role("row")).to_have_count(3)  # the heading row and two customers
+    expect(results).to_contain_text("Yes")  # Alex's restrictions
+    _check(tab, mode)
+    if mode == "javascript":
+        shoot(tab, "lookup-results")
+    _press(tab, mode, re.compile(rf"^Alex {surname}\W+what applies to them"), role="link")
+    expect(tab).to_have_title(f"What applies to Alex {surname} – Contact restrictions")
     expect(tab.locator("main")).to_contain_text("Letters only")
     _check(tab, mode)
-    assert (
-        console.stack.store.audit_of_customer(
-            customer_id,
-            console.stack.clock() - timedelta(hours=1),
-            console.stack.clock() + timedelta(minutes=1),
-            100,
-        )[-1].operation.value
-        == "lookup"
+    search = tab.get_by_label("Name, email address, postcode or customer reference")
+    search.fill(f"{customer_id}@example.org")  # and by email address, from the panel
+    _press(tab, mode, "Find")
+    expect(tab).to_have_title(f"What applies to Alex {surname} – Contact restrictions")
+    audited = console.stack.store.audit_of_customer(
+        customer_id,
+        console.stack.clock() - timedelta(hours=1),
+        console.stack.clock() + timedelta(minutes=1),
+        100,
     )
+    assert [(r.operation.value, r.detail) for r in audited][-3:] == [
+        ("lookup", "by=name found=2"),
+        ("lookup", "by=customer_id found=true"),
+        ("lookup", "by=email found=true"),
+    ]
 
 
 def test_the_safeguarding_lead_reads_a_filed_email(console: Console, mode: str, tab: Page) -> None:

@@ -109,7 +109,9 @@ def test_a_call_handler_finds_a_caller(seeded: Console, page: Page) -> None:
     page.get_by_role("button", name="Find").click()
     expect(page).to_have_title("Error: Find a caller – Contact restrictions")
     axe(page)
-    page.get_by_label("Email address or customer reference").fill("ada.browser@example.org")
+    page.get_by_label("Name, email address, postcode or customer reference").fill(
+        "ada.browser@example.org"
+    )
     page.get_by_role("button", name="Find").click()
     expect(page).to_have_title("What applies to Ada Browser – Contact restrictions")
     axe(page)

@@ -976,6 +976,55 @@ def test_lookup_needs_exactly_one_known_key(api: Api, query: dict[str, str], sta
     assert api.call("GET", "/lookup", by=CALL_HANDLER, query=query).status == status
 
 
+def test_a_call_handler_finds_callers_by_name_or_postcode_in_a_post(api: Api) -> None:
+    api.customer()
+    api.restricted_case()
+    at = {"lines": ["2 Low Road"], "postcode": "de22 3ab"}
+    for customer_id, name in [("cust-2", "Bea Tenant"), ("cust-3", "Ada Smith")]:
+        body = {"customer_id": customer_id, "name": name, "address": at}
+        assert api.call("POST", "/customers", body=body).status == 201
+    api.clock.now = when("2027-01-05")
+
+    by_name = api.call("POST", "/lookup/search", by=CALL_HANDLER, body={"name": "ADA"})
+    by_postcode = api.call("POST", "/lookup/search", by=CALL_HANDLER, body={"postcode": "DE223AB"})
+
+    assert by_name.status == 200, by_name.body
+    assert by_name.body == {
+        "by": "name",
+        "searched": "ADA",
+        "matches": [
+            {"customer_id": CUSTOMER, "name": NAME, "postcode": None, "restricted": True},
+            {
+                "customer_id": "cust-3",
+                "name": "Ada Smith",
+                "postcode": "DE22 3AB",
+                "restricted": False,
+            },
+        ],
+        "more": False,
+        "limit": 20,
+    }
+    assert [m["customer_id"] for m in by_postcode.body["matches"]] == ["cust-3", "cust-2"]
+    assert by_postcode.body["searched"] == "DE22 3AB"
+    nobody = api.call("POST", "/lookup/search", by=CALL_HANDLER, body={"postcode": "NG1 1AA"})
+    assert (nobody.status, nobody.body["matches"]) == (200, [])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"name": "Ada", "postcode": "DE1 1AA"},
+        {"postcode": "DE1"},
+        {"name": "J S"},
+        {"name": ""},
+    ],
+)
+def test_a_search_needs_a_full_postcode_or_a_name(api: Api, body: dict[str, str]) -> None:
+    reply = api.call("POST", "/lookup/search", by=CALL_HANDLER, body=body)
+    assert reply.status == 400, reply.body
+
+
 def api_log_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     """The API's log lines exactly as the Lambda writes them (Powertools' JSON, extras in)."""
     formatter = api_app.logger.registered_formatter
@@ -1195,6 +1244,7 @@ def test_the_checked_in_openapi_document_is_current() -> None:
         "/cases/{case_id}/letters/{letter_id}",
         "/read-queue/{contact_id}/read",
         "/lookup",
+        "/lookup/search",
         "/read-queue",
         "/audit",
     }

@@ -536,7 +536,7 @@ def test_the_table_in_moto_is_the_table_in_the_template(
     assert table["BillingModeSummary"]["BillingMode"] == props["BillingMode"]
     indexes = sorted(table["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"])
     expected_indexes = sorted(props["GlobalSecondaryIndexes"], key=lambda i: i["IndexName"])
-    assert [i["IndexName"] for i in indexes] == ["by-customer", "open-cases"]
+    assert [i["IndexName"] for i in indexes] == ["by-customer", "find-customer", "open-cases"]
     for index, expected_index in zip(indexes, expected_indexes, strict=True):
         assert index["IndexName"] == expected_index["IndexName"]
         assert index["KeySchema"] == expected_index["KeySchema"]
@@ -588,6 +588,8 @@ def test_tables_are_built_from_the_template_not_a_copy(dynamodb: Any) -> None:
         "gsi1sk",
         "gsi2pk",
         "gsi2sk",
+        "gsi3pk",
+        "gsi3sk",
     }
 
 

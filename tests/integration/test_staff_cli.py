@@ -212,6 +212,16 @@ def test_immediate_restrictions_open_a_restricted_case_and_lookup_shows_them(cg:
     assert looked.code == 0
     assert looked.out.splitlines()[0].startswith("cli-5 Ada Tenant: RESTRICTED")
     assert "  email: file-and-block (letters-only restriction in force" in looked.out
+    customer(cg, "cli-5b", "five-b@example.org")
+    by_name = cg("lookup", "--name", "ada tenant", who=CALL_HANDLER)
+    assert by_name.code == 0, by_name.err
+    assert by_name.out.splitlines() == [
+        "2 customer(s) found by name",
+        "  cli-5   Ada Tenant  DE1 1AA  RESTRICTED",
+        "  cli-5b  Ada Tenant  DE1 1AA  no restrictions in force",
+    ]
+    both = cg("lookup", "--name", "Ada", "--postcode", "DE1 1AA", who=CALL_HANDLER)
+    assert both.code == 2
 
 
 def test_contacts_are_logged_and_listed(cg: Cg) -> None:

@@ -43,6 +43,7 @@ REGION, ACCOUNT = VALUES["AWS::Region"], VALUES["AWS::AccountId"]
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAMES['CasesTable']}"
 INDEX = f"{TABLE}/index/by-customer"
 OPEN_CASES = f"{TABLE}/index/open-cases"
+FIND = f"{TABLE}/index/find-customer"
 RAW_MAIL = f"arn:aws:s3:::{NAMES['RawMailBucket']}"
 LETTERS = f"arn:aws:s3:::{NAMES['LettersBucket']}"
 SIGNING_SECRET = secret_arn(NAMES["ConsoleSigningSecret"], REGION, ACCOUNT)
@@ -294,30 +295,46 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
         TABLE: {"GetItem", "PutItem", "UpdateItem"},
         INDEX: {"Query"},
         OPEN_CASES: set(),
+        FIND: set(),
     },
-    "SignalsFunction": {TABLE: {"Query", "PutItem"}, INDEX: set(), OPEN_CASES: set()},
-    "LettersFunction": {TABLE: {"GetItem", "Query", "PutItem"}, INDEX: set(), OPEN_CASES: set()},
+    "SignalsFunction": {TABLE: {"Query", "PutItem"}, INDEX: set(), OPEN_CASES: set(), FIND: set()},
+    "LettersFunction": {
+        TABLE: {"GetItem", "Query", "PutItem"},
+        INDEX: set(),
+        OPEN_CASES: set(),
+        FIND: set(),
+    },
     "DeadlinesStreamFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem"},
         INDEX: set(),
         OPEN_CASES: set(),
+        FIND: set(),
     },
-    "DeadlineFireFunction": {TABLE: {"GetItem", "PutItem"}, INDEX: set(), OPEN_CASES: set()},
+    "DeadlineFireFunction": {
+        TABLE: {"GetItem", "PutItem"},
+        INDEX: set(),
+        OPEN_CASES: set(),
+        FIND: set(),
+    },
     "DeadlinesReconcileFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "Scan"},
         INDEX: set(),
         OPEN_CASES: set(),
+        FIND: set(),
     },
+    # The staff use cases: a customer's cases, customers by postcode or name (the lookup).
     "ApiFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
         INDEX: {"Query"},
         OPEN_CASES: set(),
+        FIND: {"Query"},
     },
     # The delivery ledger only: one item per SES message id (claim, mark, release).
     "DeliveryFunction": {
         TABLE: {"GetItem", "UpdateItem", "DeleteItem"},
         INDEX: set(),
         OPEN_CASES: set(),
+        FIND: set(),
     },
     # The API's staff use cases, and the dashboard's open cases; its sessions (Get, Put,
     # Delete) need nothing more.
@@ -325,6 +342,7 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
         INDEX: {"Query"},
         OPEN_CASES: {"Query"},
+        FIND: {"Query"},
     },
 }
 

@@ -1,4 +1,5 @@
-"""Call handlers: what applies to a caller now."""
+"""Call handlers: who is calling (by name or postcode, a short list), and what applies to a
+caller now (by email address or customer id)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from api.identity import staff_request
-from api.models import ApiEmail, CaseRestrictions, ChannelAdvice, EmailHandling, LookupResult
+from api.models import (
+    ApiEmail,
+    CallerMatch,
+    CallersFound,
+    CaseRestrictions,
+    ChannelAdvice,
+    EmailHandling,
+    FindCaller,
+    LookupResult,
+)
 from api.resolver import endpoint, replies
 from api.wiring import current
 from contactguard.domain.access import Operation
@@ -61,3 +71,32 @@ def lookup(
     request = staff_request()
     applies = current().use_cases.lookup.what_applies(request, email=email, customer_id=customer_id)
     return lookup_result(applies)
+
+
+@endpoint(
+    "POST",
+    "/lookup/search",
+    Operation.LOOKUP,
+    summary="Callers by name or postcode: at most 20 in name order, each with whether "
+    "restrictions apply now, and whether there were more",
+    responses=replies(200, "the customers found (perhaps none)", 400, 401, 403),
+    tags=["call handlers"],
+)
+def search(find: FindCaller) -> CallersFound:
+    request = staff_request()
+    found = current().use_cases.lookup.find(request, name=find.name, postcode=find.postcode)
+    return CallersFound(
+        by=found.by,
+        searched=found.searched,
+        matches=[
+            CallerMatch(
+                customer_id=match.customer.customer_id,
+                name=match.customer.name,
+                postcode=match.postcode,
+                restricted=match.restricted,
+            )
+            for match in found.matches
+        ],
+        more=found.more,
+        limit=found.limit,
+    )

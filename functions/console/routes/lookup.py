@@ -1,10 +1,13 @@
-"""Find a caller: by email address or customer reference (what the lookup use case supports),
-then one panel of what applies now: which channels are open, on what terms, what happens to
-their email, and what the customer has been told in writing. The lookup is audited by the use
-case, found or not.
+"""Find a caller: one box read by the shape of what was typed (an email address, a postcode, a
+customer reference or a name: contactguard.domain.search.read_caller_search), then one panel
+of what applies now: which channels are open, on what terms, what happens to their email, and
+what the customer has been told in writing. A name or a postcode may fit several customers:
+they are listed (name, postcode, reference, restrictions yes or no), each linking to its
+panel; one goes straight to its panel. Every search is audited by the use case, found or not.
 
-The search is a POST (with the CSRF token), so a caller's email address never sits in a URL,
-a browser's history or an access log; the customer page links here with `?customer=<id>`."""
+The search is a POST (with the CSRF token), so a caller's name or email address never sits in
+a URL, a browser's history or an access log; the list and the customer page link here with
+`?customer=<id>`."""
 
 from __future__ import annotations
 
@@ -20,11 +23,10 @@ from console.routes.wording import EMAIL_ACTIONS
 from contactguard.domain.access import Operation
 from contactguard.domain.calendar import london_date
 from contactguard.domain.enforcement import EmailAction
-from contactguard.domain.model import Channel, normalise_email
+from contactguard.domain.model import Channel
+from contactguard.domain.search import CallerSearch, SearchBy, read_caller_search
 from contactguard.usecases.errors import NotFound, UnknownCustomer
 from contactguard.usecases.lookup import WhatApplies
-
-ENTER = "Enter the caller's email address or customer reference"
 
 
 class FindCaller(BaseModel):
@@ -33,21 +35,12 @@ class FindCaller(BaseModel):
     @field_validator("caller")
     @classmethod
     def _one_thing(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError(ENTER)
-        if "@" in value:
-            return normalise_email(value)
-        if len(value) > 64 or any(c.isspace() for c in value):
-            raise ValueError(
-                "Enter an email address, or a customer reference of up to 64 characters "
-                "without spaces"
-            )
+        read_caller_search(value)  # its refusal says what to enter
         return value
 
     @property
-    def by_email(self) -> bool:
-        return "@" in self.caller
+    def search(self) -> CallerSearch:
+        return read_caller_search(self.caller)
 
 
 @page("/console/lookup", operation=Operation.LOOKUP)
@@ -63,10 +56,12 @@ def search(visit: Visit) -> web.Reply:
     form = read_form(FindCaller, visit.form)
     if form.value is None:
         return _form(visit, form)
-    found = form.value
-    if found.by_email:
-        return _found(visit, form, email=found.caller)
-    return _found(visit, form, customer_id=found.caller)
+    search = form.value.search
+    if search.by is SearchBy.EMAIL:
+        return _found(visit, form, email=search.value)
+    if search.by is SearchBy.REFERENCE:
+        return _found(visit, form, customer_id=search.value)
+    return _matches(visit, form, search)
 
 
 def _form(visit: Visit, form: FormResult[Any], missing: str | None = None) -> web.Reply:
@@ -85,9 +80,7 @@ def _found(
             visit.request, email=email, customer_id=customer_id
         )
     except (NotFound, UnknownCustomer):
-        missing = (
-            "No customer has this email address." if email else "No customer has this reference."
-        ) + " Check it with the caller, or try the other way of searching."
+        missing = NOT_FOUND[SearchBy.EMAIL if email else SearchBy.REFERENCE] + TRY_AGAIN
         return _form(visit, form, missing)
     return visit.render(
         "lookup.html",
@@ -95,6 +88,53 @@ def _found(
         form=form,
         applies=panel(applies),
         may_log=visit.may(Operation.LOG_CONTACT),
+    )
+
+
+NOT_FOUND = {
+    SearchBy.EMAIL: "No customer has this email address.",
+    SearchBy.REFERENCE: "No customer has this reference.",
+    SearchBy.POSTCODE: "No customer has an address with the postcode {searched}.",
+    SearchBy.NAME: "No customer has a name with all the words of {searched}.",
+}
+TRY_AGAIN = (
+    " Check it with the caller, or search another way: by name, email address, postcode or "
+    "customer reference."
+)
+
+
+def _matches(visit: Visit, form: FormResult[Any], search: CallerSearch) -> web.Reply:
+    """Customers by name or postcode: none, the search again with what was searched; one, its
+    panel; more, the list to choose from."""
+    lookup = visit.wiring.use_cases.lookup
+    if search.by is SearchBy.POSTCODE:
+        found = lookup.find(visit.request, postcode=search.value)
+    else:
+        found = lookup.find(visit.request, name=search.value)
+    if not found.matches:
+        words = NOT_FOUND[search.by].format(searched=f"“{found.searched}”")
+        return _form(visit, form, words + TRY_AGAIN)
+    if len(found.matches) == 1 and not found.more:
+        return _found(visit, form, customer_id=found.matches[0].customer.customer_id)
+    return visit.render(
+        "lookup.html",
+        title="Choose the caller",
+        form=form,
+        results={
+            "by": "postcode" if search.by is SearchBy.POSTCODE else "name",
+            "searched": found.searched,
+            "more": found.more,
+            "limit": found.limit,
+            "rows": [
+                {
+                    "customer_id": match.customer.customer_id,
+                    "name": match.customer.name,
+                    "postcode": match.postcode or "",
+                    "restricted": match.restricted,
+                }
+                for match in found.matches
+            ],
+        },
     )
 
 

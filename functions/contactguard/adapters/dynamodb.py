@@ -1,14 +1,17 @@
 """The DynamoDB adapter: one table for customers, email claims, contacts, cases and events.
 
-`DynamoStore` implements the CaseStore, CustomerStore, ContactStore and WorkList ports on the
+`DynamoStore` implements the CaseStore, CustomerStore, CustomerFinder, ContactStore and
+WorkList ports on the
 single table `CasesTable` of infra/template.yaml (keys pk/sk, GSI `by-customer` on
-gsi1pk/gsi1sk, sparse GSI `open-cases` on gsi2pk/gsi2sk, TTL on `expires_at`, stream
+gsi1pk/gsi1sk, sparse GSI `open-cases` on gsi2pk/gsi2sk, sparse GSI `find-customer` on
+gsi3pk/gsi3sk, TTL on `expires_at`, stream
 NEW_AND_OLD_IMAGES). Every hot-path read is a GetItem or a
 Query, never a Scan. docs/access-patterns.md repeats this layout with the access patterns.
 
 | item                      | pk                      | sk                                | gsi1pk                 | gsi1sk                             |
 |---------------------------|-------------------------|-----------------------------------|------------------------|------------------------------------|
 | customer profile          | CUSTOMER#{customer_id}  | PROFILE                           |                        |                                    |
+| customer search entry     | CUSTOMER#{customer_id}  | FIND#POSTCODE, FIND#NAME#{word}   |                        |                                    |
 | email address claim       | EMAIL#{normalised}      | EMAIL                             |                        |                                    |
 | case state                | CASE#{case_id}          | STATE                             | CUSTOMER#{customer_id} | CASE#{opened_at UTC iso}#{case_id} |
 | case event                | CASE#{case_id}          | EVENT#{seq:06d}                   |                        |                                    |
@@ -26,11 +29,19 @@ nobody, writes the item without them and so takes it off the index. A signal for
 waiting to be considered has gsi2pk = SIGNAL and gsi2sk = {at UTC iso}#{customer_id}#
 {contact_id}#{signal}; considering it removes them.
 
-Every item has `kind` (customer, email, case, event, contact, contact-key, audit, signal) and, except the
-email claim and the contact key, `doc`: the pydantic model as JSON, the one source of truth
+On the sparse `find-customer` index only: a customer's search entries (kind `find`, no `doc`),
+gsi3pk = FIND#POSTCODE#{postcode} (normalised, contactguard.domain.search) or FIND#NAME#{word}
+(one entry per word of the name), gsi3sk = {name_key}#{customer_id}, so the customers found
+come in name order. put_customer writes them in the profile's transaction and deletes those the
+new name or address no longer has; `index_customers` writes them for customers held before.
+
+Every item has `kind` (customer, email, find, case, event, contact, contact-key, audit, signal)
+and, except the email claim, the search entries and the contact key, `doc`: the pydantic model
+as JSON, the one source of truth
 when reading back. Plain attributes beside it are for stream consumers and conditions:
 
 - email claim: customer_id.
+- search entry: customer_id; gsi3pk, gsi3sk.
 - case state: case_id, customer_id, status, version (N), expires_at (N, once closed);
   gsi2pk, gsi2sk (open and needing a person).
 - case event: case_id, customer_id, seq (N), event_type, at, expires_at (N, once closed).
@@ -72,6 +83,13 @@ from contactguard.domain.model import (
     SignalConsidered,
     normalise_email,
 )
+from contactguard.domain.search import (
+    listing_key,
+    name_matches,
+    name_tokens,
+    postcode_of,
+    search_word,
+)
 from contactguard.domain.worklist import attention_on
 from contactguard.ports import EmailAlreadyClaimed
 
@@ -96,6 +114,8 @@ OPEN_CASES_PK = "OPEN"
 SIGNALS_PK = "SIGNAL"
 SIGNAL_PREFIX = "SIGNAL#"
 SIGNAL_KEPT = timedelta(days=366)  # a signal is a pointer to contacts: a year, then gone
+FIND_INDEX = "find-customer"  # sparse: customers by postcode and by each word of their name
+FIND_PREFIX = "FIND#"
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 
 _SERIALIZER = TypeSerializer()
@@ -201,6 +221,32 @@ def audit_by_pk(actor_id: str) -> str:
     return f"AUDITBY#{actor_id}"
 
 
+def find_postcode_pk(postcode: str) -> str:
+    """A postcode's partition on the find-customer index (the postcode normalised)."""
+    return f"{FIND_PREFIX}POSTCODE#{postcode}"
+
+
+def find_name_pk(word: str) -> str:
+    """A word's partition on the find-customer index (a word of name_tokens)."""
+    return f"{FIND_PREFIX}NAME#{word}"
+
+
+def find_sk(name: str, customer_id: str) -> str:
+    """A customer's sort key on the find-customer index: in name order, then by id."""
+    return listing_key(name, customer_id)
+
+
+def find_entries(customer: Customer) -> dict[str, str]:
+    """A customer's search entries: each one's sk in the customer's partition -> its gsi3pk."""
+    entries = {
+        f"{FIND_PREFIX}NAME#{word}": find_name_pk(word) for word in name_tokens(customer.name)
+    }
+    postcode = postcode_of(customer)
+    if postcode is not None:
+        entries[f"{FIND_PREFIX}POSTCODE"] = find_postcode_pk(postcode)
+    return entries
+
+
 def _key(pk: str, sk: str) -> Item:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
@@ -282,9 +328,17 @@ class DynamoStore:
         request: dict[str, Any] = {"TableName": self.table_name, **kwargs}
         if self.page_size is not None:
             request["Limit"] = min(self.page_size, request.get("Limit", self.page_size))
+        return self._pages(self.client.query, request)
+
+    def _scan(self, **kwargs: Any) -> Iterator[ReadItem]:
+        """Every item a Scan matches, page by page (lazily): operations only, never a
+        request's hot path."""
+        return self._pages(self.client.scan, {"TableName": self.table_name, **kwargs})
+
+    def _pages(self, call: Any, request: dict[str, Any]) -> Iterator[ReadItem]:
         while True:
             self.requests += 1
-            page = self.client.query(**request)
+            page = call(**request)
             yield from page.get("Items", [])
             last = page.get("LastEvaluatedKey")
             if not last:
@@ -456,25 +510,16 @@ class DynamoStore:
         items; a sparse index would replace it if the table grows past what a daily Scan
         reads cheaply.
         """
-        found: list[str] = []
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "FilterExpression": "kind = :case AND #status <> :closed",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
+        items = self._scan(
+            FilterExpression="kind = :case AND #status <> :closed",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
                 ":case": {"S": "case"},
                 ":closed": {"S": CaseStatus.CLOSED.value},
             },
-            "ProjectionExpression": "case_id",
-        }
-        while True:
-            self.requests += 1
-            page = self.client.scan(**request)
-            found.extend(_string(item, "case_id") or "" for item in page.get("Items", []))
-            last = page.get("LastEvaluatedKey")
-            if not last:
-                return sorted(x for x in found if x)
-            request["ExclusiveStartKey"] = last
+            ProjectionExpression="case_id",
+        )
+        return sorted(x for x in (_string(item, "case_id") for item in items) if x)
 
     def index_open_cases(self) -> int:
         """Put every open case on the open-cases index as its next commit would (for cases
@@ -561,6 +606,8 @@ class DynamoStore:
         addresses = list(dict.fromkeys(customer.emails))
         previous = self.get_customer(customer_id)
         removed = [a for a in (previous.emails if previous else ()) if a not in addresses]
+        # Its search entries, written with it; those its new name or address lacks, deleted.
+        finds = self._find_writes(customer, find_entries(previous) if previous else {})
         mine = {":me": {"S": customer_id}}
         profile: TransactWriteItemTypeDef = {
             "Put": {
@@ -600,17 +647,17 @@ class DynamoStore:
         ]
         while True:
             try:
-                self._transact([profile, *claims, *releases])
+                self._transact([profile, *claims, *releases, *finds])
                 return
             except ClientError as error:
                 codes = _cancellation_codes(error)
-                if codes is None or len(codes) != 1 + len(claims) + len(releases):
+                if codes is None or len(codes) != 1 + len(claims) + len(releases) + len(finds):
                     raise
                 claim_codes = codes[1 : 1 + len(claims)]
                 for address, code in zip(addresses, claim_codes, strict=True):
                     if code == _CONDITION_FAILED:
                         raise EmailAlreadyClaimed(address) from None
-                release_codes = codes[1 + len(claims) :]
+                release_codes = codes[1 + len(claims) : 1 + len(claims) + len(releases)]
                 kept = [
                     release
                     for release, code in zip(releases, release_codes, strict=True)
@@ -627,6 +674,103 @@ class DynamoStore:
             return None
         item = self._get(email_pk(normalised), "EMAIL")
         return _string(item, "customer_id") if item else None
+
+    # CustomerFinder: the sparse find-customer index ----------------------------------------
+
+    def _find_writes(
+        self, customer: Customer, held: dict[str, str]
+    ) -> list[TransactWriteItemTypeDef]:
+        """Put the customer's search entries (each, so a new name re-sorts its postcode
+        entry too); delete those `held` that it no longer has."""
+        pk, entries = customer_pk(customer.customer_id), find_entries(customer)
+        sort_key = find_sk(customer.name, customer.customer_id)
+        puts: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _item(
+                        pk=pk,
+                        sk=sk,
+                        kind="find",
+                        customer_id=customer.customer_id,
+                        gsi3pk=gsi3pk,
+                        gsi3sk=sort_key,
+                    ),
+                }
+            }
+            for sk, gsi3pk in entries.items()
+        ]
+        deletes: list[TransactWriteItemTypeDef] = [
+            {"Delete": {"TableName": self.table_name, "Key": _key(pk, sk)}}
+            for sk in held
+            if sk not in entries
+        ]
+        return [*puts, *deletes]
+
+    def _found(self, gsi3pk: str, limit: int, query: tuple[str, ...] = ()) -> list[str]:
+        """Customer ids on one partition of the find-customer index, in name order, at most
+        `limit`; with `query`, only those whose name holds all of its words (read page by
+        page until `limit` are found)."""
+        if limit < 1:
+            return []
+        items = self._query(
+            IndexName=FIND_INDEX,
+            KeyConditionExpression="gsi3pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": gsi3pk}},
+            ProjectionExpression="customer_id, gsi3sk",
+            Limit=limit,
+        )
+        found = (
+            _string(item, "customer_id") or ""
+            for item in items
+            if not query
+            or name_matches(query, tuple((_string(item, "gsi3sk") or "").partition("#")[0].split()))
+        )
+        return list(islice(found, limit))
+
+    def customers_at_postcode(self, postcode: str, limit: int) -> list[str]:
+        return self._found(find_postcode_pk(postcode), limit)
+
+    def customers_named(self, query: tuple[str, ...], limit: int) -> list[str]:
+        return self._found(find_name_pk(search_word(query)), limit, query)
+
+    def index_customers(self) -> int:
+        """Write every customer's search entries as put_customer would (customers held before
+        the find-customer index), deleting any that no longer fit; returns how many customers
+        were written. Each is one transaction guarded by the profile read, so a customer
+        changed meanwhile is left to that change. Safe to run again. One Scan of the table:
+        an operation for after deploying, never a request's."""
+        written = 0
+        profiles = self._scan(
+            FilterExpression="kind = :customer",
+            ExpressionAttributeValues={":customer": {"S": "customer"}},
+            ProjectionExpression="customer_id, doc",
+        )
+        for item in profiles:
+            customer = Customer.model_validate_json(_doc(item), context=STORED)
+            pk = customer_pk(customer.customer_id)
+            held = self._query(
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :find)",
+                ExpressionAttributeValues={":pk": {"S": pk}, ":find": {"S": FIND_PREFIX}},
+                ProjectionExpression="sk",
+            )
+            unchanged: TransactWriteItemTypeDef = {
+                "ConditionCheck": {
+                    "TableName": self.table_name,
+                    "Key": _key(pk, "PROFILE"),
+                    "ConditionExpression": "doc = :doc",
+                    "ExpressionAttributeValues": {":doc": {"S": _doc(item)}},
+                }
+            }
+            writes = self._find_writes(customer, {_string(i, "sk") or "": "" for i in held})
+            try:
+                self._transact([unchanged, *writes])
+            except ClientError as error:
+                if (_cancellation_codes(error) or [])[:1] == [_CONDITION_FAILED]:
+                    continue  # changed since it was read: that write indexed it
+                raise
+            written += 1
+        return written
 
     # ContactStore --------------------------------------------------------------------------
 

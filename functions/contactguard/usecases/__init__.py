@@ -19,6 +19,7 @@ from contactguard.ports import (
     CaseStore,
     Clock,
     ContactStore,
+    CustomerFinder,
     CustomerStore,
     FiledMail,
     LetterDocuments,
@@ -68,6 +69,7 @@ def staff_use_cases(
     read_queue: ReadQueue,
     work_list: WorkList,
     signal_log: SignalLog,
+    finder: CustomerFinder,
     audit_log: AuditLog,
     documents: LetterDocuments,
     filed_mail: FiledMail | None = None,
@@ -88,7 +90,7 @@ def staff_use_cases(
         cases=Cases(
             service=service, cases=cases, documents=documents, audit=audit, clock=clock, log=log
         ),
-        lookup=Lookup(customers=customers, cases=cases, audit=audit, clock=clock),
+        lookup=Lookup(customers=customers, finder=finder, cases=cases, audit=audit, clock=clock),
         read_queue=ReadQueueUseCases(queue=read_queue, audit=audit, clock=clock, mail=filed_mail),
         subject_access=SubjectAccess(
             customers=customers, contacts=contacts, cases=cases, audit=audit, clock=clock
