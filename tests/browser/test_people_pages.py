@@ -21,6 +21,7 @@ from contactguard.domain.model import (
     Customer,
     Disposition,
     PostalAddress,
+    RaisedSignal,
     Role,
 )
 
@@ -76,17 +77,36 @@ def seeded(console: Console) -> Console:
         Key=env["CONTACTGUARD_RAW_MAIL_PREFIX"] + filed.contact_id,
         Body=stored.as_bytes(),
     )
+    stack.store.record_signal(
+        RaisedSignal(
+            customer_id=CUSTOMER,
+            contact_id="call-browser-6",
+            signal="volume-day",
+            at=now - timedelta(hours=1),
+            channel=Channel.PHONE,
+        )
+    )
     return console
 
 
 def test_a_managers_dashboard_and_a_customers_page(seeded: Console, page: Page) -> None:
     seeded.sign_in(page, "sam", ["service-manager"], "Sam Manager")
     expect(page.get_by_role("heading", name="Letters to check and send")).to_be_visible()
-    expect(page.get_by_role("link", name="Ada Browser")).to_be_visible()
+    expect(page.get_by_role("heading", name="Signals for your judgement")).to_be_visible()
     axe(page)
     shoot(page, "home-dashboard-service-manager")
 
-    page.get_by_role("link", name="Ada Browser").click()
+    page.get_by_role("link", name=re.compile("^Consider the signal")).click()
+    expect(page).to_have_title("A signal for your judgement – Contact restrictions")
+    axe(page)
+    shoot(page, "signal")
+    page.get_by_label("What you decided (optional)").fill("A genuine repair problem: no action")
+    page.get_by_role("button", name="Record that you considered it").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Considered")
+    expect(page.locator("main")).to_contain_text("No signals are waiting for your judgement.")
+    axe(page)
+
+    page.get_by_role("link", name="Ada Browser").first.click()
     expect(page).to_have_title("Ada Browser – Contact restrictions")
     axe(page)
     shoot(page, "customer")
