@@ -39,13 +39,15 @@ from contactguard.domain.model import (
 )
 from contactguard.domain.policy import Policy
 from contactguard.domain.restrictions import Restriction, join_words
+from contactguard.organisation import (
+    Ombudsman,
+    Organisation,
+    address_lines,
+    one_line_address,
+    shipped_organisation,
+)
 from letters.docx_render import MissingContent, PreparedLetter, line, plain, render
 from letters.review_pack import chart_png, review_figures
-
-# s.5: "Customers will also be advised that they have access to the review services of the
-# Local Government Ombudsman"; a social landlord's customers also have the Housing Ombudsman.
-OMBUDSMEN = ("Housing Ombudsman", "Local Government and Social Care Ombudsman")
-APPEAL_ROUTE = "Customer Experience Team"  # s.5: appeals are addressed to them
 
 CHANNEL_WORDS: dict[Channel, str] = {
     Channel.LETTER: "letter",
@@ -74,6 +76,8 @@ class LetterInputs:
     policy: Policy
     contacts: Sequence[Contact] = ()  # the review pack's: two years before the end date
     dated: date | None = None  # a redraft's date; otherwise the event's day
+    # Who writes, where to write, which numbers to ring (contactguard.organisation).
+    organisation: Organisation = field(default_factory=shipped_organisation)
 
 
 def letter_date(event: CaseEvent) -> date:
@@ -152,9 +156,42 @@ def _signature(actor: Actor | None, role: Role) -> list[str]:
     return [*lines, ROLE_TITLES[role]]
 
 
+def _ombudsman_context(ombudsman: Ombudsman) -> dict[str, str]:
+    return {
+        "name": ombudsman.name,
+        "handles": ombudsman.handles,
+        "telephone": ombudsman.telephone,
+        "address": one_line_address(ombudsman.address),
+        "website": ombudsman.website,
+    }
+
+
+def organisation_context(org: Organisation) -> dict[str, Any]:
+    """The organisation's details as every template reads them (`org.*`)."""
+    return {
+        "name": org.name,
+        "address_lines": address_lines(org.address),
+        "telephone": org.telephone,
+        "telephone_hours": org.telephone_hours,
+        "contact_address": one_line_address(org.contact_address),
+        "appeal_team": org.appeals.team,
+        "appeal_address": one_line_address(org.appeal_address),
+        "appeal_email": org.appeals.email,
+        "emergency_telephone": org.emergency.telephone,
+        "emergency_hours": org.emergency.hours,
+        "emergency_covers": org.emergency.covers,
+        "adjustments_telephone": org.adjustments.telephone,
+        "relay_uk": org.adjustments.relay_uk,
+        "adjustments_email": org.adjustments.email,
+        "ombudsman": _ombudsman_context(org.ombudsman),
+        "other_ombudsmen": [_ombudsman_context(o) for o in org.other_ombudsmen],
+    }
+
+
 def _common(draft: _Draft, inputs: LetterInputs) -> None:
     customer, day = inputs.customer, _dated(inputs)
     draft.context.update(
+        org=organisation_context(inputs.organisation),
         reference=inputs.case.case_id,
         letter_date=draft.need("letter-date", describe_date(day)),
         customer_name=draft.need("customer-name", line(customer.name)),
@@ -231,7 +268,7 @@ def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
     deadline = inputs.policy.appeal_window_closes(_dated(inputs))
     rule = f"within {terms.appeal_window_working_days} working days of the date of this letter"
     draft.context.update(
-        appeal_route=draft.need("appeal-route", APPEAL_ROUTE),
+        appeal_route=draft.need("appeal-route", inputs.organisation.appeals.team),
         appeal_rule=draft.need("appeal-deadline", rule),
         appeal_working_days=str(terms.appeal_window_working_days),
         review_working_days=str(terms.appeal_review_working_days),
@@ -239,10 +276,11 @@ def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
     )
 
 
-def _ombudsman(draft: _Draft) -> None:
-    draft.context["ombudsmen"] = list(OMBUDSMEN)
-    for name in OMBUDSMEN:
-        draft.need("ombudsman", name)
+def _ombudsman(draft: _Draft, org: Organisation) -> None:
+    """s.5: the Ombudsman that handles this landlord's housing complaints (and any other the
+    organisation names, e.g. the Local Government and Social Care Ombudsman), reachable."""
+    for ombudsman in (org.ombudsman, *org.other_ombudsmen):
+        draft.need("ombudsman", ombudsman.name)
 
 
 def _reason(draft: _Draft, text: str | None) -> None:
@@ -497,7 +535,7 @@ def prepare(inputs: LetterInputs) -> PreparedLetter:
     if spec.appealable:
         _appeal_route(draft, inputs)
     if Content.OMBUDSMAN in spec.must_contain:
-        _ombudsman(draft)
+        _ombudsman(draft, inputs.organisation)
     if draft.problems:
         raise MissingContent(draft.problems)
     # What the kind must contain (its row) and what its builder gave must agree: a builder that

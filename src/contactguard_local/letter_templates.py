@@ -30,8 +30,6 @@ from docx.table import Table
 from contactguard.domain.letter_kinds import LETTER_KINDS, LetterKind
 from letters.docx_render import TEMPLATES_DIR
 
-ORGANISATION = "Derby Homes"
-RETURN_ADDRESS = ("PO Box 1", "Derby", "DE1 1AA")
 FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
 Run = str | tuple[str, str]  # text, or (text, "b") for bold / (text, "i") for italic
 
@@ -102,9 +100,11 @@ def bullets(document: Document, loop: str, *runs: Run) -> None:
 
 
 def letterhead(document: Document, *, private: bool = True) -> None:
-    para(document, (ORGANISATION, "b"), align="right", after=0, size=16)
-    for line in RETURN_ADDRESS:
-        para(document, line, align="right", after=0)
+    """The organisation's name and address (its details: contactguard.organisation)."""
+    para(document, ("{{ org.name }}", "b"), align="right", after=0, size=16)
+    tag(document, "{%p for line in org.address_lines %}")
+    para(document, "{{ line }}", align="right", after=0)
+    tag(document, "{%p endfor %}")
     para(document, "", after=12)
     if private:
         para(document, ("PRIVATE AND CONFIDENTIAL", "b"), after=2, size=9)
@@ -116,7 +116,7 @@ def letterhead(document: Document, *, private: bool = True) -> None:
     para(document, "Our reference: ", "{{ reference }}", align="right", after=0)
     para(document, "Date: ", "{{ letter_date }}", align="right", after=12)
     footer = document.sections[0].footer.paragraphs[0]
-    footer.text = f"{ORGANISATION} | reference {{{{ reference }}}} | letter {{{{ letter_id }}}}"
+    footer.text = "{{ org.name }} | reference {{ reference }} | letter {{ letter_id }}"
     for run in footer.runs:
         run.font.size = Pt(8)
         run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
@@ -187,8 +187,8 @@ def ombudsman_block(document: Document) -> None:
     para(
         document,
         "You can ask an independent ombudsman to look at how we have dealt with this: the "
-        "{{ ombudsmen[0] }} (www.housing-ombudsman.org.uk) or the {{ ombudsmen[1] }} "
-        "(www.lgo.org.uk).",
+        "{{ org.ombudsman.name }} ({{ org.ombudsman.website }}){% for o in org.other_ombudsmen %}"
+        " or the {{ o.name }} ({{ o.website }}){% endfor %}.",
     )
 
 
