@@ -66,6 +66,7 @@ class Organisation(Frozen):
     address: PostalAddress  # the letterhead's
     telephone: Telephone  # customer services: the line a named point of contact is reached on
     telephone_hours: SingleLine
+    email: EmailAddress  # customer services' address, where no restriction limits email
     # Where a customer writes to a point of contact or under a letters-only restriction; None:
     # the letterhead's address, so a letter never shows two addresses unless configured to.
     point_of_contact_address: PostalAddress | None = None
@@ -82,6 +83,11 @@ class Organisation(Frozen):
     @property
     def appeal_address(self) -> PostalAddress:
         return self.appeals.address or self.address
+
+    @property
+    def write_to(self) -> str:
+        """Where a customer writes, on one line: "Derby Homes, PO Box 1, Derby DE1 1AA"."""
+        return f"{self.name}, {one_line_address(self.contact_address)}"
 
 
 def one_line_address(address: PostalAddress) -> str:

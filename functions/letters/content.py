@@ -46,6 +46,7 @@ from contactguard.organisation import (
     one_line_address,
     shipped_organisation,
 )
+from letters.contact_now import contact_now
 from letters.docx_render import MissingContent, PreparedLetter, line, plain, render
 from letters.review_pack import chart_png, review_figures
 
@@ -250,14 +251,25 @@ def _restrictions(
         d["details"] = plain(d["details"])
         draft.need("restrictions", d["details"])
     channels = [CHANNEL_WORDS[c] for c in permitted_channels(restrictions)]
+    _contact_now(draft, inputs, restrictions)
     draft.context.update(
         restrictions=described,
         starts_on=draft.need("start-date", describe_date(starts_on) if starts_on else None),
         ends_on=draft.need("end-date", describe_date(ends_on) if ends_on else None),
         review_on=draft.need("review-date", describe_date(review_on) if review_on else None),
         channels=channels,
-        channels_text=draft.need("permitted-channels", join_words(channels)),
+        channels_text=join_words(channels),
     )
+
+
+def _contact_now(draft: _Draft, inputs: LetterInputs, restrictions: Sequence[Restriction]) -> None:
+    """'How you can contact us now', from the restrictions in force (letters.contact_now): each
+    open route and the emergency line must be in the letter."""
+    contact = contact_now(restrictions, inputs.organisation)
+    for route in contact["routes"]:
+        draft.need("permitted-channels", route["text"])
+    draft.need("emergency-line", inputs.organisation.emergency.telephone)
+    draft.context["contact"] = contact
 
 
 def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
@@ -389,6 +401,8 @@ def _acknowledgement(draft: _Draft, inputs: LetterInputs) -> None:
     appeal = _appeal_for(draft, inputs)
     _appeal_received(draft, appeal)
     due = appeal.review_due_on if appeal else None
+    decision = inputs.case.decision
+    _contact_now(draft, inputs, decision.restrictions if decision else ())  # still in force
     draft.context.update(
         late=bool(appeal and appeal.late),
         review_working_days=str(inputs.policy.terms.appeal_review_working_days),

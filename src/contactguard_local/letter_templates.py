@@ -152,15 +152,24 @@ def restriction_block(document: Document, dates: str, *, review: bool = True) ->
             "year and decide whether to end the restrictions or extend them, and we will write "
             "to you with the outcome.",
         )
-    heading(document, "How you can still contact us")
-    para(
-        document,
-        "You can still contact us by {{ channels_text }}, on the terms set out above.",
-    )
+    contact_block(document)
     tag(document, "{%p if adjustments %}")
     para(document, "We have also agreed the following with you:")
     bullets(document, "a in adjustments", "{{ a }}")
     tag(document, "{%p endif %}")
+
+
+def contact_block(document: Document) -> None:
+    """'How you can contact us now', generated from the restrictions (letters.contact_now)."""
+    heading(document, "How you can contact us now")
+    bullets(document, "r in contact.routes", ("{{ r.how }}: ", "b"), "{{ r.text }}")
+    tag(document, "{%p if contact.everywhere %}")
+    para(document, "Whichever way you contact us: {{ contact.everywhere }}")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p if contact.closed %}")
+    para(document, "{{ contact.closed }}")
+    tag(document, "{%p endif %}")
+    para(document, ("In an emergency: ", "b"), "{{ contact.emergency }}")
 
 
 def appeal_block(document: Document) -> None:
@@ -352,6 +361,7 @@ def appeal_acknowledgement() -> Document:
         d,
         "The restrictions on how you contact us stay in place while your appeal is considered.",
     )
+    contact_block(d)
     help_block(d)
     sign_off(d)
     return d

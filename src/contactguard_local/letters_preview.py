@@ -57,13 +57,13 @@ from contactguard.domain.restrictions import (
     SinglePointOfContact,
     TelephoneViaThirdParty,
 )
-from contactguard.organisation import one_line_address, shipped_organisation
+from contactguard.organisation import shipped_organisation
 from letters.content import LetterInputs, draft_letter
 from letters.service import letter_key
 
 ORG = shipped_organisation()
 # One address throughout: the organisation's, as the letterhead gives it.
-WRITE_TO = f"{ORG.name}, {one_line_address(ORG.contact_address)}"
+WRITE_TO = ORG.write_to
 CUSTOMER = Customer(
     customer_id="cust-sample",
     name="Alex Sample-Tenant",
@@ -123,10 +123,7 @@ class SampleCase:
 
 def _restrictions() -> ImposeRestrictions:
     return ImposeRestrictions(
-        # One address throughout: the organisation's, as the letterhead gives it.
-        restrictions=(
-            LettersOnly(write_to=f"{ORG.name}, {one_line_address(ORG.contact_address)}"),
-        ),
+        restrictions=(LettersOnly(write_to=WRITE_TO),),
         behaviours=(Behaviour.EXCESSIVE_EMAILS, Behaviour.TARGETING_OFFICERS),
         reason="Contact continued at the same volume after our letter of 3 November 2026.",
         equality=EQUALITY,

@@ -48,7 +48,8 @@ class Content(StrEnum):
     START_DATE = "start-date"
     END_DATE = "end-date"
     REVIEW_DATE = "review-date"
-    PERMITTED_CHANNELS = "permitted-channels"
+    PERMITTED_CHANNELS = "permitted-channels"  # each route of "How you can contact us now"
+    EMERGENCY_LINE = "emergency-line"  # the line every restriction leaves open
     APPEAL_ROUTE = "appeal-route"
     APPEAL_DEADLINE = "appeal-deadline"
     OMBUDSMAN = "ombudsman"
@@ -64,10 +65,13 @@ class Content(StrEnum):
 C = Content
 _EVERY_LETTER = frozenset({C.CUSTOMER_NAME, C.LETTER_DATE})
 _POSTED = _EVERY_LETTER | {C.POSTAL_ADDRESS}
+# How to contact us now, under the restrictions in force: each route still open and the
+# emergency line.
+_CONTACT_NOW = frozenset({C.PERMITTED_CHANNELS, C.EMERGENCY_LINE})
 # Each restriction with its details, its dates and the channels still open (s.4 "written to
 # highlighting the restrictions").
-_STATES_RESTRICTIONS = frozenset(
-    {C.RESTRICTIONS, C.START_DATE, C.END_DATE, C.REVIEW_DATE, C.PERMITTED_CHANNELS}
+_STATES_RESTRICTIONS = (
+    frozenset({C.RESTRICTIONS, C.START_DATE, C.END_DATE, C.REVIEW_DATE}) | _CONTACT_NOW
 )
 # s.5: appeal to the Customer Experience Team within 15 working days of the letter.
 _APPEAL_ROUTE = frozenset({C.APPEAL_ROUTE, C.APPEAL_DEADLINE})
@@ -151,7 +155,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
             template="appeal-acknowledgement.docx",
             senders=frozenset({Role.CUSTOMER_EXPERIENCE}),
             signed_as=Role.CUSTOMER_EXPERIENCE,
-            must_contain=_POSTED | {C.APPEAL_RECEIVED_DATE, C.REVIEW_DUE_DATE},
+            must_contain=_POSTED | {C.APPEAL_RECEIVED_DATE, C.REVIEW_DUE_DATE} | _CONTACT_NOW,
         ),
         K.APPEAL_UPHELD: LetterKindSpec(
             kind=K.APPEAL_UPHELD,
