@@ -279,8 +279,14 @@ def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
     terms = inputs.policy.terms
     deadline = inputs.policy.appeal_window_closes(_dated(inputs))
     rule = f"within {terms.appeal_window_working_days} working days of the date of this letter"
+    org = inputs.organisation
+    appeals_to = f"{org.appeals.team}, {org.name}, {one_line_address(org.appeal_address)}"
+    draft.context["appeal_to"] = [
+        {"how": "By post", "text": draft.need("appeal-address", appeals_to)},
+        {"how": "By email", "text": draft.need("appeal-address", org.appeals.email)},
+    ]
     draft.context.update(
-        appeal_route=draft.need("appeal-route", inputs.organisation.appeals.team),
+        appeal_route=draft.need("appeal-route", org.appeals.team),
         appeal_rule=draft.need("appeal-deadline", rule),
         appeal_working_days=str(terms.appeal_window_working_days),
         review_working_days=str(terms.appeal_review_working_days),
@@ -293,6 +299,19 @@ def _ombudsman(draft: _Draft, org: Organisation) -> None:
     organisation names, e.g. the Local Government and Social Care Ombudsman), reachable."""
     for ombudsman in (org.ombudsman, *org.other_ombudsmen):
         draft.need("ombudsman", ombudsman.name)
+        draft.need("ombudsman", ombudsman.telephone)
+    draft.context["ombudsman_routes"] = [
+        {"how": "Telephone", "text": org.ombudsman.telephone},
+        {"how": "Post", "text": draft.need("ombudsman", one_line_address(org.ombudsman.address))},
+        {"how": "Online", "text": org.ombudsman.website},
+    ]
+
+
+def _adjustments_contact(draft: _Draft, org: Organisation) -> None:
+    """Every posted letter says how to ask for an adjustment: telephone, Relay UK, email."""
+    adjustments = org.adjustments
+    for value in (adjustments.telephone, adjustments.relay_uk, adjustments.email):
+        draft.need("adjustments-contact", value)
 
 
 def _reason(draft: _Draft, text: str | None) -> None:
@@ -550,6 +569,8 @@ def prepare(inputs: LetterInputs) -> PreparedLetter:
         _appeal_route(draft, inputs)
     if Content.OMBUDSMAN in spec.must_contain:
         _ombudsman(draft, inputs.organisation)
+    if Content.ADJUSTMENTS_CONTACT in spec.must_contain:
+        _adjustments_contact(draft, inputs.organisation)
     if draft.problems:
         raise MissingContent(draft.problems)
     # What the kind must contain (its row) and what its builder gave must agree: a builder that

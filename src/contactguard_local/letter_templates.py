@@ -173,6 +173,7 @@ def contact_block(document: Document) -> None:
 
 
 def appeal_block(document: Document) -> None:
+    """s.5: the right to appeal, by when, where (post and email) and how without writing."""
     heading(document, "Your right to appeal")
     para(
         document,
@@ -187,27 +188,63 @@ def appeal_block(document: Document) -> None:
         " within {{ appeal_working_days }} working days of the date of this letter, that is ",
         ("by {{ appeal_deadline }}", "b"),
         ". Please quote reference {{ reference }} and tell us why you think the decision is wrong.",
+        keep=True,
+    )
+    bullets(document, "a in appeal_to", ("{{ a.how }}: ", "b"), "{{ a.text }}")
+    para(
+        document,
+        "If you cannot write, someone else (an advocate, a friend or a family member) can "
+        "appeal for you, or you can ask our adjustments team to take your appeal by telephone "
+        "or to help you put it in writing (their details are below).",
     )
     para(document, "The restrictions stay in place while your appeal is considered.")
 
 
 def ombudsman_block(document: Document) -> None:
+    """s.5: the Ombudsman that handles this landlord's housing complaints, reachable by
+    telephone, post and online (and any other the organisation names)."""
     heading(document, "If you remain unhappy")
     para(
         document,
-        "You can ask an independent ombudsman to look at how we have dealt with this: the "
-        "{{ org.ombudsman.name }} ({{ org.ombudsman.website }}){% for o in org.other_ombudsmen %}"
-        " or the {{ o.name }} ({{ o.website }}){% endfor %}.",
+        "You can ask an independent ombudsman to look at how we have dealt with this. The ",
+        ("{{ org.ombudsman.name }}", "b"),
+        " deals with {{ org.ombudsman.handles }}:",
+        keep=True,
     )
-
-
-def help_block(document: Document) -> None:
+    bullets(document, "o in ombudsman_routes", ("{{ o.how }}: ", "b"), "{{ o.text }}")
+    tag(document, "{%p for o in org.other_ombudsmen %}")
     para(
         document,
-        "If you need this letter in another format or language, or you need support to "
-        "contact us (for example through an advocate), please let us know and we will "
-        "consider reasonable adjustments.",
+        "The {{ o.name }} deals with {{ o.handles }}: telephone {{ o.telephone }}, write to "
+        "{{ o.address }}, or go to {{ o.website }}.",
     )
+    tag(document, "{%p endfor %}")
+
+
+def help_block(document: Document, *, restricted: bool = False) -> None:
+    """Reasonable adjustments, reachable: telephone, Relay UK and email (every posted letter)."""
+    heading(document, "If you need help")
+    para(
+        document,
+        "If you need this letter in another format (such as large print, Braille or audio) or "
+        "language, or you need support to contact us (for example through an advocate), please "
+        "contact our adjustments team and we will consider reasonable adjustments: telephone "
+        "{{ org.adjustments_telephone }}, Relay UK {{ org.relay_uk }}, or email "
+        "{{ org.adjustments_email }}."
+        + (
+            " You can contact them in these ways about an adjustment, or for help to appeal, "
+            "while the restrictions are in force."
+            if restricted
+            else ""
+        ),
+    )
+
+
+def rights_blocks(document: Document) -> None:
+    """A decision on restrictions: the appeal, the Ombudsman and help, in that order."""
+    appeal_block(document)
+    ombudsman_block(document)
+    help_block(document, restricted=True)
 
 
 # The letters -------------------------------------------------------------------------------
@@ -278,9 +315,7 @@ def restrictions() -> Document:
         "These restrictions take effect from the date of this letter, {{ starts_on }}, and "
         "apply for {{ restriction_months }} months, until {{ ends_on }}.",
     )
-    appeal_block(d)
-    ombudsman_block(d)
-    help_block(d)
+    rights_blocks(d)
     sign_off(d)
     return d
 
@@ -306,9 +341,7 @@ def immediate_restrictions() -> Document:
         "These restrictions took effect on {{ starts_on }}, when the decision was made, and "
         "apply for {{ restriction_months }} months, until {{ ends_on }}.",
     )
-    appeal_block(d)
-    ombudsman_block(d)
-    help_block(d)
+    rights_blocks(d)
     sign_off(d)
     return d
 
@@ -331,9 +364,7 @@ def review_extended() -> Document:
         d,
         "The restrictions continue from {{ starts_on }} until {{ ends_on }}.",
     )
-    appeal_block(d)
-    ombudsman_block(d)
-    help_block(d)
+    rights_blocks(d)
     sign_off(d)
     return d
 
@@ -362,7 +393,7 @@ def appeal_acknowledgement() -> Document:
         "The restrictions on how you contact us stay in place while your appeal is considered.",
     )
     contact_block(d)
-    help_block(d)
+    help_block(d, restricted=True)
     sign_off(d)
     return d
 
@@ -388,6 +419,7 @@ def appeal_upheld() -> Document:
         "contact us in the usual ways from that date.",
     )
     ombudsman_block(d)
+    help_block(d)
     sign_off(d)
     return d
 
@@ -402,6 +434,7 @@ def appeal_dismissed() -> Document:
     )
     para(d, "This completes our independent review.")
     ombudsman_block(d)
+    help_block(d, restricted=True)
     sign_off(d)
     return d
 
@@ -418,6 +451,7 @@ def appeal_varied() -> Document:
     )
     para(d, "This completes our independent review.")
     ombudsman_block(d)
+    help_block(d, restricted=True)
     sign_off(d)
     return d
 

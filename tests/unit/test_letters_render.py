@@ -564,6 +564,7 @@ def test_a_template_edited_to_drop_required_content_is_refused(tmp_path: Path) -
         "{{ r.text }}",
         "{%p endfor %}",
         "{{ contact.emergency }}",
+        "{{ org.adjustments_telephone }} {{ org.relay_uk }} {{ org.adjustments_email }}",
     ):
         document.add_paragraph(line)
     document.save(str(tmp_path / "restrictions.docx"))
@@ -580,6 +581,7 @@ def test_a_template_edited_to_drop_required_content_is_refused(tmp_path: Path) -
         render(prepared, templates_dir=tmp_path)
     assert set(refused.value.problems) == {
         "template-lacks-appeal-deadline",
+        "template-lacks-appeal-address",
         "template-lacks-ombudsman",
     }
 
