@@ -35,6 +35,11 @@ CLOSED_NAMES: dict[Channel, str] = {
 }
 
 
+def number(telephone: str) -> str:
+    """A telephone number a line break never splits (no-break spaces): 0306 999 0999."""
+    return telephone.replace(" ", "\u00a0")
+
+
 def sentence(text: str) -> str:
     text = " ".join(text.split())
     if not text:
@@ -67,7 +72,7 @@ def _route(channel: Channel, restrictions: Sequence[Restriction], org: Organisat
     return {
         Channel.LETTER: f"Write to us at {write_to(restrictions, org)}.",
         Channel.EMAIL: f"Email us at {email_to(restrictions, org)}.",
-        Channel.PHONE: f"Telephone us on {org.telephone} ({org.telephone_hours}).",
+        Channel.PHONE: f"Telephone us on {number(org.telephone)} ({org.telephone_hours}).",
         Channel.VISIT: "Visit one of our offices.",
         Channel.SOCIAL_MEDIA: "Message us on our social media sites.",
     }[channel]
@@ -78,7 +83,7 @@ def emergency_words(org: Organisation) -> str:
     line = org.emergency
     return (
         f"If you need to tell us about {line.covers}, telephone our emergency line on "
-        f"{line.telephone} ({line.hours}). This line is always open to you, whatever any "
+        f"{number(line.telephone)} ({line.hours}). This line is always open to you, whatever any "
         f"restriction says. If someone is in immediate danger, dial 999."
     )
 

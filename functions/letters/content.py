@@ -46,7 +46,7 @@ from contactguard.organisation import (
     one_line_address,
     shipped_organisation,
 )
-from letters.contact_now import contact_now
+from letters.contact_now import contact_now, number
 from letters.docx_render import MissingContent, PreparedLetter, line, plain, render
 from letters.review_pack import chart_png, review_figures
 
@@ -161,7 +161,7 @@ def _ombudsman_context(ombudsman: Ombudsman) -> dict[str, str]:
     return {
         "name": ombudsman.name,
         "handles": ombudsman.handles,
-        "telephone": ombudsman.telephone,
+        "telephone": number(ombudsman.telephone),
         "address": one_line_address(ombudsman.address),
         "website": ombudsman.website,
     }
@@ -172,17 +172,17 @@ def organisation_context(org: Organisation) -> dict[str, Any]:
     return {
         "name": org.name,
         "address_lines": address_lines(org.address),
-        "telephone": org.telephone,
+        "telephone": number(org.telephone),
         "telephone_hours": org.telephone_hours,
         "contact_address": one_line_address(org.contact_address),
         "appeal_team": org.appeals.team,
         "appeal_address": one_line_address(org.appeal_address),
         "appeal_email": org.appeals.email,
-        "emergency_telephone": org.emergency.telephone,
+        "emergency_telephone": number(org.emergency.telephone),
         "emergency_hours": org.emergency.hours,
         "emergency_covers": org.emergency.covers,
-        "adjustments_telephone": org.adjustments.telephone,
-        "relay_uk": org.adjustments.relay_uk,
+        "adjustments_telephone": number(org.adjustments.telephone),
+        "relay_uk": number(org.adjustments.relay_uk),
         "adjustments_email": org.adjustments.email,
         "ombudsman": _ombudsman_context(org.ombudsman),
         "other_ombudsmen": [_ombudsman_context(o) for o in org.other_ombudsmen],
@@ -301,7 +301,7 @@ def _ombudsman(draft: _Draft, org: Organisation) -> None:
         draft.need("ombudsman", ombudsman.name)
         draft.need("ombudsman", ombudsman.telephone)
     draft.context["ombudsman_routes"] = [
-        {"how": "Telephone", "text": org.ombudsman.telephone},
+        {"how": "Telephone", "text": number(org.ombudsman.telephone)},
         {"how": "Post", "text": draft.need("ombudsman", one_line_address(org.ombudsman.address))},
         {"how": "Online", "text": org.ombudsman.website},
     ]

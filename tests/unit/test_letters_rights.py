@@ -91,3 +91,12 @@ def test_a_number_changed_in_the_organisation_s_document_changes_the_letter() ->
     assert "telephone 0300 123 4567, Relay UK" in text
     assert "By email: appeals@landlord.example" in text
     assert ORG.appeals.email not in text
+
+
+def test_no_telephone_number_is_split_across_two_lines() -> None:
+    raw = text_of(STORIES[LetterKind.RESTRICTIONS](), LetterKind.RESTRICTIONS)
+    numbers = [ORG.telephone, ORG.emergency.telephone, ORG.adjustments.relay_uk]
+    numbers += [o.telephone for o in (ORG.ombudsman, *ORG.other_ombudsmen)]
+    for telephone in numbers:
+        assert telephone.replace(" ", "\u00a0") in raw  # no-break spaces
+        assert telephone not in raw
