@@ -290,8 +290,11 @@ def ombudsman_block(document: Document) -> None:
     tag(document, "{%p endfor %}")
 
 
-def help_block(document: Document, *, restricted: bool = False) -> None:
-    """Reasonable adjustments, reachable: telephone, Relay UK and email (every posted letter)."""
+def help_block(document: Document, *, restricted: bool = False, appeal: bool = False) -> None:
+    """Reasonable adjustments, reachable: telephone, Relay UK and email (every posted letter);
+    under restrictions, that these stay open for an adjustment (and for help to appeal, in a
+    letter that offers an appeal)."""
+    also = " about an adjustment, or for help to appeal," if appeal else " about an adjustment"
     heading(document, "If you need help")
     para(
         document,
@@ -301,8 +304,7 @@ def help_block(document: Document, *, restricted: bool = False) -> None:
         "{{ org.adjustments_telephone }}, Relay UK {{ org.relay_uk }}, or email "
         "{{ org.adjustments_email }}."
         + (
-            " You can contact them in these ways about an adjustment, or for help to appeal, "
-            "while the restrictions are in force."
+            f" You can contact them in these ways{also} while the restrictions are in force."
             if restricted
             else ""
         ),
@@ -313,7 +315,7 @@ def rights_blocks(document: Document) -> None:
     """A decision on restrictions: the appeal, the Ombudsman and help, in that order."""
     appeal_block(document)
     ombudsman_block(document)
-    help_block(document, restricted=True)
+    help_block(document, restricted=True, appeal=True)
 
 
 # The letters -------------------------------------------------------------------------------
