@@ -114,7 +114,13 @@ def test_the_template_parameter_reaches_letters_and_ingest_and_fits_lambda_s_env
         assert variables["CONTACTGUARD_ORGANISATION"] == {"Ref": "OrganisationDetails"}
     # Lambda allows 4 KB of environment in all: the packaged document, compact, fits the limit
     compact = json.dumps(json.loads(SHIPPED.read_text(encoding="utf-8")), separators=(",", ":"))
-    assert len(compact) < parameter["MaxLength"] <= 3000
+    assert len(compact) < parameter["MaxLength"] <= 2500
+    for function in ("LettersFunction", "IngestFunction"):  # names, the document and 800 more
+        variables = {
+            **template["Globals"]["Function"]["Environment"]["Variables"],
+            **template["Resources"][function]["Properties"]["Environment"]["Variables"],
+        }
+        assert sum(map(len, variables)) + parameter["MaxLength"] + 800 <= 4096, function
 
 
 def _paths(model: type[BaseModel], prefix: str = "") -> list[str]:
