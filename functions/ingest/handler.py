@@ -47,6 +47,7 @@ def build_service() -> IngestService:
         patterns=default_patterns(),
         auto_reply_sender=settings.auto_reply_sender,
         auto_reply_period=timedelta(hours=settings.auto_reply_period_hours),
+        organisation=settings.organisation,
     )
 
 

@@ -35,6 +35,7 @@ from contactguard.domain.signals import Flag, language_flags
 from contactguard.mail.auto_reply import build_auto_reply, may_auto_reply
 from contactguard.mail.mime import ParsedMessage, parse_message
 from contactguard.mail.sender import Sender, SenderProblem
+from contactguard.organisation import Organisation, shipped_organisation
 from contactguard.ports import Alerts, Log
 from ingest.ses_event import (
     BadSesEvent,
@@ -99,6 +100,8 @@ class IngestService:
     auto_reply_sender: str
     auto_reply_period: timedelta = timedelta(hours=168)
     auto_reply_text: str = field(default_factory=lambda: default_auto_reply_text())
+    # The auto-reply's emergency line and name (contactguard.organisation).
+    organisation: Organisation = field(default_factory=shipped_organisation)
 
     def ingest(self, event: dict[str, Any]) -> IngestResult:
         try:
@@ -291,7 +294,7 @@ class IngestService:
         if not allowed:
             self.log.info("ingest: no auto-reply", extra={"why": why})
             return False
-        body = self.auto_reply_text.replace("{write_to}", ruling.write_to or "our office")
+        body = auto_reply_body(self.auto_reply_text, ruling, self.organisation)
         try:
             # The rate limit runs on SES's receipt time: time is an argument, never the clock.
             if not self.store.claim_auto_reply(customer_id, received, self.auto_reply_period):
@@ -495,6 +498,21 @@ def raw_quarantine_reason(
     if not auth.authenticated:
         return f"unauthenticated:{auth.reason}"
     return None
+
+
+def auto_reply_body(text: str, ruling: EmailRuling, org: Organisation) -> str:
+    """The auto-reply's words: where to write (the restriction's address, else the
+    organisation's point of contact address) and the emergency line, from the organisation."""
+    fills = {
+        "{write_to}": ruling.write_to or org.write_to,
+        "{emergency_covers}": org.emergency.covers,
+        "{emergency_telephone}": org.emergency.telephone,
+        "{emergency_hours}": org.emergency.hours,
+        "{organisation}": org.name,
+    }
+    for placeholder, value in fills.items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 def default_auto_reply_text() -> str:

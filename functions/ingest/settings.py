@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from pydantic import Field
 
+from contactguard.organisation import OrganisationSetting
 from contactguard.settings import RAW_MAIL_PREFIX, CoreSettings
 
 
@@ -15,6 +16,8 @@ class IngestSettings(CoreSettings):
     auto_reply_sender: str = Field(min_length=3)
     auto_reply_period_hours: int = Field(default=168, ge=1)
     alerts_topic_arn: str = Field(min_length=20)
+    # CONTACTGUARD_ORGANISATION: the auto-reply gives its emergency line
+    organisation: OrganisationSetting
 
 
 @lru_cache(maxsize=1)

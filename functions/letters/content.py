@@ -39,13 +39,16 @@ from contactguard.domain.model import (
 )
 from contactguard.domain.policy import Policy
 from contactguard.domain.restrictions import Restriction, join_words
+from contactguard.organisation import (
+    Ombudsman,
+    Organisation,
+    address_lines,
+    one_line_address,
+    shipped_organisation,
+)
+from letters.contact_now import contact_now, number
 from letters.docx_render import MissingContent, PreparedLetter, line, plain, render
 from letters.review_pack import chart_png, review_figures
-
-# s.5: "Customers will also be advised that they have access to the review services of the
-# Local Government Ombudsman"; a social landlord's customers also have the Housing Ombudsman.
-OMBUDSMEN = ("Housing Ombudsman", "Local Government and Social Care Ombudsman")
-APPEAL_ROUTE = "Customer Experience Team"  # s.5: appeals are addressed to them
 
 CHANNEL_WORDS: dict[Channel, str] = {
     Channel.LETTER: "letter",
@@ -74,6 +77,8 @@ class LetterInputs:
     policy: Policy
     contacts: Sequence[Contact] = ()  # the review pack's: two years before the end date
     dated: date | None = None  # a redraft's date; otherwise the event's day
+    # Who writes, where to write, which numbers to ring (contactguard.organisation).
+    organisation: Organisation = field(default_factory=shipped_organisation)
 
 
 def letter_date(event: CaseEvent) -> date:
@@ -152,9 +157,42 @@ def _signature(actor: Actor | None, role: Role) -> list[str]:
     return [*lines, ROLE_TITLES[role]]
 
 
+def _ombudsman_context(ombudsman: Ombudsman) -> dict[str, str]:
+    return {
+        "name": ombudsman.name,
+        "handles": ombudsman.handles,
+        "telephone": number(ombudsman.telephone),
+        "address": one_line_address(ombudsman.address),
+        "website": ombudsman.website,
+    }
+
+
+def organisation_context(org: Organisation) -> dict[str, Any]:
+    """The organisation's details as every template reads them (`org.*`)."""
+    return {
+        "name": org.name,
+        "address_lines": address_lines(org.address),
+        "telephone": number(org.telephone),
+        "telephone_hours": org.telephone_hours,
+        "contact_address": one_line_address(org.contact_address),
+        "appeal_team": org.appeals.team,
+        "appeal_address": one_line_address(org.appeal_address),
+        "appeal_email": org.appeals.email,
+        "emergency_telephone": number(org.emergency.telephone),
+        "emergency_hours": org.emergency.hours,
+        "emergency_covers": org.emergency.covers,
+        "adjustments_telephone": number(org.adjustments.telephone),
+        "relay_uk": number(org.adjustments.relay_uk),
+        "adjustments_email": org.adjustments.email,
+        "ombudsman": _ombudsman_context(org.ombudsman),
+        "other_ombudsmen": [_ombudsman_context(o) for o in org.other_ombudsmen],
+    }
+
+
 def _common(draft: _Draft, inputs: LetterInputs) -> None:
     customer, day = inputs.customer, _dated(inputs)
     draft.context.update(
+        org=organisation_context(inputs.organisation),
         reference=inputs.case.case_id,
         letter_date=draft.need("letter-date", describe_date(day)),
         customer_name=draft.need("customer-name", line(customer.name)),
@@ -213,14 +251,25 @@ def _restrictions(
         d["details"] = plain(d["details"])
         draft.need("restrictions", d["details"])
     channels = [CHANNEL_WORDS[c] for c in permitted_channels(restrictions)]
+    _contact_now(draft, inputs, restrictions)
     draft.context.update(
         restrictions=described,
         starts_on=draft.need("start-date", describe_date(starts_on) if starts_on else None),
         ends_on=draft.need("end-date", describe_date(ends_on) if ends_on else None),
         review_on=draft.need("review-date", describe_date(review_on) if review_on else None),
         channels=channels,
-        channels_text=draft.need("permitted-channels", join_words(channels)),
+        channels_text=join_words(channels),
     )
+
+
+def _contact_now(draft: _Draft, inputs: LetterInputs, restrictions: Sequence[Restriction]) -> None:
+    """'How you can contact us now', from the restrictions in force (letters.contact_now): each
+    open route and the emergency line must be in the letter."""
+    contact = contact_now(restrictions, inputs.organisation)
+    for route in contact["routes"]:
+        draft.need("permitted-channels", route["text"])
+    draft.need("emergency-line", inputs.organisation.emergency.telephone)
+    draft.context["contact"] = contact
 
 
 def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
@@ -230,8 +279,14 @@ def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
     terms = inputs.policy.terms
     deadline = inputs.policy.appeal_window_closes(_dated(inputs))
     rule = f"within {terms.appeal_window_working_days} working days of the date of this letter"
+    org = inputs.organisation
+    appeals_to = f"{org.appeals.team}, {org.name}, {one_line_address(org.appeal_address)}"
+    draft.context["appeal_to"] = [
+        {"how": "By post", "text": draft.need("appeal-address", appeals_to)},
+        {"how": "By email", "text": draft.need("appeal-address", org.appeals.email)},
+    ]
     draft.context.update(
-        appeal_route=draft.need("appeal-route", APPEAL_ROUTE),
+        appeal_route=draft.need("appeal-route", org.appeals.team),
         appeal_rule=draft.need("appeal-deadline", rule),
         appeal_working_days=str(terms.appeal_window_working_days),
         review_working_days=str(terms.appeal_review_working_days),
@@ -239,10 +294,24 @@ def _appeal_route(draft: _Draft, inputs: LetterInputs) -> None:
     )
 
 
-def _ombudsman(draft: _Draft) -> None:
-    draft.context["ombudsmen"] = list(OMBUDSMEN)
-    for name in OMBUDSMEN:
-        draft.need("ombudsman", name)
+def _ombudsman(draft: _Draft, org: Organisation) -> None:
+    """s.5: the Ombudsman that handles this landlord's housing complaints (and any other the
+    organisation names, e.g. the Local Government and Social Care Ombudsman), reachable."""
+    for ombudsman in (org.ombudsman, *org.other_ombudsmen):
+        draft.need("ombudsman", ombudsman.name)
+        draft.need("ombudsman", ombudsman.telephone)
+    draft.context["ombudsman_routes"] = [
+        {"how": "Telephone", "text": number(org.ombudsman.telephone)},
+        {"how": "Post", "text": draft.need("ombudsman", one_line_address(org.ombudsman.address))},
+        {"how": "Online", "text": org.ombudsman.website},
+    ]
+
+
+def _adjustments_contact(draft: _Draft, org: Organisation) -> None:
+    """Every posted letter says how to ask for an adjustment: telephone, Relay UK, email."""
+    adjustments = org.adjustments
+    for value in (adjustments.telephone, adjustments.relay_uk, adjustments.email):
+        draft.need("adjustments-contact", value)
 
 
 def _reason(draft: _Draft, text: str | None) -> None:
@@ -351,6 +420,8 @@ def _acknowledgement(draft: _Draft, inputs: LetterInputs) -> None:
     appeal = _appeal_for(draft, inputs)
     _appeal_received(draft, appeal)
     due = appeal.review_due_on if appeal else None
+    decision = inputs.case.decision
+    _contact_now(draft, inputs, decision.restrictions if decision else ())  # still in force
     draft.context.update(
         late=bool(appeal and appeal.late),
         review_working_days=str(inputs.policy.terms.appeal_review_working_days),
@@ -497,7 +568,9 @@ def prepare(inputs: LetterInputs) -> PreparedLetter:
     if spec.appealable:
         _appeal_route(draft, inputs)
     if Content.OMBUDSMAN in spec.must_contain:
-        _ombudsman(draft)
+        _ombudsman(draft, inputs.organisation)
+    if Content.ADJUSTMENTS_CONTACT in spec.must_contain:
+        _adjustments_contact(draft, inputs.organisation)
     if draft.problems:
         raise MissingContent(draft.problems)
     # What the kind must contain (its row) and what its builder gave must agree: a builder that

@@ -13,7 +13,7 @@ object is what was, or will be, sent), and the domain's NothingToDo on a duplica
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
@@ -31,6 +31,7 @@ from contactguard.domain.case import (
 from contactguard.domain.errors import NothingToDo, RuleViolation, VersionConflict
 from contactguard.domain.letter_kinds import LETTER_KINDS
 from contactguard.domain.model import Actor, Contact
+from contactguard.organisation import Organisation, shipped_organisation
 from contactguard.ports import Alerts, ContactStore, Log
 from contactguard.service import CaseService, UnknownCase
 from letters.content import LetterInputs, draft_letter, issue_date
@@ -75,6 +76,7 @@ class LettersService:
     bucket: LetterBucket
     alerts: Alerts
     log: Log
+    organisation: Organisation = field(default_factory=shipped_organisation)
 
     def _source(self, event: CaseEvent) -> tuple[CaseEvent, date | None]:
         """The event whose decision the letter conveys, and the date a redraft carries."""
@@ -116,6 +118,7 @@ class LettersService:
                     policy=self.cases.policy,
                     contacts=contacts,
                     dated=dated_on,
+                    organisation=self.organisation,
                 )
             )
         except LetterNotIssued as refused:

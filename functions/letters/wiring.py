@@ -41,6 +41,7 @@ def build(settings: LettersSettings, clock: Clock = utc_now) -> Wiring:
         bucket=S3LetterBucket(settings.letters_bucket),
         alerts=SnsAlerts(settings.alerts_topic_arn),
         log=logger,
+        organisation=settings.organisation,
     )
     return Wiring(clock=clock, service=service)
 

@@ -22,16 +22,19 @@ from pathlib import Path
 
 import docx
 from docx.document import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from docx.styles.style import BaseStyle
 from docx.table import Table
+from docx.text.paragraph import Paragraph
 
 from contactguard.domain.letter_kinds import LETTER_KINDS, LetterKind
 from letters.docx_render import TEMPLATES_DIR
 
-ORGANISATION = "Derby Homes"
-RETURN_ADDRESS = ("PO Box 1", "Derby", "DE1 1AA")
 FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
 Run = str | tuple[str, str]  # text, or (text, "b") for bold / (text, "i") for italic
 
@@ -39,19 +42,75 @@ Run = str | tuple[str, str]  # text, or (text, "b") for bold / (text, "i") for i
 # A small vocabulary for writing letters ------------------------------------------------
 
 
+BODY_PT = 12  # the smallest text in any letter (RNIB's clear print guidance: 12 point)
+LANGUAGE = "en-GB"  # the document's language: spell-checkers and screen readers read UK English
+# (style, size in points, bold, space before): headings are real heading styles, so a
+# screen reader lists them and Word's navigation pane shows them.
+HEADING_STYLES = (("Heading 1", 14, True, 6), ("Heading 2", 12, True, 8))
+LETTERHEAD_STYLE, CONFIDENTIAL_STYLE = "Letterhead", "Confidential"
+
+
+def _plain_font(style: BaseStyle, name: str = "Arial") -> None:
+    """Arial for every script: the theme's fonts (Calibri Light for headings) are removed."""
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        fonts.attrib.pop(qn(f"w:{attribute}"), None)
+    for attribute in ("ascii", "hAnsi", "cs"):
+        fonts.set(qn(f"w:{attribute}"), name)
+
+
+def _language(document: Document) -> None:
+    """UK English throughout: the default run properties, every style and the settings."""
+    styles = document.styles.element
+    for lang in styles.iter(qn("w:lang")):
+        lang.set(qn("w:val"), LANGUAGE)
+    defaults = styles.find(qn("w:docDefaults"))
+    assert defaults is not None
+    r_pr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    assert r_pr is not None
+    if r_pr.find(qn("w:lang")) is None:
+        r_pr.append(OxmlElement("w:lang"))
+    r_pr.find(qn("w:lang")).set(qn("w:val"), LANGUAGE)
+    for size in r_pr.iter(qn("w:sz"), qn("w:szCs")):
+        size.set(qn("w:val"), str(BODY_PT * 2))
+    for font_lang in document.settings.element.iter(qn("w:themeFontLang")):
+        font_lang.set(qn("w:val"), LANGUAGE)
+    document.core_properties.language = LANGUAGE
+
+
+def _styles(document: Document) -> None:
+    normal = document.styles["Normal"]
+    _plain_font(normal)
+    normal.font.size = Pt(BODY_PT)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.15
+    _plain_font(document.styles["List Bullet"])
+    for name, size, bold, before in HEADING_STYLES:
+        style = document.styles[name]
+        _plain_font(style)
+        style.font.size, style.font.bold, style.font.italic = Pt(size), bold, False
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.paragraph_format.space_before = Pt(before)
+        style.paragraph_format.space_after = Pt(4)
+        style.paragraph_format.keep_with_next = True
+    for name, size in ((LETTERHEAD_STYLE, 16), (CONFIDENTIAL_STYLE, BODY_PT)):
+        style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.font.size, style.font.bold = Pt(size), True
+    document.styles[LETTERHEAD_STYLE].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for name in ("Footer", "Table Grid"):
+        document.styles[name].font.size = Pt(BODY_PT)
+    document.styles["Footer"].font.color.rgb = RGBColor(0x40, 0x40, 0x40)  # 10:1 on white
+    _language(document)
+
+
 def new_letter(title: str) -> Document:
     document = docx.Document()
     section = document.sections[0]
     section.page_height, section.page_width = Mm(297), Mm(210)  # A4
     section.left_margin = section.right_margin = Mm(25)
-    section.top_margin, section.bottom_margin = Mm(15), Mm(15)
-    normal = document.styles["Normal"]
-    normal.font.name = "Arial"
-    normal.font.size = Pt(11)
-    normal.paragraph_format.space_after = Pt(6)
-    normal.paragraph_format.line_spacing = 1.0
-    for name in ("List Bullet",):
-        document.styles[name].font.name = "Arial"
+    section.top_margin, section.bottom_margin = Mm(15), Mm(20)
+    _styles(document)
     props = document.core_properties
     props.title, props.author, props.last_modified_by = title, "contactguard", "contactguard"
     props.created = props.modified = FIXED_TIME
@@ -66,7 +125,6 @@ def para(
     style: str | None = None,
     align: str | None = None,
     after: float | None = None,
-    size: float | None = None,
     keep: bool = False,
 ) -> None:
     paragraph = document.add_paragraph(style=style)
@@ -77,8 +135,6 @@ def para(
         added = paragraph.add_run(text)
         added.bold = "b" in fmt or None
         added.italic = "i" in fmt or None
-        if size:
-            added.font.size = Pt(size)
     if align == "right":
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     if after is not None:
@@ -90,8 +146,9 @@ def tag(document: Document, text: str) -> None:
     para(document, text, after=0)
 
 
-def heading(document: Document, text: str) -> None:
-    para(document, (text, "b"), after=4, keep=True)
+def heading(document: Document, text: str, level: int = 2) -> None:
+    """A real heading (Heading 1 the letter's title, Heading 2 its sections)."""
+    para(document, text, style=f"Heading {level}")
 
 
 def bullets(document: Document, loop: str, *runs: Run) -> None:
@@ -102,12 +159,14 @@ def bullets(document: Document, loop: str, *runs: Run) -> None:
 
 
 def letterhead(document: Document, *, private: bool = True) -> None:
-    para(document, (ORGANISATION, "b"), align="right", after=0, size=16)
-    for line in RETURN_ADDRESS:
-        para(document, line, align="right", after=0)
+    """The organisation's name and address (its details: contactguard.organisation)."""
+    para(document, "{{ org.name }}", style=LETTERHEAD_STYLE, after=0)
+    tag(document, "{%p for line in org.address_lines %}")
+    para(document, "{{ line }}", align="right", after=0)
+    tag(document, "{%p endfor %}")
     para(document, "", after=12)
     if private:
-        para(document, ("PRIVATE AND CONFIDENTIAL", "b"), after=2, size=9)
+        para(document, "PRIVATE AND CONFIDENTIAL", style=CONFIDENTIAL_STYLE, after=2)
         para(document, "{{ customer_name }}", after=0)
         tag(document, "{%p for line in address_lines %}")
         para(document, "{{ line }}", after=0)
@@ -116,15 +175,25 @@ def letterhead(document: Document, *, private: bool = True) -> None:
     para(document, "Our reference: ", "{{ reference }}", align="right", after=0)
     para(document, "Date: ", "{{ letter_date }}", align="right", after=12)
     footer = document.sections[0].footer.paragraphs[0]
-    footer.text = f"{ORGANISATION} | reference {{{{ reference }}}} | letter {{{{ letter_id }}}}"
-    for run in footer.runs:
-        run.font.size = Pt(8)
-        run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+    # On one line at 12 point: the name, the reference and the letter's id, the page.
+    footer.text = "{{ org.name }} | {{ reference }} | {{ letter_id }} | page "
+    _field(footer, "PAGE")
+    footer.add_run(" of ")
+    _field(footer, "NUMPAGES")
+
+
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) Word and LibreOffice fill in when they lay the page out."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), f" {instruction} ")
+    run = paragraph.add_run("1")
+    run._r.addnext(field)
+    field.append(run._r)
 
 
 def opening(document: Document, title: str) -> None:
     para(document, "Dear {{ customer_name }}", after=10)
-    para(document, (title, "b"), after=10, size=12)
+    heading(document, title, level=1)
 
 
 def sign_off(document: Document) -> None:
@@ -152,18 +221,28 @@ def restriction_block(document: Document, dates: str, *, review: bool = True) ->
             "year and decide whether to end the restrictions or extend them, and we will write "
             "to you with the outcome.",
         )
-    heading(document, "How you can still contact us")
-    para(
-        document,
-        "You can still contact us by {{ channels_text }}, on the terms set out above.",
-    )
+    contact_block(document)
     tag(document, "{%p if adjustments %}")
     para(document, "We have also agreed the following with you:")
     bullets(document, "a in adjustments", "{{ a }}")
     tag(document, "{%p endif %}")
 
 
+def contact_block(document: Document) -> None:
+    """'How you can contact us now', generated from the restrictions (letters.contact_now)."""
+    heading(document, "How you can contact us now")
+    bullets(document, "r in contact.routes", ("{{ r.how }}: ", "b"), "{{ r.text }}")
+    tag(document, "{%p if contact.everywhere %}")
+    para(document, "Whichever way you contact us: {{ contact.everywhere }}")
+    tag(document, "{%p endif %}")
+    tag(document, "{%p if contact.closed %}")
+    para(document, "{{ contact.closed }}")
+    tag(document, "{%p endif %}")
+    para(document, ("In an emergency: ", "b"), "{{ contact.emergency }}")
+
+
 def appeal_block(document: Document) -> None:
+    """s.5: the right to appeal, by when, where (post and email) and how without writing."""
     heading(document, "Your right to appeal")
     para(
         document,
@@ -178,27 +257,65 @@ def appeal_block(document: Document) -> None:
         " within {{ appeal_working_days }} working days of the date of this letter, that is ",
         ("by {{ appeal_deadline }}", "b"),
         ". Please quote reference {{ reference }} and tell us why you think the decision is wrong.",
+        keep=True,
+    )
+    bullets(document, "a in appeal_to", ("{{ a.how }}: ", "b"), "{{ a.text }}")
+    para(
+        document,
+        "If you cannot write, someone else (an advocate, a friend or a family member) can "
+        "appeal for you, or you can ask our adjustments team to take your appeal by telephone "
+        "or to help you put it in writing (their details are below).",
     )
     para(document, "The restrictions stay in place while your appeal is considered.")
 
 
 def ombudsman_block(document: Document) -> None:
+    """s.5: the Ombudsman that handles this landlord's housing complaints, reachable by
+    telephone, post and online (and any other the organisation names)."""
     heading(document, "If you remain unhappy")
     para(
         document,
-        "You can ask an independent ombudsman to look at how we have dealt with this: the "
-        "{{ ombudsmen[0] }} (www.housing-ombudsman.org.uk) or the {{ ombudsmen[1] }} "
-        "(www.lgo.org.uk).",
+        "You can ask an independent ombudsman to look at how we have dealt with this. The ",
+        ("{{ org.ombudsman.name }}", "b"),
+        " deals with {{ org.ombudsman.handles }}:",
+        keep=True,
     )
-
-
-def help_block(document: Document) -> None:
+    bullets(document, "o in ombudsman_routes", ("{{ o.how }}: ", "b"), "{{ o.text }}")
+    tag(document, "{%p for o in org.other_ombudsmen %}")
     para(
         document,
-        "If you need this letter in another format or language, or you need support to "
-        "contact us (for example through an advocate), please let us know and we will "
-        "consider reasonable adjustments.",
+        "The {{ o.name }} deals with {{ o.handles }}: telephone {{ o.telephone }}, write to "
+        "{{ o.address }}, or go to {{ o.website }}.",
     )
+    tag(document, "{%p endfor %}")
+
+
+def help_block(document: Document, *, restricted: bool = False, appeal: bool = False) -> None:
+    """Reasonable adjustments, reachable: telephone, Relay UK and email (every posted letter);
+    under restrictions, that these stay open for an adjustment (and for help to appeal, in a
+    letter that offers an appeal)."""
+    also = " about an adjustment, or for help to appeal," if appeal else " about an adjustment"
+    heading(document, "If you need help")
+    para(
+        document,
+        "If you need this letter in another format (such as large print, Braille or audio) or "
+        "language, or you need support to contact us (for example through an advocate), please "
+        "contact our adjustments team and we will consider reasonable adjustments: telephone "
+        "{{ org.adjustments_telephone }}, Relay UK {{ org.relay_uk }}, or email "
+        "{{ org.adjustments_email }}."
+        + (
+            f" You can contact them in these ways{also} while the restrictions are in force."
+            if restricted
+            else ""
+        ),
+    )
+
+
+def rights_blocks(document: Document) -> None:
+    """A decision on restrictions: the appeal, the Ombudsman and help, in that order."""
+    appeal_block(document)
+    ombudsman_block(document)
+    help_block(document, restricted=True, appeal=True)
 
 
 # The letters -------------------------------------------------------------------------------
@@ -269,9 +386,7 @@ def restrictions() -> Document:
         "These restrictions take effect from the date of this letter, {{ starts_on }}, and "
         "apply for {{ restriction_months }} months, until {{ ends_on }}.",
     )
-    appeal_block(d)
-    ombudsman_block(d)
-    help_block(d)
+    rights_blocks(d)
     sign_off(d)
     return d
 
@@ -297,9 +412,7 @@ def immediate_restrictions() -> Document:
         "These restrictions took effect on {{ starts_on }}, when the decision was made, and "
         "apply for {{ restriction_months }} months, until {{ ends_on }}.",
     )
-    appeal_block(d)
-    ombudsman_block(d)
-    help_block(d)
+    rights_blocks(d)
     sign_off(d)
     return d
 
@@ -322,9 +435,7 @@ def review_extended() -> Document:
         d,
         "The restrictions continue from {{ starts_on }} until {{ ends_on }}.",
     )
-    appeal_block(d)
-    ombudsman_block(d)
-    help_block(d)
+    rights_blocks(d)
     sign_off(d)
     return d
 
@@ -352,7 +463,8 @@ def appeal_acknowledgement() -> Document:
         d,
         "The restrictions on how you contact us stay in place while your appeal is considered.",
     )
-    help_block(d)
+    contact_block(d)
+    help_block(d, restricted=True)
     sign_off(d)
     return d
 
@@ -378,6 +490,7 @@ def appeal_upheld() -> Document:
         "contact us in the usual ways from that date.",
     )
     ombudsman_block(d)
+    help_block(d)
     sign_off(d)
     return d
 
@@ -392,6 +505,7 @@ def appeal_dismissed() -> Document:
     )
     para(d, "This completes our independent review.")
     ombudsman_block(d)
+    help_block(d, restricted=True)
     sign_off(d)
     return d
 
@@ -408,6 +522,7 @@ def appeal_varied() -> Document:
     )
     para(d, "This completes our independent review.")
     ombudsman_block(d)
+    help_block(d, restricted=True)
     sign_off(d)
     return d
 
@@ -460,9 +575,12 @@ def _table(
     for i, texts in enumerate((headings, *rows)):
         for cell, text, width in zip(table.rows[i].cells, texts, widths_mm, strict=True):
             run = cell.paragraphs[0].add_run(text)
-            run.font.size = Pt(9)
             run.bold = i == 0 or None
             cell.width = Mm(width)
+    # The heading row repeats at the top of each page the table runs onto.
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    table.rows[0]._tr.get_or_add_trPr().append(header)
 
 
 def loop_rows(loop: str, *cells: str) -> tuple[tuple[str, ...], ...]:
@@ -475,7 +593,7 @@ def review_pack() -> Document:
     """Internal (policy s.6): the Head of Service's twelve-month review."""
     d = new_letter("Twelve-month review pack (internal)")
     letterhead(d, private=False)
-    para(d, ("Twelve-month review pack", "b"), after=2, size=14)
+    heading(d, "Twelve-month review pack", level=1)
     para(d, ("Internal: for the Head of Service. Not for the customer.", "i"), after=10)
     para(d, ("Customer: ", "b"), "{{ customer_name }}", after=2)
     para(d, ("Case: ", "b"), "{{ reference }} ({{ status }})", after=2)
@@ -515,7 +633,7 @@ def review_pack() -> Document:
     _table(
         d,
         ("Month", "Email", "Phone", "Letter", "Visit", "Social media", "Total", "Year before"),
-        (34, 16, 16, 16, 16, 20, 16, 22),
+        (33, 17, 18, 18, 15, 20, 16, 20),
         *loop_rows(
             "m in months",
             "{{ m.label }}",

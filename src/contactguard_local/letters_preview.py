@@ -57,9 +57,13 @@ from contactguard.domain.restrictions import (
     SinglePointOfContact,
     TelephoneViaThirdParty,
 )
+from contactguard.organisation import shipped_organisation
 from letters.content import LetterInputs, draft_letter
 from letters.service import letter_key
 
+ORG = shipped_organisation()
+# One address throughout: the organisation's, as the letterhead gives it.
+WRITE_TO = ORG.write_to
 CUSTOMER = Customer(
     customer_id="cust-sample",
     name="Alex Sample-Tenant",
@@ -119,7 +123,7 @@ class SampleCase:
 
 def _restrictions() -> ImposeRestrictions:
     return ImposeRestrictions(
-        restrictions=(LettersOnly(write_to="Derby Homes, PO Box 1, Derby DE1 1AA"),),
+        restrictions=(LettersOnly(write_to=WRITE_TO),),
         behaviours=(Behaviour.EXCESSIVE_EMAILS, Behaviour.TARGETING_OFFICERS),
         reason="Contact continued at the same volume after our letter of 3 November 2026.",
         equality=EQUALITY,

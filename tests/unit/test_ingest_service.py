@@ -18,6 +18,7 @@ import pytest
 
 from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import Case
+from contactguard.domain.enforcement import EmailAction, EmailRuling
 from contactguard.domain.lifecycle import Policy, decide
 from contactguard.domain.model import (
     Actor,
@@ -34,9 +35,16 @@ from contactguard.domain.restrictions import (
     SinglePointOfContact,
 )
 from contactguard.lexicon import default_patterns
+from contactguard.organisation import EmergencyLine, shipped_organisation
 from contactguard_local.examples import immediate_restrictions
 from contactguard_local.ses import ses_receipt_event
-from ingest.service import IngestResult, IngestService, SesDisposition, default_auto_reply_text
+from ingest.service import (
+    IngestResult,
+    IngestService,
+    SesDisposition,
+    auto_reply_body,
+    default_auto_reply_text,
+)
 from log_privacy import rig_logger
 
 RECEIVED = datetime(2026, 12, 2, 10, 0, tzinfo=LONDON)
@@ -550,8 +558,21 @@ def test_the_packaged_auto_reply_tells_the_customer_where_to_write() -> None:
     (reply,) = rig.mailer.sent
     body = reply.get_content()
     assert WRITE_TO in body
-    assert "{write_to}" not in body
-    assert body.strip() == default_auto_reply_text().replace("{write_to}", WRITE_TO).strip()
+    assert "{" not in body  # every placeholder filled
+    org = shipped_organisation()  # issue 17: the emergency line by its number, always open
+    assert f"    {org.emergency.telephone} ({org.emergency.hours})" in body
+    assert f"tell us about {org.emergency.covers}" in body
+    assert f"automatic reply from {org.name}." in body
+
+
+def test_the_auto_reply_s_details_come_from_the_organisation_s_document() -> None:
+    org = shipped_organisation().model_copy(
+        update={"emergency": EmergencyLine(telephone="0300 000 0000", hours="always", covers="x")}
+    )
+    ruling = EmailRuling(action=EmailAction.FILE_AND_BLOCK, reason="letters only")
+    body = auto_reply_body(default_auto_reply_text(), ruling, org)
+    assert "    0300 000 0000 (always)" in body
+    assert f"    {org.write_to}" in body  # no address of its own: the organisation's
 
 
 @pytest.mark.policy("design-email-enforcement")

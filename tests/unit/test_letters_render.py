@@ -224,7 +224,8 @@ def test_a_restriction_letter_dated_18_december_2026_gives_an_appeal_date_after_
     assert f"The review date is {describe_date(review_on)}" in text
     assert "Contact by letter only: We will not accept emails or telephone calls" in text
     assert "Derby Homes, PO Box 1, Derby DE1 1AA" in text
-    assert "You can still contact us by letter, visiting our offices and our social media" in text
+    assert "By letter: Write to us at Derby Homes, PO Box 1, Derby DE1 1AA." in text
+    assert "we will not accept emails or telephone calls from you, except calls to the" in text
     assert "Housing Ombudsman" in text
     assert "Local Government and Social Care Ombudsman" in text
     assert "My reasons: the behaviour continued after the concern letter" in text
@@ -255,7 +256,8 @@ def test_a_restriction_letter_states_each_restriction_with_its_details() -> None
     )
     assert "only from Alex Advocate (advocate), acting on your behalf" in text
     # Letters are always open; email and telephone are closed by letters-only.
-    assert "You can still contact us by letter, visiting our offices and our social media" in text
+    assert "By letter: Write to us at Derby Homes, PO Box 1, Derby DE1 1AA." in text
+    assert "we will not accept emails or telephone calls from you, except calls to the" in text
     assert "within 15 working days of the date of this letter, that is by 22 March 2027" in text
 
 
@@ -322,7 +324,8 @@ def test_a_varied_appeal_states_the_new_restrictions_and_the_unchanged_end_date(
     assert "Contact by letter only" not in text  # replaced by the variation
     assert "apply from 1 February 2027. The end date does not change" in text
     assert "they end on 18 December 2027" in text
-    assert "You can still contact us by email, telephone, letter" in text
+    assert "By email: Email us at customer.services@example.org." in text
+    assert "Only Alex Advocate (advocate) may call us, on your behalf." in text
 
 
 @pytest.mark.policy("s6-appeal-after-review", "s6-review-12-monthly")
@@ -556,7 +559,12 @@ def test_a_template_edited_to_drop_required_content_is_refused(tmp_path: Path) -
         "{%p for r in restrictions %}",
         "{{ r.details }}",
         "{%p endfor %}",
-        "{{ starts_on }} {{ ends_on }} {{ review_on }} {{ channels_text }} {{ appeal_route }}",
+        "{{ starts_on }} {{ ends_on }} {{ review_on }} {{ appeal_route }}",
+        "{%p for r in contact.routes %}",
+        "{{ r.text }}",
+        "{%p endfor %}",
+        "{{ contact.emergency }}",
+        "{{ org.adjustments_telephone }} {{ org.relay_uk }} {{ org.adjustments_email }}",
     ):
         document.add_paragraph(line)
     document.save(str(tmp_path / "restrictions.docx"))
@@ -573,6 +581,7 @@ def test_a_template_edited_to_drop_required_content_is_refused(tmp_path: Path) -
         render(prepared, templates_dir=tmp_path)
     assert set(refused.value.problems) == {
         "template-lacks-appeal-deadline",
+        "template-lacks-appeal-address",
         "template-lacks-ombudsman",
     }
 

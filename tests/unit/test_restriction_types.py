@@ -97,7 +97,7 @@ def test_a_type_that_does_not_say_everything_is_refused(monkeypatch: pytest.Monk
             return ChannelEffect(True)
 
     monkeypatch.setattr(restrictions, "RESTRICTION_TYPES", (*RESTRICTION_TYPES, Forgetful))
-    with pytest.raises(AssertionError, match=r"Forgetful lacks \['email_handling', 'letter_w"):
+    with pytest.raises(AssertionError, match=r"Forgetful lacks \['contact_terms', 'email_han"):
         check_restriction_types()
     with pytest.raises(TypeError):
         Forgetful()  # type: ignore[abstract]
@@ -314,6 +314,9 @@ def test_a_type_with_an_empty_tag_is_refused(monkeypatch: pytest.MonkeyPatch) ->
 
         def letter_wording(self) -> LetterWording:
             return LetterWording(title="t", details="d")
+
+        def contact_terms(self, channel: Channel) -> str | None:
+            return None
 
     monkeypatch.setattr(restrictions, "RESTRICTION_TYPES", (*RESTRICTION_TYPES, Untagged))
     with pytest.raises(AssertionError, match="its own `type` tag"):

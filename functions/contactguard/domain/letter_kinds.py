@@ -48,10 +48,13 @@ class Content(StrEnum):
     START_DATE = "start-date"
     END_DATE = "end-date"
     REVIEW_DATE = "review-date"
-    PERMITTED_CHANNELS = "permitted-channels"
+    PERMITTED_CHANNELS = "permitted-channels"  # each route of "How you can contact us now"
+    EMERGENCY_LINE = "emergency-line"  # the line every restriction leaves open
     APPEAL_ROUTE = "appeal-route"
+    APPEAL_ADDRESS = "appeal-address"  # where: the appeal postal address and email
     APPEAL_DEADLINE = "appeal-deadline"
-    OMBUDSMAN = "ombudsman"
+    OMBUDSMAN = "ombudsman"  # which handles housing complaints: name, telephone, post
+    ADJUSTMENTS_CONTACT = "adjustments-contact"  # telephone, Relay UK and email
     DECISION = "decision"
     REASON = "reason"
     IMMEDIATE_REASON = "immediate-reason"
@@ -63,14 +66,19 @@ class Content(StrEnum):
 
 C = Content
 _EVERY_LETTER = frozenset({C.CUSTOMER_NAME, C.LETTER_DATE})
-_POSTED = _EVERY_LETTER | {C.POSTAL_ADDRESS}
+# A posted letter says how to ask for a reasonable adjustment.
+_POSTED = _EVERY_LETTER | {C.POSTAL_ADDRESS, C.ADJUSTMENTS_CONTACT}
+# How to contact us now, under the restrictions in force: each route still open and the
+# emergency line.
+_CONTACT_NOW = frozenset({C.PERMITTED_CHANNELS, C.EMERGENCY_LINE})
 # Each restriction with its details, its dates and the channels still open (s.4 "written to
 # highlighting the restrictions").
-_STATES_RESTRICTIONS = frozenset(
-    {C.RESTRICTIONS, C.START_DATE, C.END_DATE, C.REVIEW_DATE, C.PERMITTED_CHANNELS}
+_STATES_RESTRICTIONS = (
+    frozenset({C.RESTRICTIONS, C.START_DATE, C.END_DATE, C.REVIEW_DATE}) | _CONTACT_NOW
 )
-# s.5: appeal to the Customer Experience Team within 15 working days of the letter.
-_APPEAL_ROUTE = frozenset({C.APPEAL_ROUTE, C.APPEAL_DEADLINE})
+# s.5: appeal to the Customer Experience Team within 15 working days of the letter: where
+# (post and email) as well as when.
+_APPEAL_ROUTE = frozenset({C.APPEAL_ROUTE, C.APPEAL_DEADLINE, C.APPEAL_ADDRESS})
 _APPEAL_OUTCOME = frozenset({C.APPEAL_RECEIVED_DATE, C.DECISION, C.REASON, C.OMBUDSMAN})
 # The letters a decision on restrictions calls for (Step 2, immediate, a review extension).
 _RESTRICTION_DECISION = (
@@ -151,7 +159,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
             template="appeal-acknowledgement.docx",
             senders=frozenset({Role.CUSTOMER_EXPERIENCE}),
             signed_as=Role.CUSTOMER_EXPERIENCE,
-            must_contain=_POSTED | {C.APPEAL_RECEIVED_DATE, C.REVIEW_DUE_DATE},
+            must_contain=_POSTED | {C.APPEAL_RECEIVED_DATE, C.REVIEW_DUE_DATE} | _CONTACT_NOW,
         ),
         K.APPEAL_UPHELD: LetterKindSpec(
             kind=K.APPEAL_UPHELD,
@@ -250,8 +258,11 @@ def _check_every_letter_kind_has_its_row() -> None:
             problems.append(f"{kind}: a letter to the customer needs its senders")
         if spec.signed_as not in spec.senders:
             problems.append(f"{kind}: signed by a role that does not send it")
-        if C.POSTAL_ADDRESS not in spec.must_contain:
-            problems.append(f"{kind}: a letter to the customer carries the postal address")
+        if not spec.must_contain >= _POSTED:
+            problems.append(
+                f"{kind}: a letter to the customer carries the postal address and the "
+                f"adjustments contact"
+            )
         if spec.appealable and not (_APPEAL_ROUTE | {C.OMBUDSMAN}) <= spec.must_contain:
             problems.append(f"{kind}: an appealable letter states the appeal route")
         if not spec.appealable and _APPEAL_ROUTE & spec.must_contain:

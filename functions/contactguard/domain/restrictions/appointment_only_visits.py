@@ -31,3 +31,8 @@ class AppointmentOnlyVisits(RestrictionType):
             title="Visits by appointment only",
             details=f"You may visit us by appointment only, at {one_line(self.office)}.",
         )
+
+    def contact_terms(self, channel: Channel) -> str | None:
+        if channel is Channel.VISIT:
+            return f"Visits are by appointment only, at {one_line(self.office)}."
+        return None

@@ -76,5 +76,11 @@ class RestrictionType(Frozen):
     def letter_wording(self) -> LetterWording:
         """How the restriction letters state it (customer-facing, plain words)."""
 
+    @abstractmethod
+    def contact_terms(self, channel: Channel) -> str | None:
+        """Its condition on `channel` as the customer is told it, one sentence, in the
+        letters' "How you can contact us now" (None: none on that channel; a channel that
+        `channel_effect` closes is never offered, whatever this says)."""
+
     def check_terms(self, terms: PolicyTerms) -> None:  # noqa: B027 (most types need none)
         """Raise a RuleViolation when the details break a rule the policy's terms set."""

@@ -43,3 +43,6 @@ class LettersOnly(RestrictionType):
                 f"will be kept on your file and read by a named officer for any new information."
             ),
         )
+
+    def contact_terms(self, channel: Channel) -> str | None:
+        return None  # it closes email and telephone; letters go to write_to (email_handling)

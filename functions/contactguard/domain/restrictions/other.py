@@ -25,3 +25,6 @@ class OtherRestriction(RestrictionType):
 
     def letter_wording(self) -> LetterWording:
         return LetterWording(title="Other", details=self.details)
+
+    def contact_terms(self, channel: Channel) -> str | None:
+        return self.details

@@ -62,8 +62,11 @@ class SinglePointOfContact(RestrictionType):
             officer_email=self.officer_email,
         )
 
+    def _days(self) -> str:
+        return join_words([d.value.capitalize() for d in self.days])
+
     def letter_wording(self) -> LetterWording:
-        days = join_words([d.value.capitalize() for d in self.days])
+        days = self._days()
         return LetterWording(
             title="A single point of contact",
             details=(
@@ -81,3 +84,13 @@ class SinglePointOfContact(RestrictionType):
                 "a single point of contact's email address must be in one of the "
                 "organisation's own domains (OrganisationDomains)",
             )
+
+    def contact_terms(self, channel: Channel) -> str | None:
+        name = one_line(self.officer_name)
+        when = f"on {self._days()} between {self.from_time:%H:%M} and {self.to_time:%H:%M}"
+        return {
+            Channel.LETTER: f"Mark your letter for the attention of {name}.",
+            Channel.EMAIL: f"Your emails go to {name} only, who deals with them {when}.",
+            Channel.PHONE: f"Ask for {name}, who takes your calls {when} only.",
+            Channel.VISIT: f"You will see {name}, {when} only.",
+        }.get(channel)

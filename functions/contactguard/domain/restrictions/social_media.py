@@ -28,3 +28,6 @@ class SocialMediaRestriction(RestrictionType):
 
     def letter_wording(self) -> LetterWording:
         return LetterWording(title="Our social media sites", details=self.details)
+
+    def contact_terms(self, channel: Channel) -> str | None:
+        return None  # it closes our social media sites to the customer

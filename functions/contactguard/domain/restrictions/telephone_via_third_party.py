@@ -38,3 +38,11 @@ class TelephoneViaThirdParty(RestrictionType):
                 f"behalf."
             ),
         )
+
+    def contact_terms(self, channel: Channel) -> str | None:
+        if channel is Channel.PHONE:
+            return (
+                f"Only {one_line(self.third_party)} ({one_line(self.relationship)}) may call "
+                f"us, on your behalf."
+            )
+        return None

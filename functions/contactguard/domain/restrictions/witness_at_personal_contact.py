@@ -31,3 +31,8 @@ class WitnessAtPersonalContact(RestrictionType):
             details="Any personal contact with our staff will take place with an "
             "appropriate witness present.",
         )
+
+    def contact_terms(self, channel: Channel) -> str | None:
+        if channel is Channel.VISIT:
+            return "An appropriate witness will be present when you meet our staff."
+        return None
