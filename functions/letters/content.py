@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from contactguard.domain.calendar import london_date
@@ -235,6 +235,11 @@ def _behaviours(draft: _Draft, case: Case, decision: RestrictionDecision | None)
     draft.context["behaviours"] = draft.need_all("behaviours", behaviour_words(behaviours))
 
 
+def _last_day(ends_on: date | None) -> str | None:
+    """The last day restrictions ending at the start of `ends_on` apply, in words."""
+    return describe_date(ends_on - timedelta(days=1)) if ends_on else None
+
+
 def _restrictions(
     draft: _Draft,
     inputs: LetterInputs,
@@ -255,7 +260,10 @@ def _restrictions(
     draft.context.update(
         restrictions=described,
         starts_on=draft.need("start-date", describe_date(starts_on) if starts_on else None),
-        ends_on=draft.need("end-date", describe_date(ends_on) if ends_on else None),
+        ends_on=describe_date(ends_on) if ends_on else "",
+        # In force until the start of `ends_on`: the last day they apply is the day before
+        # ("up to and including", never the ambiguous "until").
+        last_day=draft.need("end-date", _last_day(ends_on)),
         review_on=draft.need("review-date", describe_date(review_on) if review_on else None),
         channels=channels,
         channels_text=join_words(channels),
@@ -357,9 +365,16 @@ def _step2(draft: _Draft, inputs: LetterInputs) -> None:
         dates.ends_on,
         dates.review_pack_due_on,
     )
-    concern_sent = case.concern.letter_sent_on if case.concern else None
+    # The concern letter by the date it carries (what the customer holds), not the day it
+    # was posted: "We wrote to you on 2 November" beside a letter dated 2 November.
+    concern_letter = case.letter(case.concern.letter_id) if case.concern else None
+    concern_dated = (
+        concern_letter.letter_date
+        if concern_letter is not None and case.concern and case.concern.letter_sent_on
+        else None
+    )
     draft.context.update(
-        concern_sent_on=describe_date(concern_sent) if concern_sent else "",
+        concern_sent_on=describe_date(concern_dated) if concern_dated else "",
         signature=_signature(decision.decided_by if decision else None, draft.signer),
     )
 
@@ -488,7 +503,8 @@ def _review_closed(draft: _Draft, inputs: LetterInputs) -> None:
 def _lapsed(draft: _Draft, inputs: LetterInputs) -> None:
     ends_on = _event_date(inputs, "ends_on")
     draft.context.update(
-        ends_on=draft.need("end-date", describe_date(ends_on) if ends_on else None),
+        ends_on=describe_date(ends_on) if ends_on else "",
+        last_day=draft.need("end-date", _last_day(ends_on)),
         signature=_signature(None, draft.signer),
     )
 
@@ -502,7 +518,8 @@ def _review_pack(draft: _Draft, inputs: LetterInputs) -> None:
     figures = review_figures(inputs.contacts, case.customer_id, ends_on)
     draft.context.update(
         starts_on=describe_date(london_date(period.starts_at)),
-        ends_on=draft.need("end-date", describe_date(ends_on)),
+        ends_on=describe_date(ends_on),
+        last_day=draft.need("end-date", _last_day(ends_on)),
         status=case.status.value,
         restrictions=[describe_restriction(r) for r in (decision.restrictions if decision else ())],
         window_from=draft.need("window", describe_date(figures.window_from)),

@@ -384,7 +384,7 @@ def restrictions() -> Document:
     restriction_block(
         d,
         "These restrictions take effect from the date of this letter, {{ starts_on }}, and "
-        "apply for {{ restriction_months }} months, until {{ ends_on }}.",
+        "apply for {{ restriction_months }} months, up to and including {{ last_day }}.",
     )
     rights_blocks(d)
     sign_off(d)
@@ -410,7 +410,7 @@ def immediate_restrictions() -> Document:
     restriction_block(
         d,
         "These restrictions took effect on {{ starts_on }}, when the decision was made, and "
-        "apply for {{ restriction_months }} months, until {{ ends_on }}.",
+        "apply for {{ restriction_months }} months, up to and including {{ last_day }}.",
     )
     rights_blocks(d)
     sign_off(d)
@@ -433,7 +433,7 @@ def review_extended() -> Document:
     para(d, "My reasons: {{ reason }}")
     restriction_block(
         d,
-        "The restrictions continue from {{ starts_on }} until {{ ends_on }}.",
+        "The restrictions continue from {{ starts_on }} up to and including {{ last_day }}.",
     )
     rights_blocks(d)
     sign_off(d)
@@ -501,7 +501,8 @@ def appeal_dismissed() -> Document:
     _outcome_opening(d)
     restriction_block(
         d,
-        "The restrictions started on {{ starts_on }} and stay in place until {{ ends_on }}.",
+        "The restrictions started on {{ starts_on }} and stay in place up to and including "
+        "{{ last_day }}.",
     )
     para(d, "This completes our independent review.")
     ombudsman_block(d)
@@ -518,7 +519,7 @@ def appeal_varied() -> Document:
     restriction_block(
         d,
         "The restrictions as changed apply from {{ starts_on }}. The end date does not "
-        "change: they end on {{ ends_on }}.",
+        "change: the last day they apply is {{ last_day }}.",
     )
     para(d, "This completes our independent review.")
     ombudsman_block(d)
@@ -553,9 +554,9 @@ def restrictions_lapsed() -> Document:
     opening(d, "The restrictions on how you contact us have ended")
     para(
         d,
-        "The restrictions on how you contact us ended on {{ ends_on }}, at the end of their "
-        "{{ restriction_months }}-month period. You may contact us in the usual ways from "
-        "that date.",
+        "The restrictions on how you contact us ended after {{ last_day }}, the last day of "
+        "their {{ restriction_months }}-month period. You may contact us in the usual ways "
+        "from {{ ends_on }}.",
     )
     help_block(d)
     sign_off(d)
@@ -600,7 +601,7 @@ def review_pack() -> Document:
     para(
         d,
         ("Restrictions: ", "b"),
-        "from {{ starts_on }} until {{ ends_on }}",
+        "from {{ starts_on }} up to and including {{ last_day }}",
         after=10,
     )
     para(

@@ -219,7 +219,8 @@ def test_a_restriction_letter_dated_18_december_2026_gives_an_appeal_date_after_
         "letter, that is by 13 January 2027." in text
     )
     assert "take effect from the date of this letter, 18 December 2026" in text
-    assert "until 18 December 2027" in text
+    assert "apply for 12 months, up to and including 17 December 2027." in text
+    assert "until" not in text  # in force until the start of 18 December: never ambiguous
     review_on = POLICY.calendar.working_days_before(date(2027, 12, 18), 20)
     assert f"The review date is {describe_date(review_on)}" in text
     assert "Contact by letter only: We will not accept emails or telephone calls" in text
@@ -239,6 +240,20 @@ def test_a_restriction_letter_dated_18_december_2026_gives_an_appeal_date_after_
     assert case.period.ends_on == date(2027, 12, 18)
     assert case.period.review_pack_due_on == review_on
     assert case.appeal_window.closes_on == date(2027, 1, 13)
+
+
+def test_earlier_letters_are_named_by_the_date_they_carry_not_the_day_they_went() -> None:
+    """A concern letter dated 2 November, drafted that day and posted on the 3rd: the
+    restrictions letter refers to the letter the customer holds, dated 2 November."""
+    story = concern_raised()
+    story.draft(LetterKind.CONCERN, at(date(2026, 11, 2), 9))
+    story.send(LetterKind.CONCERN, date(2026, 11, 3), MANAGER)
+    assert story.letter(LetterKind.CONCERN).letter_date == date(2026, 11, 2)
+    story.do(impose(), HEAD, at(date(2026, 12, 14)))
+
+    text = squashed(text_of(story, LetterKind.RESTRICTIONS))
+
+    assert "We wrote to you on 2 November 2026 about the way you were contacting us" in text
 
 
 def test_a_restriction_letter_states_each_restriction_with_its_details() -> None:
@@ -269,7 +284,7 @@ def test_an_immediate_restrictions_letter_gives_the_reason_and_the_dates_already
     assert "threatened to harm a housing officer" in text
     assert "We have also taken the following action: reported to Derbyshire Police" in text
     assert "took effect on 14 December 2026, when the decision was made" in text
-    assert "until 14 December 2027" in text
+    assert "up to and including 13 December 2027" in text
     assert "within 15 working days of the date of this letter, that is by 7 January 2027" in text
 
 
@@ -323,7 +338,7 @@ def test_a_varied_appeal_states_the_new_restrictions_and_the_unchanged_end_date(
     assert "only from Alex Advocate (advocate)" in text
     assert "Contact by letter only" not in text  # replaced by the variation
     assert "apply from 1 February 2027. The end date does not change" in text
-    assert "they end on 18 December 2027" in text
+    assert "the last day they apply is 17 December 2027" in text
     assert "By email: Email us at customer.services@example.org." in text
     assert "Only Alex Advocate (advocate) may call us, on your behalf." in text
 
@@ -332,7 +347,7 @@ def test_a_varied_appeal_states_the_new_restrictions_and_the_unchanged_end_date(
 def test_an_extension_letter_runs_12_months_from_the_old_end_date_with_a_new_appeal() -> None:
     text = squashed(text_of(reviewed(ReviewOutcome.EXTEND), LetterKind.REVIEW_EXTENDED))
     assert "which were due to end on 18 December 2027" in text
-    assert "continue from 18 December 2027 until 18 December 2028" in text
+    assert "continue from 18 December 2027 up to and including 17 December 2028" in text
     assert "within 15 working days of the date of this letter, that is by 22 December 2027" in text
     assert "Local Government and Social Care Ombudsman" in text
 
@@ -347,7 +362,7 @@ def test_a_closing_review_letter_gives_the_reason() -> None:
 @pytest.mark.policy("s6-unreviewed-lapse")
 def test_a_lapse_letter_gives_the_end_date() -> None:
     text = squashed(text_of(lapsed(), LetterKind.RESTRICTIONS_LAPSED))
-    assert "ended on 18 December 2027, at the end of their 12-month period" in text
+    assert "ended after 17 December 2027, the last day of their 12-month period" in text
 
 
 # The review pack -------------------------------------------------------------------------
@@ -559,7 +574,7 @@ def test_a_template_edited_to_drop_required_content_is_refused(tmp_path: Path) -
         "{%p for r in restrictions %}",
         "{{ r.details }}",
         "{%p endfor %}",
-        "{{ starts_on }} {{ ends_on }} {{ review_on }} {{ appeal_route }}",
+        "{{ starts_on }} {{ last_day }} {{ review_on }} {{ appeal_route }}",
         "{%p for r in contact.routes %}",
         "{{ r.text }}",
         "{%p endfor %}",
