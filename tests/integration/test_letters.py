@@ -268,7 +268,7 @@ def test_a_drafted_restriction_letter_once_sent_starts_the_restrictions_it_state
     assert restrictions.s3_key == letter_key(CASE, restrictions.letter_id, 1)
     text = " ".join(world.text(restrictions.s3_key).split())
     assert "take effect from the date of this letter, 18 December 2026" in text
-    assert "until 18 December 2027" in text
+    assert "up to and including 17 December 2027" in text
     assert "within 15 working days of the date of this letter, that is by 13 January 2027" in text
 
 
