@@ -327,7 +327,25 @@ def _reason(draft: _Draft, text: str | None) -> None:
 
 
 def _adjustments(draft: _Draft, decision: RestrictionDecision | None) -> None:
-    agreed = decision.equality.adjustments_agreed if decision and decision.equality else ()
+    """What the decision-maker considered before restricting contact (Ombudsman guidance;
+    the lifecycle refuses a decision without it), said to the customer; and the adjustments
+    agreed, listed only when there are any."""
+    equality = decision.equality if decision else None
+    agreed = equality.adjustments_agreed if equality else ()
+    considered = [
+        words
+        for done, words in (
+            (equality and equality.reasonable_adjustments_considered,
+             "whether you may need reasonable adjustments"),
+            (equality and equality.vulnerability_considered, "whether you may be vulnerable"),
+            (equality and equality.equality_act_duties_considered,
+             "our duties to you under the Equality Act 2010"),
+        )
+        if done
+    ]  # fmt: skip
+    draft.context["equality_considered"] = (
+        f"Before making this decision we considered {join_words(considered)}." if considered else ""
+    )
     draft.context["adjustments"] = [plain(a) for a in agreed]
 
 

@@ -222,8 +222,11 @@ def restriction_block(document: Document, dates: str, *, review: bool = True) ->
             "to you with the outcome.",
         )
     contact_block(document)
+    tag(document, "{%p if equality_considered %}")
+    para(document, "{{ equality_considered }}")
+    tag(document, "{%p endif %}")
     tag(document, "{%p if adjustments %}")
-    para(document, "We have also agreed the following with you:")
+    para(document, "To meet your needs, we will also:")
     bullets(document, "a in adjustments", "{{ a }}")
     tag(document, "{%p endif %}")
 

@@ -28,6 +28,7 @@ from builders import (
     at,
     concern_letter_sent,
     concern_raised,
+    equality,
     immediately_restricted,
     impose,
     lapsed,
@@ -254,6 +255,27 @@ def test_earlier_letters_are_named_by_the_date_they_carry_not_the_day_they_went(
     text = squashed(text_of(story, LetterKind.RESTRICTIONS))
 
     assert "We wrote to you on 2 November 2026 about the way you were contacting us" in text
+
+
+def test_what_was_considered_is_said_and_adjustments_listed_only_when_agreed() -> None:
+    agreed = equality().model_copy(
+        update={"adjustments_agreed": ("accept calls from your advocate on your behalf",)}
+    )
+    with_adjustment = concern_letter_sent()
+    with_adjustment.do(impose(equality_record=agreed), HEAD, at(date(2026, 12, 14)))
+    text = squashed(text_of(with_adjustment, LetterKind.RESTRICTIONS))
+    assert (
+        "Before making this decision we considered whether you may need reasonable "
+        "adjustments, whether you may be vulnerable and our duties to you under the Equality "
+        "Act 2010." in text
+    )
+    assert "To meet your needs, we will also: accept calls from your advocate" in text
+
+    none_agreed = squashed(
+        text_of(_restrictions_decided_on(date(2026, 12, 18)), LetterKind.RESTRICTIONS)
+    )
+    assert "Before making this decision we considered" in none_agreed
+    assert "To meet your needs" not in none_agreed  # never a promise nobody made
 
 
 def test_a_restriction_letter_states_each_restriction_with_its_details() -> None:
