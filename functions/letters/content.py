@@ -151,6 +151,12 @@ def describe_restriction(r: Restriction) -> dict[str, str]:
     return {"title": wording.title, "details": wording.details}
 
 
+def _of_role(actor: Actor | None, role: Role) -> Actor | None:
+    """`actor` when they act in `role` (a letter is signed by a named person of the role
+    that sends it, never by someone of another role), else None."""
+    return actor if actor is not None and actor.role is role else None
+
+
 def _signature(actor: Actor | None, role: Role) -> list[str]:
     name = line(actor.name) if actor is not None and actor.name else ""
     lines = [name] if name else []
@@ -459,7 +465,8 @@ def _acknowledgement(draft: _Draft, inputs: LetterInputs) -> None:
         late=bool(appeal and appeal.late),
         review_working_days=str(inputs.policy.terms.appeal_review_working_days),
         review_due_on=draft.need("review-due-date", describe_date(due) if due else None),
-        signature=_signature(None, draft.signer),
+        # Named: the member of the team who logged the appeal, whom the customer can ask for.
+        signature=_signature(_of_role(inputs.event.actor, draft.signer), draft.signer),
     )
 
 
@@ -523,7 +530,13 @@ def _lapsed(draft: _Draft, inputs: LetterInputs) -> None:
     draft.context.update(
         ends_on=describe_date(ends_on) if ends_on else "",
         last_day=draft.need("end-date", _last_day(ends_on)),
-        signature=_signature(None, draft.signer),
+        # Named: the Head of Service who decided the restrictions (the lapse is the system's).
+        signature=_signature(
+            _of_role(
+                decision.decided_by if (decision := inputs.case.decision) else None, draft.signer
+            ),
+            draft.signer,
+        ),
     )
 
 

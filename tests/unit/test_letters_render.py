@@ -320,7 +320,7 @@ def test_the_appeal_acknowledgement_gives_the_review_date_and_keeps_restrictions
     assert f"outcome by {describe_date(appeal.review_due_on)} (within 30 working days)" in text
     assert "took no part in the decision will review it independently" in text
     assert "stay in place while your appeal is considered" in text
-    assert "Customer Experience Team" in text
+    assert "Yours sincerely Cat Experience Customer Experience Team" in text  # who logged it
     assert "after the time allowed" not in text
 
 
@@ -385,6 +385,8 @@ def test_a_closing_review_letter_gives_the_reason() -> None:
 def test_a_lapse_letter_gives_the_end_date() -> None:
     text = squashed(text_of(lapsed(), LetterKind.RESTRICTIONS_LAPSED))
     assert "ended after 17 December 2027, the last day of their 12-month period" in text
+    # A person to ask for: the Head of Service who decided them (the lapse is the system's).
+    assert "Yours sincerely Hana Head Head of Service" in text
 
 
 # The review pack -------------------------------------------------------------------------
