@@ -76,6 +76,7 @@ class LetterInputs:
     event: CaseEvent
     policy: Policy
     contacts: Sequence[Contact] = ()  # the review pack's: two years before the end date
+    evidence: Sequence[Contact] = ()  # the concern's: the contacts staff chose as evidence
     dated: date | None = None  # a redraft's date; otherwise the event's day
     # Who writes, where to write, which numbers to ring (contactguard.organisation).
     organisation: Organisation = field(default_factory=shipped_organisation)
@@ -368,8 +369,30 @@ def _concern(draft: _Draft, inputs: LetterInputs) -> None:
     draft.context.update(
         behaviours=draft.need_all("behaviours", behaviour_words(concern.behaviours)),
         note=plain(concern.note),
+        incidents=incidents(inputs.evidence),
         signature=_signature(concern.raised_by, draft.signer),
     )
+
+
+INCIDENT_WAYS: dict[Channel, str] = {
+    Channel.EMAIL: "you emailed us",
+    Channel.PHONE: "you telephoned us",
+    Channel.LETTER: "you wrote to us",
+    Channel.VISIT: "you visited our offices",
+    Channel.SOCIAL_MEDIA: "you contacted us on social media",
+}
+
+
+def incidents(evidence: Sequence[Contact]) -> list[str]:
+    """The dated contacts staff chose as evidence, oldest first, as the customer reads them:
+    "On 3 November 2026 you telephoned us: about the repair" (what they are asked to change
+    named, not only the policy's general words)."""
+    lines = []
+    for contact in sorted(evidence, key=lambda c: c.at):
+        said = plain(contact.summary).strip()
+        when = f"On {describe_date(london_date(contact.at))} {INCIDENT_WAYS[contact.channel]}"
+        lines.append(f"{when}: {said}" if said else when)
+    return lines
 
 
 def _step2(draft: _Draft, inputs: LetterInputs) -> None:

@@ -13,6 +13,7 @@ object is what was, or will be, sent), and the domain's NothingToDo on a duplica
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -32,7 +33,7 @@ from contactguard.domain.errors import NothingToDo, RuleViolation, VersionConfli
 from contactguard.domain.letter_kinds import LETTER_KINDS
 from contactguard.domain.model import Actor, Contact
 from contactguard.organisation import Organisation, shipped_organisation
-from contactguard.ports import Alerts, ContactStore, Log
+from contactguard.ports import Alerts, Log
 from contactguard.service import CaseService, UnknownCase
 from letters.content import LetterInputs, draft_letter, issue_date
 from letters.docx_render import DOCX_CONTENT_TYPE, LetterNotIssued, MissingContent
@@ -69,10 +70,20 @@ def senders(kind: LetterKind) -> str:
     return ",".join(sorted(r.value for r in roles))
 
 
+class LetterContacts(Protocol):
+    """The contacts a letter reads: the review pack's window, a concern's evidence."""
+
+    def contacts(self, customer_id: str, start: datetime, end: datetime) -> Iterator[Contact]:
+        """Contacts with start <= at < end, oldest first."""
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        """One contact by its id."""
+
+
 @dataclass
 class LettersService:
     cases: CaseService
-    contacts: ContactStore
+    contacts: LetterContacts
     bucket: LetterBucket
     alerts: Alerts
     log: Log
@@ -88,6 +99,12 @@ class LettersService:
         if source is None or not isinstance(dated, str):
             raise MissingContent(["redraft-without-source"])
         return source, date.fromisoformat(dated)
+
+    def _evidence(self, customer_id: str, contact_ids: Sequence[str]) -> tuple[Contact, ...]:
+        """The concern's evidence: each contact staff chose, only if it is this customer's
+        (an id is never a way to put another customer's contact in a letter)."""
+        found = (self.contacts.get_contact(contact_id) for contact_id in contact_ids)
+        return tuple(c for c in found if c is not None and c.customer_id == customer_id)
 
     def on_event(self, event: CaseEvent, now: datetime) -> LetterResult:
         ref = event.letter
@@ -105,6 +122,9 @@ class LettersService:
             if customer is None:
                 raise MissingContent(["no-customer-record"])
             contacts: tuple[Contact, ...] = ()
+            evidence: tuple[Contact, ...] = ()
+            if ref.kind is LetterKind.CONCERN and case.concern is not None:
+                evidence = self._evidence(case.customer_id, case.concern.evidence_contact_ids)
             if ref.kind is LetterKind.REVIEW_PACK and case.period is not None:
                 since, _, until = windows(case.period.ends_on)
                 contacts = tuple(self.contacts.contacts(case.customer_id, since, until))
@@ -117,6 +137,7 @@ class LettersService:
                     event=source,
                     policy=self.cases.policy,
                     contacts=contacts,
+                    evidence=evidence,
                     dated=dated_on,
                     organisation=self.organisation,
                 )

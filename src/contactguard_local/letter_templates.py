@@ -336,6 +336,10 @@ def concern() -> Document:
     )
     behaviour_list(d, "In particular, we are concerned about:")
     para(d, "What we have noticed: {{ note }}")
+    tag(d, "{%p if incidents %}")
+    para(d, "The contact we mean:")
+    bullets(d, "i in incidents", "{{ i }}")
+    tag(d, "{%p endif %}")
     heading(d, "Why this causes concern")
     para(
         d,

@@ -188,6 +188,38 @@ def restricted(world: World) -> None:
 # The service ------------------------------------------------------------------------------
 
 
+def test_a_concern_letter_names_the_contacts_chosen_as_evidence_and_no_one_elses(
+    world: World,
+) -> None:
+    world.store.put_customer(customer().model_copy(update={"customer_id": "cust-2", "emails": ()}))
+    for contact_id, customer_id, channel, day, summary in (
+        ("call-1", CUSTOMER, Channel.PHONE, "2026-10-30", "rang about the repair, shouting"),
+        ("mail-2", CUSTOMER, Channel.EMAIL, "2026-10-28", "Repairs!!! again"),
+        ("other-3", "cust-2", Channel.PHONE, "2026-10-29", "someone else's call"),
+    ):
+        world.store.record_contact(
+            Contact(
+                contact_id=contact_id,
+                customer_id=customer_id,
+                channel=channel,
+                at=at(day, 11),
+                summary=summary,
+            )
+        )
+    concern = raise_concern().model_copy(
+        update={"evidence_contact_ids": ("call-1", "mail-2", "other-3")}
+    )
+    world.draft(world.act(concern, MANAGER, at("2026-11-02")), at("2026-11-02", 10, 1))
+
+    text = world.text("letters/case-1/concern-0001/v1.docx")
+
+    assert (
+        "The contact we mean: On 28 October 2026 you emailed us: Repairs!!! again "
+        "On 30 October 2026 you telephoned us: rang about the repair, shouting"
+    ) in " ".join(text.split())
+    assert "someone else" not in text  # another customer's contact, named by id: left out
+
+
 def test_a_concern_becomes_a_draft_in_s3_recorded_on_the_case_and_notified(world: World) -> None:
     events = world.act(raise_concern(), MANAGER, at("2026-11-02"))
     assert world.draft(events, at("2026-11-02", 10, 1)) is LetterResult.DRAFTED
