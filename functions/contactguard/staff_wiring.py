@@ -13,12 +13,20 @@ from contactguard.usecases import EARLIEST_DATE, StaffUseCases, staff_use_cases
 
 
 def staff_on_aws(
-    settings: CoreSettings, letters_bucket: str, clock: Clock, log: Log, *, links: bool = True
+    settings: CoreSettings,
+    letters_bucket: str,
+    clock: Clock,
+    log: Log,
+    *,
+    links: bool = True,
+    upload_url: str | None = None,
 ) -> tuple[StaffUseCases, DynamoStore]:
     """(the use cases, the store behind them) over one DynamoDB client and the bucket.
     `links`: whether a letter may be downloaded by a presigned address (not where no browser
-    can reach the bucket: the embedded stack)."""
+    can reach the bucket: the embedded stack). `upload_url`: where upload forms post, when
+    not to the bucket itself (the embedded stack's stand-in)."""
     store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    documents = S3Objects(letters_bucket, links=links, upload_url=upload_url)
     use_cases = staff_use_cases(
         cases=store,
         customers=store,
@@ -26,7 +34,8 @@ def staff_on_aws(
         read_queue=store,
         work_list=store,
         audit_log=store,
-        documents=S3Objects(letters_bucket, links=links),
+        documents=documents,
+        uploads=documents,
         policy=settings.policy(),
         clock=clock,
         log=log,

@@ -534,8 +534,16 @@ def requests_for(
         if "TableName" in params:
             arn = _table_arn(params["TableName"], region, account, params.get("IndexName"))
             return [(f"dynamodb:{operation}", arn)]
-    if service == "s3" and operation in ("GetObject", "PutObject") and "VersionId" not in params:
-        return [(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
+    if service == "s3" and "VersionId" not in params:
+        target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
+        if operation in ("GetObject", "PutObject"):
+            return [(f"s3:{operation}", target)]
+        if operation == "HeadObject":  # S3 authorises a HEAD as a GET
+            return [("s3:GetObject", target)]
+        source = params.get("CopySource")
+        if operation == "CopyObject" and isinstance(source, Mapping) and "VersionId" not in source:
+            copied = f"arn:aws:s3:::{source['Bucket']}/{source['Key']}"
+            return [("s3:GetObject", copied), ("s3:PutObject", target)]
     if service == "sns" and operation == "Publish":
         return [("sns:Publish", str(params.get("TopicArn") or params.get("TargetArn")))]
     if service == "ses" and operation == "SendRawEmail":

@@ -7,12 +7,14 @@ at import time. Alerts carry identifiers and kinds only: no personal data leaves
 from __future__ import annotations
 
 import json
+import os
 from email.message import EmailMessage
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from contactguard.adapters.aws import AwsAdapter
+from contactguard.ports import Uploaded, UploadForm, UploadRules
 
 
 class S3Objects(AwsAdapter):
@@ -20,10 +22,20 @@ class S3Objects(AwsAdapter):
 
     service = "s3"
 
-    def __init__(self, bucket: str, client: Any | None = None, *, links: bool = True) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        client: Any | None = None,
+        *,
+        links: bool = True,
+        upload_url: str | None = None,
+    ) -> None:
         super().__init__(client)
         self.bucket = bucket
         self.links = links  # False where no browser can reach the bucket (the embedded stack)
+        # Where upload forms post instead of the bucket: the embedded stack's stand-in for S3's
+        # POST (contactguard_local.uploads), since no browser can reach moto in-process.
+        self.upload_url = upload_url
 
     def read_key(self, key: str) -> bytes:
         self.requests += 1
@@ -56,6 +68,50 @@ class S3Objects(AwsAdapter):
             ExpiresIn=seconds,
         )
         return url
+
+    # LetterUploads: final versions of letters, posted by the browser straight to the bucket.
+
+    def upload_form(self, prefix: str, rules: UploadRules) -> UploadForm:
+        """A presigned POST (signed here, no call to S3). Its policy holds the key to
+        `prefix` (the browser's file name is put after it: `${filename}`), the size to 1 to
+        `rules.max_bytes` bytes and the Content-Type field to what `content_types` share (S3's
+        policies know no "one of"; the use case checks the type exactly before keeping
+        it), and the redirect to exactly `redirect`. The bucket's default encryption (SSE-S3)
+        applies, so the form names none."""
+        fields: dict[str, str] = {}
+        conditions: list[Any] = [
+            ["content-length-range", 1, rules.max_bytes],
+            ["starts-with", "$Content-Type", os.path.commonprefix(list(rules.content_types))],
+        ]
+        if rules.redirect is not None:
+            fields["success_action_redirect"] = rules.redirect
+            conditions.append({"success_action_redirect": rules.redirect})
+        post = self.client.generate_presigned_post(
+            self.bucket,
+            prefix + "${filename}",
+            Fields=fields,
+            Conditions=conditions,
+            ExpiresIn=rules.seconds,
+        )
+        return UploadForm(url=self.upload_url or post["url"], fields=dict(post["fields"]))
+
+    def uploaded(self, key: str) -> Uploaded | None:
+        """HEAD (authorised as s3:GetObject)."""
+        self.requests += 1
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise
+            return None
+        return Uploaded(size=int(head["ContentLength"]), content_type=str(head["ContentType"]))
+
+    def keep(self, key: str, kept: str) -> None:
+        """CopyObject (s3:GetObject on `key`, s3:PutObject on `kept`): type and metadata too."""
+        self.requests += 1
+        self.client.copy_object(
+            Bucket=self.bucket, Key=kept, CopySource={"Bucket": self.bucket, "Key": key}
+        )
 
 
 def raw_mail_key(prefix: str, message_id: str) -> str:

@@ -21,6 +21,7 @@ from contactguard.ports import (
     ContactStore,
     CustomerStore,
     LetterDocuments,
+    LetterUploads,
     Log,
     ReadQueue,
     WorkList,
@@ -65,6 +66,7 @@ def staff_use_cases(
     work_list: WorkList,
     audit_log: AuditLog,
     documents: LetterDocuments,
+    uploads: LetterUploads,
     policy: Policy,
     clock: Clock,
     log: Log,
@@ -80,7 +82,13 @@ def staff_use_cases(
             customers=customers, contacts=contacts, audit=audit, clock=clock, earliest=earliest
         ),
         cases=Cases(
-            service=service, cases=cases, documents=documents, audit=audit, clock=clock, log=log
+            service=service,
+            cases=cases,
+            documents=documents,
+            uploads=uploads,
+            audit=audit,
+            clock=clock,
+            log=log,
         ),
         lookup=Lookup(customers=customers, cases=cases, audit=audit, clock=clock),
         read_queue=ReadQueueUseCases(queue=read_queue, audit=audit, clock=clock),
