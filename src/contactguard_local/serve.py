@@ -38,7 +38,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from api import wiring as api_wiring
+from api.resolver import logger as api_logger
+from api.settings import api_settings
 from contactguard.domain.calendar import LONDON
+from contactguard.staff_wiring import staff_on_aws
 from contactguard_local import uploads
 from contactguard_local.apigw import LOCAL_IDENTITY, ProxyReply, rest_event
 from contactguard_local.console_local import SIGN_IN_PATH, LocalConsole
@@ -196,6 +200,7 @@ def serving(port: int = 0, stack: EmbeddedStack | None = None) -> Iterator[str]:
         server.daemon_threads = True
         host, bound = server.server_address[:2]
         url = f"http://{host!s}:{bound}"
+        _install_api(running, uploads.upload_url(url, API_FUNCTION, running.names["LettersBucket"]))
         api.console = LocalConsole.install(
             running,
             console_url=f"{url}{CONSOLE}",
@@ -210,6 +215,19 @@ def serving(port: int = 0, stack: EmbeddedStack | None = None) -> Iterator[str]:
             server.server_close()
             thread.join()
             api.console.uninstall()
+            api_wiring.current.install(None)
+
+
+def _install_api(stack: EmbeddedStack, upload_url: str) -> None:
+    """The API function's wiring as deployed, but for where its upload forms post: the stand-in
+    for S3 on this server (contactguard_local.uploads). Never deployed."""
+    settings = api_settings()
+    use_cases, store = staff_on_aws(
+        settings, settings.letters_bucket, stack.clock, api_logger, upload_url=upload_url
+    )
+    api_wiring.current.install(
+        api_wiring.Wiring(clock=stack.clock, use_cases=use_cases, audit_log=store)
+    )
 
 
 @contextmanager

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from contactguard.domain.case import DOCX_TYPE, PDF_TYPE
 from contactguard_local import staff_format
-from contactguard_local.staff_http import CliError, Reply, Target, target_from, usage
+from contactguard_local.staff_http import CliError, Reply, Target, post_form, target_from, usage
 
 Formatter = Callable[[Any], list[str]]
 Command = Callable[[Target, argparse.Namespace], Reply]
@@ -159,7 +160,31 @@ def _case_show(target: Target, args: argparse.Namespace) -> Reply:
 
 def _case_command(target: Target, args: argparse.Namespace) -> Reply:
     body = {**_body(args), "kind": args.kind, "expected_version": args.version}
+    if args.final is not None:
+        if args.kind != "mark-letter-sent" or not isinstance(body.get("letter_id"), str):
+            raise usage("--final goes with mark-letter-sent letter_id=ID")
+        body["final_key"] = upload_final(target, args.case, body["letter_id"], Path(args.final))
     return target.call("POST", ["cases", args.case, "commands"], body=body)
+
+
+FINAL_TYPES = {".docx": DOCX_TYPE, ".pdf": PDF_TYPE}
+
+
+def upload_final(target: Target, case_id: str, letter_id: str, path: Path) -> str:
+    """Upload the version of a letter its sender posted by the presigned POST the API gives
+    (straight to the letters bucket); the key to mark it sent with."""
+    content_type = FINAL_TYPES.get(path.suffix.lower())
+    if content_type is None:
+        raise usage(f"{path.name}: the final version must be a .docx or .pdf file")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise usage(f"cannot read {path}: {error.strerror}") from None
+    reply = target.call("POST", ["cases", case_id, "letters", letter_id, "upload-form"])
+    form = reply.data
+    fields = {**form["fields"], "Content-Type": content_type}
+    post_form(form["url"], fields, path.name, data)
+    return str(fields["key"]).replace("${filename}", path.name)
 
 
 def _case_timeline(target: Target, args: argparse.Namespace) -> Reply:
@@ -192,7 +217,7 @@ def _mark_read(target: Target, args: argparse.Namespace) -> Reply:
     return target.call("POST", ["read-queue", args.contact, "read"], body=body)
 
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX = DOCX_TYPE
 
 
 def _export(target: Target, args: argparse.Namespace) -> Reply:
@@ -390,6 +415,11 @@ def _register_cases(sub: Any) -> None:
     command.add_argument(
         "--version", type=int, required=True, help="the case version you decided on (case show)"
     )
+    command.add_argument(
+        "--final",
+        metavar="FILE",
+        help="mark-letter-sent: the version you posted, if you changed the draft (.docx, .pdf)",
+    )
     _fields_arguments(command)
     timeline = _leaf(
         actions, "timeline", "events, letters, deadlines", _case_timeline, staff_format.timeline
@@ -444,7 +474,10 @@ COMMAND_ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
     "contact list": (("GET", "/customers/<customer_id>/contacts"),),
     "case open": (("POST", "/cases"),),
     "case show": (("GET", "/cases/<case_id>"),),
-    "case command": (("POST", "/cases/<case_id>/commands"),),
+    "case command": (
+        ("POST", "/cases/<case_id>/commands"),
+        ("POST", "/cases/<case_id>/letters/<letter_id>/upload-form"),  # --final FILE
+    ),
     "case timeline": (("GET", "/cases/<case_id>/timeline"),),
     "lookup": (("GET", "/lookup"),),
     "read-queue": (("GET", "/read-queue"),),

@@ -21,11 +21,14 @@ from api.models import (
     OpenCaseRequest,
     Timeline,
     TimelineEntry,
+    UploadFormReply,
     domain_command,
 )
 from api.resolver import CaseId, endpoint, etag, json_reply, replies
 from api.wiring import current
 from contactguard.domain.access import Operation
+from contactguard.domain.case import FINAL_DOCUMENT_MAX_BYTES, FINAL_DOCUMENT_TYPES
+from contactguard.usecases.cases import UPLOAD_SECONDS
 from contactguard.usecases.cases import TimelineEntry as CaseTimelineEntry
 
 
@@ -120,6 +123,25 @@ def get_letter(case_id: CaseId, letter_id: LetterId):  # type: ignore[no-untyped
         DOCX,
         document,
         {"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{letter.version}"'},
+    )
+
+
+@endpoint(
+    "POST",
+    "/cases/<case_id>/letters/<letter_id>/upload-form",
+    Operation.DECIDE,
+    summary="A presigned POST to upload the version of a letter its sender posted",
+    responses=replies(200, "the form, valid 15 minutes", 400, 401, 403, 404),
+    tags=["cases"],
+)
+def letter_upload_form(case_id: CaseId, letter_id: LetterId) -> UploadFormReply:
+    form = current().use_cases.cases.upload_form(staff_request(), case_id, letter_id, None)
+    return UploadFormReply(
+        url=form.url,
+        fields=form.fields,
+        content_types=list(FINAL_DOCUMENT_TYPES),
+        max_bytes=FINAL_DOCUMENT_MAX_BYTES,
+        expires_in_seconds=UPLOAD_SECONDS,
     )
 
 
