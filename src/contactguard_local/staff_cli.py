@@ -234,6 +234,10 @@ def _export(target: Target, args: argparse.Namespace) -> Reply:
         print(f"letter {n}/{len(with_document)}", file=sys.stderr, flush=True)
         path = ["cases", case_id, "letters", letter["letter_id"]]
         documents[export_letter_path(case_id, letter["letter_id"])] = target.fetch(path, DOCX)
+        if letter.get("sent_key"):  # the version its sender posted, kept beside the draft
+            final = export_final_path(case_id, letter)
+            accept = PDF_TYPE if final.endswith(".pdf") else DOCX
+            documents[final] = target.fetch(path, accept, query={"version": "sent"})
     written = write_export(reply.text, Path(args.out), args.customer, documents)
     if args.json:
         return reply
@@ -247,7 +251,8 @@ export.json is everything the contactguard staff API holds on the customer: thei
 {contacts} contact(s), {unattributed} contact(s) held under their addresses but never
 attributed, and {cases} case(s) with every event.
 
-Letters (each drafted or sent document is in this zip under letters/<case>/<letter>.docx):
+Letters (each drafted or sent document is in this zip under letters/<case>/<letter>.docx, and
+the version its sender posted, when they changed the draft, as <letter>-as-sent.docx or .pdf):
 {letters}
 
 Not included:
@@ -258,6 +263,12 @@ Not included:
 def export_letter_path(case_id: str, letter_id: str) -> str:
     """A letter's document in the export zip (one per letter: the version the API serves)."""
     return f"letters/{case_id}/{letter_id}.docx"
+
+
+def export_final_path(case_id: str, letter: dict[str, Any]) -> str:
+    """The version a letter's sender posted, when they changed the draft, in the export zip."""
+    suffix = ".pdf" if str(letter["sent_key"]).lower().endswith(".pdf") else ".docx"
+    return f"letters/{case_id}/{letter['letter_id']}-as-sent{suffix}"
 
 
 def write_export(
@@ -276,6 +287,11 @@ def write_export(
             export_letter_path(record["case"]["case_id"], letter["letter_id"])
             if letter.get("s3_key")
             else "no document yet"
+        )
+        + (
+            f"; as sent: {export_final_path(record['case']['case_id'], letter)}"
+            if letter.get("sent_key")
+            else ""
         )
         for record in data["cases"]
         for letter in record["case"].get("letters") or []

@@ -90,10 +90,12 @@ class Target:
         status, raw, headers = self._request(method, path, body=body, query=query)
         return Reply(status, raw.decode("utf-8", errors="replace"), headers)
 
-    def fetch(self, path: list[str], accept: str) -> bytes:
+    def fetch(
+        self, path: list[str], accept: str, query: dict[str, str | None] | None = None
+    ) -> bytes:
         """A document (e.g. a letter's DOCX) as bytes; API Gateway sends bytes only to a client
         whose Accept header names a binary media type of the API."""
-        return self._request("GET", path, accept=accept)[1]
+        return self._request("GET", path, accept=accept, query=query)[1]
 
     def _request(
         self,

@@ -1539,6 +1539,20 @@ def test_the_final_version_is_uploaded_by_the_apis_presigned_post_and_kept_when_
     (letter,) = sent.body["case"]["letters"]
     kept = api.s3.get_object(Bucket=LETTERS_BUCKET, Key=letter["sent_key"])
     assert kept["Body"].read() == b"PK posted"
+    document = f"/cases/case-1/letters/{letter_id}"
+    got = api.call("GET", document, query={"version": "sent"}, headers=DOCX_ACCEPT)
+    assert (got.status, got.body) == (200, b"PK posted")
+    assert f'filename="case-1-{letter_id}-posted.docx"' in got.headers["Content-Disposition"]
+    assert api.call("GET", document, headers=DOCX_ACCEPT).body == docx_bytes(letter_id)  # draft
+
+
+def test_a_letter_sent_as_drafted_has_no_version_sent_of_its_own(api: Api) -> None:
+    api.customer()
+    api.restricted_case()
+    path = f"/cases/case-1/letters/{api.letter_id('restrictions')}"
+    reply = api.call("GET", path, query={"version": "sent"}, headers=DOCX_ACCEPT)
+    assert reply.status == 404
+    assert "sent as drafted" in reply.body["message"]
 
 
 # Input hardening (issue 14, findings 6 and 8) ----------------------------------------------

@@ -167,6 +167,15 @@ def test_a_letter_is_marked_sent_with_the_final_version_uploaded_by_presigned_po
         Bucket=live_stack.names["LettersBucket"], Key=letter["sent_key"]
     )
     assert (kept["Body"].read(), kept["ContentType"]) == (b"%PDF-1.7 as posted", "application/pdf")
+    # The subject access export holds the draft and, beside it, what was posted.
+    done = cg("export", "cli-final", "--out", str(tmp_path / "out"), who=DPO)
+    assert done.code == 0, done.err
+    final = "letters/cli-case-final/concern-0001-as-sent.pdf"
+    with zipfile.ZipFile(tmp_path / "out" / "cli-final-export.zip") as archive:
+        assert final in archive.namelist()
+        assert "letters/cli-case-final/concern-0001.docx" in archive.namelist()
+        assert archive.read(final) == b"%PDF-1.7 as posted"
+        assert f"as sent: {final}" in archive.read("README.txt").decode()
 
 
 def test_a_stale_version_is_the_409_and_nothing_changes(cg: Cg) -> None:

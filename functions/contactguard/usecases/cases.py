@@ -166,8 +166,24 @@ class Download:
 
     @property
     def content_type(self) -> str:
-        """The document's type, by its name (a final version may be a PDF)."""
-        return PDF_TYPE if self.filename.lower().endswith(".pdf") else DOCX_TYPE
+        return document_type(self.filename)
+
+
+def document_type(filename: str) -> str:
+    """A letter document's type, by its name (a final version may be a PDF)."""
+    return PDF_TYPE if filename.lower().endswith(".pdf") else DOCX_TYPE
+
+
+def safe_filename(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def final_filename(case_id: str, letter: Letter) -> str:
+    """The name the version its sender posted downloads as: the case, the letter and the
+    name it was uploaded with."""
+    return safe_filename(
+        f"{case_id}-{letter.letter_id}-{final_document_name(letter.sent_key or '')}"
+    )
 
 
 def known_case(cases: CaseStore, case_id: str) -> Case:
@@ -278,11 +294,14 @@ class Cases:
         self.uploads.keep(key, kept)
         self.log.info("a letter's final version was kept", extra={"letter_id": letter_id})
 
-    def letter(self, request: Request, case_id: str, letter_id: str) -> tuple[Letter, bytes]:
-        """A letter's current draft or sent document. The review pack lists filed email by
-        subject: only for the roles that may read it."""
+    def letter(
+        self, request: Request, case_id: str, letter_id: str, *, final: bool = False
+    ) -> tuple[Letter, bytes]:
+        """A letter's current draft or sent document; `final`: the version its sender posted,
+        when they changed the draft (NotFound when the draft went as it was). The review pack
+        lists filed email by subject: only for the roles that may read it."""
         letter = self._readable_letter(request, case_id, letter_id)
-        return letter, self._document(letter.s3_key or "", letter_id)
+        return letter, self._document(self._key(letter, final), letter_id)
 
     def download(
         self,
@@ -297,17 +316,20 @@ class Cases:
         documents have none, the document itself. Checked and audited as `letter`. `final`:
         the version its sender posted, when they changed the draft (else the draft)."""
         letter = self._readable_letter(request, case_id, letter_id)
-        key, name = letter.s3_key or "", f"{case_id}-{letter_id}-v{letter.version}.docx"
+        key = self._key(letter, final)
+        name = safe_filename(f"{case_id}-{letter_id}-v{letter.version}.docx")
         if final:
-            if letter.sent_key is None:
-                raise NotFound(f"letter {letter_id} was not sent in a version of its own")
-            key, name = (
-                letter.sent_key,
-                f"{case_id}-{letter_id}-{final_document_name(letter.sent_key)}",
-            )
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+            name = final_filename(case_id, letter)
         link = self.documents.download_link(key, name, seconds)
         return Download(letter, name, link, None if link else self._document(key, letter_id))
+
+    @staticmethod
+    def _key(letter: Letter, final: bool) -> str:
+        if not final:
+            return letter.s3_key or ""
+        if letter.sent_key is None:
+            raise NotFound(f"letter {letter.letter_id} was sent as drafted: no other version")
+        return letter.sent_key
 
     def _document(self, key: str, letter_id: str) -> bytes:
         document = self.documents.document(key)
