@@ -33,8 +33,13 @@ from lifecycle_stories import (
     refused,
     sent_letter_command,
 )
+from pydantic import ValidationError
 
 from contactguard.domain.case import (
+    DOCX_TYPE,
+    FINAL_DOCUMENT_MAX_BYTES,
+    FINAL_DOCUMENT_TYPES,
+    PDF_TYPE,
     Case,
     CaseEvent,
     CaseStatus,
@@ -43,7 +48,9 @@ from contactguard.domain.case import (
     MarkLetterSent,
     RemindUnsentLetter,
     ReviewPackDue,
+    final_document_key,
     final_document_name,
+    final_upload_prefix,
 )
 from contactguard.domain.errors import (
     NothingToDo,
@@ -221,6 +228,30 @@ def test_a_final_version_that_is_not_an_upload_of_this_letter_is_refused(upload:
     key = upload.format(letter=letter_id, token=TOKEN)
     command = MarkLetterSent(letter_id=letter_id, sent_on=CONCERN_LETTER_SENT_ON, final_key=key)
     refused(story, command, MANAGER, at(CONCERN_LETTER_SENT_ON, 15), RuleViolation, "letter-final")
+
+
+def test_an_upload_key_is_kept_under_its_letter_only_when_it_is_one_of_its_uploads() -> None:
+    prefix = f"uploads/c/l/{TOKEN}/"
+    assert final_upload_prefix("c", "l") == "uploads/c/l/"
+    assert final_document_key("c", "l", prefix + "a.docx") == f"letters/c/l/sent/{TOKEN}/a.docx"
+    longest = prefix + "n" * (1024 - len(prefix))
+    assert final_document_key("c", "l", longest) == f"letters/c/l/sent/{TOKEN}/" + "n" * (
+        1024 - len(prefix)
+    )
+    assert final_document_key("c", "l", longest + "n") is None  # over S3's 1,024 bytes
+    assert final_document_key("c", "l", prefix + " ") is None  # a name of nothing but space
+    assert final_document_key("c", "l", f"uploads/c/l/{TOKEN.upper()}/a.docx") is None
+    assert final_document_name("letters/c/l/sent/t/Letter as posted.pdf") == "Letter as posted.pdf"
+    assert final_document_name("a.pdf") == "a.pdf"
+    assert FINAL_DOCUMENT_MAX_BYTES == 10 * 1024 * 1024
+    assert FINAL_DOCUMENT_TYPES == {DOCX_TYPE: "Word document (DOCX)", PDF_TYPE: "PDF"}
+    sent_on = CONCERN_LETTER_SENT_ON
+    assert MarkLetterSent(letter_id="l", sent_on=sent_on, final_key="k" * 1024).final_key
+    for wrong in ("", "k" * 1025):
+        with pytest.raises(ValidationError):
+            MarkLetterSent(letter_id="l", sent_on=sent_on, final_key=wrong)
+    assert DOCX_TYPE == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert PDF_TYPE == "application/pdf"
 
 
 def test_events_and_letters_stored_before_final_versions_still_load() -> None:

@@ -94,7 +94,7 @@ def final_document_key(case_id: str, letter_id: str, upload_key: str) -> str | N
 
 def final_document_name(key: str) -> str:
     """The file name a final version was uploaded with (the last part of its key)."""
-    return key.rsplit("/", 1)[-1]
+    return key.rpartition("/")[2]
 
 
 class Concern(Frozen):
