@@ -241,3 +241,18 @@ def test_an_upload_of_another_case_or_letter_is_refused_before_any_read(fx: Fake
         fx.use_cases.cases.act(by(MANAGER), "case-0001", sent, "mark-letter-sent", 2)
     with pytest.raises(NotFound):  # sent as drafted: no version of its own
         fx.use_cases.cases.download(by(MANAGER), "case-0001", letter_id, final=True)
+
+
+def test_a_decision_the_lifecycle_refuses_keeps_no_copy(fx: Fakes) -> None:
+    letter_id = drafted_concern(fx)
+    key = upload_key(fx, letter_id)
+    fx.documents.uploads[key] = (b"%PDF", PDF)
+    today = at("2026-11-02").date()
+    cases = fx.use_cases.cases
+    stale = MarkLetterSent(letter_id=letter_id, sent_on=today, final_key=key)
+    with pytest.raises(VersionConflict):
+        cases.act(by(MANAGER), "case-0001", stale, "mark-letter-sent", 1)
+    future = MarkLetterSent(letter_id=letter_id, sent_on=today + timedelta(days=1), final_key=key)
+    with pytest.raises(RuleViolation):
+        cases.act(by(MANAGER), "case-0001", future, "mark-letter-sent", 2)
+    assert [k for k in fx.documents.uploads if k.startswith("letters/")] == []

@@ -233,7 +233,13 @@ class Cases:
         self.audit.record(
             request, Operation.DECIDE, case.customer_id, case_id=case_id, detail=f"command={kind}"
         )
-        if isinstance(command, MarkLetterSent) and command.final_key is not None:
+        if (
+            isinstance(command, MarkLetterSent)
+            and command.final_key is not None
+            # Kept only for a decision the lifecycle would take now (else it refuses below).
+            and case.version == expected_version
+            and self._refusal(case, command, request.actor, self.clock()) is None
+        ):
             self._keep_final(case_id, command.letter_id, command.final_key)
         try:
             outcome = self.service.act(
@@ -288,8 +294,8 @@ class Cases:
 
     def _keep_final(self, case_id: str, letter_id: str, key: str) -> None:
         """Check the upload and copy it where the letter keeps it, before the case records
-        it, so the key a sent letter names is always there (a decision refused after this
-        leaves a copy no letter names, never a letter naming no copy)."""
+        it, so the key a sent letter names is always there (a decision that loses a race
+        after this leaves a copy no letter names, never a letter naming no copy)."""
         kept = self._checked_upload(case_id, letter_id, key)
         self.uploads.keep(key, kept)
         self.log.info("a letter's final version was kept", extra={"letter_id": letter_id})

@@ -190,9 +190,7 @@ def _kept_final(case: Case, letter: Letter, final_key: str | None) -> str | None
         return None
     kept = final_document_key(case.case_id, letter.letter_id, final_key)
     if kept is None:
-        raise RuleViolation(
-            "letter-final", "the uploaded document is not one of this letter's uploads"
-        )
+        raise RuleViolation("letter-final", "the file is not one of this letter's uploads")
     return kept
 
 
