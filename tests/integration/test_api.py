@@ -1521,7 +1521,7 @@ def test_the_final_version_is_uploaded_by_the_apis_presigned_post_and_kept_when_
     reply = api.call("POST", path)
     assert reply.status == 200
     form = reply.body
-    assert form["url"] == f"https://{LETTERS_BUCKET}.s3.amazonaws.com/"
+    assert form["url"] == f"https://{LETTERS_BUCKET}.s3.eu-west-2.amazonaws.com/"
     assert form["fields"]["key"].startswith(f"uploads/case-1/{letter_id}/")
     assert "success_action_redirect" not in form["fields"]  # S3 answers 204
     assert (form["max_bytes"], form["expires_in_seconds"]) == (10 * 1024 * 1024, 900)

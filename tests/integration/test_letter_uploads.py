@@ -55,6 +55,9 @@ def test_the_upload_form_is_a_presigned_post_held_to_the_letter_size_type_and_re
     assert {"success_action_redirect": BACK} in conditions
     expires = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
     assert timedelta(minutes=14) < expires - datetime.now(UTC) <= timedelta(minutes=15)
+    # Built by the adapter itself (as in Lambda): the bucket's regional endpoint.
+    regional = S3Objects(BUCKET).upload_form(PREFIX, RULES).url
+    assert regional == f"https://{BUCKET}.s3.eu-west-2.amazonaws.com/"
     local = S3Objects(BUCKET, client=s3, upload_url="http://127.0.0.1:1/local/s3-upload/x")
     assert local.upload_form(PREFIX, RULES).url == "http://127.0.0.1:1/local/s3-upload/x"
 

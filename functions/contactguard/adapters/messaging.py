@@ -11,6 +11,7 @@ import os
 from email.message import EmailMessage
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from contactguard.adapters.aws import AwsAdapter
@@ -21,6 +22,10 @@ class S3Objects(AwsAdapter):
     """Objects of one bucket, read whole (raw mail, letter documents)."""
 
     service = "s3"
+    # Presigned addresses on the bucket's regional endpoint: the global one answers a bucket
+    # outside us-east-1 with a 307 for a day after it is made, and a browser's form would then
+    # be sent to a host the console's CSP (form-action) does not name.
+    config = Config(s3={"addressing_style": "virtual"})
 
     def __init__(
         self,
