@@ -86,9 +86,10 @@ def final_document_key(case_id: str, letter_id: str, upload_key: str) -> str | N
     prefix = final_upload_prefix(case_id, letter_id)
     if not upload_key.startswith(prefix) or len(upload_key) > 1024:
         return None
-    token, _, name = upload_key.removeprefix(prefix).partition("/")
-    if not _UPLOAD_TOKEN.fullmatch(token) or not name.strip() or "/" in name:
+    parts = upload_key.removeprefix(prefix).split("/")
+    if len(parts) != 2 or not _UPLOAD_TOKEN.fullmatch(parts[0]) or not parts[1].strip():
         return None
+    token, name = parts
     return f"letters/{case_id}/{letter_id}/sent/{token}/{name}"
 
 
