@@ -38,9 +38,13 @@ from contactguard.ports import (
     EmailAlreadyClaimed,
     FiledMail,
     LetterDocuments,
+    LetterUploads,
     Log,
     ReadQueue,
     SignalLog,
+    Uploaded,
+    UploadForm,
+    UploadRules,
     WorkList,
 )
 from contactguard.usecases import StaffUseCases, staff_use_cases
@@ -239,6 +243,29 @@ class InMemoryDocuments:
     def download_link(self, key: str, filename: str, seconds: int) -> str | None:
         return None  # no address: the console sends the document itself
 
+    # LetterUploads: key -> (body, content type) of what was uploaded; forms are recorded.
+
+    uploads: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    forms: list[dict[str, Any]] = field(default_factory=list)
+
+    def upload_form(self, prefix: str, rules: UploadRules) -> UploadForm:
+        self.forms.append({"prefix": prefix, "rules": rules})
+        fields = {"key": prefix + "${filename}", "policy": "fake"}
+        if rules.redirect is not None:
+            fields["success_action_redirect"] = rules.redirect
+        return UploadForm(url="https://letters.s3.example/", fields=fields)
+
+    def uploaded(self, key: str) -> Uploaded | None:
+        if key not in self.uploads:
+            return None
+        body, content_type = self.uploads[key]
+        return Uploaded(size=len(body), content_type=content_type)
+
+    def keep(self, key: str, kept: str) -> None:
+        body, content_type = self.uploads[key]
+        self.uploads[kept] = (body, content_type)
+        self.objects[kept] = body
+
 
 @dataclass
 class InMemoryFiledMail:
@@ -310,6 +337,7 @@ def fake_use_cases(
         audit_log=store,
         documents=documents,
         filed_mail=mail,
+        uploads=documents,
         policy=policy or Policy(),
         clock=clock,
         log=log,
@@ -336,4 +364,5 @@ def _conforms() -> None:
     ] = (store, store, store, store, store, store, store, store)
     _documents: LetterDocuments = InMemoryDocuments()
     _mail: FiledMail = InMemoryFiledMail()
+    _uploads: LetterUploads = InMemoryDocuments()
     _log: Log = ListLog()

@@ -385,6 +385,20 @@ class CommandResult(BaseModel):
     note: str | None = None
 
 
+class UploadFormReply(BaseModel):
+    """A presigned POST that uploads the version of a letter its sender posted straight to the
+    letters bucket: send `fields` as multipart/form-data, then a `Content-Type` field (one of
+    `content_types`), then the file last as `file`, to `url`, before `expires_in_seconds`
+    pass. S3 answers 204; the file's key is `fields.key` with `${filename}` replaced by the
+    file's name: give it as `final_key` when marking the letter sent."""
+
+    url: str
+    fields: dict[str, str]
+    content_types: list[str]
+    max_bytes: int
+    expires_in_seconds: int
+
+
 class EventEntry(BaseModel):
     entry: Literal["event"] = "event"
     at: datetime

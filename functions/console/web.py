@@ -64,6 +64,9 @@ class Reply:
     location: str | None = None
     cookies: list[Cookie] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    # Other origins this page's forms post to (CSP form-action): the letters bucket, on the
+    # page that uploads a letter's final version, and nowhere else.
+    form_targets: tuple[str, ...] = ()
 
     @classmethod
     def redirect(cls, location: str, cookies: list[Cookie] | None = None) -> Reply:
@@ -73,10 +76,17 @@ class Reply:
     def response(
         self, script_nonce: str, form_targets: tuple[str, ...] = ()
     ) -> Response[str | bytes]:
-        headers = {**security_headers(script_nonce, form_targets), **self.headers}
+        targets = tuple(dict.fromkeys((*form_targets, *self.form_targets)))
+        headers = {**security_headers(script_nonce, targets), **self.headers}
         if self.location is not None:
             headers["Location"] = self.location
         return Response(self.status, HTML, self.body, headers, cookies=self.cookies)
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of an address."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def host_cookie(name: str, value: str, *, max_age: int) -> Cookie:
@@ -116,6 +126,5 @@ def cross_site(headers: dict[str, str], console_origin: str) -> bool:
         return True
     origin = lowered.get("origin")
     if origin is not None and origin.strip() != "null":
-        parts = urlsplit(origin.strip())
-        return f"{parts.scheme}://{parts.netloc}" != console_origin
+        return origin_of(origin.strip()) != console_origin
     return origin is not None  # "null": a sandboxed or privacy-stripped cross-site request

@@ -70,6 +70,10 @@ class Site:
             return self.root + path.removeprefix("/console")
         return path
 
+    def absolute(self, path: str) -> str:
+        """A console path ("/console/...") as a full address (S3's redirect after an upload)."""
+        return self.console_url + path.removeprefix("/console")
+
     @property
     def redirect_uri(self) -> str:
         return f"{self.console_url}/auth/callback"

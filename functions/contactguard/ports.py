@@ -6,6 +6,7 @@ AWS adapters (contactguard.adapters) implement them for Lambda; tests use in-mem
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -193,3 +194,46 @@ class LetterDocuments(Protocol):
     def download_link(self, key: str, filename: str, seconds: int) -> str | None:
         """A short-lived address a browser downloads the document from as `filename`, or
         None where there is no such address (the edge then sends the document itself)."""
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    """A form a browser (or any client) posts one file with straight to the letters bucket:
+    `fields` first, the file last (as `file`), to `url`."""
+
+    url: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class UploadRules:
+    """What an upload form allows: a file of 1 to `max_bytes` bytes typed as one of
+    `content_types` (the form's `Content-Type` field says which), for `seconds`."""
+
+    redirect: str | None
+    content_types: tuple[str, ...]
+    max_bytes: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    """What the bucket holds at an upload's key (its HEAD)."""
+
+    size: int
+    content_type: str
+
+
+class LetterUploads(Protocol):
+    """Final versions of letters, uploaded by the browser straight to the letters bucket."""
+
+    def upload_form(self, prefix: str, rules: UploadRules) -> UploadForm:
+        """A signed form that stores one file at `prefix` + its own file name, as `rules`
+        say; S3 sends the browser to `rules.redirect` afterwards with `?bucket=&key=&etag=`
+        (None: it answers 204)."""
+
+    def uploaded(self, key: str) -> Uploaded | None:
+        """The object at `key`, without its body; None when there is none."""
+
+    def keep(self, key: str, kept: str) -> None:
+        """Copy the object at `key` to `kept` (uploads expire; what is kept does not)."""

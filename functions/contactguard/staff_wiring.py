@@ -20,13 +20,16 @@ def staff_on_aws(
     *,
     links: bool = True,
     raw_mail: tuple[str, str] | None = None,
+    upload_url: str | None = None,
 ) -> tuple[StaffUseCases, DynamoStore]:
     """(the use cases, the store behind them) over one DynamoDB client and the buckets.
     `links`: whether a letter or an attachment may be downloaded by a presigned address (not
     where no browser can reach the bucket: the embedded stack). `raw_mail`: the (bucket,
     prefix) of the stored messages, for an edge that shows filed email's words (the
-    console); None elsewhere."""
+    console); None elsewhere. `upload_url`: where upload forms post, when not to the bucket
+    itself (the embedded stack's stand-in)."""
     store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    documents = S3Objects(letters_bucket, links=links, upload_url=upload_url)
     use_cases = staff_use_cases(
         cases=store,
         customers=store,
@@ -36,7 +39,8 @@ def staff_on_aws(
         signal_log=store,
         finder=store,
         audit_log=store,
-        documents=S3Objects(letters_bucket, links=links),
+        documents=documents,
+        uploads=documents,
         filed_mail=S3RawMail(*raw_mail, links=links) if raw_mail else None,
         policy=settings.policy(),
         clock=clock,

@@ -160,9 +160,12 @@ class LocalConsole:
         self.login = login
 
     @classmethod
-    def install(cls, stack: EmbeddedStack, console_url: str) -> LocalConsole:
+    def install(
+        cls, stack: EmbeddedStack, console_url: str, upload_url: str | None = None
+    ) -> LocalConsole:
         """Serve the console on this stack: the same use cases and session table as deployed,
-        the local identity provider, a signing secret made now."""
+        the local identity provider, a signing secret made now. `upload_url`: where upload
+        forms post (the local server's stand-in for S3, contactguard_local.uploads)."""
         settings = CoreSettings()  # the stack put the template's environment in place
         log = logging.getLogger("contactguard_local.console")
         # No presigned links: a browser cannot reach moto's in-process bucket.
@@ -174,6 +177,7 @@ class LocalConsole:
             log,
             links=False,
             raw_mail=(env["CONTACTGUARD_RAW_MAIL_BUCKET"], env["CONTACTGUARD_RAW_MAIL_PREFIX"]),
+            upload_url=upload_url,
         )
         login = LocalLogin(stack.clock)
         secret = secrets.token_bytes(32)

@@ -39,6 +39,7 @@ from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from functools import cache, lru_cache
 from typing import Any
+from urllib.parse import quote, unquote
 
 from contactguard_local.template import (
     attributes,
@@ -534,8 +535,21 @@ def requests_for(
         if "TableName" in params:
             arn = _table_arn(params["TableName"], region, account, params.get("IndexName"))
             return [(f"dynamodb:{operation}", arn)]
-    if service == "s3" and operation in ("GetObject", "PutObject") and "VersionId" not in params:
-        return [(f"s3:{operation}", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
+    if service == "s3" and "VersionId" not in params:
+        target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
+        if operation in ("GetObject", "PutObject"):
+            return [(f"s3:{operation}", target)]
+        if operation == "HeadObject":  # S3 authorises a HEAD as a GET
+            return [("s3:GetObject", target)]
+        source = params.get("CopySource")
+        if operation == "CopyObject" and source:
+            # botocore has made a dict "bucket/quoted-key" by now; a versioned source is not
+            # mapped (s3:GetObjectVersion).
+            if isinstance(source, Mapping):
+                source = f"{source['Bucket']}/{quote(str(source['Key']), safe='/~')}"
+            if "?versionId=" not in str(source):
+                copied = f"arn:aws:s3:::{unquote(str(source))}"
+                return [("s3:GetObject", copied), ("s3:PutObject", target)]
     if service == "sns" and operation == "Publish":
         return [("sns:Publish", str(params.get("TopicArn") or params.get("TargetArn")))]
     if service == "ses" and operation == "SendRawEmail":

@@ -20,6 +20,9 @@ decides what each role may do, exactly as deployed. A missing or malformed heade
 as the gateway would answer before the function ran. After every write the DynamoDB stream is
 pumped (letters drafted, deadlines scheduled) and due schedules fire on the wall clock, so a
 case looks as it would in AWS a moment later. Everything is in memory and lost on exit.
+
+`/local/s3-upload/<bucket>` stands in for S3's POST upload (contactguard_local.uploads), where
+the console's upload form posts a letter's final version locally. Never deployed.
 """
 
 from __future__ import annotations
@@ -35,7 +38,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from api import wiring as api_wiring
+from api.resolver import logger as api_logger
+from api.settings import api_settings
 from contactguard.domain.calendar import LONDON
+from contactguard.staff_wiring import staff_on_aws
+from contactguard_local import uploads
 from contactguard_local.apigw import LOCAL_IDENTITY, ProxyReply, rest_event
 from contactguard_local.console_local import SIGN_IN_PATH, LocalConsole
 from contactguard_local.local import LiveClock
@@ -97,6 +105,26 @@ class LocalApi:
         event = rest_event(method, path, claims=claims, headers=headers, query=query, body=body)
         return self._invoke(API_FUNCTION, method, event)
 
+    def upload(self, method: str, path: str, headers: dict[str, str], body: bytes) -> ProxyReply:
+        """S3's POST upload, as the stand-in answers it (never deployed)."""
+        if method != "POST":
+            return ProxyReply(405, {"Allow": "POST"}, b"")
+        signer, _, bucket = path.removeprefix(uploads.UPLOAD_PATH).partition("/")
+        if signer not in (API_FUNCTION, CONSOLE_FUNCTION):
+            return ProxyReply(404, {}, b"")
+        session = self.stack.boto3.DEFAULT_SESSION
+        secret = session.get_credentials().get_frozen_credentials().secret_key
+        with self.lock:
+            return uploads.accept(
+                self.stack.s3,
+                signer,
+                bucket,
+                _header(headers, "Content-Type") or "",
+                body,
+                secret_key=secret,
+                now=datetime.now(LONDON),
+            )
+
     def _invoke(self, function: str, method: str, event: dict[str, Any]) -> ProxyReply:
         with self.lock:
             self.stack.advance(datetime.now(LONDON))  # fire what fell due meanwhile
@@ -132,11 +160,17 @@ def _handler_class(api: LocalApi) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
+            headers = dict(self.headers.items())
+            if self.path.startswith(uploads.UPLOAD_PATH):  # the stand-in for S3: bytes
+                upload = self.rfile.read(min(length, uploads.MAX_UPLOAD_BYTES + 1))
+                self._send(api.upload(self.command, self.path, headers, upload))
+                return
             raw = self.rfile.read(min(length, _MAX_READ)) if length > 0 else None
             # API Gateway passes a non-binary body as text; bytes that are not UTF-8 are lost.
             body = raw.decode("utf-8", errors="replace") if raw is not None else None
-            headers = dict(self.headers.items())
-            reply = api.handle(self.command, self.path, headers, body)
+            self._send(api.handle(self.command, self.path, headers, body))
+
+        def _send(self, reply: ProxyReply) -> None:
             payload = reply.body
             self.send_response(reply.status)
             for name, value in reply.headers.items():
@@ -166,7 +200,12 @@ def serving(port: int = 0, stack: EmbeddedStack | None = None) -> Iterator[str]:
         server.daemon_threads = True
         host, bound = server.server_address[:2]
         url = f"http://{host!s}:{bound}"
-        api.console = LocalConsole.install(running, console_url=f"{url}{CONSOLE}")
+        _install_api(running, uploads.upload_url(url, API_FUNCTION, running.names["LettersBucket"]))
+        api.console = LocalConsole.install(
+            running,
+            console_url=f"{url}{CONSOLE}",
+            upload_url=uploads.upload_url(url, CONSOLE_FUNCTION, running.names["LettersBucket"]),
+        )
         thread = threading.Thread(target=server.serve_forever, name="contactguard-serve")
         thread.start()
         try:
@@ -176,6 +215,19 @@ def serving(port: int = 0, stack: EmbeddedStack | None = None) -> Iterator[str]:
             server.server_close()
             thread.join()
             api.console.uninstall()
+            api_wiring.current.install(None)
+
+
+def _install_api(stack: EmbeddedStack, upload_url: str) -> None:
+    """The API function's wiring as deployed, but for where its upload forms post: the stand-in
+    for S3 on this server (contactguard_local.uploads). Never deployed."""
+    settings = api_settings()
+    use_cases, store = staff_on_aws(
+        settings, settings.letters_bucket, stack.clock, api_logger, upload_url=upload_url
+    )
+    api_wiring.current.install(
+        api_wiring.Wiring(clock=stack.clock, use_cases=use_cases, audit_log=store)
+    )
 
 
 @contextmanager

@@ -374,10 +374,18 @@ class EmbeddedStack:
                 total += sum(value) if isinstance(value, list) else float(value)
         return total
 
-    def _observe_call(self, params: Mapping[str, Any], model: Any, **_: Any) -> None:
+    def _observe_call(
+        self, params: Mapping[str, Any], model: Any, context: Any = None, **_: Any
+    ) -> None:
         """botocore's before-parameter-build hook: a call about to be made."""
         function = running_function.get()
         if function is None or not call_observers:
+            return
+        presigning = isinstance(context, Mapping) and context.get("is_presign_request")
+        if presigning and model.name == "CreateBucket":
+            # botocore signs a presigned POST through CreateBucket's model: no call is made.
+            # The upload is authorised when it is posted (locally: contactguard_local.uploads
+            # puts it as the signer's PutObject).
             return
         call = AwsCall(self, function, model.service_model.service_name, model.name, params)
         for observer in list(call_observers):

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from contactguard.domain.case import DOCX_TYPE, PDF_TYPE
 from contactguard_local import staff_format
-from contactguard_local.staff_http import CliError, Reply, Target, target_from, usage
+from contactguard_local.staff_http import CliError, Reply, Target, post_form, target_from, usage
 
 Formatter = Callable[[Any], list[str]]
 Command = Callable[[Target, argparse.Namespace], Reply]
@@ -159,7 +160,31 @@ def _case_show(target: Target, args: argparse.Namespace) -> Reply:
 
 def _case_command(target: Target, args: argparse.Namespace) -> Reply:
     body = {**_body(args), "kind": args.kind, "expected_version": args.version}
+    if args.final is not None:
+        if args.kind != "mark-letter-sent" or not isinstance(body.get("letter_id"), str):
+            raise usage("--final goes with mark-letter-sent letter_id=ID")
+        body["final_key"] = upload_final(target, args.case, body["letter_id"], Path(args.final))
     return target.call("POST", ["cases", args.case, "commands"], body=body)
+
+
+FINAL_TYPES = {".docx": DOCX_TYPE, ".pdf": PDF_TYPE}
+
+
+def upload_final(target: Target, case_id: str, letter_id: str, path: Path) -> str:
+    """Upload the version of a letter its sender posted by the presigned POST the API gives
+    (straight to the letters bucket); the key to mark it sent with."""
+    content_type = FINAL_TYPES.get(path.suffix.lower())
+    if content_type is None:
+        raise usage(f"{path.name}: the final version must be a .docx or .pdf file")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise usage(f"cannot read {path}: {error.strerror}") from None
+    reply = target.call("POST", ["cases", case_id, "letters", letter_id, "upload-form"])
+    form = reply.data
+    fields = {**form["fields"], "Content-Type": content_type}
+    post_form(form["url"], fields, path.name, data)
+    return str(fields["key"]).replace("${filename}", path.name)
 
 
 def _case_timeline(target: Target, args: argparse.Namespace) -> Reply:
@@ -196,7 +221,7 @@ def _mark_read(target: Target, args: argparse.Namespace) -> Reply:
     return target.call("POST", ["read-queue", args.contact, "read"], body=body)
 
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX = DOCX_TYPE
 
 
 def _export(target: Target, args: argparse.Namespace) -> Reply:
@@ -213,6 +238,10 @@ def _export(target: Target, args: argparse.Namespace) -> Reply:
         print(f"letter {n}/{len(with_document)}", file=sys.stderr, flush=True)
         path = ["cases", case_id, "letters", letter["letter_id"]]
         documents[export_letter_path(case_id, letter["letter_id"])] = target.fetch(path, DOCX)
+        if letter.get("sent_key"):  # the version its sender posted, kept beside the draft
+            final = export_final_path(case_id, letter)
+            accept = PDF_TYPE if final.endswith(".pdf") else DOCX
+            documents[final] = target.fetch(path, accept, query={"version": "sent"})
     written = write_export(reply.text, Path(args.out), args.customer, documents)
     if args.json:
         return reply
@@ -226,7 +255,8 @@ export.json is everything the contactguard staff API holds on the customer: thei
 {contacts} contact(s), {unattributed} contact(s) held under their addresses but never
 attributed, and {cases} case(s) with every event.
 
-Letters (each drafted or sent document is in this zip under letters/<case>/<letter>.docx):
+Letters (each drafted or sent document is in this zip under letters/<case>/<letter>.docx, and
+the version its sender posted, when they changed the draft, as <letter>-as-sent.docx or .pdf):
 {letters}
 
 Not included:
@@ -237,6 +267,12 @@ Not included:
 def export_letter_path(case_id: str, letter_id: str) -> str:
     """A letter's document in the export zip (one per letter: the version the API serves)."""
     return f"letters/{case_id}/{letter_id}.docx"
+
+
+def export_final_path(case_id: str, letter: dict[str, Any]) -> str:
+    """The version a letter's sender posted, when they changed the draft, in the export zip."""
+    suffix = ".pdf" if str(letter["sent_key"]).lower().endswith(".pdf") else ".docx"
+    return f"letters/{case_id}/{letter['letter_id']}-as-sent{suffix}"
 
 
 def write_export(
@@ -255,6 +291,11 @@ def write_export(
             export_letter_path(record["case"]["case_id"], letter["letter_id"])
             if letter.get("s3_key")
             else "no document yet"
+        )
+        + (
+            f"; as sent: {export_final_path(record['case']['case_id'], letter)}"
+            if letter.get("sent_key")
+            else ""
         )
         for record in data["cases"]
         for letter in record["case"].get("letters") or []
@@ -394,6 +435,11 @@ def _register_cases(sub: Any) -> None:
     command.add_argument(
         "--version", type=int, required=True, help="the case version you decided on (case show)"
     )
+    command.add_argument(
+        "--final",
+        metavar="FILE",
+        help="mark-letter-sent: the version you posted, if you changed the draft (.docx, .pdf)",
+    )
     _fields_arguments(command)
     timeline = _leaf(
         actions, "timeline", "events, letters, deadlines", _case_timeline, staff_format.timeline
@@ -450,7 +496,10 @@ COMMAND_ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
     "contact list": (("GET", "/customers/<customer_id>/contacts"),),
     "case open": (("POST", "/cases"),),
     "case show": (("GET", "/cases/<case_id>"),),
-    "case command": (("POST", "/cases/<case_id>/commands"),),
+    "case command": (
+        ("POST", "/cases/<case_id>/commands"),
+        ("POST", "/cases/<case_id>/letters/<letter_id>/upload-form"),  # --final FILE
+    ),
     "case timeline": (("GET", "/cases/<case_id>/timeline"),),
     "lookup": (("GET", "/lookup"), ("POST", "/lookup/search")),
     "read-queue": (("GET", "/read-queue"),),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -89,10 +90,12 @@ class Target:
         status, raw, headers = self._request(method, path, body=body, query=query)
         return Reply(status, raw.decode("utf-8", errors="replace"), headers)
 
-    def fetch(self, path: list[str], accept: str) -> bytes:
+    def fetch(
+        self, path: list[str], accept: str, query: dict[str, str | None] | None = None
+    ) -> bytes:
         """A document (e.g. a letter's DOCX) as bytes; API Gateway sends bytes only to a client
         whose Accept header names a binary media type of the API."""
-        return self._request("GET", path, accept=accept)[1]
+        return self._request("GET", path, accept=accept, query=query)[1]
 
     def _request(
         self,
@@ -134,6 +137,34 @@ class Target:
         if isinstance(reason, socket.timeout | TimeoutError):
             reason = f"no answer within {TIMEOUT_SECONDS:.0f} s"
         return CliError(f"cannot reach the API at {self.url}: {reason}", EXIT_UNREACHABLE)
+
+
+def post_form(url: str, fields: dict[str, str], filename: str, data: bytes) -> None:
+    """A file posted with a form's fields as multipart/form-data, the file last (as S3's
+    POST upload wants it); a refusal (S3's XML error) raises CliError."""
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    quoted = filename.replace('"', "%22")
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    body = b"".join(parts) + head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    request = Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urlopen(request, timeout=TIMEOUT_SECONDS):
+            return
+    except HTTPError as refused:
+        said = refused.read().decode("utf-8", errors="replace")
+        found = re.search(r"<Message>(.*?)</Message>", said, re.S)
+        why = found.group(1) if found else said.strip()[:200]
+        raise CliError(f"{refused.code}: the upload was refused: {why}", EXIT_REFUSED) from None
+    except (URLError, OSError) as error:
+        raise CliError(f"cannot reach {url}: {error}", EXIT_UNREACHABLE) from None
 
 
 def target_from(

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import Console, axe, shoot
 
 from contactguard.domain.calendar import LONDON
-from contactguard.domain.case import Behaviour, RaiseConcern
+from contactguard.domain.case import DOCX_TYPE, Behaviour, RaiseConcern
 from contactguard.domain.model import (
     Actor,
     Contact,
@@ -100,6 +100,14 @@ def test_a_manager_marks_a_drafted_letter_sent(console: Console, mode: str, tab:
     _press(tab, mode, re.compile(r"^Mark as sent\W+Concern letter"), role="link")
     expect(tab.get_by_role("heading", level=1)).to_be_visible()
     _check(tab, mode)
+    # Step 1: the version posted (changed from the draft), straight to the bucket (locally,
+    # the serve's stand-in for S3), which sends the browser back here with its key.
+    tab.locator("#file").set_input_files(
+        {"name": "Letter as posted.docx", "mimeType": DOCX_TYPE, "buffer": b"PK\x03\x04 posted"}
+    )
+    _press(tab, mode, "Upload")
+    expect(tab.locator("#uploaded")).to_contain_text("Uploaded: Letter as posted.docx")
+    _check(tab, mode)
     today = datetime.now(LONDON).date()
     for part, value in (("day", today.day), ("month", today.month), ("year", today.year)):
         tab.locator(f"#sent_on-{part}").fill(str(value))
@@ -109,9 +117,20 @@ def test_a_manager_marks_a_drafted_letter_sent(console: Console, mode: str, tab:
     banner = tab.locator(".govuk-notification-banner--success")
     expect(banner).to_be_visible()
     _check(tab, mode)
+    letters = tab.get_by_role("region", name="Letters on this case, oldest first")
+    expect(letters).to_contain_text("Final version kept: Letter as posted.docx")
+    expect(
+        letters.get_by_role("link", name=re.compile("^Download the version sent"))
+    ).to_be_visible()
     case = console.stack.store.get_case(case_id)
     assert case is not None
     assert [letter.status.value for letter in case.letters] == ["sent"]
+    (letter,) = case.letters
+    assert letter.sent_key is not None
+    kept = console.stack.s3.get_object(
+        Bucket=console.stack.names["LettersBucket"], Key=letter.sent_key
+    )
+    assert kept["Body"].read() == b"PK\x03\x04 posted"
 
 
 def _customer_with_filed_email(

@@ -22,6 +22,7 @@ from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import (
     DEADLINE_COMMANDS,
+    DOCX_TYPE,
     CommandKind,
     LetterStatus,
     RecordLetterDrafted,
@@ -1242,6 +1243,7 @@ def test_the_checked_in_openapi_document_is_current() -> None:
         "/cases/{case_id}/commands",
         "/cases/{case_id}/timeline",
         "/cases/{case_id}/letters/{letter_id}",
+        "/cases/{case_id}/letters/{letter_id}/upload-form",
         "/read-queue/{contact_id}/read",
         "/lookup",
         "/lookup/search",
@@ -1554,6 +1556,53 @@ def test_only_the_roles_that_handle_letters_may_fetch_one(api: Api) -> None:
     for staff in (CALL_HANDLER, SAFEGUARDING):
         refused = api.call("GET", path, by=staff, headers=DOCX_ACCEPT)
         assert (refused.status, refused.rule) == (403, "letter-handlers")
+
+
+def test_the_final_version_is_uploaded_by_the_apis_presigned_post_and_kept_when_sent(
+    api: Api,
+) -> None:
+    api.customer()
+    api.concern()
+    api.draft_letters()
+    letter_id = api.letter_id("concern")
+    path = f"/cases/case-1/letters/{letter_id}/upload-form"
+    assert api.call("POST", path, by=CALL_HANDLER).status == 403
+    assert api.call("POST", "/cases/case-1/letters/nope/upload-form").status == 404
+    reply = api.call("POST", path)
+    assert reply.status == 200
+    form = reply.body
+    assert form["url"] == f"https://{LETTERS_BUCKET}.s3.eu-west-2.amazonaws.com/"
+    assert form["fields"]["key"].startswith(f"uploads/case-1/{letter_id}/")
+    assert "success_action_redirect" not in form["fields"]  # S3 answers 204
+    assert (form["max_bytes"], form["expires_in_seconds"]) == (10 * 1024 * 1024, 900)
+    assert form["content_types"] == [DOCX_TYPE, "application/pdf"]
+    # What S3 stores once the form is posted (the POST itself: tests/integration/
+    # test_letter_uploads.py and the CLI's test through serve).
+    key = form["fields"]["key"].replace("${filename}", "posted.docx")
+    api.s3.put_object(Bucket=LETTERS_BUCKET, Key=key, Body=b"PK posted", ContentType=DOCX_TYPE)
+    body = {"kind": "mark-letter-sent", "letter_id": letter_id, "sent_on": "2026-12-01"}
+    forged = {**body, "final_key": key.replace("case-1", "case-2")}
+    refused = api.act("case-1", forged, by=MANAGER, version=api.version())
+    assert (refused.status, refused.rule) == (409, "letter-final")
+    sent = api.act("case-1", {**body, "final_key": key}, by=MANAGER, version=api.version())
+    assert sent.status == 200, sent.body
+    (letter,) = sent.body["case"]["letters"]
+    kept = api.s3.get_object(Bucket=LETTERS_BUCKET, Key=letter["sent_key"])
+    assert kept["Body"].read() == b"PK posted"
+    document = f"/cases/case-1/letters/{letter_id}"
+    got = api.call("GET", document, query={"version": "sent"}, headers=DOCX_ACCEPT)
+    assert (got.status, got.body) == (200, b"PK posted")
+    assert f'filename="case-1-{letter_id}-posted.docx"' in got.headers["Content-Disposition"]
+    assert api.call("GET", document, headers=DOCX_ACCEPT).body == docx_bytes(letter_id)  # draft
+
+
+def test_a_letter_sent_as_drafted_has_no_version_sent_of_its_own(api: Api) -> None:
+    api.customer()
+    api.restricted_case()
+    path = f"/cases/case-1/letters/{api.letter_id('restrictions')}"
+    reply = api.call("GET", path, query={"version": "sent"}, headers=DOCX_ACCEPT)
+    assert reply.status == 404
+    assert "sent as drafted" in reply.body["message"]
 
 
 # Input hardening (issue 14, findings 6 and 8) ----------------------------------------------

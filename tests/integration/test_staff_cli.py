@@ -141,6 +141,43 @@ def test_a_case_is_opened_its_letter_marked_sent_and_its_state_shown(cg: Cg) -> 
     assert "letter-sent" in kinds
 
 
+def test_a_letter_is_marked_sent_with_the_final_version_uploaded_by_presigned_post(
+    cg: Cg, live_stack: EmbeddedStack, tmp_path: Path
+) -> None:
+    """`--final FILE`: the API's presigned POST (locally, to serve's stand-in for S3), then
+    mark-letter-sent with its key; the case keeps a copy of exactly what was posted."""
+    customer(cg, "cli-final")
+    concern(cg, "cli-case-final", "cli-final")
+    posted = tmp_path / "Concern letter as posted.pdf"
+    posted.write_bytes(b"%PDF-1.7 as posted")
+    today = datetime.now(LONDON).date().isoformat()
+    mark = ["case", "command", "cli-case-final", "mark-letter-sent", "letter_id=concern-0001"]
+    wrong = cg(*mark, f"sent_on={today}", "--version", "2", "--final", str(tmp_path / "a.txt"))
+    assert (wrong.code, wrong.err) == (
+        2,
+        "error: a.txt: the final version must be a .docx or .pdf file\n",
+    )
+    sent = cg(*mark, f"sent_on={today}", "--version", "2", "--final", str(posted))
+    assert sent.code == 0, sent.err
+    letter = cg("case", "show", "cli-case-final", "--json").json()["case"]["letters"][0]
+    assert letter["status"] == "sent"
+    assert letter["sent_key"].startswith("letters/cli-case-final/concern-0001/sent/")
+    assert letter["sent_key"].endswith("/Concern letter as posted.pdf")
+    kept = live_stack.s3.get_object(
+        Bucket=live_stack.names["LettersBucket"], Key=letter["sent_key"]
+    )
+    assert (kept["Body"].read(), kept["ContentType"]) == (b"%PDF-1.7 as posted", "application/pdf")
+    # The subject access export holds the draft and, beside it, what was posted.
+    done = cg("export", "cli-final", "--out", str(tmp_path / "out"), who=DPO)
+    assert done.code == 0, done.err
+    final = "letters/cli-case-final/concern-0001-as-sent.pdf"
+    with zipfile.ZipFile(tmp_path / "out" / "cli-final-export.zip") as archive:
+        assert final in archive.namelist()
+        assert "letters/cli-case-final/concern-0001.docx" in archive.namelist()
+        assert archive.read(final) == b"%PDF-1.7 as posted"
+        assert f"as sent: {final}" in archive.read("README.txt").decode()
+
+
 def test_a_stale_version_is_the_409_and_nothing_changes(cg: Cg) -> None:
     customer(cg, "cli-3")
     concern(cg, "cli-case-3", "cli-3")

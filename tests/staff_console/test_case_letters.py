@@ -4,6 +4,8 @@ and asking for a new draft."""
 from __future__ import annotations
 
 import re
+from html import unescape
+from urllib.parse import urlencode
 
 from tests.staff_console.case_seeds import (
     CASE_ID,
@@ -175,3 +177,111 @@ def test_a_letter_still_being_drafted_cannot_be_marked_sent(rig: Rig) -> None:
     refused = browser.get(f"/console/cases/{CASE_ID}/letters/{letter}/sent")
     assert refused.status == 409
     assert "The letter is required: only a drafted letter can be sent." in text(refused)
+
+
+# The version posted, uploaded straight to the letters bucket (step 1 of marking sent) ------------
+
+PDF = "application/pdf"
+
+
+def upload_form(page: Page) -> tuple[str, dict[str, str]]:
+    """Step 1's form: where it posts and its hidden fields (the presigned POST's)."""
+    found = re.search(
+        r'<form method="post" action="([^"]+)" enctype="multipart/form-data"(.*?)</form>',
+        page.text,
+        re.S,
+    )
+    assert found, "no upload form on the page"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', found[2]))
+    return unescape(found[1]), {k: unescape(v) for k, v in fields.items()}
+
+
+def uploaded_by_s3(rig: Rig, page: Page, name: str, body: bytes, content_type: str) -> str:
+    """What S3 does with step 1's form: the object stored, the browser sent back with its
+    key. Returns where it is sent back to."""
+    _, fields = upload_form(page)
+    key = fields["key"].replace("${filename}", name)
+    rig.fakes.documents.uploads[key] = (body, content_type)
+    back = fields["success_action_redirect"]
+    return back + "?" + urlencode({"bucket": "letters", "key": key, "etag": '"e"'})
+
+
+def test_the_sent_page_uploads_the_version_posted_straight_to_the_bucket(rig: Rig) -> None:
+    seed = Seed(rig).concern().now("2026-11-03", 15)
+    browser = signed_in(rig, MANAGER)
+    letter = letter_id(seed, LetterKind.CONCERN)
+    form = sent_form(browser, letter)
+    shown = text(form)
+    assert "1. Upload the version you posted (if you changed it)" in shown
+    assert "If you posted the draft as it was, skip this step" in shown
+    assert "2. Record the day it went" in shown
+    url, fields = upload_form(form)
+    assert url == "https://letters.s3.example/"
+    assert fields["key"].startswith(f"uploads/{CASE_ID}/{letter}/")
+    assert fields["success_action_redirect"] == (
+        f"https://staff.example.test/console/cases/{CASE_ID}/letters/{letter}/sent"
+    )
+    assert "csrf_token" not in fields  # S3 refuses a field its policy does not name
+    assert 'name="Content-Type" type="radio" value="application/pdf"' in form.text
+    assert 'name="file" type="file"' in form.text
+    # The file goes last: S3 ignores what follows it.
+    assert form.text.index('name="file"') > form.text.index('name="Content-Type"')
+    # This page alone may post a form to the bucket.
+    assert (
+        "form-action 'self' https://letters.s3.example;" in form.headers["Content-Security-Policy"]
+    )
+    assert "letters.s3.example" not in case_page(browser).headers["Content-Security-Policy"]
+
+
+def test_a_letter_marked_sent_with_the_version_uploaded_keeps_it(rig: Rig) -> None:
+    seed = Seed(rig).concern().now("2026-11-03", 15)
+    browser = signed_in(rig, MANAGER)
+    letter = letter_id(seed, LetterKind.CONCERN)
+    back = uploaded_by_s3(rig, sent_form(browser, letter), "As posted.pdf", b"%PDF-1.7", PDF)
+    form = browser.get(back.removeprefix("https://staff.example.test"))
+    assert form.status == 200
+    assert "Uploaded: As posted.pdf . It is kept with the letter" in text(form)
+    assert "Upload a different version" in form.text  # to replace it
+    key = re.search(r'name="final_key" value="([^"]+)"', form.text)
+    assert key
+    done = browser.submit(
+        form,
+        form_action(form),
+        {"version": version_of(form), "final_key": unescape(key[1]), **date(3, 11, 2026)},
+    )
+    assert (
+        "Concern letter (Step 1) marked sent on 3 November 2026. The version you uploaded is "
+        "kept with it." in text(done)
+    )
+    assert "The version posted was kept: As posted.pdf" in timeline(done)
+    assert "Final version kept: As posted.pdf" in text(done)
+    kept = seed.case.letter(letter).sent_key  # type: ignore[union-attr]
+    assert kept is not None
+    assert kept.startswith(f"letters/{CASE_ID}/{letter}/sent/")
+    download = f"/console/cases/{CASE_ID}/letters/{letter}/final"
+    assert f'href="{download}" download>Download the version sent' in done.text
+    got = browser.get(download)
+    assert (got.status, got.headers["Content-Type"]) == (200, PDF)
+    assert f'filename="{CASE_ID}-{letter}-As_posted.pdf"' in got.headers["Content-Disposition"]
+
+
+def test_an_upload_that_is_not_this_letters_is_shown_beside_the_file_field(rig: Rig) -> None:
+    seed = Seed(rig).concern().now("2026-11-03", 15)
+    browser = signed_in(rig, MANAGER)
+    letter = letter_id(seed, LetterKind.CONCERN)
+    back = uploaded_by_s3(rig, sent_form(browser, letter), "a.docx", b"<html>", "text/html")
+    wrong_type = browser.get(back.removeprefix("https://staff.example.test"))
+    assert wrong_type.status == 400
+    assert wrong_type.title.startswith("Error: ")
+    assert "The file must be a Word document (DOCX) or a PDF" in text(wrong_type)
+    assert 'href="#file"' in wrong_type.text
+    assert 'name="final_key" value=""' in wrong_type.text  # nothing carried to step 2
+    forged = f"uploads/case-other/{letter}/{'0' * 32}/a.pdf"
+    refused = browser.submit(
+        wrong_type,
+        form_action(wrong_type),
+        {"version": version_of(wrong_type), "final_key": forged, **date(3, 11, 2026)},
+    )
+    assert refused.status == 400
+    assert "The file is not one of this letter&#39;s uploads" in refused.text
+    assert seed.case.letter(letter).status is LetterStatus.DRAFTED  # type: ignore[union-attr]

@@ -3,11 +3,13 @@ reminders when one is left unsent."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 
 import pytest
 from builders import (
+    CASE_ID,
     CET,
     CONCERN_LETTER_SENT_ON,
     DEADLINES,
@@ -31,14 +33,24 @@ from lifecycle_stories import (
     refused,
     sent_letter_command,
 )
+from pydantic import ValidationError
 
 from contactguard.domain.case import (
+    DOCX_TYPE,
+    FINAL_DOCUMENT_MAX_BYTES,
+    FINAL_DOCUMENT_TYPES,
+    PDF_TYPE,
+    Case,
+    CaseEvent,
     CaseStatus,
     LetterKind,
     LetterStatus,
     MarkLetterSent,
     RemindUnsentLetter,
     ReviewPackDue,
+    final_document_key,
+    final_document_name,
+    final_upload_prefix,
 )
 from contactguard.domain.errors import (
     NothingToDo,
@@ -169,3 +181,92 @@ def test_a_repeated_failure_is_nothing_to_do() -> None:
 def test_an_unknown_letter_is_refused() -> None:
     command = MarkLetterSent(letter_id="restrictions-9999", sent_on=date(2026, 12, 18))
     refused(restricted(), command, HEAD, at("2026-12-18", 17), RuleViolation, "letter-unknown")
+
+
+# The final version a manager posted ----------------------------------------------------------
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+def test_a_letter_sent_as_drafted_keeps_no_other_version() -> None:
+    story = concern_raised()
+    story.draft(LetterKind.CONCERN, at(CONCERN_LETTER_SENT_ON, 9))
+    command = sent_letter_command(story, LetterKind.CONCERN, CONCERN_LETTER_SENT_ON)
+    sent = story.do(command, MANAGER, at(CONCERN_LETTER_SENT_ON, 15))
+    assert story.letter(LetterKind.CONCERN).sent_key is None
+    assert sent.events[0].data["sent_key"] is None
+
+
+def test_a_letter_marked_sent_with_its_final_version_keeps_that_version() -> None:
+    story = concern_raised()
+    story.draft(LetterKind.CONCERN, at(CONCERN_LETTER_SENT_ON, 9))
+    letter_id = story.letter(LetterKind.CONCERN).letter_id
+    upload = f"uploads/{CASE_ID}/{letter_id}/{TOKEN}/concern letter.pdf"
+    command = MarkLetterSent(letter_id=letter_id, sent_on=CONCERN_LETTER_SENT_ON, final_key=upload)
+    sent = story.do(command, MANAGER, at(CONCERN_LETTER_SENT_ON, 15))
+    kept = f"letters/{CASE_ID}/{letter_id}/sent/{TOKEN}/concern letter.pdf"
+    assert story.letter(LetterKind.CONCERN).sent_key == kept
+    assert sent.events[0].data["sent_key"] == kept
+    assert final_document_name(kept) == "concern letter.pdf"
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        "uploads/case-0002/{letter}/{token}/a.docx",  # another case's
+        "uploads/case-0001/concern-0099/{token}/a.docx",  # another letter's
+        "letters/case-0001/{letter}/v1.docx",  # not an upload
+        "uploads/case-0001/{letter}/not-a-token/a.docx",
+        "uploads/case-0001/{letter}/{token}/",  # no file name
+        "uploads/case-0001/{letter}/{token}/a/b.docx",
+    ],
+)
+def test_a_final_version_that_is_not_an_upload_of_this_letter_is_refused(upload: str) -> None:
+    story = concern_raised()
+    story.draft(LetterKind.CONCERN, at(CONCERN_LETTER_SENT_ON, 9))
+    letter_id = story.letter(LetterKind.CONCERN).letter_id
+    key = upload.format(letter=letter_id, token=TOKEN)
+    command = MarkLetterSent(letter_id=letter_id, sent_on=CONCERN_LETTER_SENT_ON, final_key=key)
+    refused(story, command, MANAGER, at(CONCERN_LETTER_SENT_ON, 15), RuleViolation, "letter-final")
+
+
+def test_an_upload_key_is_kept_under_its_letter_only_when_it_is_one_of_its_uploads() -> None:
+    prefix = f"uploads/c/l/{TOKEN}/"
+    assert final_upload_prefix("c", "l") == "uploads/c/l/"
+    assert final_document_key("c", "l", prefix + "a.docx") == f"letters/c/l/sent/{TOKEN}/a.docx"
+    longest = prefix + "n" * (1024 - len(prefix))
+    assert final_document_key("c", "l", longest) == f"letters/c/l/sent/{TOKEN}/" + "n" * (
+        1024 - len(prefix)
+    )
+    assert final_document_key("c", "l", longest + "n") is None  # over S3's 1,024 bytes
+    assert final_document_key("c", "l", prefix + " ") is None  # a name of nothing but space
+    assert final_document_key("c", "l", f"uploads/c/l/{TOKEN.upper()}/a.docx") is None
+    assert final_document_name("letters/c/l/sent/t/Letter as posted.pdf") == "Letter as posted.pdf"
+    assert final_document_name("a.pdf") == "a.pdf"
+    assert FINAL_DOCUMENT_MAX_BYTES == 10 * 1024 * 1024
+    assert FINAL_DOCUMENT_TYPES == {DOCX_TYPE: "Word document (DOCX)", PDF_TYPE: "PDF"}
+    sent_on = CONCERN_LETTER_SENT_ON
+    assert MarkLetterSent(letter_id="l", sent_on=sent_on, final_key="k" * 1024).final_key
+    for wrong in ("", "k" * 1025):
+        with pytest.raises(ValidationError):
+            MarkLetterSent(letter_id="l", sent_on=sent_on, final_key=wrong)
+    assert DOCX_TYPE == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert PDF_TYPE == "application/pdf"
+
+
+def test_events_and_letters_stored_before_final_versions_still_load() -> None:
+    """What the store holds from before: no sent_key on a sent letter or its event."""
+    story = concern_raised()
+    story.draft(LetterKind.CONCERN, at(CONCERN_LETTER_SENT_ON, 9))
+    command = sent_letter_command(story, LetterKind.CONCERN, CONCERN_LETTER_SENT_ON)
+    event = story.do(command, MANAGER, at(CONCERN_LETTER_SENT_ON, 15)).events[0]
+    old_event = event.model_dump(mode="json")
+    del old_event["data"]["sent_key"]
+    assert "sent_key" not in CaseEvent.model_validate_json(json.dumps(old_event)).data
+    old_case = story.current.model_dump(mode="json")
+    for letter in old_case["letters"]:
+        del letter["sent_key"]
+    loaded = Case.model_validate_json(json.dumps(old_case))
+    assert loaded.letter(event.data["letter_id"]).sent_key is None  # type: ignore[arg-type,union-attr]
+    old_command = {"kind": "mark-letter-sent", "letter_id": "x", "sent_on": "2026-11-03"}
+    assert MarkLetterSent.model_validate(old_command).final_key is None

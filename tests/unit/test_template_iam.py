@@ -267,6 +267,18 @@ def test_calls_name_the_resource_they_touch() -> None:
     assert pairs("s3", "GetObject", {"Bucket": "b", "Key": "inbound/m"}) == [
         ("s3:GetObject", "arn:aws:s3:::b/inbound/m")
     ]
+    # A HEAD is authorised as a GET; a copy as a GET of its source and a PUT of its target
+    # (botocore has made the source "bucket/quoted key" before the call is seen).
+    assert pairs("s3", "HeadObject", {"Bucket": "b", "Key": "uploads/u"}) == [
+        ("s3:GetObject", "arn:aws:s3:::b/uploads/u")
+    ]
+    for source in ({"Bucket": "b", "Key": "uploads/a b"}, "b/uploads/a%20b"):
+        assert pairs("s3", "CopyObject", {"Bucket": "b", "Key": "k", "CopySource": source}) == [
+            ("s3:GetObject", "arn:aws:s3:::b/uploads/a b"),
+            ("s3:PutObject", "arn:aws:s3:::b/k"),
+        ]
+    with pytest.raises(UnmappedCall):  # a versioned source needs s3:GetObjectVersion
+        pairs("s3", "CopyObject", {"Bucket": "b", "Key": "k", "CopySource": "b/u?versionId=1"})
     with pytest.raises(UnmappedCall):  # a call no handler makes yet is taught before it passes
         pairs("sqs", "SendMessage", {"QueueUrl": f"https://sqs/{ACCOUNT}/q"})
     role = f"arn:aws:iam::{ACCOUNT}:role/r"

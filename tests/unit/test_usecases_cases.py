@@ -18,7 +18,14 @@ from builders import (
 )
 
 from contactguard.domain.access import Operation
-from contactguard.domain.case import CaseStatus, CloseConcern, LetterKind, RecordLetterDrafted
+from contactguard.domain.case import (
+    DOCX_TYPE,
+    CaseStatus,
+    CloseConcern,
+    LetterKind,
+    MarkLetterSent,
+    RecordLetterDrafted,
+)
 from contactguard.domain.errors import NothingToDo, NotPermitted, RuleViolation, VersionConflict
 from contactguard.domain.model import Actor, Channel, Contact, Disposition, ReadOutcome
 from contactguard.usecases import Request
@@ -135,3 +142,117 @@ def test_the_read_queue_audits_each_item_and_a_read_is_recorded_once(fx: Fakes) 
     assert fx.store.audit[-1].customer_id is None  # the record says nobody was found
     with pytest.raises(NotPermitted):
         queue.mark_read(by(EXECUTIVE), "ses-2", ReadOutcome.NOTHING_NEW)
+
+
+# The final version a manager posted ------------------------------------------------------------
+
+PDF = "application/pdf"
+
+
+def drafted_concern(fx: Fakes) -> str:
+    """A concern case whose letter is drafted; its letter id."""
+    cases = fx.use_cases.cases
+    (letter,) = cases.open(by(MANAGER), raise_concern(), CUSTOMER_ID, "case-0001").case.letters
+    drafted = RecordLetterDrafted(letter_id=letter.letter_id, version=1, s3_key="letters/l1")
+    cases.service.act("case-0001", drafted, Actor.system("letters"), fx.clock())
+    fx.documents.objects["letters/l1"] = b"PK draft"
+    return letter.letter_id
+
+
+def upload_key(fx: Fakes, letter_id: str, name: str = "posted.pdf") -> str:
+    """The key a browser's upload lands on, through the form the use case gives."""
+    form = fx.use_cases.cases.upload_form(by(MANAGER), "case-0001", letter_id, "https://back")
+    return form.fields["key"].replace("${filename}", name)
+
+
+def test_an_upload_form_is_for_this_letter_docx_or_pdf_10_mb_15_minutes(fx: Fakes) -> None:
+    letter_id = drafted_concern(fx)
+    form = fx.use_cases.cases.upload_form(by(MANAGER), "case-0001", letter_id, "https://back")
+    (asked,) = fx.documents.forms
+    assert asked["prefix"].startswith(f"uploads/case-0001/{letter_id}/")
+    assert len(asked["prefix"].split("/")[3]) == 32  # a random part: no two forms alike
+    rules = asked["rules"]
+    assert rules.content_types == (DOCX_TYPE, PDF)
+    assert (rules.max_bytes, rules.seconds, rules.redirect) == (
+        10 * 1024 * 1024,
+        900,
+        "https://back",
+    )
+    assert form.fields["success_action_redirect"] == "https://back"
+    with pytest.raises(NotPermitted):
+        fx.use_cases.cases.upload_form(by(CALL_HANDLER), "case-0001", letter_id, None)
+    with pytest.raises(NotFound):
+        fx.use_cases.cases.upload_form(by(MANAGER), "case-0001", "no-such-letter", None)
+
+
+def test_marking_sent_with_an_upload_keeps_a_copy_and_records_it(fx: Fakes) -> None:
+    letter_id = drafted_concern(fx)
+    key = upload_key(fx, letter_id)
+    fx.documents.uploads[key] = (b"%PDF-1.7 posted", PDF)
+    assert fx.use_cases.cases.final_upload(by(MANAGER), "case-0001", letter_id, key) == "posted.pdf"
+    sent = MarkLetterSent(letter_id=letter_id, sent_on=at("2026-11-02").date(), final_key=key)
+    acted = fx.use_cases.cases.act(by(MANAGER), "case-0001", sent, "mark-letter-sent", 2)
+    kept = acted.case.letter(letter_id).sent_key  # type: ignore[union-attr]
+    assert kept is not None
+    assert kept.startswith(f"letters/case-0001/{letter_id}/sent/")
+    assert fx.documents.objects[kept] == b"%PDF-1.7 posted"
+    final = fx.use_cases.cases.download(by(MANAGER), "case-0001", letter_id, final=True)
+    assert (final.document, final.content_type) == (b"%PDF-1.7 posted", PDF)
+    assert final.filename == f"case-0001-{letter_id}-posted.pdf"
+    draft = fx.use_cases.cases.download(by(MANAGER), "case-0001", letter_id)
+    assert (draft.document, draft.content_type) == (b"PK draft", DOCX_TYPE)
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (None, "the uploaded file is gone: upload it again"),
+        ((b"", PDF), "the file must be between 1 byte and 10 MB"),
+        ((b"x" * (10 * 1024 * 1024 + 1), PDF), "the file must be between 1 byte and 10 MB"),
+        ((b"<html>", "text/html"), "the file must be a Word document (DOCX) or a PDF"),
+        ((b"PK", "application/zip"), "the file must be a Word document (DOCX) or a PDF"),
+    ],
+)
+def test_an_upload_that_is_missing_too_big_or_of_another_type_is_refused(
+    fx: Fakes, upload: tuple[bytes, str] | None, message: str
+) -> None:
+    letter_id = drafted_concern(fx)
+    key = upload_key(fx, letter_id)
+    if upload is not None:
+        fx.documents.uploads[key] = upload
+    with pytest.raises(RuleViolation) as caught:
+        fx.use_cases.cases.final_upload(by(MANAGER), "case-0001", letter_id, key)
+    assert (caught.value.rule, caught.value.message) == ("letter-final", message)
+    sent = MarkLetterSent(letter_id=letter_id, sent_on=at("2026-11-02").date(), final_key=key)
+    with pytest.raises(RuleViolation):
+        fx.use_cases.cases.act(by(MANAGER), "case-0001", sent, "mark-letter-sent", 2)
+    assert fx.use_cases.cases.view(by(MANAGER), "case-0001").version == 2  # nothing recorded
+
+
+def test_an_upload_of_another_case_or_letter_is_refused_before_any_read(fx: Fakes) -> None:
+    letter_id = drafted_concern(fx)
+    elsewhere = upload_key(fx, letter_id).replace("case-0001", "case-0002")
+    fx.documents.uploads[elsewhere] = (b"%PDF", PDF)
+    with pytest.raises(RuleViolation) as caught:
+        fx.use_cases.cases.final_upload(by(MANAGER), "case-0001", letter_id, elsewhere)
+    assert caught.value.message == "the file is not one of this letter's uploads"
+    sent = MarkLetterSent(letter_id=letter_id, sent_on=at("2026-11-02").date(), final_key=elsewhere)
+    with pytest.raises(RuleViolation):
+        fx.use_cases.cases.act(by(MANAGER), "case-0001", sent, "mark-letter-sent", 2)
+    with pytest.raises(NotFound):  # sent as drafted: no version of its own
+        fx.use_cases.cases.download(by(MANAGER), "case-0001", letter_id, final=True)
+
+
+def test_a_decision_the_lifecycle_refuses_keeps_no_copy(fx: Fakes) -> None:
+    letter_id = drafted_concern(fx)
+    key = upload_key(fx, letter_id)
+    fx.documents.uploads[key] = (b"%PDF", PDF)
+    today = at("2026-11-02").date()
+    cases = fx.use_cases.cases
+    stale = MarkLetterSent(letter_id=letter_id, sent_on=today, final_key=key)
+    with pytest.raises(VersionConflict):
+        cases.act(by(MANAGER), "case-0001", stale, "mark-letter-sent", 1)
+    future = MarkLetterSent(letter_id=letter_id, sent_on=today + timedelta(days=1), final_key=key)
+    with pytest.raises(RuleViolation):
+        cases.act(by(MANAGER), "case-0001", future, "mark-letter-sent", 2)
+    assert [k for k in fx.documents.uploads if k.startswith("letters/")] == []

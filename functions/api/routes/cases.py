@@ -4,10 +4,10 @@ The routes register in this order (the role-by-route tables list them so)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from api.exceptions import BadRequest, from_request
 from api.identity import staff_request
@@ -21,11 +21,18 @@ from api.models import (
     OpenCaseRequest,
     Timeline,
     TimelineEntry,
+    UploadFormReply,
     domain_command,
 )
 from api.resolver import CaseId, endpoint, etag, json_reply, replies
 from api.wiring import current
 from contactguard.domain.access import Operation
+from contactguard.domain.case import (
+    FINAL_DOCUMENT_MAX_BYTES,
+    FINAL_DOCUMENT_TYPES,
+    PDF_TYPE,
+)
+from contactguard.usecases.cases import UPLOAD_SECONDS, document_type, final_filename
 from contactguard.usecases.cases import TimelineEntry as CaseTimelineEntry
 
 
@@ -103,23 +110,56 @@ LetterId = Annotated[str, Path(min_length=1, max_length=64, description="the let
     "GET",
     "/cases/<case_id>/letters/<letter_id>",
     Operation.READ_LETTER,
-    summary="A letter's current draft or sent document (DOCX; send Accept with its type)",
+    summary="A letter's current draft (DOCX), or the version its sender posted (DOCX or PDF; "
+    "send Accept with its type)",
     responses={
         **replies(200, "the document", 400, 401, 403, 404),
-        200: {"description": "the document", "content": {DOCX: {"schema": {}}}},
+        200: {
+            "description": "the document",
+            "content": {DOCX: {"schema": {}}, PDF_TYPE: {"schema": {}}},
+        },
     },
     tags=["cases"],
 )
 # No return annotation on purpose: Powertools validates an annotated reply as JSON, and this
 # one is a document's bytes (base64 through API Gateway).
-def get_letter(case_id: CaseId, letter_id: LetterId):  # type: ignore[no-untyped-def]
-    letter, document = current().use_cases.cases.letter(staff_request(), case_id, letter_id)
-    name = f"{case_id}-{letter_id}.docx"
+def get_letter(  # type: ignore[no-untyped-def]
+    case_id: CaseId,
+    letter_id: LetterId,
+    version: Annotated[
+        Literal["draft", "sent"],
+        Query(description="sent: the version posted, kept when it was not the draft unchanged"),
+    ] = "draft",
+):
+    final = version == "sent"
+    letter, document = current().use_cases.cases.letter(
+        staff_request(), case_id, letter_id, final=final
+    )
+    name = final_filename(case_id, letter) if final else f"{case_id}-{letter_id}.docx"
     return Response(
         200,
-        DOCX,
+        document_type(name),
         document,
         {"Content-Disposition": f'attachment; filename="{name}"', "ETag": f'"{letter.version}"'},
+    )
+
+
+@endpoint(
+    "POST",
+    "/cases/<case_id>/letters/<letter_id>/upload-form",
+    Operation.DECIDE,
+    summary="A presigned POST to upload the version of a letter its sender posted",
+    responses=replies(200, "the form, valid 15 minutes", 400, 401, 403, 404),
+    tags=["cases"],
+)
+def letter_upload_form(case_id: CaseId, letter_id: LetterId) -> UploadFormReply:
+    form = current().use_cases.cases.upload_form(staff_request(), case_id, letter_id, None)
+    return UploadFormReply(
+        url=form.url,
+        fields=form.fields,
+        content_types=list(FINAL_DOCUMENT_TYPES),
+        max_bytes=FINAL_DOCUMENT_MAX_BYTES,
+        expires_in_seconds=UPLOAD_SECONDS,
     )
 
 

@@ -33,6 +33,7 @@ class Versioned(BaseModel):
 
 class LetterSentForm(Versioned):
     sent_on: StaffDate
+    final_key: str = Field(default="", max_length=1024)  # the uploaded final version's key
 
 
 class ReasonForm(Versioned):

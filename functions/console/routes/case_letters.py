@@ -1,9 +1,12 @@
-"""A case's letters: the document (DOCX) to download, marking a letter sent, and asking for a
-new draft.
+"""A case's letters: the document to download, marking a letter sent, and asking for a new
+draft.
 
-The document is streamed through the console (`use_cases.cases.letter`, audited) as an
-attachment, not a link to the letters bucket: a presigned S3 link would need a port the
-use cases do not have yet.
+A document is downloaded from the letters bucket by a presigned link valid a minute (the read
+checked and audited first, `use_cases.cases.download`); where there is none (the embedded
+stack) the console sends it itself. Marking a letter sent takes two steps on one page: the
+version the manager posted, when they changed the draft, is uploaded by a plain HTML form
+straight to the bucket (a presigned POST; no JavaScript, no body through API Gateway), and S3
+sends the browser back here with its key; then the date form records it (README "Letters").
 """
 
 from __future__ import annotations
@@ -17,38 +20,49 @@ from console import web
 from console.forms import FormResult, empty
 from console.pages import Visit, page
 from console.routes.case_decisions import Answer, answered, record
-from console.routes.case_forms import LetterSentForm, ReasonForm, in_words
+from console.routes.case_forms import LetterSentForm, ReasonForm, in_words, refused_on_form
 from console.routes.case_words import LETTER_KIND, uk_date
 from contactguard.domain.access import Operation
 from contactguard.domain.calendar import london_date
 from contactguard.domain.case import (
+    FINAL_DOCUMENT_TYPES,
     Case,
     Command,
     CommandKind,
     Letter,
     MarkLetterSent,
     RedraftLetter,
+    final_document_name,
 )
+from contactguard.domain.errors import RuleViolation
 from contactguard.domain.letter_kinds import letter_kind
 from contactguard.usecases.errors import NotFound
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FINAL_FIELD = "file"  # where a refusal of the uploaded final version is shown
 
 
 @page("/console/cases/<case_id>/letters/<letter_id>", operation=Operation.READ_LETTER)
 def download(visit: Visit, case_id: str, letter_id: str) -> web.Reply:
-    """A presigned S3 address, valid a minute (API Gateway turns a body back into bytes only
-    when the browser's Accept header names the type, which a link's does not); where there is
-    none (the embedded stack), the document itself."""
-    got = visit.wiring.use_cases.cases.download(visit.request, case_id, letter_id)
+    """The draft: a presigned S3 address, valid a minute (API Gateway turns a body back into
+    bytes only when the browser's Accept header names the type, which a link's does not);
+    where there is none (the embedded stack), the document itself."""
+    return _download(visit, case_id, letter_id, final=False)
+
+
+@page("/console/cases/<case_id>/letters/<letter_id>/final", operation=Operation.READ_LETTER)
+def download_final(visit: Visit, case_id: str, letter_id: str) -> web.Reply:
+    """The version its sender posted, kept when they marked it sent: as the draft."""
+    return _download(visit, case_id, letter_id, final=True)
+
+
+def _download(visit: Visit, case_id: str, letter_id: str, *, final: bool) -> web.Reply:
+    got = visit.wiring.use_cases.cases.download(visit.request, case_id, letter_id, final=final)
     if got.link is not None:
         return web.Reply.redirect(got.link)
     document, name = got.document or b"", got.filename
-    return web.Reply(
-        HTTPStatus.OK,
-        document,
-        headers={"Content-Type": DOCX, "Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    disposition = f'attachment; filename="{name}"'
+    headers = {"Content-Type": got.content_type, "Content-Disposition": disposition}
+    return web.Reply(HTTPStatus.OK, document, headers=headers)
 
 
 def _known(visit: Visit, case_id: str, letter_id: str) -> Letter:
@@ -86,6 +100,10 @@ class LetterAction:
     answer: Callable[[Visit, Letter], Answer]
     fields: dict[str, str] = field(default_factory=dict)  # lifecycle rule -> form field
     prefill: dict[str, str] = field(default_factory=dict)
+    # The form as first shown (default: empty but for `prefill`).
+    opened: Callable[[Visit, Case, Letter], FormResult[Any]] | None = None
+    # What else the page shows; an "upload" (UploadForm) in it is a form posting elsewhere.
+    context: Callable[[Visit, Case, Letter, FormResult[Any]], dict[str, Any]] | None = None
 
 
 def _render(
@@ -93,7 +111,8 @@ def _render(
 ) -> web.Reply:
     base = f"/console/cases/{case.case_id}"
     words = LETTER_KIND[letter.kind]
-    return visit.render_form(
+    extra = action.context(visit, case, letter, form) if action.context else {}
+    reply = visit.render_form(
         action.template,
         title=f"{words}: {action.title}",
         form=form,
@@ -108,7 +127,11 @@ def _render(
             "date_bound": letter_kind(letter.kind).date_bound,
             "redraft": visit.site.url(f"{base}/letters/{letter.letter_id}/redraft"),
         },
+        **extra,
     )
+    if "upload" in extra:  # the CSP lets this page's forms go to the bucket, and only this
+        reply.form_targets = (web.origin_of(extra["upload"].url),)
+    return reply
 
 
 def _register(action: LetterAction) -> None:
@@ -116,7 +139,8 @@ def _register(action: LetterAction) -> None:
 
     def show(visit: Visit, case_id: str, letter_id: str) -> web.Reply:
         case, letter = _letter(visit, case_id, letter_id, action.kind)
-        return _render(visit, action, case, letter, empty(action.prefill))
+        form = action.opened(visit, case, letter) if action.opened else empty(action.prefill)
+        return _render(visit, action, case, letter, form)
 
     def send(visit: Visit, case_id: str, letter_id: str) -> web.Reply:
         # Decided first: a form sent against a case that changed since is the conflict page,
@@ -134,10 +158,45 @@ def _register(action: LetterAction) -> None:
 
 def _sent(visit: Visit, letter: Letter) -> Answer:
     def give(a: LetterSentForm) -> tuple[Command, str]:
-        sent = MarkLetterSent(letter_id=letter.letter_id, sent_on=a.sent_on)
-        return sent, f"{LETTER_KIND[letter.kind]} marked sent on {uk_date(a.sent_on)}."
+        final = a.final_key or None
+        sent = MarkLetterSent(letter_id=letter.letter_id, sent_on=a.sent_on, final_key=final)
+        done = f"{LETTER_KIND[letter.kind]} marked sent on {uk_date(a.sent_on)}."
+        return sent, done + (" The version you uploaded is kept with it." if final else "")
 
     return answered(LetterSentForm, visit.form, give)
+
+
+def _sent_opened(visit: Visit, case: Case, letter: Letter) -> FormResult[Any]:
+    """Step 2 carries the key S3 sent the browser back with (`?bucket=&key=&etag=`), once
+    the upload passes the use case's checks; otherwise its refusal beside the file field."""
+    key = visit.query.get("key")
+    if not key:
+        return empty()
+    try:
+        visit.wiring.use_cases.cases.final_upload(
+            visit.request, case.case_id, letter.letter_id, key
+        )
+    except RuleViolation as refusal:
+        return refused_on_form(empty(), refusal, {refusal.rule: FINAL_FIELD}) or empty()
+    return empty({"final_key": key})
+
+
+def _sent_context(
+    visit: Visit, case: Case, letter: Letter, form: FormResult[Any]
+) -> dict[str, Any]:
+    """Step 1: the upload form, S3 sending the browser back to this page; what was uploaded."""
+    path = f"/console/cases/{case.case_id}/letters/{letter.letter_id}/sent"
+    back = visit.site.absolute(path)
+    upload = visit.wiring.use_cases.cases.upload_form(
+        visit.request, case.case_id, letter.letter_id, back
+    )
+    key = "" if form.error_of(FINAL_FIELD) else form.value_of("final_key")
+    return {
+        "upload": upload,
+        "final_key": key,
+        "uploaded": final_document_name(key) if key else None,
+        "document_types": [{"value": k, "text": v} for k, v in FINAL_DOCUMENT_TYPES.items()],
+    }
 
 
 def _redraft(visit: Visit, letter: Letter) -> Answer:
@@ -157,8 +216,14 @@ LETTER_ACTIONS = (
         "mark as sent",
         "case_letter_sent.html",
         _sent,
-        # The lifecycle's refusals that concern the date sent.
-        fields={"letter-sent-date": "sent_on", "letter-dated": "sent_on"},
+        # The lifecycle's refusals that concern the date sent, and the version uploaded.
+        fields={
+            "letter-sent-date": "sent_on",
+            "letter-dated": "sent_on",
+            "letter-final": FINAL_FIELD,
+        },
+        opened=_sent_opened,
+        context=_sent_context,
     ),
     LetterAction(
         CommandKind.REDRAFT_LETTER,

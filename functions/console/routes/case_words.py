@@ -28,6 +28,7 @@ from contactguard.domain.case import (
     LetterKind,
     LetterStatus,
     RestrictionPeriod,
+    final_document_name,
 )
 from contactguard.domain.deadlines import DeadlineKind
 from contactguard.domain.model import BEHAVIOUR_WORDS, Actor, Behaviour, Channel, describe_date
@@ -319,6 +320,8 @@ def _letter(data: Data) -> list[str]:
     if sent := _day(data, "sent_on"):
         line += f", sent on {sent}"
     lines = [line]
+    if isinstance(kept := data.get("sent_key"), str):  # the version posted, not the draft
+        lines.append(f"The version posted was kept: {final_document_name(kept)}")
     problems = data.get("problems")
     if isinstance(problems, list):
         lines.extend(f"Missing: {p}" for p in problems if isinstance(p, str))

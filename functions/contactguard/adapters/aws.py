@@ -13,6 +13,7 @@ import boto3
 
 class AwsAdapter:
     service: ClassVar[str]  # the boto3 service name, e.g. "s3"
+    config: ClassVar[Any] = None  # a botocore Config for the client it builds, if any
 
     def __init__(self, client: Any | None = None) -> None:
         self._client = client
@@ -22,5 +23,5 @@ class AwsAdapter:
     def client(self) -> Any:
         if self._client is None:
             make: Any = boto3.client  # typed per service name; ours is a class attribute
-            self._client = make(self.service)
+            self._client = make(self.service, config=self.config)
         return self._client

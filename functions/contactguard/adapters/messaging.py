@@ -7,43 +7,40 @@ at import time. Alerts carry identifiers and kinds only: no personal data leaves
 from __future__ import annotations
 
 import json
+import os
 from email.message import EmailMessage
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from contactguard.adapters.aws import AwsAdapter
+from contactguard.ports import Uploaded, UploadForm, UploadRules
 
 
 class S3Objects(AwsAdapter):
     """Objects of one bucket, read whole (raw mail, letter documents)."""
 
     service = "s3"
+    # Presigned addresses on the bucket's regional endpoint: the global one answers a bucket
+    # outside us-east-1 with a 307 for a day after it is made, and a browser's form would then
+    # be sent to a host the console's CSP (form-action) does not name.
+    config = Config(s3={"addressing_style": "virtual"})
 
-    def __init__(self, bucket: str, client: Any | None = None, *, links: bool = True) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        client: Any | None = None,
+        *,
+        links: bool = True,
+        upload_url: str | None = None,
+    ) -> None:
         super().__init__(client)
         self.bucket = bucket
         self.links = links  # False where no browser can reach the bucket (the embedded stack)
-        self._signer: Any | None = None
-
-    @property
-    def signer(self) -> Any:
-        """A client that signs links for the bucket's regional endpoint
-        (https://<bucket>.s3.<region>.amazonaws.com/..., SigV4). boto3's default link names
-        the global endpoint, which S3 answers for a bucket less than a day old, or in a
-        region opened since 2019, with a redirect the signature does not survive (boto3
-        issues 1982 and 2989). Signing makes no call to AWS."""
-        if self._signer is None:
-            region = self.client.meta.region_name
-            self._signer = boto3.client(
-                "s3",
-                region_name=region,
-                endpoint_url=f"https://s3.{region}.amazonaws.com",
-                config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
-            )
-        return self._signer
+        # Where upload forms post instead of the bucket: the embedded stack's stand-in for S3's
+        # POST (contactguard_local.uploads), since no browser can reach moto in-process.
+        self.upload_url = upload_url
 
     def read_key(self, key: str) -> bytes:
         self.requests += 1
@@ -75,10 +72,54 @@ class S3Objects(AwsAdapter):
         }
         if content_type:
             params["ResponseContentType"] = content_type
-        url: str = self.signer.generate_presigned_url(
+        url: str = self.client.generate_presigned_url(
             "get_object", Params=params, ExpiresIn=seconds
         )
         return url
+
+    # LetterUploads: final versions of letters, posted by the browser straight to the bucket.
+
+    def upload_form(self, prefix: str, rules: UploadRules) -> UploadForm:
+        """A presigned POST (signed here, no call to S3). Its policy holds the key to
+        `prefix` (the browser's file name is put after it: `${filename}`), the size to 1 to
+        `rules.max_bytes` bytes and the Content-Type field to what `content_types` share (S3's
+        policies know no "one of"; the use case checks the type exactly before keeping
+        it), and the redirect to exactly `redirect`. The bucket's default encryption (SSE-S3)
+        applies, so the form names none."""
+        fields: dict[str, str] = {}
+        conditions: list[Any] = [
+            ["content-length-range", 1, rules.max_bytes],
+            ["starts-with", "$Content-Type", os.path.commonprefix(list(rules.content_types))],
+        ]
+        if rules.redirect is not None:
+            fields["success_action_redirect"] = rules.redirect
+            conditions.append({"success_action_redirect": rules.redirect})
+        post = self.client.generate_presigned_post(
+            self.bucket,
+            prefix + "${filename}",
+            Fields=fields,
+            Conditions=conditions,
+            ExpiresIn=rules.seconds,
+        )
+        return UploadForm(url=self.upload_url or post["url"], fields=dict(post["fields"]))
+
+    def uploaded(self, key: str) -> Uploaded | None:
+        """HEAD (authorised as s3:GetObject)."""
+        self.requests += 1
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise
+            return None
+        return Uploaded(size=int(head["ContentLength"]), content_type=str(head["ContentType"]))
+
+    def keep(self, key: str, kept: str) -> None:
+        """CopyObject (s3:GetObject on `key`, s3:PutObject on `kept`): type and metadata too."""
+        self.requests += 1
+        self.client.copy_object(
+            Bucket=self.bucket, Key=kept, CopySource={"Bucket": self.bucket, "Key": key}
+        )
 
 
 def safe_filename(name: str) -> str:
@@ -133,7 +174,7 @@ class S3RawMail(S3Objects):
     def link(self, message_id: str, seconds: int) -> str:
         """A presigned GET of the stored message, for `seconds` (or until the signing
         credentials expire, if sooner: a Lambda role's last hours, not days)."""
-        url: str = self.signer.generate_presigned_url(
+        url: str = self.client.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": self.key_for(message_id)},
             ExpiresIn=seconds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -56,10 +57,45 @@ class Letter(Frozen):
     drafted_on: date | None = None  # when the current draft landed (unsent-letter reminders)
     unsent_reminders: int = 0
     source_seq: int | None = None  # the event whose decision the letter conveys
+    # The version the manager posted, when it was not the draft unchanged (final_document_key).
+    sent_key: str | None = None
 
     @property
     def letter_date(self) -> date:
         return self.dated_on or london_date(self.required_at)
+
+
+# The version a manager posted, when they changed the draft first (README "Letters"): the
+# browser uploads it under the letter's upload prefix (uploads/ expires after two days), and
+# marking the letter sent keeps a copy under the letter's own prefix, the key the case records.
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_TYPE = "application/pdf"
+FINAL_DOCUMENT_TYPES = {DOCX_TYPE: "Word document (DOCX)", PDF_TYPE: "PDF"}
+FINAL_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+_UPLOAD_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def final_upload_prefix(case_id: str, letter_id: str) -> str:
+    """Where a letter's final versions are uploaded: `<this>/<32 hex>/<file name>`."""
+    return f"uploads/{case_id}/{letter_id}/"
+
+
+def final_document_key(case_id: str, letter_id: str, upload_key: str) -> str | None:
+    """Where the final version uploaded at `upload_key` is kept once the letter is marked
+    sent; None when `upload_key` is not an upload of this letter of this case."""
+    prefix = final_upload_prefix(case_id, letter_id)
+    if not upload_key.startswith(prefix) or len(upload_key) > 1024:
+        return None
+    parts = upload_key.removeprefix(prefix).split("/")
+    if len(parts) != 2 or not _UPLOAD_TOKEN.fullmatch(parts[0]) or not parts[1].strip():
+        return None
+    token, name = parts
+    return f"letters/{case_id}/{letter_id}/sent/{token}/{name}"
+
+
+def final_document_name(key: str) -> str:
+    """The file name a final version was uploaded with (the last part of its key)."""
+    return key.rpartition("/")[2]
 
 
 class Concern(Frozen):
@@ -349,6 +385,9 @@ class MarkLetterSent(Frozen):
     kind: Literal[CommandKind.MARK_LETTER_SENT] = CommandKind.MARK_LETTER_SENT
     letter_id: str
     sent_on: date
+    # The final version's upload key (the upload form's), when the manager changed the draft
+    # before posting it; none when the draft went unchanged.
+    final_key: str | None = Field(default=None, min_length=1, max_length=1024)
 
 
 class RedraftLetter(Frozen):

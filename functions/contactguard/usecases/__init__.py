@@ -23,6 +23,7 @@ from contactguard.ports import (
     CustomerStore,
     FiledMail,
     LetterDocuments,
+    LetterUploads,
     Log,
     ReadQueue,
     SignalLog,
@@ -73,6 +74,7 @@ def staff_use_cases(
     audit_log: AuditLog,
     documents: LetterDocuments,
     filed_mail: FiledMail | None = None,
+    uploads: LetterUploads,
     policy: Policy,
     clock: Clock,
     log: Log,
@@ -88,7 +90,13 @@ def staff_use_cases(
             customers=customers, contacts=contacts, audit=audit, clock=clock, earliest=earliest
         ),
         cases=Cases(
-            service=service, cases=cases, documents=documents, audit=audit, clock=clock, log=log
+            service=service,
+            cases=cases,
+            documents=documents,
+            uploads=uploads,
+            audit=audit,
+            clock=clock,
+            log=log,
         ),
         lookup=Lookup(customers=customers, finder=finder, cases=cases, audit=audit, clock=clock),
         read_queue=ReadQueueUseCases(queue=read_queue, audit=audit, clock=clock, mail=filed_mail),

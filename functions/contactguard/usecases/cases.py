@@ -4,6 +4,7 @@ ask which decisions are open to the person asking."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -11,6 +12,10 @@ from datetime import date, datetime
 from contactguard.domain.access import Operation, require
 from contactguard.domain.calendar import london_date
 from contactguard.domain.case import (
+    DOCX_TYPE,
+    FINAL_DOCUMENT_MAX_BYTES,
+    FINAL_DOCUMENT_TYPES,
+    PDF_TYPE,
     AcceptLateAppeal,
     AppealOutcome,
     Case,
@@ -29,13 +34,24 @@ from contactguard.domain.case import (
     MarkLetterSent,
     RedraftLetter,
     ReviewOutcome,
+    final_document_key,
+    final_document_name,
+    final_upload_prefix,
 )
 from contactguard.domain.deadlines import Deadline, pending_deadlines
-from contactguard.domain.errors import NothingToDo, PolicyError, VersionConflict
+from contactguard.domain.errors import NothingToDo, PolicyError, RuleViolation, VersionConflict
 from contactguard.domain.lifecycle import PERMITTED_ROLES, TRANSITIONS, Outcome, decide
 from contactguard.domain.model import Actor, EqualityConsiderations
 from contactguard.domain.restrictions import OtherRestriction
-from contactguard.ports import CaseStore, Clock, LetterDocuments, Log
+from contactguard.ports import (
+    CaseStore,
+    Clock,
+    LetterDocuments,
+    LetterUploads,
+    Log,
+    UploadForm,
+    UploadRules,
+)
 from contactguard.service import CaseService, UnknownCase
 from contactguard.usecases.audit import Auditor
 from contactguard.usecases.errors import AlreadyExists, NotFound
@@ -136,6 +152,9 @@ def _stand_ins(immediate: bool) -> dict[CommandKind, Command]:
     }
 
 
+UPLOAD_SECONDS = 15 * 60  # an upload form's life
+
+
 @dataclass(frozen=True)
 class Download:
     """A letter to download: from `link` (valid a short while), or else `document`."""
@@ -144,6 +163,27 @@ class Download:
     filename: str
     link: str | None
     document: bytes | None
+
+    @property
+    def content_type(self) -> str:
+        return document_type(self.filename)
+
+
+def document_type(filename: str) -> str:
+    """A letter document's type, by its name (a final version may be a PDF)."""
+    return PDF_TYPE if filename.lower().endswith(".pdf") else DOCX_TYPE
+
+
+def safe_filename(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def final_filename(case_id: str, letter: Letter) -> str:
+    """The name the version its sender posted downloads as: the case, the letter and the
+    name it was uploaded with."""
+    return safe_filename(
+        f"{case_id}-{letter.letter_id}-{final_document_name(letter.sent_key or '')}"
+    )
 
 
 def known_case(cases: CaseStore, case_id: str) -> Case:
@@ -158,6 +198,7 @@ class Cases:
     service: CaseService
     cases: CaseStore
     documents: LetterDocuments
+    uploads: LetterUploads
     audit: Auditor
     clock: Clock
     log: Log
@@ -192,6 +233,14 @@ class Cases:
         self.audit.record(
             request, Operation.DECIDE, case.customer_id, case_id=case_id, detail=f"command={kind}"
         )
+        if (
+            isinstance(command, MarkLetterSent)
+            and command.final_key is not None
+            # Kept only for a decision the lifecycle would take now (else it refuses below).
+            and case.version == expected_version
+            and self._refusal(case, command, request.actor, self.clock()) is None
+        ):
+            self._keep_final(case_id, command.letter_id, command.final_key)
         try:
             outcome = self.service.act(
                 case_id, command, request.actor, self.clock(), expected_version=expected_version
@@ -200,26 +249,97 @@ class Cases:
             return Acted(case=known_case(self.cases, case_id), nothing_to_do=nothing)
         return Acted(case=outcome.case, events=list(outcome.events))
 
-    def letter(self, request: Request, case_id: str, letter_id: str) -> tuple[Letter, bytes]:
-        """A letter's current draft or sent document. The review pack lists filed email by
-        subject: only for the roles that may read it."""
+    # The final version a manager posted (README "Letters") ----------------------------------
+
+    def upload_form(
+        self, request: Request, case_id: str, letter_id: str, redirect: str | None
+    ) -> UploadForm:
+        """A form that uploads the version of a letter its sender posted straight to the
+        letters bucket, valid for 15 minutes; nothing is read or written yet (the letter's
+        key is given when it is marked sent, and checked then)."""
+        require(request.actor.role, Operation.DECIDE)
+        if known_case(self.cases, case_id).letter(letter_id) is None:
+            raise NotFound(f"case {case_id} has no letter {letter_id}")
+        prefix = f"{final_upload_prefix(case_id, letter_id)}{secrets.token_hex(16)}/"
+        rules = UploadRules(
+            redirect=redirect,
+            content_types=tuple(FINAL_DOCUMENT_TYPES),
+            max_bytes=FINAL_DOCUMENT_MAX_BYTES,
+            seconds=UPLOAD_SECONDS,
+        )
+        return self.uploads.upload_form(prefix, rules)
+
+    def final_upload(self, request: Request, case_id: str, letter_id: str, key: str) -> str:
+        """The file name of the final version uploaded at `key`, once it is one of this
+        letter's uploads, is there, and is a DOCX or PDF of at most 10 MB (its HEAD); else a
+        RuleViolation (rule `letter-final`) saying what is wrong. Marking the letter sent
+        checks it again."""
+        require(request.actor.role, Operation.DECIDE)
+        self._checked_upload(case_id, letter_id, key)
+        return final_document_name(key)
+
+    def _checked_upload(self, case_id: str, letter_id: str, key: str) -> str:
+        """Where the upload at `key` is kept once the letter is sent, when it passes."""
+        kept = final_document_key(case_id, letter_id, key)
+        if kept is None:
+            raise RuleViolation("letter-final", "the file is not one of this letter's uploads")
+        uploaded = self.uploads.uploaded(key)
+        if uploaded is None:
+            raise RuleViolation("letter-final", "the uploaded file is gone: upload it again")
+        if not 1 <= uploaded.size <= FINAL_DOCUMENT_MAX_BYTES:
+            raise RuleViolation("letter-final", "the file must be between 1 byte and 10 MB")
+        if uploaded.content_type not in FINAL_DOCUMENT_TYPES:
+            raise RuleViolation("letter-final", "the file must be a Word document (DOCX) or a PDF")
+        return kept
+
+    def _keep_final(self, case_id: str, letter_id: str, key: str) -> None:
+        """Check the upload and copy it where the letter keeps it, before the case records
+        it, so the key a sent letter names is always there (a decision that loses a race
+        after this leaves a copy no letter names, never a letter naming no copy)."""
+        kept = self._checked_upload(case_id, letter_id, key)
+        self.uploads.keep(key, kept)
+        self.log.info("a letter's final version was kept", extra={"letter_id": letter_id})
+
+    def letter(
+        self, request: Request, case_id: str, letter_id: str, *, final: bool = False
+    ) -> tuple[Letter, bytes]:
+        """A letter's current draft or sent document; `final`: the version its sender posted,
+        when they changed the draft (NotFound when the draft went as it was). The review pack
+        lists filed email by subject: only for the roles that may read it."""
         letter = self._readable_letter(request, case_id, letter_id)
-        return letter, self._document(letter)
+        return letter, self._document(self._key(letter, final), letter_id)
 
     def download(
-        self, request: Request, case_id: str, letter_id: str, seconds: int = 60
+        self,
+        request: Request,
+        case_id: str,
+        letter_id: str,
+        seconds: int = 60,
+        *,
+        final: bool = False,
     ) -> Download:
         """A letter for a browser: a short-lived address to fetch it from, or, where the
-        documents have none, the document itself. Checked and audited as `letter`."""
+        documents have none, the document itself. Checked and audited as `letter`. `final`:
+        the version its sender posted, when they changed the draft (else the draft)."""
         letter = self._readable_letter(request, case_id, letter_id)
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{case_id}-{letter_id}-v{letter.version}.docx")
-        link = self.documents.download_link(letter.s3_key or "", name, seconds)
-        return Download(letter, name, link, None if link else self._document(letter))
+        key = self._key(letter, final)
+        name = safe_filename(f"{case_id}-{letter_id}-v{letter.version}.docx")
+        if final:
+            name = final_filename(case_id, letter)
+        link = self.documents.download_link(key, name, seconds)
+        return Download(letter, name, link, None if link else self._document(key, letter_id))
 
-    def _document(self, letter: Letter) -> bytes:
-        document = self.documents.document(letter.s3_key or "")
+    @staticmethod
+    def _key(letter: Letter, final: bool) -> str:
+        if not final:
+            return letter.s3_key or ""
+        if letter.sent_key is None:
+            raise NotFound(f"letter {letter.letter_id} was sent as drafted: no other version")
+        return letter.sent_key
+
+    def _document(self, key: str, letter_id: str) -> bytes:
+        document = self.documents.document(key)
         if document is None:
-            letter_id = letter.letter_id
             self.log.warning("a letter's document is missing", extra={"letter_id": letter_id})
             raise NotFound(f"letter {letter_id}'s document is missing from the letters bucket")
         return document

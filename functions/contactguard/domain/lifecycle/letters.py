@@ -24,6 +24,7 @@ from contactguard.domain.case import (
     RecordLetterFailed,
     RedraftLetter,
     RemindUnsentLetter,
+    final_document_key,
 )
 from contactguard.domain.errors import (
     NothingToDo,
@@ -132,8 +133,14 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: Recorder, policy: 
             "redraft it for the day it goes out",
         )
 
+    kept = _kept_final(case, letter, cmd.final_key)
     sent = letter.model_copy(
-        update={"status": LetterStatus.SENT, "sent_on": cmd.sent_on, "sent_by": rec.actor.actor_id}
+        update={
+            "status": LetterStatus.SENT,
+            "sent_on": cmd.sent_on,
+            "sent_by": rec.actor.actor_id,
+            "sent_key": kept,
+        }
     )
     case = update_case(case, letters=_replace_letter(case, sent))
     rec.add(
@@ -141,6 +148,7 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: Recorder, policy: 
         letter_id=letter.letter_id,
         letter_kind=letter.kind.value,
         sent_on=cmd.sent_on.isoformat(),
+        sent_key=kept,  # None: the draft went as it was (events before it have no sent_key)
     )
     if letter.kind is LetterKind.CONCERN and case.concern is not None:
         due = policy.concern_follow_up_due(cmd.sent_on)
@@ -173,6 +181,17 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: Recorder, policy: 
             closes_at=end_of_day(closes_on).isoformat(),
         )
     return case
+
+
+def _kept_final(case: Case, letter: Letter, final_key: str | None) -> str | None:
+    """Where the final version posted is kept (None: the draft went unchanged). That the
+    upload is there, and its size and type, the use case checked before deciding."""
+    if final_key is None:
+        return None
+    kept = final_document_key(case.case_id, letter.letter_id, final_key)
+    if kept is None:
+        raise RuleViolation("letter-final", "the file is not one of this letter's uploads")
+    return kept
 
 
 def unsent_letter_due(letter: Letter, policy: Policy) -> date | None:
