@@ -777,7 +777,7 @@ def test_a_letters_download_link_is_a_presigned_get_that_names_the_file(dynamodb
 
     from contactguard.adapters.messaging import S3Objects
 
-    s3 = boto3.client("s3", region_name="eu-west-2")
+    s3 = boto3.client("s3", region_name="eu-west-2", config=S3Objects.config)  # as it builds
     url = S3Objects("letters-bucket", client=s3).download_link(
         "letters/case-1/restrictions-0005/v2.docx", "case-1 restrictions/v2.docx", 60
     )
