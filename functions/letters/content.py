@@ -569,8 +569,18 @@ def _review_pack(draft: _Draft, inputs: LetterInputs) -> None:
     if period is None or ends_on is None:
         draft.problems.append("no-restriction-period")
         return
-    figures = review_figures(inputs.contacts, case.customer_id, ends_on)
+    # Counted to the day the pack is produced, never days still to come.
+    figures = review_figures(inputs.contacts, case.customer_id, ends_on, _dated(inputs))
+    equality = decision.equality if decision else None
     draft.context.update(
+        incomplete=not figures.complete,
+        days_not_counted=str(figures.days_not_counted),
+        # What the restrictions were for and what was weighed: the review judges them again.
+        reason=plain(decision.reason) if decision else "",
+        immediate_reason=plain(decision.immediate_reason or "") if decision else "",
+        behaviours=behaviour_words(decision.behaviours) if decision else [],
+        equality_notes=plain(equality.notes) if equality else "",
+        adjustments=[plain(a) for a in equality.adjustments_agreed] if equality else [],
         starts_on=describe_date(london_date(period.starts_at)),
         ends_on=describe_date(ends_on),
         last_day=draft.need("end-date", _last_day(ends_on)),

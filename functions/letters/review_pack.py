@@ -6,6 +6,11 @@ months before the restrictions' end date, by channel and by calendar month, with
 the filed and blocked emails and the routed ones, and the 12 months before that beside them.
 Months are Europe/London calendar months; the first and last month of the window are partial
 when the end date is not the 1st.
+
+A pack is produced before the end date (20 working days before it, by default), so it counts
+only to the day it is produced (`counted_to`): never days still to come. The comparison is
+like for like: the same days a year earlier, month by month and in total; a month counted in
+part says so ("1-22 Nov 2027 (to date)"), and no month still to come is shown.
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ class FiledEmail:
 @dataclass(frozen=True)
 class ReviewFigures:
     window_from: date  # first day counted
-    window_to: date  # last day counted (the day before the end date)
+    window_to: date  # last day counted (the day before the end date, or the day produced)
+    ends_on: date  # the restrictions' end date (they apply until its start)
     previous_from: date
     previous_to: date
     months: tuple[MonthRow, ...]
@@ -75,6 +81,16 @@ class ReviewFigures:
     flags: tuple[tuple[str, int, int], ...]
     filed: tuple[FiledEmail, ...]
     filed_not_listed: int
+
+    @property
+    def complete(self) -> bool:
+        """Whether every day of the 12 months was counted (produced on or after the end)."""
+        return self.window_to >= self.ends_on - timedelta(days=1)
+
+    @property
+    def days_not_counted(self) -> int:
+        """Days of the period still to come when the pack was produced."""
+        return (self.ends_on - timedelta(days=1) - self.window_to).days
 
 
 def windows(ends_on: date) -> tuple[datetime, datetime, datetime]:
@@ -91,9 +107,16 @@ def _first_of_next_month(day: date) -> date:
     return add_calendar_months(day.replace(day=1), 1)
 
 
-def month_slices(ends_on: date) -> tuple[MonthSlice, ...]:
-    _, start, end = windows(ends_on)
-    first, last = london_date(start), london_date(end)
+def _counted_end(ends_on: date, counted_to: date | None) -> date:
+    """The first day not counted: the end date, or the day after the pack was produced."""
+    if counted_to is None:
+        return ends_on
+    return min(ends_on, counted_to + timedelta(days=1))
+
+
+def month_slices(ends_on: date, counted_to: date | None = None) -> tuple[MonthSlice, ...]:
+    _, start, _ = windows(ends_on)
+    first, last = london_date(start), _counted_end(ends_on, counted_to)
     slices: list[MonthSlice] = []
     day = first
     while day < last:
@@ -101,6 +124,8 @@ def month_slices(ends_on: date) -> tuple[MonthSlice, ...]:
         whole = day.day == 1 and upto == _first_of_next_month(day)
         month = f"{day:%b %Y}"
         label = month if whole else f"{day.day}-{(upto - timedelta(days=1)).day} {month}"
+        if upto == last < ends_on and upto != _first_of_next_month(day):
+            label += " (to date)"  # counted in part: the rest of the month is still to come
         slices.append(
             MonthSlice(
                 label=label,
@@ -134,17 +159,23 @@ def _measures(contacts: list[Contact]) -> dict[str, int]:
     }
 
 
-def review_figures(contacts: Iterable[Contact], customer_id: str, ends_on: date) -> ReviewFigures:
-    """Count a customer's inbound contacts for the review of the period ending `ends_on`."""
-    previous_start, start, end = windows(ends_on)
+def review_figures(
+    contacts: Iterable[Contact], customer_id: str, ends_on: date, counted_to: date | None = None
+) -> ReviewFigures:
+    """Count a customer's inbound contacts for the review of the period ending `ends_on`, up
+    to and including `counted_to` (the day the pack is produced; None: the whole period),
+    beside the same days a year earlier."""
+    previous_start, start, _ = windows(ends_on)
+    end = start_of_day(_counted_end(ends_on, counted_to))
+    previous_end = start_of_day(add_calendar_months(london_date(end), -12))
     inbound = [
         c for c in contacts if c.customer_id == customer_id and c.direction is Direction.INBOUND
     ]
     current = sorted((c for c in inbound if start <= c.at < end), key=lambda c: c.at)
-    previous = [c for c in inbound if previous_start <= c.at < start]
+    previous = [c for c in inbound if previous_start <= c.at < previous_end]
 
     rows = []
-    for piece in month_slices(ends_on):
+    for piece in month_slices(ends_on, counted_to):
         in_month = [c for c in current if piece.start <= c.at < piece.end]
         by_channel = Counter(c.channel for c in in_month)
         rows.append(
@@ -166,8 +197,9 @@ def review_figures(contacts: Iterable[Contact], customer_id: str, ends_on: date)
     return ReviewFigures(
         window_from=london_date(start),
         window_to=london_date(end) - timedelta(days=1),
+        ends_on=ends_on,
         previous_from=london_date(previous_start),
-        previous_to=london_date(start) - timedelta(days=1),
+        previous_to=london_date(previous_end) - timedelta(days=1),
         months=tuple(rows),
         summary=tuple((k, v, then_measures[k]) for k, v in now_measures.items()),
         flags=tuple((_flag_words(f), now_flags[f], then_flags[f]) for f in flag_names),

@@ -621,13 +621,39 @@ def review_pack() -> Document:
     heading(d, "Restrictions in force")
     bullets(d, "r in restrictions", ("{{ r.title }}: ", "b"), "{{ r.details }}")
 
+    heading(d, "Why they were imposed")
+    para(d, "{{ reason }}")
+    tag(d, "{%p if immediate_reason %}")
+    para(d, ("Imposed at once, without a prior warning, because: ", "b"), "{{ immediate_reason }}")
+    tag(d, "{%p endif %}")
+    tag(d, "{%p if behaviours %}")
+    para(d, "The behaviour the decision named:")
+    bullets(d, "b in behaviours", "{{ b }}")
+    tag(d, "{%p endif %}")
+    heading(d, "Equality considerations at the decision")
+    para(d, "{{ equality_notes or 'None recorded.' }}")
+    tag(d, "{%p if adjustments %}")
+    para(d, "Adjustments agreed:")
+    bullets(d, "a in adjustments", "{{ a }}")
+    tag(d, "{%p endif %}")
+
     heading(d, "Contact over the last 12 months")
     para(
         d,
         "Inbound contacts from {{ window_from }} to {{ window_to }} (counted on "
-        "{{ letter_date }}), beside the 12 months before: {{ previous_from }} to "
-        "{{ previous_to }}.",
+        "{{ letter_date }}), beside the same days a year earlier: {{ previous_from }} to "
+        "{{ previous_to }}. Every channel is counted: email, telephone, letter, visits and "
+        "social media.",
     )
+    tag(d, "{%p if incomplete %}")
+    para(
+        d,
+        ("Not yet the whole year: ", "b"),
+        "this pack was produced before the restrictions end, so the last "
+        "{{ days_not_counted }} days of the period are not in these figures (nor the same "
+        'days a year earlier). The last month is marked "to date".',
+    )
+    tag(d, "{%p endif %}")
     _table(
         d,
         ("Measure", "Last 12 months", "12 months before"),

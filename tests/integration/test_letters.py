@@ -415,7 +415,7 @@ def test_the_review_pack_counts_the_contacts_in_the_table(world: World) -> None:
     key = letter_key(CASE, event.letter.letter_id, 1)
     body = world.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     text = " ".join(document_text(body).split())
-    assert "from 18 December 2026 to 17 December 2027" in text
+    assert "from 18 December 2026 to 22 November 2027" in text  # produced on 22 November
     # month, email, phone, letter, visit, social media, total, the year before
     assert "Jan 2027 2 1 0 0 0 3 3" in text
     assert "Mar 2027 0 0 1 0 0 1 0" in text

@@ -419,13 +419,20 @@ def test_the_review_pack_counts_contact_by_month_and_channel_beside_the_year_bef
     )
     text = squashed(text_of(review_pack_due(), LetterKind.REVIEW_PACK, contacts=contacts))
     assert "Internal: for the Head of Service" in text
-    assert "from 18 December 2026 to 17 December 2027" in text
-    assert "18 December 2025 to 17 December 2026" in text
+    # Produced on 22 November 2027: counted to that day, never beyond, beside the same days
+    # a year earlier; the month counted in part says so, and no month still to come is shown.
+    assert "from 18 December 2026 to 22 November 2027 (counted on 22 November 2027)" in text
+    assert "the same days a year earlier: 18 December 2025 to 22 November 2026" in text
+    assert "the last 25 days of the period are not in these figures" in text
     # month, email, phone, letter, visit, social media, total, the year before
     assert "18-31 Dec 2026 1 0 0 0 0 1 1" in text
     assert "Mar 2027 1 1 0 0 0 2 1" in text
     assert "Jun 2027 0 0 1 0 0 1 0" in text
-    assert "1-17 Dec 2027 0 0 0 0 0 0 0" in text
+    assert "1-22 Nov 2027 (to date) 0 0 0 0 0 0 0" in text
+    assert "Dec 2027" not in text
+    # What the restrictions were for, and what was weighed, beside the figures.
+    assert "Why they were imposed the behaviour continued after the concern letter" in text
+    assert "Equality considerations at the decision" in text
     assert "All inbound contacts 4 2" in text
     assert "Abusive language 1 0" in text
     assert "Emails filed and blocked (not delivered, read for new information) 1 0" in text
@@ -440,6 +447,25 @@ def test_review_pack_months_are_london_calendar_months_partial_at_the_ends() -> 
     assert [m.label for m in month_slices(date(2028, 1, 1))] == [
         f"{date(2027, m, 1):%b %Y}" for m in range(1, 13)
     ]
+
+
+def test_a_review_counted_to_the_end_is_complete_and_compares_whole_years() -> None:
+    contacts = (
+        contact(1, at("2027-12-10"), Channel.EMAIL),  # after a pack of 22 November
+        contact(2, at("2026-12-10"), Channel.EMAIL),  # the same days a year earlier
+    )
+    early = review_figures(contacts, CUSTOMER_ID, date(2027, 12, 18), date(2027, 11, 22))
+    assert (early.window_to, early.previous_to) == (date(2027, 11, 22), date(2026, 11, 22))
+    assert not early.complete
+    assert early.days_not_counted == 25
+    assert [s for s in early.summary if s[0] == "All inbound contacts"] == [
+        ("All inbound contacts", 0, 0)  # like for like: neither later day is counted
+    ]
+    whole = review_figures(contacts, CUSTOMER_ID, date(2027, 12, 18))
+    assert (whole.window_to, whole.previous_to) == (date(2027, 12, 17), date(2026, 12, 17))
+    assert whole.complete
+    assert ("All inbound contacts", 1, 1) in whole.summary
+    assert whole.months[-1].label == "1-17 Dec 2027"  # the period's own end: not "to date"
 
 
 def test_the_review_chart_is_a_png_of_the_months() -> None:
