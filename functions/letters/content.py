@@ -23,6 +23,7 @@ from contactguard.domain.case import (
     Case,
     CaseEvent,
     LetterKind,
+    LetterStatus,
     RestrictionDecision,
 )
 from contactguard.domain.enforcement import permitted_channels
@@ -395,6 +396,27 @@ def incidents(evidence: Sequence[Contact]) -> list[str]:
     return lines
 
 
+def _concern_letter_date(case: Case) -> str:
+    """The concern letter by the date it carries (what the customer holds), not the day it
+    was posted: "We wrote to you on 2 November" beside a letter dated 2 November. Empty when
+    it was never sent."""
+    concern = case.concern
+    written = case.letter(concern.letter_id) if concern and concern.letter_sent_on else None
+    return describe_date(written.letter_date) if written is not None else ""
+
+
+def _concern_closed(draft: _Draft, inputs: LetterInputs) -> None:
+    """Step 1 closed: the behaviour changed after the concern letter, no restrictions follow.
+    Signed by the Service Manager who closed it."""
+    draft.context.update(
+        concern_sent_on=_concern_letter_date(inputs.case),
+        decision=draft.need(
+            "decision", "We have closed our concern and will not restrict how you contact us."
+        ),
+        signature=_signature(_of_role(inputs.event.actor, draft.signer), draft.signer),
+    )
+
+
 def _step2(draft: _Draft, inputs: LetterInputs) -> None:
     case, policy = inputs.case, inputs.policy
     decision = _decision_for(draft, case, draft.context["letter_id"])
@@ -412,16 +434,8 @@ def _step2(draft: _Draft, inputs: LetterInputs) -> None:
         dates.ends_on,
         dates.review_pack_due_on,
     )
-    # The concern letter by the date it carries (what the customer holds), not the day it
-    # was posted: "We wrote to you on 2 November" beside a letter dated 2 November.
-    concern_letter = case.letter(case.concern.letter_id) if case.concern else None
-    concern_dated = (
-        concern_letter.letter_date
-        if concern_letter is not None and case.concern and case.concern.letter_sent_on
-        else None
-    )
     draft.context.update(
-        concern_sent_on=describe_date(concern_dated) if concern_dated else "",
+        concern_sent_on=_concern_letter_date(case),
         signature=_signature(decision.decided_by if decision else None, draft.signer),
     )
 
@@ -508,10 +522,13 @@ def _upheld(draft: _Draft, inputs: LetterInputs) -> None:
 
 def _dismissed(draft: _Draft, inputs: LetterInputs) -> None:
     _outcome(draft, inputs, "Your appeal is not upheld: the restrictions stay in place.")
-    case, period = inputs.case, inputs.case.period
-    decision = case.decision
-    _adjustments(draft, decision)
-    # The restrictions stay as decided; the letter reminds the customer of them.
+    _adjustments(draft, inputs.case.decision)
+    _in_force(draft, inputs)
+
+
+def _in_force(draft: _Draft, inputs: LetterInputs) -> None:
+    """The restrictions as decided, which stay: the letter reminds the customer of them."""
+    period, decision = inputs.case.period, inputs.case.decision
     _restrictions(
         draft,
         inputs,
@@ -520,6 +537,45 @@ def _dismissed(draft: _Draft, inputs: LetterInputs) -> None:
         period.ends_on if period else None,
         period.review_pack_due_on if period else None,
     )
+
+
+def _signed_by_decider(draft: _Draft, actor: Actor) -> list[str]:
+    """The named person who decided, in their own title when their role sends this kind (a
+    late appeal is declined by a Service Manager or the Head of Service); otherwise the
+    kind's title alone (LetterKindSpec.signed_as)."""
+    if actor.role in draft.spec.senders:
+        return _signature(actor, actor.role)
+    return _signature(None, draft.signer)
+
+
+def _late_declined(draft: _Draft, inputs: LetterInputs) -> None:
+    """s.5: a late appeal not accepted: when it had to arrive, the reason recorded, the
+    restrictions that stay, and the Ombudsman (the appeal route has ended)."""
+    appeal = _appeal_for(draft, inputs)
+    _appeal_received(draft, appeal)
+    _reason(draft, inputs.event.reason)
+    draft.context["decision"] = draft.need(
+        "decision", "We have not accepted your appeal: the restrictions stay in place."
+    )
+    # The letter the appeal was against, by the date it carries, and when its window closed
+    # (none when the restrictions were extended since: a new decision, a new window).
+    case, window = inputs.case, inputs.case.appeal_window
+    appealed = (
+        case.letter(window.letter_id)
+        if window is not None and appeal is not None and window.decision_id == appeal.decision_id
+        else None
+    )
+    draft.context.update(
+        appeal_working_days=str(inputs.policy.terms.appeal_window_working_days),
+        decision_letter_on=describe_date(appealed.letter_date) if appealed else "",
+        window_closed_on=describe_date(window.closes_on) if appealed and window else "",
+        signature=_signed_by_decider(draft, inputs.event.actor),
+    )
+    _adjustments(draft, case.decision)
+    # What was considered before restricting is said in the letters of that decision; here
+    # "this decision" would read as the refusal of the appeal.
+    draft.context["equality_considered"] = ""
+    _in_force(draft, inputs)
 
 
 def _varied(draft: _Draft, inputs: LetterInputs) -> None:
@@ -560,6 +616,23 @@ def _lapsed(draft: _Draft, inputs: LetterInputs) -> None:
             ),
             draft.signer,
         ),
+    )
+
+
+def _case_closed(draft: _Draft, inputs: LetterInputs) -> None:
+    """s.6: a lapsed case closed, with the reason. The customer told by the lapse letter
+    that the restrictions ended reads that the file is closed; one not yet told reads that
+    they ended too."""
+    case = inputs.case
+    ends_on = case.period.ends_on if case.period else None
+    lapse = [x for x in case.letters if x.kind is LetterKind.RESTRICTIONS_LAPSED]
+    told = lapse[-1] if lapse and lapse[-1].status is LetterStatus.SENT else None
+    _reason(draft, inputs.event.reason)
+    draft.context.update(
+        ends_on=describe_date(ends_on) if ends_on else "",
+        last_day=draft.need("end-date", _last_day(ends_on)),
+        lapse_letter_on=describe_date(told.letter_date) if told else "",
+        signature=_signature(_of_role(inputs.event.actor, draft.signer), draft.signer),
     )
 
 
@@ -623,15 +696,18 @@ def _review_pack(draft: _Draft, inputs: LetterInputs) -> None:
 # The builder of each kind's context: one per letter kind, checked at import.
 CONTENT: dict[LetterKind, Callable[[_Draft, LetterInputs], None]] = {
     LetterKind.CONCERN: _concern,
+    LetterKind.CONCERN_CLOSED: _concern_closed,
     LetterKind.RESTRICTIONS: _step2,
     LetterKind.IMMEDIATE_RESTRICTIONS: _immediate,
     LetterKind.REVIEW_EXTENDED: _extended,
     LetterKind.APPEAL_ACKNOWLEDGEMENT: _acknowledgement,
+    LetterKind.LATE_APPEAL_DECLINED: _late_declined,
     LetterKind.APPEAL_UPHELD: _upheld,
     LetterKind.APPEAL_DISMISSED: _dismissed,
     LetterKind.APPEAL_VARIED: _varied,
     LetterKind.REVIEW_CLOSED: _review_closed,
     LetterKind.RESTRICTIONS_LAPSED: _lapsed,
+    LetterKind.CASE_CLOSED: _case_closed,
     LetterKind.REVIEW_PACK: _review_pack,
 }
 

@@ -314,6 +314,17 @@ def help_block(document: Document, *, restricted: bool = False, appeal: bool = F
     )
 
 
+def concern_recalled(document: Document) -> None:
+    """The Step 1 letter, by the date it carries, when it was sent."""
+    tag(document, "{%p if concern_sent_on %}")
+    para(
+        document,
+        "We wrote to you on {{ concern_sent_on }} about the way you were contacting us and "
+        "asked you to change it.",
+    )
+    tag(document, "{%p endif %}")
+
+
 def rights_blocks(document: Document) -> None:
     """A decision on restrictions: the appeal, the Ombudsman and help, in that order."""
     appeal_block(document)
@@ -368,18 +379,32 @@ def concern() -> Document:
     return d
 
 
+def concern_closed() -> Document:
+    """Step 1 closed (policy s.4): the behaviour changed, no restrictions follow."""
+    d = new_letter("Your contact with us: concern closed")
+    letterhead(d)
+    opening(d, "Your contact with us: our concern is closed")
+    concern_recalled(d)
+    para(d, "Since then, the way you contact us has changed. Thank you.")
+    para(d, ("Decision: ", "b"), "{{ decision }}")
+    heading(d, "Contacting us")
+    para(
+        d,
+        "You can continue to contact us in the usual ways, and we will continue to deal with "
+        "your enquiries as normal: telephone {{ org.telephone }} ({{ org.telephone_hours }}), "
+        "or write to us at {{ org.contact_address }}.",
+    )
+    help_block(d)
+    sign_off(d)
+    return d
+
+
 def restrictions() -> Document:
     """Step 2 (policy s.4): the Head of Service's restrictions, told to the customer."""
     d = new_letter("Restrictions on your contact with us")
     letterhead(d)
     opening(d, "Restrictions on how you contact us")
-    tag(d, "{%p if concern_sent_on %}")
-    para(
-        d,
-        "We wrote to you on {{ concern_sent_on }} about the way you were contacting us and "
-        "asked you to change it.",
-    )
-    tag(d, "{%p endif %}")
+    concern_recalled(d)
     para(
         d,
         "As Head of Service, I have reviewed your contact with us since then and have decided "
@@ -476,6 +501,37 @@ def appeal_acknowledgement() -> Document:
     return d
 
 
+def late_appeal_declined() -> Document:
+    """Policy s.5: an appeal received after the window, not accepted; the restrictions stay."""
+    d = new_letter("Your appeal: not accepted")
+    letterhead(d)
+    opening(d, "Your appeal: not accepted")
+    para(d, "Thank you for your appeal, which we received on {{ appeal_received_on }}.")
+    tag(d, "{%p if window_closed_on %}")
+    para(
+        d,
+        "An appeal must reach us within {{ appeal_working_days }} working days of the date of "
+        "the letter that told you of the decision. For our letter of {{ decision_letter_on }}, "
+        "that was by {{ window_closed_on }}, so your appeal reached us after the time allowed.",
+    )
+    tag(d, "{%p else %}")
+    para(d, "Your appeal reached us after the time allowed.")
+    tag(d, "{%p endif %}")
+    para(d, "We have considered whether to accept it late.")
+    para(d, ("Decision: ", "b"), "{{ decision }}")
+    para(d, "Reasons: {{ reason }}")
+    restriction_block(
+        d,
+        "The restrictions started on {{ starts_on }} and stay in place up to and including "
+        "{{ last_day }}.",
+    )
+    para(d, "This ends our appeal process for this decision.")
+    ombudsman_block(d)
+    help_block(d, restricted=True)
+    sign_off(d)
+    return d
+
+
 def _outcome_opening(d: Document) -> None:
     opening(d, "The outcome of your appeal")
     para(
@@ -565,6 +621,37 @@ def restrictions_lapsed() -> Document:
         "their {{ restriction_months }}-month period. You may contact us in the usual ways "
         "from {{ ends_on }}.",
     )
+    help_block(d)
+    sign_off(d)
+    return d
+
+
+def case_closed() -> Document:
+    """Policy s.6: a lapsed case closed by the Head of Service."""
+    d = new_letter("Your case is closed")
+    letterhead(d)
+    opening(d, "Your case is closed")
+    tag(d, "{%p if lapse_letter_on %}")
+    para(
+        d,
+        "We wrote to you on {{ lapse_letter_on }} to tell you that the restrictions on how you "
+        "contact us ended after {{ last_day }}.",
+    )
+    para(
+        d,
+        "As Head of Service, I have now closed your case file. Nothing changes for you: you "
+        "can continue to contact us in the usual ways.",
+    )
+    tag(d, "{%p else %}")
+    para(
+        d,
+        "The restrictions on how you contact us ended after {{ last_day }}, the last day of "
+        "their {{ restriction_months }}-month period. You have been able to contact us in the "
+        "usual ways since {{ ends_on }}.",
+    )
+    para(d, "As Head of Service, I have now closed your case.")
+    tag(d, "{%p endif %}")
+    para(d, "My reasons: {{ reason }}")
     help_block(d)
     sign_off(d)
     return d
@@ -720,15 +807,18 @@ def review_pack() -> Document:
 # writes is the kind's row's `template` (contactguard.domain.letter_kinds.LETTER_KINDS).
 TEMPLATES: dict[LetterKind, Callable[[], Document]] = {
     LetterKind.CONCERN: concern,
+    LetterKind.CONCERN_CLOSED: concern_closed,
     LetterKind.RESTRICTIONS: restrictions,
     LetterKind.IMMEDIATE_RESTRICTIONS: immediate_restrictions,
     LetterKind.APPEAL_ACKNOWLEDGEMENT: appeal_acknowledgement,
+    LetterKind.LATE_APPEAL_DECLINED: late_appeal_declined,
     LetterKind.APPEAL_UPHELD: appeal_upheld,
     LetterKind.APPEAL_DISMISSED: appeal_dismissed,
     LetterKind.APPEAL_VARIED: appeal_varied,
     LetterKind.REVIEW_EXTENDED: review_extended,
     LetterKind.REVIEW_CLOSED: review_closed,
     LetterKind.RESTRICTIONS_LAPSED: restrictions_lapsed,
+    LetterKind.CASE_CLOSED: case_closed,
     LetterKind.REVIEW_PACK: review_pack,
 }
 

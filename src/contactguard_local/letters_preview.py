@@ -2,9 +2,10 @@
 
     .venv/bin/python -m contactguard_local.letters_preview [--out out/letters-preview]
 
-One sample customer's case is driven through the real domain (`decide`): a concern, Step 2
-restrictions, an appeal and each of its outcomes, immediate restrictions, the review pack
-with a year of sample contacts, the review's two outcomes and a lapse. Each letter is
+One sample customer's case is driven through the real domain (`decide`): a concern (and
+its closing), Step 2 restrictions, an appeal and each of its outcomes, a late appeal
+declined, immediate restrictions, the review pack with a year of sample contacts, the
+review's two outcomes, and a lapse and the case's closing. Each letter is
 rendered from `functions/letters/templates` into the folder as DOCX and, when LibreOffice
 is on PATH, converted to PDF (`libreoffice --headless --convert-to pdf`).
 """
@@ -26,9 +27,12 @@ from contactguard.domain.case import (
     AppealOutcome,
     Case,
     CaseEvent,
+    CloseCase,
+    CloseConcern,
     Command,
     DecideAppeal,
     DecideReview,
+    DeclineLateAppeal,
     ImposeRestrictions,
     LapseRestrictions,
     LetterKind,
@@ -144,14 +148,31 @@ def sample_letters(policy: Policy) -> list[tuple[CaseEvent, Case]]:
         at("2026-11-02"),
     )
     main.send(LetterKind.CONCERN, "2026-11-03", MANAGER)
+    closed = SampleCase(policy, main.case)  # the behaviour changed: no restrictions follow
+    closed.do(
+        CloseConcern(reason="No contact of concern since our letter."), MANAGER, at("2026-12-02")
+    )
     main.do(_restrictions(), HEAD, at("2026-12-18", 9))
     main.send(LetterKind.RESTRICTIONS, "2026-12-18", HEAD)
+    late = SampleCase(policy, main.case)  # an appeal a week after the window closed
+    late.do(
+        LogAppeal(received_on=date(2027, 1, 20), grounds="I did not agree with the letter."),
+        CET,
+        at("2027-01-20", 11),
+    )
+    late.do(
+        DeclineLateAppeal(
+            reason="You told us you had the letter in December and gave no reason for the delay."
+        ),
+        MANAGER,
+        at("2027-01-22"),
+    )
     main.do(
         LogAppeal(received_on=date(2027, 1, 8), grounds="The emails were about a real repair."),
         CET,
         at("2027-01-08", 11),
     )
-    letters = list(main.letters)
+    letters = [*main.letters, *closed.letters, *late.letters]
     for outcome, reason, varied in (
         (AppealOutcome.UPHELD, "The emails were about an outstanding repair.", ()),
         (AppealOutcome.DISMISSED, "The volume of contact was disproportionate.", ()),
@@ -195,6 +216,12 @@ def sample_letters(policy: Policy) -> list[tuple[CaseEvent, Case]]:
         letters += branch.letters
     lapse = SampleCase(policy, review.case)
     lapse.do(LapseRestrictions(), SYSTEM, at(period.ends_on.isoformat(), 7))
+    lapse.send(LetterKind.RESTRICTIONS_LAPSED, "2027-12-20", HEAD)
+    lapse.do(
+        CloseCase(reason="There has been no contact of concern since the restrictions ended."),
+        HEAD,
+        at("2028-01-10"),
+    )
     letters += lapse.letters
     immediate = SampleCase(policy)
     immediate.do(

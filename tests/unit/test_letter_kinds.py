@@ -106,3 +106,28 @@ def test_only_the_internal_review_pack_has_no_senders_and_goes_to_the_head_of_se
     assert internal == {LetterKind.REVIEW_PACK}
     assert {k for k, spec in LETTER_KINDS.items() if not spec.senders} == internal
     assert LETTER_KINDS[LetterKind.REVIEW_PACK].drafted_for == {Role.HEAD_OF_SERVICE}
+
+
+def test_the_letters_that_close_a_step_go_from_its_deciders_and_open_no_appeal() -> None:
+    closing = {
+        LetterKind.CONCERN_CLOSED: ({Role.SERVICE_MANAGER}, Role.SERVICE_MANAGER),
+        LetterKind.LATE_APPEAL_DECLINED: (
+            {Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE},
+            Role.SERVICE_MANAGER,  # or the Head of Service who declined it, in their title
+        ),
+        LetterKind.CASE_CLOSED: (
+            {Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE},
+            Role.HEAD_OF_SERVICE,
+        ),
+    }
+    for kind, (senders, signed_as) in closing.items():
+        spec = LETTER_KINDS[kind]
+        assert (spec.senders, spec.signed_as) == (senders, signed_as), kind
+        assert not spec.appealable, kind
+        assert not spec.date_bound, kind
+        assert not spec.internal, kind
+    assert Content.DECISION in LETTER_KINDS[LetterKind.CONCERN_CLOSED].must_contain
+    # The appeal route has ended: the restrictions that stay, and the Ombudsman.
+    declined = LETTER_KINDS[LetterKind.LATE_APPEAL_DECLINED].must_contain
+    assert {Content.REASON, Content.OMBUDSMAN, Content.EMERGENCY_LINE} <= declined
+    assert {Content.REASON, Content.END_DATE} <= LETTER_KINDS[LetterKind.CASE_CLOSED].must_contain

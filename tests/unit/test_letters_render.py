@@ -26,6 +26,7 @@ from builders import (
     POLICY,
     Story,
     at,
+    closed,
     concern_letter_sent,
     concern_raised,
     equality,
@@ -48,8 +49,10 @@ from contactguard.domain.case import (
     AcceptLateAppeal,
     AppealOutcome,
     CaseEvent,
+    CloseCase,
     DecideAppeal,
     DecideReview,
+    DeclineLateAppeal,
     LetterKind,
     LogAppeal,
     ReviewOutcome,
@@ -57,6 +60,7 @@ from contactguard.domain.case import (
 )
 from contactguard.domain.model import (
     BEHAVIOUR_WORDS,
+    Actor,
     Behaviour,
     Channel,
     Contact,
@@ -145,8 +149,33 @@ def reviewed(outcome: ReviewOutcome) -> Story:
     return story
 
 
+def late_appeal_declined(by: Actor = MANAGER) -> Story:
+    """An appeal received a week after the window closed (13 January 2027), declined."""
+    story = restricted()
+    story.do(LogAppeal(received_on=date(2027, 1, 20), grounds="late"), CET, at("2027-01-20"))
+    story.do(DeclineLateAppeal(reason="no reason was given for the delay"), by, at("2027-01-21"))
+    return story
+
+
+def closed_after_lapse(*, lapse_letter_sent: bool = True) -> Story:
+    """The restrictions lapsed (the lapse letter sent, or not yet); the Head of Service
+    closes the case."""
+    story = lapsed()
+    if lapse_letter_sent:
+        story.draft_and_send(LetterKind.RESTRICTIONS_LAPSED, date(2027, 12, 20), HEAD)
+    story.do(
+        CloseCase(reason="there has been no contact of concern since the restrictions ended"),
+        HEAD,
+        at("2028-01-10"),
+    )
+    return story
+
+
 STORIES = {
     LetterKind.CONCERN: concern_raised,
+    LetterKind.CONCERN_CLOSED: closed,
+    LetterKind.LATE_APPEAL_DECLINED: late_appeal_declined,
+    LetterKind.CASE_CLOSED: closed_after_lapse,
     LetterKind.RESTRICTIONS: lambda: _restrictions_decided_on(date(2026, 12, 18)),
     LetterKind.IMMEDIATE_RESTRICTIONS: immediately_restricted,
     LetterKind.APPEAL_ACKNOWLEDGEMENT: under_appeal,
@@ -387,6 +416,77 @@ def test_a_lapse_letter_gives_the_end_date() -> None:
     assert "ended after 17 December 2027, the last day of their 12-month period" in text
     # A person to ask for: the Head of Service who decided them (the lapse is the system's).
     assert "Yours sincerely Hana Head Head of Service" in text
+
+
+# The letters that close a step ------------------------------------------------------------
+
+
+@pytest.mark.policy("s4-step1-follow-up")
+def test_a_closed_concern_letter_says_no_restrictions_follow_signed_by_the_manager() -> None:
+    text = squashed(text_of(closed(), LetterKind.CONCERN_CLOSED))
+    # The concern letter by the date it carries (drafted and sent on 3 November 2026).
+    assert "We wrote to you on 3 November 2026 about the way you were contacting us" in text
+    assert "the way you contact us has changed" in text
+    assert "Decision: We have closed our concern and will not restrict how you contact us." in text
+    assert "continue to contact us in the usual ways" in text
+    assert "telephone 0306 999 0100 (Monday to Friday" in text  # the usual routes, reachable
+    assert "write to us at PO Box 1, Derby DE1 1AA" in text
+    assert "Yours sincerely Sam Manager Service Manager" in text  # who closed it
+    for absent in ("restrictions stay", "appeal", "Ombudsman", "no further contact of concern"):
+        assert absent not in text  # nothing restricted, nothing to appeal; staff's note stays
+
+
+@pytest.mark.policy("s5-late-appeal")
+def test_a_declined_late_appeal_letter_says_why_keeps_restrictions_names_the_ombudsman() -> None:
+    text = squashed(text_of(late_appeal_declined(), LetterKind.LATE_APPEAL_DECLINED))
+    assert "which we received on 20 January 2027" in text
+    # When it had to arrive: the restrictions letter by its date, the window's last day.
+    assert (
+        "within 15 working days of the date of the letter that told you of the decision. For our "
+        "letter of 18 December 2026, that was by 13 January 2027, so your appeal reached us after "
+        "the time allowed." in text
+    )
+    assert "Decision: We have not accepted your appeal: the restrictions stay in place." in text
+    assert "Reasons: no reason was given for the delay" in text
+    assert "stay in place up to and including 17 December 2027" in text
+    assert "How you can contact us now" in text
+    assert "In an emergency:" in text
+    assert "Housing Ombudsman" in text
+    assert "Before making this decision we considered" not in text  # that was the restrictions'
+    assert "Yours sincerely Sam Manager Service Manager" in text
+    assert "Your right to appeal" not in text  # no second appeal against the same decision
+
+
+@pytest.mark.policy("s5-late-appeal")
+def test_a_late_appeal_declined_by_the_head_of_service_is_signed_in_their_title() -> None:
+    text = squashed(text_of(late_appeal_declined(HEAD), LetterKind.LATE_APPEAL_DECLINED))
+    assert "Yours sincerely Hana Head Head of Service" in text
+    assert "Service Manager" not in text
+
+
+@pytest.mark.policy("s6-unreviewed-lapse")
+def test_a_case_closed_after_the_lapse_letter_says_the_file_is_closed() -> None:
+    text = squashed(text_of(closed_after_lapse(), LetterKind.CASE_CLOSED))
+    assert (
+        "We wrote to you on 20 December 2027 to tell you that the restrictions on how you "
+        "contact us ended after 17 December 2027." in text
+    )
+    assert "I have now closed your case file. Nothing changes for you" in text
+    assert "My reasons: there has been no contact of concern" in text
+    assert "Yours sincerely Hana Head Head of Service" in text
+
+
+@pytest.mark.policy("s6-unreviewed-lapse")
+def test_a_case_closed_before_the_lapse_letter_went_says_the_restrictions_ended() -> None:
+    story = closed_after_lapse(lapse_letter_sent=False)
+    text = squashed(text_of(story, LetterKind.CASE_CLOSED))
+    assert "We wrote to you on" not in text
+    assert (
+        "The restrictions on how you contact us ended after 17 December 2027, the last day of "
+        "their 12-month period. You have been able to contact us in the usual ways since "
+        "18 December 2027." in text
+    )
+    assert "I have now closed your case." in text
 
 
 # The review pack -------------------------------------------------------------------------

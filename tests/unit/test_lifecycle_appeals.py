@@ -43,6 +43,7 @@ from contactguard.domain.case import (
     DecideAppeal,
     DeclineLateAppeal,
     LetterKind,
+    LetterStatus,
     LogAppeal,
 )
 from contactguard.domain.enforcement import (
@@ -180,6 +181,14 @@ def test_a_manager_may_decline_a_late_appeal() -> None:
     assert appeal.status is AppealStatus.LATE_DECLINED
     assert appeal.late_decision_reason == "no reason for the delay"
     assert restrictions_in_force(outcome.case, at("2027-01-19")) == (letters_only(),)
+    # The customer is told, with the reason: a letter from whoever declined it.
+    (event,) = outcome.events
+    assert event.letter is not None
+    assert event.letter.kind is LetterKind.LATE_APPEAL_DECLINED
+    assert event.data["appeal_id"] == appeal.appeal_id
+    letter = outcome.case.letter(event.letter.letter_id)
+    assert letter is not None
+    assert letter.status is LetterStatus.REQUIRED
 
 
 @pytest.mark.policy("s5-late-appeal")

@@ -148,3 +148,29 @@ def test_the_manager_closes_the_concern_when_the_behaviour_changed() -> None:
     assert outcome.case.closed_at == at("2026-12-02")
     assert outcome.case.closure_reason == "no contact of concern since"
     assert outcome.case.decision is None
+
+
+@pytest.mark.policy("s4-step1-follow-up")
+def test_closing_a_concern_the_customer_was_told_of_calls_for_a_letter_saying_so() -> None:
+    outcome = concern_letter_sent().do(
+        CloseConcern(reason="no contact of concern since"), MANAGER, at("2026-12-02")
+    )
+    (event,) = outcome.events
+    assert event.type is CaseEventType.CONCERN_CLOSED
+    assert event.letter is not None
+    assert event.letter.kind is LetterKind.CONCERN_CLOSED
+    letter = outcome.case.letter(event.letter.letter_id)
+    assert letter is not None
+    assert (letter.status, letter.source_seq) == (LetterStatus.REQUIRED, event.seq)
+    assert letter.letter_id == f"concern-closed-{event.seq:04d}"
+
+
+@pytest.mark.policy("s4-step1-follow-up")
+def test_a_concern_closed_before_its_letter_went_out_calls_for_no_letter() -> None:
+    # The customer was never told of the concern: nothing to tell them about its end.
+    outcome = concern_raised().do(
+        CloseConcern(reason="raised in error"), MANAGER, at("2026-11-02", 15)
+    )
+    (event,) = outcome.events
+    assert event.letter is None
+    assert [x.kind for x in outcome.case.letters] == [LetterKind.CONCERN]

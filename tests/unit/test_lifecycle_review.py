@@ -203,11 +203,16 @@ def test_a_lapsed_case_is_closed_by_the_head_of_service_or_decided_again() -> No
     story = lapsed()
     closing = CloseCase(reason="no contact since the end date")
     refused(story, closing, MANAGER, at("2028-01-10"), NotPermitted, "role-permissions")
-    case = story.try_(closing, HEAD, at("2028-01-10")).case
+    closed = story.try_(closing, HEAD, at("2028-01-10"))
+    case = closed.case
     assert (case.status, case.closure_reason) == (
         CaseStatus.CLOSED,
         "no contact since the end date",
     )
+    (event,) = closed.events  # the customer is told the case is closed
+    assert event.letter is not None
+    assert event.letter.kind is LetterKind.CASE_CLOSED
+    assert case.letter(event.letter.letter_id) is not None
     again = story.do(impose(), HEAD, at("2027-12-20")).case
     assert again.status is CaseStatus.RESTRICTIONS_DECIDED
     assert again.period is None

@@ -74,6 +74,8 @@ DECIDES: dict[CommandKind, frozenset[Role]] = {
 SENDS: dict[LetterKind, frozenset[Role]] = {
     # s.4 Step 1: the Service Manager contacts the customer in writing.
     LetterKind.CONCERN: frozenset({SM}),
+    # ... and closes it when the behaviour changed, telling the customer so.
+    LetterKind.CONCERN_CLOSED: frozenset({SM}),
     # s.4 Step 2: "When the Head of Service has applied restrictions they should ensure that
     # the customer is written to": the Head of Service, or the Service Manager for them; so
     # for the review's outcome (s.6: "a letter or email sent to the customer") and a lapse.
@@ -82,6 +84,9 @@ SENDS: dict[LetterKind, frozenset[Role]] = {
     LetterKind.REVIEW_EXTENDED: MANAGERS,
     LetterKind.REVIEW_CLOSED: MANAGERS,
     LetterKind.RESTRICTIONS_LAPSED: MANAGERS,
+    LetterKind.CASE_CLOSED: MANAGERS,
+    # s.5: a late appeal is the managers' to accept or decline; whoever declined it writes.
+    LetterKind.LATE_APPEAL_DECLINED: MANAGERS,
     # s.5: the Customer Experience Team receives the appeal and acknowledges it; the review's
     # "response communicated to the customer" comes from the reviewer or that team.
     LetterKind.APPEAL_ACKNOWLEDGEMENT: frozenset({CET}),

@@ -13,6 +13,7 @@ from builders import (
     CONCERN_FOLLOW_UP_DUE_ON,
     CONCERN_RAISED_ON,
     LETTERS,
+    MANAGER,
     RESTRICTIONS_END_ON,
     Story,
     at,
@@ -135,8 +136,20 @@ def test_a_decided_step_2_waits_for_its_letter_and_a_closed_case_for_nothing() -
     (item,) = work_items(story.current)
     assert (item.kind, item.letter_kind) == (WorkKind.LETTER_TO_SEND, LetterKind.RESTRICTIONS)
     assert item.roles == {Role.HEAD_OF_SERVICE, Role.SERVICE_MANAGER}
-    assert work_items(closed().current) == []
+    assert work_items(closed().current) == []  # its letter is still being drafted
     assert attention_on(closed().current) is None
+
+
+def test_a_closed_case_waits_only_for_the_letter_telling_the_customer() -> None:
+    story = closed()
+    story.draft(LetterKind.CONCERN_CLOSED, at("2026-12-03", 9))
+    (item,) = work_items(story.current)
+    assert (item.kind, item.letter_kind) == (WorkKind.LETTER_TO_SEND, LetterKind.CONCERN_CLOSED)
+    assert item.waiting_since == date(2026, 12, 3)
+    assert attention_on(story.current) == date(2026, 12, 3)
+    story.send(LetterKind.CONCERN_CLOSED, date(2026, 12, 3), MANAGER)
+    assert work_items(story.current) == []
+    assert attention_on(story.current) is None
 
 
 @pytest.mark.parametrize(

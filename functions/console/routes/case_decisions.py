@@ -195,10 +195,10 @@ def _reason(
 
 
 def _reason_words(
-    lead: str, label: str, button: str
+    lead: str, label: str, button: str, hint: str = "This is recorded on the case."
 ) -> Callable[[Visit, Case, Choices], dict[str, Any]]:
     def context(_v: Visit, _c: Case, _ch: Choices) -> dict[str, Any]:
-        return {"lead": lead, "label": label, "button": button}
+        return {"lead": lead, "label": label, "button": button, "hint": hint}
 
     return context
 
@@ -407,7 +407,7 @@ DECISIONS: tuple[Decision, ...] = (
         _reason(CloseConcern, "Concern closed."),
         context=_reason_words(
             "The behaviour changed after the concern letter, so the case closes without "
-            "restrictions.",
+            "restrictions. If the concern letter was sent, the customer is told by letter.",
             "Why are you closing the concern?",
             "Close the concern",
         ),
@@ -464,6 +464,7 @@ DECISIONS: tuple[Decision, ...] = (
             "restrict contact again, impose restrictions instead.",
             "Why are you closing the case?",
             "Close the case",
+            "The letter telling the customer the case is closed gives this reason.",
         ),
     ),
 )

@@ -47,15 +47,18 @@ STATUS: dict[CaseStatus, str] = {
 
 LETTER_KIND: dict[LetterKind, str] = {
     LetterKind.CONCERN: "Concern letter (Step 1)",
+    LetterKind.CONCERN_CLOSED: "Concern closed: no restrictions",
     LetterKind.RESTRICTIONS: "Restrictions letter (Step 2)",
     LetterKind.IMMEDIATE_RESTRICTIONS: "Immediate restrictions letter",
     LetterKind.APPEAL_ACKNOWLEDGEMENT: "Appeal acknowledgement",
+    LetterKind.LATE_APPEAL_DECLINED: "Late appeal not accepted",
     LetterKind.APPEAL_UPHELD: "Appeal outcome: upheld",
     LetterKind.APPEAL_DISMISSED: "Appeal outcome: dismissed",
     LetterKind.APPEAL_VARIED: "Appeal outcome: varied",
     LetterKind.REVIEW_EXTENDED: "12-month review: restrictions extended",
     LetterKind.REVIEW_CLOSED: "12-month review: case closed",
     LetterKind.RESTRICTIONS_LAPSED: "Restrictions lapsed",
+    LetterKind.CASE_CLOSED: "Case closed (after a lapse)",
     LetterKind.REVIEW_PACK: "Review pack (internal, for the Head of Service)",
 }
 

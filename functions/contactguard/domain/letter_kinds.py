@@ -23,15 +23,18 @@ from contactguard.domain.model import Role
 
 class LetterKind(StrEnum):
     CONCERN = "concern"
+    CONCERN_CLOSED = "concern-closed"
     RESTRICTIONS = "restrictions"
     IMMEDIATE_RESTRICTIONS = "immediate-restrictions"
     APPEAL_ACKNOWLEDGEMENT = "appeal-acknowledgement"
+    LATE_APPEAL_DECLINED = "late-appeal-declined"
     APPEAL_UPHELD = "appeal-upheld"
     APPEAL_DISMISSED = "appeal-dismissed"
     APPEAL_VARIED = "appeal-varied"
     REVIEW_EXTENDED = "review-extended"
     REVIEW_CLOSED = "review-closed"
     RESTRICTIONS_LAPSED = "restrictions-lapsed"
+    CASE_CLOSED = "case-closed"
     REVIEW_PACK = "review-pack"  # internal, for the Head of Service; never "sent"
 
 
@@ -55,7 +58,7 @@ class Content(StrEnum):
     APPEAL_DEADLINE = "appeal-deadline"
     OMBUDSMAN = "ombudsman"  # which handles housing complaints: name, telephone, post
     ADJUSTMENTS_CONTACT = "adjustments-contact"  # telephone, Relay UK and email
-    DECISION = "decision"
+    DECISION = "decision"  # what was decided, in one sentence (an appeal's outcome, ...)
     REASON = "reason"
     IMMEDIATE_REASON = "immediate-reason"
     APPEAL_RECEIVED_DATE = "appeal-received-date"
@@ -99,7 +102,8 @@ class LetterKindSpec:
     # for an internal document, which is never sent.
     senders: frozenset[Role]
     # The role whose title signs it (under the decision maker's name when one is recorded);
-    # None for an internal document, which is not signed.
+    # None for an internal document, which is not signed. A decision two sending roles may
+    # make (a late appeal declined) is signed by whoever made it, in their own title.
     signed_as: Role | None
     must_contain: frozenset[Content]
     # An internal document, for this role only: never sent to the customer (no postal
@@ -136,6 +140,15 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
             signed_as=Role.SERVICE_MANAGER,
             must_contain=_POSTED | {C.BEHAVIOURS},
         ),
+        # Step 1 ended without restrictions (the behaviour changed): the customer, who was
+        # told of the concern, is told it is closed and that no restrictions follow.
+        K.CONCERN_CLOSED: LetterKindSpec(
+            kind=K.CONCERN_CLOSED,
+            template="concern-closed.docx",
+            senders=frozenset({Role.SERVICE_MANAGER}),
+            signed_as=Role.SERVICE_MANAGER,
+            must_contain=_POSTED | {C.DECISION},
+        ),
         K.RESTRICTIONS: LetterKindSpec(
             kind=K.RESTRICTIONS,
             template="restrictions.docx",
@@ -160,6 +173,17 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
             senders=frozenset({Role.CUSTOMER_EXPERIENCE}),
             signed_as=Role.CUSTOMER_EXPERIENCE,
             must_contain=_POSTED | {C.APPEAL_RECEIVED_DATE, C.REVIEW_DUE_DATE} | _CONTACT_NOW,
+        ),
+        # s.5: an appeal received after the window, not accepted: why, the restrictions that
+        # stay, and the Ombudsman (the appeal route has ended). A Service Manager or the Head
+        # of Service declines it: signed by whichever did (letters/content.py), the Service
+        # Manager's title when no name is recorded.
+        K.LATE_APPEAL_DECLINED: LetterKindSpec(
+            kind=K.LATE_APPEAL_DECLINED,
+            template="late-appeal-declined.docx",
+            senders=_HEAD_OR_MANAGER,
+            signed_as=Role.SERVICE_MANAGER,
+            must_contain=_POSTED | _APPEAL_OUTCOME | _STATES_RESTRICTIONS,
         ),
         K.APPEAL_UPHELD: LetterKindSpec(
             kind=K.APPEAL_UPHELD,
@@ -205,6 +229,14 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
             senders=_HEAD_OR_MANAGER,
             signed_as=Role.HEAD_OF_SERVICE,
             must_contain=_POSTED | {C.END_DATE},
+        ),
+        # s.6: a lapsed case closed by the Head of Service, with the reason.
+        K.CASE_CLOSED: LetterKindSpec(
+            kind=K.CASE_CLOSED,
+            template="case-closed.docx",
+            senders=_HEAD_OR_MANAGER,
+            signed_as=Role.HEAD_OF_SERVICE,
+            must_contain=_POSTED | {C.REASON, C.END_DATE},
         ),
         K.REVIEW_PACK: LetterKindSpec(
             kind=K.REVIEW_PACK,

@@ -1,12 +1,12 @@
 """What an open case is waiting on a member of staff for, and from or by when.
 
 `work_items(case)` lists each thing on an open case that a person must do, or must not let
-pass: a drafted letter waiting to be checked and sent (waiting since the day it was drafted),
-a late appeal to accept or decline, an appeal to decide (due by its review date), the Step 1
-follow-up, the appeal window closing, the review pack and the 12-month review decision, and a
-lapsed period nobody decided on. Each item names the roles that act on it (the lifecycle's
-`PERMITTED_ROLES`, the letter kinds' senders), so a work list shows a person only what their
-role may do.
+pass: a drafted letter waiting to be checked and sent (waiting since the day it was drafted;
+on a closed case, the only items), a late appeal to accept or decline, an appeal to decide
+(due by its review date), the Step 1 follow-up, the appeal window closing, the review pack
+and the 12-month review decision, and a lapsed period nobody decided on. Each item names
+the roles that act on it (the lifecycle's `PERMITTED_ROLES`, the letter kinds' senders), so a
+work list shows a person only what their role may do.
 
 `attention_on(case)` is the earliest day any item needs a person: the day it started waiting
 or, for a deadline still to come, the day it falls due. The DynamoDB adapter keeps each open
@@ -97,9 +97,8 @@ class WorkItem:
 
 
 def work_items(case: Case) -> list[WorkItem]:
-    """What the case waits on staff for, earliest first; nothing for a closed case."""
-    if case.status is CaseStatus.CLOSED:
-        return []
+    """What the case waits on staff for, earliest first; for a closed case, only its letters
+    still to send (the letter that tells the customer it closed)."""
     items: list[WorkItem] = []
 
     def add(
@@ -138,6 +137,8 @@ def work_items(case: Case) -> list[WorkItem]:
                     letter_kind=letter.kind,
                 )
             )
+    if case.status is CaseStatus.CLOSED:
+        return _earliest_first(items)
     for appeal in case.appeals:
         if appeal.status is AppealStatus.AWAITING_LATE_ACCEPTANCE:
             add(WorkKind.LATE_APPEAL, waiting_since=appeal.received_on, appeal_id=appeal.appeal_id)
@@ -173,10 +174,15 @@ def work_items(case: Case) -> list[WorkItem]:
         )
     if case.status is CaseStatus.LAPSED and period is not None:
         add(WorkKind.LAPSED, waiting_since=period.ends_on, due_on=period.ends_on)
+    return _earliest_first(items)
+
+
+def _earliest_first(items: list[WorkItem]) -> list[WorkItem]:
     return sorted(items, key=lambda i: (i.attention_on, i.kind.value, i.letter_id or ""))
 
 
 def attention_on(case: Case) -> date | None:
-    """The earliest day the case needs a person; None when it waits on nobody (or is closed)."""
+    """The earliest day the case needs a person; None when it waits on nobody (a closed case
+    once its last letter is sent)."""
     items = work_items(case)
     return items[0].attention_on if items else None

@@ -189,7 +189,13 @@ def _decline_late(case: Case | None, cmd: DeclineLateAppeal, rec: Recorder, _p: 
     declined = appeal.model_copy(
         update={"status": AppealStatus.LATE_DECLINED, "late_decision_reason": cmd.reason}
     )
-    rec.add(CaseEventType.LATE_APPEAL_DECLINED, reason=cmd.reason, appeal_id=appeal.appeal_id)
+    letter = rec.letter_for_next(LetterKind.LATE_APPEAL_DECLINED)
+    rec.add(
+        CaseEventType.LATE_APPEAL_DECLINED,
+        reason=cmd.reason,
+        letter=letter,
+        appeal_id=appeal.appeal_id,
+    )
     return update_case(case, appeals=_replace_appeal(case, declined))
 
 

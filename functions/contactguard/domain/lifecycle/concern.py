@@ -52,7 +52,11 @@ def _raise_concern(_: Case | None, cmd: RaiseConcern, rec: Recorder, policy: Pol
 @handles(CommandKind.CLOSE_CONCERN)
 def _close_concern(case: Case | None, cmd: CloseConcern, rec: Recorder, _p: Policy) -> Case:
     case = require_case(case)
-    rec.add(CaseEventType.CONCERN_CLOSED, reason=cmd.reason)
+    # A customer who was sent the concern letter is told it is closed and nothing follows;
+    # one who was never sent it was never told of a concern, and gets no letter.
+    told = case.concern is not None and case.concern.letter_sent_on is not None
+    letter = rec.letter_for_next(LetterKind.CONCERN_CLOSED) if told else None
+    rec.add(CaseEventType.CONCERN_CLOSED, reason=cmd.reason, letter=letter)
     return update_case(case, status=CaseStatus.CLOSED, closed_at=rec.now, closure_reason=cmd.reason)
 
 

@@ -159,5 +159,6 @@ def _lapse(case: Case | None, _c: LapseRestrictions, rec: Recorder, _p: Policy) 
 @handles(CommandKind.CLOSE_CASE)
 def _close_case(case: Case | None, cmd: CloseCase, rec: Recorder, _p: Policy) -> Case:
     case = require_case(case)
-    rec.add(CaseEventType.CASE_CLOSED, reason=cmd.reason)
+    letter = rec.letter_for_next(LetterKind.CASE_CLOSED)
+    rec.add(CaseEventType.CASE_CLOSED, reason=cmd.reason, letter=letter)
     return update_case(case, status=CaseStatus.CLOSED, closed_at=rec.now, closure_reason=cmd.reason)
