@@ -71,6 +71,39 @@ def test_each_type_states_its_effect_on_every_channel_its_email_and_its_wording(
     restriction.check_terms(PolicyTerms())
 
 
+SPOC_WHEN = "on Tuesday and Thursday between 10:00 and 12:00"
+# What each example tells the customer, channel by channel, in the letters' "How you can
+# contact us now" (letters.contact_now): exactly, since the customer reads these words.
+CONTACT_TERMS: dict[str, dict[Channel, str]] = {
+    "telephone-via-third-party": {
+        Channel.PHONE: "Only Ann Lee (solicitor) may call us, on your behalf.",
+    },
+    "letters-only": {},
+    "appointment-only-visits": {
+        Channel.VISIT: "Visits are by appointment only, at Town Hall.",
+    },
+    "single-point-of-contact": {
+        Channel.LETTER: "Mark your letter for the attention of Sam Officer.",
+        Channel.EMAIL: f"Your emails go to Sam Officer only, who deals with them {SPOC_WHEN}.",
+        Channel.PHONE: f"Ask for Sam Officer, who takes your calls {SPOC_WHEN} only.",
+        Channel.VISIT: f"You will see Sam Officer, {SPOC_WHEN} only.",
+    },
+    "witness-at-personal-contact": {
+        Channel.VISIT: "An appropriate witness will be present when you meet our staff.",
+    },
+    "social-media": {},
+    "other": dict.fromkeys(Channel, "no parcels left at reception"),
+}
+
+
+@pytest.mark.parametrize("restriction", EXAMPLES, ids=lambda r: r.type)
+def test_each_type_tells_the_customer_its_terms_on_each_channel(restriction: Restriction) -> None:
+    expected = CONTACT_TERMS[restriction.type]
+    assert {c: restriction.contact_terms(c) for c in Channel} == {
+        c: expected.get(c) for c in Channel
+    }
+
+
 def test_a_single_point_of_contact_outside_the_organisation_breaks_a_term() -> None:
     officer = EXAMPLES[3]
     assert isinstance(officer, SinglePointOfContact)
