@@ -37,20 +37,18 @@ def queue(visit: Visit) -> web.Reply:
             "customer_id": w.customer_id,
             "received": uk_datetime(w.contact.at) if w.contact else "Not known",
             "subject": w.contact.summary if words and w.contact else "",
-            "flags": _flags(w.contact)[0] if words else [],
+            "flags": _flags(w.contact) if words else [],
         }
         for w in sorted(waiting, key=lambda w: w.contact.at if w.contact else EARLIEST)
     ]
     return visit.render("read_queue.html", title="Filed emails waiting to be read", rows=rows)
 
 
-def _flags(contact: Contact | None) -> tuple[list[str], list[str]]:
-    """(the language flags, the attachments' types) a filed email carries."""
+def _flags(contact: Contact | None) -> list[str]:
+    """The language flags a filed email carries (its attachment flags are not shown: the
+    page lists the attachments themselves, read from the stored message)."""
     flags = contact.flags if contact else ()
-    return (
-        [f for f in flags if not f.startswith(ATTACHMENT)],
-        [f.removeprefix(ATTACHMENT) for f in flags if f.startswith(ATTACHMENT)],
-    )
+    return [f for f in flags if not f.startswith(ATTACHMENT)]
 
 
 class MarkRead(BaseModel):
@@ -119,7 +117,7 @@ def mark_read(visit: Visit, contact_id: str) -> web.Reply:
 def _email_page(visit: Visit, contact_id: str, form: FormResult[Any]) -> web.Reply:
     message = visit.wiring.use_cases.read_queue.read(visit.request, contact_id)
     contact = message.contact
-    flags, _ = _flags(contact)
+    flags = _flags(contact)
     read = contact.read
     return visit.render_form(
         "read_queue_email.html",

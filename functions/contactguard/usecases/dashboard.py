@@ -10,6 +10,7 @@ sees none. Every case shown is audited as read (ids only) before it is returned.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -50,6 +51,16 @@ class Today:
     more: bool = False  # more cases needed a person than were read (MAX_CASES)
 
 
+def customer_names(customers: CustomerStore, customer_ids: Iterable[str]) -> dict[str, str]:
+    """Each customer's name, once per customer, in first-seen order (the id when none is
+    held: a work list still shows whose it is)."""
+    names = {}
+    for customer_id in dict.fromkeys(customer_ids):
+        found = customers.get_customer(customer_id)
+        names[customer_id] = found.name if found else customer_id
+    return names
+
+
 @dataclass
 class Dashboard:
     work: WorkList
@@ -81,10 +92,7 @@ class Dashboard:
             self.audit.record(
                 request, Operation.READ_CASE, customer_id, case_id=case_id, detail="view=dashboard"
             )
-        names = {}
-        for customer_id in dict.fromkeys(i.customer_id for i in items):
-            found = self.customers.get_customer(customer_id)
-            names[customer_id] = found.name if found else customer_id
+        names = customer_names(self.customers, (i.customer_id for i in items))
         filed = len(self.queue.read_queue()) if may(role, Operation.READ_QUEUE) else None
         seen = [self._as_of(item, today) for item in items]
         return Today(

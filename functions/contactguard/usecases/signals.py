@@ -11,6 +11,7 @@ from contactguard.domain.errors import NothingToDo
 from contactguard.domain.model import RaisedSignal, SignalConsidered
 from contactguard.ports import Clock, CustomerStore, SignalLog
 from contactguard.usecases.audit import Auditor
+from contactguard.usecases.dashboard import customer_names
 from contactguard.usecases.errors import NotFound
 from contactguard.usecases.request import Request
 
@@ -38,11 +39,9 @@ class Signals:
         require(request.actor.role, Operation.CONSIDER_SIGNAL)
         found = self.log.signals_waiting(self.limit + 1)
         shown = found[: self.limit]
-        names = {}
         for customer_id in dict.fromkeys(s.customer_id for s in shown):
             self.audit.record(request, Operation.READ_CONTACTS, customer_id, detail="view=signals")
-            held = self.customers.get_customer(customer_id)
-            names[customer_id] = held.name if held else customer_id
+        names = customer_names(self.customers, (s.customer_id for s in shown))
         return SignalsWaiting(shown, names, len(found) > self.limit)
 
     def one(self, request: Request, customer_id: str, contact_id: str, signal: str) -> RaisedSignal:
