@@ -205,6 +205,13 @@ def _common(draft: _Draft, inputs: LetterInputs) -> None:
         letter_date=draft.need("letter-date", describe_date(day)),
         customer_name=draft.need("customer-name", line(customer.name)),
         restriction_months=str(inputs.policy.terms.restriction_months),
+        # What the shared blocks ask of the letter including them: an internal document has
+        # no customer's address; a letter written while restrictions are in force (it says
+        # how to contact us now) says the adjustments team stays open; an appealable one,
+        # that they help with an appeal.
+        internal=draft.spec.internal,
+        restrictions_in_force=Content.PERMITTED_CHANNELS in draft.spec.must_contain,
+        appealable=draft.spec.appealable,
     )
     address = customer.address
     if draft.spec.internal:  # never posted: it needs no address

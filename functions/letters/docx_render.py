@@ -14,16 +14,17 @@ Word XML appears literally.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import docx
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import Environment, StrictUndefined, TemplateError
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError
+from lxml import etree
 from markupsafe import Markup, escape
 
 from contactguard.domain.model import BIDI_CONTROLS, one_line
@@ -59,6 +60,94 @@ class PreparedLetter:
     chart_png: bytes | None = None
 
 
+BLOCKS_FOLDER = "blocks"  # shared blocks: templates/blocks/<name>.docx
+PACKAGED_VERSION = "packaged"
+
+
+def block_file(name: str) -> str:
+    """The file a `{%p include "name" %}` line names."""
+    return f"{BLOCKS_FOLDER}/{name}.docx"
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    """One Word file a letter is filled from: a letter's template or a shared block."""
+
+    name: str  # e.g. "restrictions.docx" or "blocks/appeal-rights.docx"
+    body: bytes
+    version: str  # "packaged", or the published object's version
+
+
+class TemplateFiles(Protocol):
+    """Where template files come from: the packaged folder, or what an administrator
+    published over it (letters.template_store)."""
+
+    def get(self, name: str) -> TemplateFile | None:
+        """The file, or None when there is none of that name."""
+
+
+@dataclass(frozen=True)
+class PackagedTemplates:
+    """The templates shipped with the code (functions/letters/templates)."""
+
+    folder: Path = TEMPLATES_DIR
+
+    def get(self, name: str) -> TemplateFile | None:
+        path = self.folder / name
+        if ".." in Path(name).parts or not path.is_file():
+            return None
+        return TemplateFile(name=name, body=path.read_bytes(), version=PACKAGED_VERSION)
+
+
+PACKAGED = PackagedTemplates()
+
+_XMLNS = re.compile(r'\s+xmlns:([A-Za-z0-9]+)="([^"]*)"')
+_INCLUDE = re.compile(r"\{%-?\s*include\b")
+
+
+def block_xml(body: bytes, declared: Mapping[str | None, str] | None = None) -> str:
+    """A shared block's body as template text: its paragraphs and tables (never its page
+    settings), patched as docxtpl patches a letter's own, namespace declarations the letter
+    already makes left out."""
+    source = DocxTemplate(BytesIO(body))
+    elements = [
+        etree.tostring(child, encoding="unicode")
+        for child in source.get_docx().element.body
+        if not child.tag.endswith("}sectPr")
+    ]
+    known = {prefix: uri for prefix, uri in (declared or {}).items() if prefix}
+
+    def keep_unknown(m: re.Match[str]) -> str:
+        return "" if known.get(m.group(1)) == m.group(2) else m.group(0)
+
+    return str(source.patch_xml(_XMLNS.sub(keep_unknown, "".join(elements))))
+
+
+class UnknownBlock(TemplateError):
+    """A `{%p include %}` names no shared block, or a block includes another."""
+
+
+@dataclass(eq=False)
+class BlockLoader(BaseLoader):
+    """Jinja's loader for `{%p include "appeal-rights" %}`: the shared block's Word file."""
+
+    files: TemplateFiles
+    declared: Mapping[str | None, str]
+    used: list[TemplateFile]
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        found = self.files.get(block_file(template))
+        if found is None:
+            raise UnknownBlock(f"there is no shared block called {template!r}")
+        xml = block_xml(found.body, self.declared)
+        if _INCLUDE.search(xml):
+            raise UnknownBlock(f"the shared block {template!r} includes another block")
+        self.used.append(found)
+        return xml, None, None
+
+
 # Characters XML 1.0 cannot carry, and those docxtpl would turn into structure (\a, \f).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
@@ -92,16 +181,34 @@ def jinja_env() -> Environment:
 
 
 def render_template(
-    template: Path | BytesIO, context: dict[str, Any], chart: bytes | None = None
+    template: Path | BytesIO,
+    context: dict[str, Any],
+    chart: bytes | None = None,
+    blocks: TemplateFiles | None = None,
 ) -> bytes:
-    """Fill one Word template; raises jinja2.TemplateError for an undefined placeholder."""
-    document = DocxTemplate(template)
-    if chart is not None:
-        context = {**context, "chart": InlineImage(document, BytesIO(chart), width=Mm(165))}
-    document.render(context, jinja_env=jinja_env(), autoescape=True)
+    """Fill one Word template (its shared blocks from `blocks`); raises jinja2.TemplateError
+    for an undefined placeholder or an unknown block."""
+    document = _fill(template, context, chart, blocks or PACKAGED, [])
     out = BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _fill(
+    template: Path | BytesIO,
+    context: dict[str, Any],
+    chart: bytes | None,
+    files: TemplateFiles,
+    used: list[TemplateFile],
+) -> DocxTemplate:
+    document = DocxTemplate(template)
+    if chart is not None:
+        context = {**context, "chart": InlineImage(document, BytesIO(chart), width=Mm(165))}
+    declared = document.get_docx().element.nsmap
+    env = jinja_env()
+    env.loader = BlockLoader(files, declared, used)
+    document.render(context, jinja_env=env, autoescape=True)
+    return document
 
 
 def document_text(docx_bytes: bytes) -> str:
@@ -124,27 +231,82 @@ def document_text(docx_bytes: bytes) -> str:
     return "\n".join(lines)
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_INLINE = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}inline"
+
+
+def _text_of(element: Any) -> str:
+    """Each paragraph's text (tables' included), one per line, read from the XML tree."""
+    return "\n".join(
+        "".join(t.text or "" for t in paragraph.iter(f"{_W}t"))
+        for paragraph in element.iter(f"{_W}p")
+    )
+
+
+def _filled_text(document: DocxTemplate) -> str:
+    """The filled letter's text (body, headers and footers) from the document in memory:
+    what it says, without saving and parsing it again."""
+    word = document.docx  # never get_docx(): after rendering, that reloads the template
+    parts = [word.element.body]
+    for rel in word.part.rels.values():
+        if rel.reltype in (document.HEADER_URI, document.FOOTER_URI):
+            parts.append(rel.target_part.element)
+    return "\n".join(_text_of(part) for part in parts)
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def render(prepared: PreparedLetter, templates_dir: Path = TEMPLATES_DIR) -> bytes:
+@dataclass(frozen=True)
+class Rendered:
+    """A filled letter and the template files it was filled from (name and version)."""
+
+    docx: bytes
+    sources: tuple[TemplateFile, ...]
+
+    @property
+    def provenance(self) -> str:
+        """For the stored object's metadata: e.g. `restrictions.docx@packaged,...`."""
+        return ",".join(f"{f.name}@{f.version}" for f in self.sources)
+
+
+def render(
+    prepared: PreparedLetter,
+    templates_dir: Path | None = None,
+    files: TemplateFiles | None = None,
+) -> bytes:
     """The filled DOCX. TemplateFault when the template is broken or dropped required content."""
-    path = templates_dir / prepared.template_name
-    if not path.is_file():
+    source = files or (PackagedTemplates(templates_dir) if templates_dir else PACKAGED)
+    return render_letter(prepared, source).docx
+
+
+def render_letter(prepared: PreparedLetter, files: TemplateFiles = PACKAGED) -> Rendered:
+    """Fill the letter's template and its shared blocks from `files`, then check the filled
+    document still says each piece of required content."""
+    template = files.get(prepared.template_name)
+    if template is None:
         raise TemplateFault(["template-missing"])
+    used = [template]
     try:
-        rendered = render_template(path, prepared.context, prepared.chart_png)
+        document = _fill(BytesIO(template.body), prepared.context, prepared.chart_png, files, used)
+    except UnknownBlock as error:
+        raise TemplateFault(["template-unknown-block"]) from error
     except TemplateError as error:
         raise TemplateFault(["template-error"]) from error
-    text = _squash(document_text(rendered))
+    text = _squash(_filled_text(document))
     lacking = [
         f"template-lacks-{item}"
         for item, needed in prepared.required
         if _squash(needed) not in text
     ]
-    if prepared.chart_png is not None and not docx.Document(BytesIO(rendered)).inline_shapes:
+    if (
+        prepared.chart_png is not None
+        and next(document.docx.element.body.iter(_INLINE), None) is None
+    ):
         lacking.append("template-lacks-chart")
     if lacking:
         raise TemplateFault(lacking)
-    return rendered
+    out = BytesIO()
+    document.save(out)
+    return Rendered(docx=out.getvalue(), sources=tuple(dict.fromkeys(used)))

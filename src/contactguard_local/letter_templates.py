@@ -33,7 +33,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from contactguard.domain.letter_kinds import LETTER_KINDS, LetterKind
-from letters.docx_render import TEMPLATES_DIR
+from letters.docx_render import BLOCKS_FOLDER, TEMPLATES_DIR, block_file
 
 FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
 Run = str | tuple[str, str]  # text, or (text, "b") for bold / (text, "i") for italic
@@ -158,22 +158,35 @@ def bullets(document: Document, loop: str, *runs: Run) -> None:
     tag(document, "{%p endfor %}")
 
 
-def letterhead(document: Document, *, private: bool = True) -> None:
-    """The organisation's name and address (its details: contactguard.organisation)."""
+def include(document: Document, block: str) -> None:
+    """A line naming a shared block (`{%p include "appeal-rights" %}`): the block's paragraphs
+    take its place when a letter is drafted."""
+    tag(document, f'{{%p include "{block}" %}}')
+
+
+def letterhead_block(document: Document) -> None:
+    """The organisation's name and address (its details: contactguard.organisation), then,
+    on a letter that is posted, the customer's name and address."""
     para(document, "{{ org.name }}", style=LETTERHEAD_STYLE, after=0)
     tag(document, "{%p for line in org.address_lines %}")
     para(document, "{{ line }}", align="right", after=0)
     tag(document, "{%p endfor %}")
     para(document, "", after=12)
-    if private:
-        para(document, "PRIVATE AND CONFIDENTIAL", style=CONFIDENTIAL_STYLE, after=2)
-        para(document, "{{ customer_name }}", after=0)
-        tag(document, "{%p for line in address_lines %}")
-        para(document, "{{ line }}", after=0)
-        tag(document, "{%p endfor %}")
-        para(document, "{{ postcode }}", after=12)
+    tag(document, "{%p if not internal %}")
+    para(document, "PRIVATE AND CONFIDENTIAL", style=CONFIDENTIAL_STYLE, after=2)
+    para(document, "{{ customer_name }}", after=0)
+    tag(document, "{%p for line in address_lines %}")
+    para(document, "{{ line }}", after=0)
+    tag(document, "{%p endfor %}")
+    para(document, "{{ postcode }}", after=12)
+    tag(document, "{%p endif %}")
     para(document, "Our reference: ", "{{ reference }}", align="right", after=0)
     para(document, "Date: ", "{{ letter_date }}", align="right", after=12)
+
+
+def letterhead(document: Document) -> None:
+    """The shared letterhead, and the footer on every page."""
+    include(document, "letterhead")
     footer = document.sections[0].footer.paragraphs[0]
     # On one line at 12 point: the name, the reference and the letter's id, the page.
     footer.text = "{{ org.name }} | {{ reference }} | {{ letter_id }} | page "
@@ -221,7 +234,8 @@ def restriction_block(document: Document, dates: str, *, review: bool = True) ->
             "year and decide whether to end the restrictions or extend them, and we will write "
             "to you with the outcome.",
         )
-    contact_block(document)
+    # The equality duties considered, and what was agreed, belong to the decision: said
+    # before "How you can contact us now", never under it.
     tag(document, "{%p if equality_considered %}")
     para(document, "{{ equality_considered }}")
     tag(document, "{%p endif %}")
@@ -229,9 +243,10 @@ def restriction_block(document: Document, dates: str, *, review: bool = True) ->
     para(document, "To meet your needs, we will also:")
     bullets(document, "a in adjustments", "{{ a }}")
     tag(document, "{%p endif %}")
+    include(document, "contact-now")
 
 
-def contact_block(document: Document) -> None:
+def contact_now_block(document: Document) -> None:
     """'How you can contact us now', generated from the restrictions (letters.contact_now)."""
     heading(document, "How you can contact us now")
     bullets(document, "r in contact.routes", ("{{ r.how }}: ", "b"), "{{ r.text }}")
@@ -293,11 +308,10 @@ def ombudsman_block(document: Document) -> None:
     tag(document, "{%p endfor %}")
 
 
-def help_block(document: Document, *, restricted: bool = False, appeal: bool = False) -> None:
+def help_block(document: Document) -> None:
     """Reasonable adjustments, reachable: telephone, Relay UK and email (every posted letter);
     under restrictions, that these stay open for an adjustment (and for help to appeal, in a
     letter that offers an appeal)."""
-    also = " about an adjustment, or for help to appeal," if appeal else " about an adjustment"
     heading(document, "If you need help")
     para(
         document,
@@ -305,12 +319,9 @@ def help_block(document: Document, *, restricted: bool = False, appeal: bool = F
         "language, or you need support to contact us (for example through an advocate), please "
         "contact our adjustments team and we will consider reasonable adjustments: telephone "
         "{{ org.adjustments_telephone }}, Relay UK {{ org.relay_uk }}, or email "
-        "{{ org.adjustments_email }}."
-        + (
-            f" You can contact them in these ways{also} while the restrictions are in force."
-            if restricted
-            else ""
-        ),
+        "{{ org.adjustments_email }}.{% if restrictions_in_force %} You can contact them in "
+        "these ways about an adjustment{% if appealable %}, or for help to appeal,{% endif %} "
+        "while the restrictions are in force.{% endif %}",
     )
 
 
@@ -327,9 +338,9 @@ def concern_recalled(document: Document) -> None:
 
 def rights_blocks(document: Document) -> None:
     """A decision on restrictions: the appeal, the Ombudsman and help, in that order."""
-    appeal_block(document)
-    ombudsman_block(document)
-    help_block(document, restricted=True, appeal=True)
+    include(document, "appeal-rights")
+    include(document, "ombudsman")
+    include(document, "help")
 
 
 # The letters -------------------------------------------------------------------------------
@@ -374,7 +385,7 @@ def concern() -> Document:
         "times, or may see you by appointment only. Where behaviour threatens the safety of "
         "our staff we may also contact the police or take legal action.",
     )
-    help_block(d)
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -394,7 +405,7 @@ def concern_closed() -> Document:
         "your enquiries as normal: telephone {{ org.telephone }} ({{ org.telephone_hours }}), "
         "or write to us at {{ org.contact_address }}.",
     )
-    help_block(d)
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -495,8 +506,8 @@ def appeal_acknowledgement() -> Document:
         d,
         "The restrictions on how you contact us stay in place while your appeal is considered.",
     )
-    contact_block(d)
-    help_block(d, restricted=True)
+    include(d, "contact-now")
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -526,8 +537,8 @@ def late_appeal_declined() -> Document:
         "{{ last_day }}.",
     )
     para(d, "This ends our appeal process for this decision.")
-    ombudsman_block(d)
-    help_block(d, restricted=True)
+    include(d, "ombudsman")
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -552,8 +563,8 @@ def appeal_upheld() -> Document:
         "The restrictions on how you contact us were lifted on {{ letter_date }}. You may "
         "contact us in the usual ways from that date.",
     )
-    ombudsman_block(d)
-    help_block(d)
+    include(d, "ombudsman")
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -568,8 +579,8 @@ def appeal_dismissed() -> Document:
         "{{ last_day }}.",
     )
     para(d, "This completes our independent review.")
-    ombudsman_block(d)
-    help_block(d, restricted=True)
+    include(d, "ombudsman")
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -585,8 +596,8 @@ def appeal_varied() -> Document:
         "change: the last day they apply is {{ last_day }}.",
     )
     para(d, "This completes our independent review.")
-    ombudsman_block(d)
-    help_block(d, restricted=True)
+    include(d, "ombudsman")
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -606,7 +617,7 @@ def review_closed() -> Document:
         "The restrictions ended on {{ letter_date }}. You may contact us in the usual ways "
         "from that date.",
     )
-    help_block(d)
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -621,7 +632,7 @@ def restrictions_lapsed() -> Document:
         "their {{ restriction_months }}-month period. You may contact us in the usual ways "
         "from {{ ends_on }}.",
     )
-    help_block(d)
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -652,7 +663,7 @@ def case_closed() -> Document:
     para(d, "As Head of Service, I have now closed your case.")
     tag(d, "{%p endif %}")
     para(d, "My reasons: {{ reason }}")
-    help_block(d)
+    include(d, "help")
     sign_off(d)
     return d
 
@@ -687,7 +698,7 @@ def loop_rows(loop: str, *cells: str) -> tuple[tuple[str, ...], ...]:
 def review_pack() -> Document:
     """Internal (policy s.6): the Head of Service's twelve-month review."""
     d = new_letter("Twelve-month review pack (internal)")
-    letterhead(d, private=False)
+    letterhead(d)
     heading(d, "Twelve-month review pack", level=1)
     para(d, ("Internal: for the Head of Service. Not for the customer.", "i"), after=10)
     para(d, ("Customer: ", "b"), "{{ customer_name }}", after=2)
@@ -823,6 +834,27 @@ TEMPLATES: dict[LetterKind, Callable[[], Document]] = {
 }
 
 
+def _block(title: str, build: Callable[[Document], None]) -> Callable[[], Document]:
+    def document() -> Document:
+        d = new_letter(title)
+        build(d)
+        return d
+
+    return document
+
+
+# The shared blocks, each written once and included by name (`{%p include "help" %}`):
+# what a block says, every letter including it says. BLOCK_CONTENT (letters.template_check)
+# names the required content each carries.
+BLOCKS: dict[str, Callable[[], Document]] = {
+    "letterhead": _block("Letterhead", letterhead_block),
+    "contact-now": _block("How you can contact us now", contact_now_block),
+    "appeal-rights": _block("Your right to appeal", appeal_block),
+    "ombudsman": _block("If you remain unhappy", ombudsman_block),
+    "help": _block("If you need help", help_block),
+}
+
+
 def _check_every_letter_kind_has_its_template() -> None:
     missing = set(LetterKind) - set(TEMPLATES)
     if missing:
@@ -851,8 +883,13 @@ def reproducible(document: Document) -> bytes:
 def write_templates(out_dir: Path = TEMPLATES_DIR) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
+    (out_dir / BLOCKS_FOLDER).mkdir(exist_ok=True)
     for kind, build in TEMPLATES.items():
         path = out_dir / LETTER_KINDS[kind].template
+        path.write_bytes(reproducible(build()))
+        written.append(path)
+    for name, build in BLOCKS.items():
+        path = out_dir / block_file(name)
         path.write_bytes(reproducible(build()))
         written.append(path)
     return written

@@ -849,10 +849,19 @@ def test_the_template_generator_is_reproducible_and_its_templates_carry_the_requ
 ) -> None:
     from contactguard_local.letter_templates import write_templates
 
-    first = {p.name: p.read_bytes() for p in write_templates(tmp_path / "a")}
-    second = {p.name: p.read_bytes() for p in write_templates(tmp_path / "b")}
+    first = {
+        p.relative_to(tmp_path / "a").as_posix(): p.read_bytes()
+        for p in write_templates(tmp_path / "a")
+    }
+    second = {
+        p.relative_to(tmp_path / "b").as_posix(): p.read_bytes()
+        for p in write_templates(tmp_path / "b")
+    }
     assert first == second
-    assert set(first) == {f"{k.value}.docx" for k in LetterKind}
+    assert set(first) == {f"{k.value}.docx" for k in LetterKind} | {
+        f"blocks/{name}.docx"
+        for name in ("letterhead", "contact-now", "appeal-rights", "ombudsman", "help")
+    }
     story = _restrictions_decided_on(date(2026, 12, 18))
     prepared = prepare(
         LetterInputs(
