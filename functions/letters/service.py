@@ -35,9 +35,10 @@ from contactguard.domain.model import Actor, Contact
 from contactguard.organisation import Organisation, shipped_organisation
 from contactguard.ports import Alerts, Log
 from contactguard.service import CaseService, UnknownCase
-from letters.content import LetterInputs, draft_letter, issue_date
-from letters.docx_render import DOCX_CONTENT_TYPE, LetterNotIssued, MissingContent
+from letters.content import LetterInputs, issue_date, prepare
+from letters.docx_render import DOCX_CONTENT_TYPE, LetterNotIssued, MissingContent, render_letter
 from letters.review_pack import windows
+from letters.template_store import PackagedSource, TemplateSource
 
 ACTOR = Actor.system("letters")
 ATTEMPTS = 3  # a concurrent writer on the same case (VersionConflict): re-read and retry
@@ -88,6 +89,8 @@ class LettersService:
     alerts: Alerts
     log: Log
     organisation: Organisation = field(default_factory=shipped_organisation)
+    # The packaged templates, or those an administrator published over them
+    templates: TemplateSource = field(default_factory=PackagedSource)
 
     def _source(self, event: CaseEvent) -> tuple[CaseEvent, date | None]:
         """The event whose decision the letter conveys, and the date a redraft carries."""
@@ -130,17 +133,21 @@ class LettersService:
                 contacts = tuple(self.contacts.contacts(case.customer_id, since, until))
             source, dated = self._source(event)
             dated_on = issue_date(source, dated, self.cases.policy)
-            body = draft_letter(
-                LetterInputs(
-                    case=case,
-                    customer=customer,
-                    event=source,
-                    policy=self.cases.policy,
-                    contacts=contacts,
-                    evidence=evidence,
-                    dated=dated_on,
-                    organisation=self.organisation,
-                )
+            files = self.templates.snapshot()
+            rendered = render_letter(
+                prepare(
+                    LetterInputs(
+                        case=case,
+                        customer=customer,
+                        event=source,
+                        policy=self.cases.policy,
+                        contacts=contacts,
+                        evidence=evidence,
+                        dated=dated_on,
+                        organisation=self.organisation,
+                    )
+                ),
+                files,
             )
         except LetterNotIssued as refused:
             return self._not_issued(event.case_id, letter, refused.problems, now, ids)
@@ -149,13 +156,15 @@ class LettersService:
         key = letter_key(event.case_id, ref.letter_id, version)
         self.bucket.put(
             key,
-            body,
+            rendered.docx,
             DOCX_CONTENT_TYPE,
             {
                 "case-id": event.case_id,
                 "letter-id": ref.letter_id,
                 "letter-kind": ref.kind.value,
                 "version": str(version),
+                # which template files (and which published version of each) filled it
+                "templates": rendered.provenance,
             },
         )
         command = RecordLetterDrafted(

@@ -22,6 +22,7 @@ from contactguard.wiring import Current, utc_now
 from letters.service import LettersService
 from letters.settings import LettersSettings, letters_settings
 from letters.storage import S3LetterBucket
+from letters.template_store import S3PublishedTemplates
 
 logger = Logger(service="letters")
 metrics = metrics_for("letters")
@@ -42,6 +43,7 @@ def build(settings: LettersSettings, clock: Clock = utc_now) -> Wiring:
         alerts=SnsAlerts(settings.alerts_topic_arn),
         log=logger,
         organisation=settings.organisation,
+        templates=S3PublishedTemplates(settings.letters_bucket),
     )
     return Wiring(clock=clock, service=service)
 

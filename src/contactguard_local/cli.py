@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from contactguard.domain.calendar import HolidayRegion, WorkingDayCalendar, end_of_day
-from contactguard_local import staff_cli
+from contactguard_local import staff_cli, templates_cli
 
 
 def _iso_date(text: str) -> date:
@@ -234,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--table", required=True, help="the deployed stack's cases table")
     index.set_defaults(func=_index_customers)
     staff_cli.register(sub)
+    templates_cli.register(sub)
     return parser
 
 

@@ -535,6 +535,10 @@ def requests_for(
         if "TableName" in params:
             arn = _table_arn(params["TableName"], region, account, params.get("IndexName"))
             return [(f"dynamodb:{operation}", arn)]
+    if service == "s3" and operation in ("ListObjectsV2", "ListObjects"):
+        # authorised on the bucket; the Prefix is the s3:prefix condition key (a template test
+        # checks each role's condition, since conditions are not evaluated here)
+        return [("s3:ListBucket", f"arn:aws:s3:::{params.get('Bucket')}")]
     if service == "s3" and "VersionId" not in params:
         target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
         if operation in ("GetObject", "PutObject"):

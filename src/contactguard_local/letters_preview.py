@@ -280,22 +280,30 @@ def sample_contacts(ends_on: date, until: date, seed: int = 7) -> list[Contact]:
     return contacts
 
 
-def render_all(out: Path, policy: Policy | None = None) -> list[Path]:
+def sample_inputs(policy: Policy | None = None) -> list[LetterInputs]:
+    """What every kind of letter is drafted from, for the sample customer's case."""
     policy = policy or Policy()
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+    inputs = []
     for event, case in sample_letters(policy):
         assert event.letter is not None
         contacts: Sequence[Contact] = ()
         if event.letter.kind is LetterKind.REVIEW_PACK and case.period is not None:
             contacts = sample_contacts(case.period.ends_on, until=event.at.date())
-        body = draft_letter(
+        inputs.append(
             LetterInputs(
                 case=case, customer=CUSTOMER, event=event, policy=policy, contacts=contacts
             )
         )
-        path = out / f"{event.letter.kind.value}.docx"
-        path.write_bytes(body)
+    return inputs
+
+
+def render_all(out: Path, policy: Policy | None = None) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for inputs in sample_inputs(policy):
+        assert inputs.event.letter is not None
+        path = out / f"{inputs.event.letter.kind.value}.docx"
+        path.write_bytes(draft_letter(inputs))
         written.append(path)
     return written
 

@@ -50,6 +50,7 @@ from letters.docx_render import document_text
 from letters.service import LetterResult, LettersService, letter_key
 from letters.settings import letters_settings
 from letters.storage import S3LetterBucket
+from letters.template_store import S3PublishedTemplates
 from log_privacy import rig_logger
 
 REGION = "eu-west-2"
@@ -145,6 +146,7 @@ class World:
 def world(dynamodb: Any, tables: dict[str, str]) -> World:
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     store = DynamoStore(tables["CasesTable"], client=dynamodb)
     store.put_customer(customer())
     cases = CaseService(cases=store, customers=store, policy=Policy())
@@ -155,6 +157,7 @@ def world(dynamodb: Any, tables: dict[str, str]) -> World:
         bucket=S3LetterBucket(BUCKET, client=s3),
         alerts=alerts,
         log=rig_logger("letters"),
+        templates=S3PublishedTemplates(BUCKET, client=s3),
     )
     return World(store=store, cases=cases, s3=s3, alerts=alerts, letters=letters)
 
@@ -237,6 +240,8 @@ def test_a_concern_becomes_a_draft_in_s3_recorded_on_the_case_and_notified(world
         "letter-id": "concern-0001",
         "letter-kind": "concern",
         "version": "1",
+        "templates": "concern.docx@packaged,blocks/letterhead.docx@packaged,"
+        "blocks/help.docx@packaged",
     }
 
     case = world.store.get_case(CASE)

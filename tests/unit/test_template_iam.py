@@ -534,3 +534,20 @@ def test_the_signals_function_writes_only_under_a_customer() -> None:
     ]
     assert not IAM.decide("SignalsFunction", "dynamodb:UpdateItem", TABLE).allowed
     assert not IAM.decide("SignalsFunction", "dynamodb:DeleteItem", TABLE).allowed
+
+
+def test_the_letters_function_reads_published_templates_only() -> None:
+    """It lists the letters bucket under templates/ only (s3:prefix, a condition AWS evaluates
+    and this evaluator lists, so it is checked here), reads the templates published there, and
+    can neither read a letter nor change a template."""
+    bucket = LETTERS
+    listing = IAM.decide("LettersFunction", "s3:ListBucket", bucket)
+    assert listing.allowed
+    assert listing.conditions == [{"StringLike": {"s3:prefix": "templates/*"}}]
+    assert IAM.decide("LettersFunction", "s3:GetObject", f"{bucket}/templates/help.docx").allowed
+    assert not IAM.decide(
+        "LettersFunction", "s3:GetObject", f"{bucket}/letters/c/l/v1.docx"
+    ).allowed
+    assert not IAM.decide(
+        "LettersFunction", "s3:PutObject", f"{bucket}/templates/help.docx"
+    ).allowed
