@@ -62,6 +62,7 @@ from contactguard.domain.model import (
     Direction,
     Disposition,
     EmailAddress,
+    LetterFormat,
     NonBlank,
     PostalAddress,
     ReadOutcome,
@@ -131,6 +132,10 @@ class NewCustomer(Body):
     emails: Annotated[list[ApiEmail], Field(max_length=20)] = Field(default_factory=list)
     address: PostalAddress | None = None
     designated_officer_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    letter_format: LetterFormat = Field(
+        default=LetterFormat.STANDARD,
+        description="large-print: every letter is drafted in large print (an adjustment)",
+    )
 
 
 class CaseSummary(BaseModel):
@@ -147,6 +152,17 @@ class CustomerView(BaseModel):
 
 class LinkEmail(Body):
     address: ApiEmail
+
+
+class SetLetterFormat(Body):
+    letter_format: LetterFormat = Field(
+        description="large-print (16 point or more, a reasonable adjustment) or standard"
+    )
+
+
+class LetterFormatSet(BaseModel):
+    customer_id: str
+    letter_format: LetterFormat
 
 
 class EmailLinked(BaseModel):

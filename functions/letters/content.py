@@ -35,6 +35,7 @@ from contactguard.domain.model import (
     Channel,
     Contact,
     Customer,
+    LetterFormat,
     Role,
     describe_date,
 )
@@ -749,6 +750,8 @@ def prepare(inputs: LetterInputs) -> PreparedLetter:
         context=draft.context,
         required=tuple(dict.fromkeys(draft.required)),
         chart_png=draft.chart,
+        # a reasonable adjustment on the customer's record; the review pack is internal
+        large_print=not spec.internal and inputs.customer.letter_format is LetterFormat.LARGE_PRINT,
     )
 
 

@@ -58,6 +58,7 @@ class PreparedLetter:
     context: dict[str, Any]
     required: tuple[tuple[str, str], ...]  # (content item, text the document must contain)
     chart_png: bytes | None = None
+    large_print: bool = False  # the customer's adjustment: every size 16 point or more
 
 
 BLOCKS_FOLDER = "blocks"  # shared blocks: templates/blocks/<name>.docx
@@ -254,6 +255,32 @@ def _filled_text(document: DocxTemplate) -> str:
     return "\n".join(_text_of(part) for part in parts)
 
 
+LARGE_PRINT_HALF_POINTS = 32  # 16 point: RNIB's large print starts there
+LARGE_PRINT_SCALE = 4 / 3  # 12 point body to 16; a 14 point title to 19
+
+
+def enlarge(document: DocxTemplate) -> None:
+    """Large print, from the same template: every font size the letter sets (its styles, the
+    document's default and any size set on text) grows by a third and is never under 16
+    point, so an administrator keeps one template per letter, never a large-print copy."""
+    word = document.docx
+    styles = word.styles.element
+    defaults = styles.find(f"{_W}docDefaults")
+    if defaults is not None:  # a default with no size would leave Word's 10 point
+        r_pr = defaults.find(f"{_W}rPrDefault/{_W}rPr")
+        if r_pr is not None and r_pr.find(f"{_W}sz") is None:
+            etree.SubElement(r_pr, f"{_W}sz", {f"{_W}val": "24"})
+    parts = [styles, word.element.body]
+    for rel in word.part.rels.values():
+        if rel.reltype in (document.HEADER_URI, document.FOOTER_URI):
+            parts.append(rel.target_part.element)
+    for part in parts:
+        for size in part.iter(f"{_W}sz", f"{_W}szCs"):
+            old = int(size.get(f"{_W}val") or 24)
+            new = max(LARGE_PRINT_HALF_POINTS, round(old * LARGE_PRINT_SCALE))
+            size.set(f"{_W}val", str(new))
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -307,6 +334,8 @@ def render_letter(prepared: PreparedLetter, files: TemplateFiles = PACKAGED) -> 
         lacking.append("template-lacks-chart")
     if lacking:
         raise TemplateFault(lacking)
+    if prepared.large_print:
+        enlarge(document)
     out = BytesIO()
     document.save(out)
     return Rendered(docx=out.getvalue(), sources=tuple(dict.fromkeys(used)))

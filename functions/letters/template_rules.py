@@ -1,10 +1,10 @@
 """What a letter must say, in plain words, and which shared block says it.
 
 The letters function refuses a letter whose filled document lacks a piece of required content
-(`template-lacks-<content>`, letters.docx_render); `contactguard templates check` and the
-manager's alert explain each code with the words here, and name the shared block that carries
-it when the letter includes that block. The list of what each kind must contain is its row in
-`LETTER_KINDS` (contactguard.domain.letter_kinds).
+(`template-lacks-<content>`, letters.docx_render); `contactguard templates check` explains
+each code with the words here and names the shared block that carries it (the alert and the
+case's timeline carry the code, docs/letter-templates.md lists them). The list of what each
+kind must contain is its row in `LETTER_KINDS` (contactguard.domain.letter_kinds).
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ def block_for(content: Content) -> str | None:
     return next((name for name, says in BLOCK_CONTENT.items() if content in says), None)
 
 
-def explain(problem: str) -> str:
-    """A problem code (`template-lacks-appeal-address`, `template-error`) in plain words."""
+def explain(problem: str, block_checked: str | None = None) -> str:
+    """A problem code (`template-lacks-appeal-address`, `template-error`) in plain words; when
+    the file checked is a shared block (`blocks/help.docx`), what that block must say."""
     if problem in _FAULTS:
         return _FAULTS[problem]
     item = problem.removeprefix("template-lacks-")
@@ -87,6 +88,8 @@ def explain(problem: str) -> str:
     content = Content(item)
     words = f"the letter no longer says {CONTENT_WORDS[content]}"
     block = block_for(content)
+    if block is not None and block_checked == f"blocks/{block}.docx":
+        return f"{words}: the shared block '{block}' must say it"
     if block is not None:
         words += (
             f" (the shared block '{block}' says it: keep the line {{%p include \"{block}\" %}})"

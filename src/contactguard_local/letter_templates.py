@@ -844,7 +844,7 @@ def _block(title: str, build: Callable[[Document], None]) -> Callable[[], Docume
 
 
 # The shared blocks, each written once and included by name (`{%p include "help" %}`):
-# what a block says, every letter including it says. BLOCK_CONTENT (letters.template_check)
+# what a block says, every letter including it says. BLOCK_CONTENT (letters.template_rules)
 # names the required content each carries.
 BLOCKS: dict[str, Callable[[], Document]] = {
     "letterhead": _block("Letterhead", letterhead_block),

@@ -6,7 +6,8 @@ One sample customer's case is driven through the real domain (`decide`): a conce
 its closing), Step 2 restrictions, an appeal and each of its outcomes, a late appeal
 declined, immediate restrictions, the review pack with a year of sample contacts, the
 review's two outcomes, and a lapse and the case's closing. Each letter is
-rendered from `functions/letters/templates` into the folder as DOCX and, when LibreOffice
+rendered from `functions/letters/templates` into the folder as DOCX (each letter to the
+customer also in large print, `<kind>-large-print.docx`) and, when LibreOffice
 is on PATH, converted to PDF (`libreoffice --headless --convert-to pdf`).
 """
 
@@ -18,7 +19,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from contactguard.domain.case import (
     ReviewOutcome,
     ReviewPackDue,
 )
+from contactguard.domain.letter_kinds import LETTER_KINDS
 from contactguard.domain.lifecycle import Policy, decide
 from contactguard.domain.model import (
     Actor,
@@ -52,6 +54,7 @@ from contactguard.domain.model import (
     Customer,
     Disposition,
     EqualityConsiderations,
+    LetterFormat,
     PostalAddress,
     Role,
     Weekday,
@@ -297,14 +300,24 @@ def sample_inputs(policy: Policy | None = None) -> list[LetterInputs]:
     return inputs
 
 
+LARGE = CUSTOMER.model_copy(update={"letter_format": LetterFormat.LARGE_PRINT})
+
+
 def render_all(out: Path, policy: Policy | None = None) -> list[Path]:
+    """Every kind as `<kind>.docx`, and every letter to the customer again in large print as
+    `<kind>-large-print.docx` (the review pack is internal: standard only)."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for inputs in sample_inputs(policy):
         assert inputs.event.letter is not None
-        path = out / f"{inputs.event.letter.kind.value}.docx"
+        kind = inputs.event.letter.kind
+        path = out / f"{kind.value}.docx"
         path.write_bytes(draft_letter(inputs))
         written.append(path)
+        if not LETTER_KINDS[kind].internal:
+            large = out / f"{kind.value}-large-print.docx"
+            large.write_bytes(draft_letter(replace(inputs, customer=LARGE)))
+            written.append(large)
     return written
 
 

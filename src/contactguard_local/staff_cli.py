@@ -109,6 +109,8 @@ def _customer_create(target: Target, args: argparse.Namespace) -> Reply:
         body["address"] = {"lines": args.address_line or [], "postcode": args.postcode or ""}
     if args.officer:
         body["designated_officer_id"] = args.officer
+    if args.large_print:
+        body["letter_format"] = "large-print"
     return target.call("POST", ["customers"], body=body)
 
 
@@ -119,6 +121,14 @@ def _customer_show(target: Target, args: argparse.Namespace) -> Reply:
 def _customer_link(target: Target, args: argparse.Namespace) -> Reply:
     return target.call(
         "POST", ["customers", args.customer, "emails"], body={"address": args.address}
+    )
+
+
+def _customer_letter_format(target: Target, args: argparse.Namespace) -> Reply:
+    return target.call(
+        "PUT",
+        ["customers", args.customer, "letter-format"],
+        body={"letter_format": args.letter_format},
     )
 
 
@@ -378,6 +388,9 @@ def _register_customers(sub: Any) -> None:
     create.add_argument("--address-line", action="append", help="a postal address line (repeat)")
     create.add_argument("--postcode")
     create.add_argument("--officer", help="the designated officer's staff id")
+    create.add_argument(
+        "--large-print", action="store_true", help="letters in large print (an adjustment)"
+    )
     show = _leaf(
         actions, "show", "a customer and their cases", _customer_show, staff_format.customer
     )
@@ -387,6 +400,15 @@ def _register_customers(sub: Any) -> None:
     )
     link.add_argument("customer")
     link.add_argument("address")
+    fmt = _leaf(
+        actions,
+        "letter-format",
+        "print letters to the customer in large print (an adjustment), or standard",
+        _customer_letter_format,
+        staff_format.letter_format_set,
+    )
+    fmt.add_argument("customer")
+    fmt.add_argument("letter_format", choices=("large-print", "standard"))
 
     contact = sub.add_parser("contact", help="log or list phone, letter, visit, social contacts")
     actions = contact.add_subparsers(dest="action", required=True)
@@ -492,6 +514,7 @@ COMMAND_ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
     "customer create": (("POST", "/customers"),),
     "customer show": (("GET", "/customers/<customer_id>"),),
     "customer link-email": (("POST", "/customers/<customer_id>/emails"),),
+    "customer letter-format": (("PUT", "/customers/<customer_id>/letter-format"),),
     "contact log": (("POST", "/customers/<customer_id>/contacts"),),
     "contact list": (("GET", "/customers/<customer_id>/contacts"),),
     "case open": (("POST", "/cases"),),

@@ -49,6 +49,7 @@ def customer(view: dict[str, Any]) -> list[str]:
                 ", ".join([*address["lines"], address["postcode"]]) if address else "-",
             ],
             ["officer", person.get("designated_officer_id") or "-"],
+            ["letters", LETTER_FORMAT_WORDS.get(person.get("letter_format") or "standard", "-")],
         ]
     )
     cases = view.get("cases") or []
@@ -61,6 +62,14 @@ def customer(view: dict[str, Any]) -> list[str]:
         indent="    ",
     )
     return lines
+
+
+LETTER_FORMAT_WORDS = {"standard": "standard print", "large-print": "large print (16 point)"}
+
+
+def letter_format_set(reply: dict[str, Any]) -> list[str]:
+    words = LETTER_FORMAT_WORDS.get(reply["letter_format"], reply["letter_format"])
+    return [f"letters to {reply['customer_id']} are drafted in {words} from now on"]
 
 
 def email_linked(reply: dict[str, Any]) -> list[str]:

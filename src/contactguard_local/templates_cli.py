@@ -121,9 +121,42 @@ def _placeholders(source: str) -> set[str]:
     return set(meta.find_undeclared_variables(jinja_env().parse(source)))
 
 
+_PARAGRAPH = re.compile(r"<w:p[ >].*?</w:p>", re.DOTALL)
+_CONTROL_LINE = re.compile(r"\{%p\s.*?%\}")
+
+
+def paragraphs(body: bytes) -> list[str]:
+    """The text of each paragraph of a Word file's body, as typed (tags not yet patched)."""
+    xml = _part_xml(body, "word/document.xml")
+    return [
+        "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", p)) for p in _PARAGRAPH.findall(xml)
+    ]
+
+
+def _typing_problems(body: bytes) -> list[str]:
+    """Tags typed so that text would vanish without an error: a placeholder not closed
+    (`{{ customer_name }`) swallows what follows it; words beside a `{%p ... %}` control line
+    are removed with the line."""
+    problems = []
+    for text in paragraphs(body):
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        opened = text.count("{{") + text.count("{%")
+        closed = text.count("}}") + text.count("%}")
+        if opened != closed:
+            problems.append(f"a {{{{ }}}} or {{% %}} tag is not closed in the line: {shown!r}")
+            continue
+        control = _CONTROL_LINE.search(text)
+        if control is not None and text.replace(control.group(0), "").strip():
+            problems.append(
+                f"words beside a control line are removed with it: put {control.group(0)} on a "
+                f"line of its own: {shown!r}"
+            )
+    return problems
+
+
 def _known_problems(file: TemplateFile, files: TemplateFiles) -> list[str]:
     """What is wrong with the file itself, whichever letter it serves."""
-    problems = []
+    problems = _typing_problems(file.body)
     xml = block_xml(file.body)
     if file.name.startswith("blocks/"):
         if _INCLUDES.search(xml):
@@ -188,9 +221,10 @@ def check_letter(kind: LetterKind, files: TemplateFiles, checked: TemplateFile) 
         attribute = _NO_ATTRIBUTE.search(str(cause)) if cause else None
         if attribute is not None:
             return [_unknown_attribute(attribute.group(1), sources, prepared.context)]
+        in_block = checked.name if checked.name.startswith("blocks/") else None
         for problem in fault.problems:
             detail = f": {cause}" if isinstance(cause, TemplateError) and str(cause) else ""
-            problems.append(explain(problem) + detail)
+            problems.append(explain(problem, in_block) + detail)
     return problems
 
 
@@ -253,7 +287,7 @@ def _bucket(args: argparse.Namespace) -> str:
     bucket: str | None = args.bucket or os.environ.get("CONTACTGUARD_LETTERS_BUCKET")
     if not bucket:
         raise TemplatesError(
-            "say which letters bucket: --bucket (the stack's LettersBucket output) or "
+            "say which letters bucket: --bucket (the stack's LettersBucketName output) or "
             "CONTACTGUARD_LETTERS_BUCKET"
         )
     return bucket

@@ -121,6 +121,8 @@ def test_a_managers_dashboard_and_a_customers_page(seeded: Console, page: Page) 
     axe(page)
     page.goto(f"{seeded.url}/console/customers/{CUSTOMER}/emails/new")
     axe(page)
+    page.goto(f"{seeded.url}/console/customers/{CUSTOMER}/letter-format")
+    axe(page)
 
 
 def test_a_call_handler_finds_a_caller(seeded: Console, page: Page) -> None:

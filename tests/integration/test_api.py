@@ -1236,6 +1236,7 @@ def test_the_checked_in_openapi_document_is_current() -> None:
         "/customers",
         "/customers/{customer_id}",
         "/customers/{customer_id}/emails",
+        "/customers/{customer_id}/letter-format",
         "/customers/{customer_id}/contacts",
         "/customers/{customer_id}/export",
         "/cases",
@@ -1781,3 +1782,22 @@ def test_a_customer_stored_before_the_checks_still_reads_cleaned_never_500(api: 
     assert api.call("GET", "/customers/legacy-1/export", by=DPO).status == 200
     linked = api.call("POST", "/customers/legacy-1/emails", body={"address": "ada.new@example.org"})
     assert linked.status == 200, linked.body
+
+
+def test_large_print_is_recorded_on_the_customer(api: Api) -> None:
+    """A reasonable adjustment: the customer's letters are drafted in large print."""
+    api.customer(emails=())
+    changed = api.call(
+        "PUT", f"/customers/{CUSTOMER}/letter-format", body={"letter_format": "large-print"}
+    )
+    assert changed.status == 200, changed.body
+    assert changed.body == {"customer_id": CUSTOMER, "letter_format": "large-print"}
+    shown = api.call("GET", f"/customers/{CUSTOMER}")
+    assert shown.body["customer"]["letter_format"] == "large-print"
+    customer = api.store.get_customer(CUSTOMER)
+    assert customer is not None
+    assert customer.letter_format.value == "large-print"
+    wrong = api.call("PUT", f"/customers/{CUSTOMER}/letter-format", body={"letter_format": "huge"})
+    assert wrong.status == 400
+    missing = api.call("PUT", "/customers/nobody/letter-format", body={"letter_format": "standard"})
+    assert missing.status == 404

@@ -59,6 +59,7 @@ INGEST_CALLS = _calls(
 LETTERS_CALLS = _calls(
     "dynamodb.GetItem",  # the case
     "dynamodb.GetItem",  # the customer
+    "s3.ListObjectsV2",  # the templates published (templates/), once per letter
     "s3.PutObject",  # the draft
     "sns.Publish",  # the manager is told, before the draft is recorded
     "dynamodb.GetItem",  # the case again, to record the draft

@@ -97,6 +97,7 @@ def test_a_customer_is_created_and_shown(cg: Cg) -> None:
         "  emails   ada@example.org",
         "  address  1 High Street, Derby, DE1 1AA",
         "  officer  -",
+        "  letters  standard print",
         "  cases    none",
     ]
     shown = cg("customer", "show", "cli-1", who=CALL_HANDLER)
@@ -104,6 +105,10 @@ def test_a_customer_is_created_and_shown(cg: Cg) -> None:
     assert shown.out.startswith("customer cli-1: Ada Tenant\n")
     linked = cg("customer", "link-email", "cli-1", "ada.2@example.org")
     assert linked.out.strip() == "linked ada.2@example.org to cli-1; 0 earlier email(s) attributed"
+    large = cg("customer", "letter-format", "cli-1", "large-print", who=CALL_HANDLER)
+    assert large.out.strip() == "letters to cli-1 are drafted in large print (16 point) from now on"
+    shown = cg("customer", "show", "cli-1", who=CALL_HANDLER)
+    assert "  letters  large print (16 point)" in shown.out.splitlines()
 
 
 def test_json_prints_the_apis_reply_unchanged(cg: Cg) -> None:
@@ -115,6 +120,7 @@ def test_json_prints_the_apis_reply_unchanged(cg: Cg) -> None:
         "emails": [],
         "address": {"lines": ["1 High Street", "Derby"], "postcode": "DE1 1AA"},
         "designated_officer_id": None,
+        "letter_format": "standard",
     }
 
 

@@ -140,8 +140,7 @@ def test_a_template_that_drops_required_content_is_never_published(
     said = capsys.readouterr().out
     assert (
         "the letter no longer says how to ask for a reasonable adjustment: the adjustments "
-        "team's telephone, Relay UK number and email (the shared block 'help' says it: keep "
-        'the line {%p include "help" %})'
+        "team's telephone, Relay UK number and email: the shared block 'help' must say it"
     ) in said
     assert "FAILS: not published" in said
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=PREFIX)
@@ -169,3 +168,21 @@ def test_check_refuses_what_is_not_a_template(tmp_path: Path, capsys: Any) -> No
     args = build_parser().parse_args(["templates", "check", str(other)])
     assert args.func(args) == 2
     assert "letter.docx is neither a letter template nor a shared block" in capsys.readouterr().out
+
+
+def test_check_finds_tags_typed_so_that_words_would_vanish(tmp_path: Path, capsys: Any) -> None:
+    """An unclosed placeholder swallows the text after it, and words typed beside a control
+    line go with the line: both would pass a render silently, so the check names them."""
+    document = docx.Document(str(TEMPLATES_DIR / "concern.docx"))
+    document.add_paragraph("Dear {{ customer_name }")
+    document.add_paragraph("{%p if note %} and more")
+    path = tmp_path / "concern.docx"
+    document.save(str(path))
+    args = build_parser().parse_args(["templates", "check", str(path)])
+    assert args.func(args) == 1
+    said = capsys.readouterr().out
+    assert "a {{ }} or {% %} tag is not closed in the line: 'Dear {{ customer_name }'" in said
+    assert (
+        "words beside a control line are removed with it: put {%p if note %} on a line of its "
+        "own: '{%p if note %} and more'"
+    ) in said

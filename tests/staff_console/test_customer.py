@@ -294,3 +294,26 @@ def test_contacts_are_shown_between_the_dates_asked_and_bad_dates_are_errors(rig
     assert "The first date must be a real date" in nonsense.text
     partial = browser.get(CUSTOMER + "?to-day=4&to-year=2026")
     assert "The last date must include a month" in partial.text
+
+
+def test_a_call_handler_records_large_print_and_the_record_says_so(rig: Rig) -> None:
+    """A reasonable adjustment asked for on the phone: recorded by the call handler, shown on
+    the record, the next letter drafted in large print; a role that may not is refused."""
+    people.customer(rig)
+    browser = signed_in(rig, "call-handler")
+    assert "Standard print" in main(browser.get(CUSTOMER).text)
+    form = browser.get(CUSTOMER + "/letter-format")
+    assert form.title == "How should letters to this customer be printed? – Contact restrictions"
+    labelled(form)
+
+    missing = browser.submit(form, CUSTOMER + "/letter-format", {})
+    assert missing.status == 400
+    assert "Select standard print or large print" in missing.text
+
+    done = browser.submit(form, CUSTOMER + "/letter-format", {"letter_format": "large-print"})
+    assert "Letters to this customer will be in large print" in done.text
+    assert "Large print (16 point or larger)" in main(done.text)
+    stored = rig.fakes.store.get_customer("cust-0001")
+    assert stored is not None
+    assert stored.letter_format.value == "large-print"
+    assert signed_in(rig, "data-protection-officer").get(CUSTOMER + "/letter-format").status == 403

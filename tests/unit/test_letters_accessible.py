@@ -15,11 +15,14 @@ from lxml import etree
 from test_letters_render import CUSTOMER, STORIES, letter_event
 
 from contactguard.domain.case import LetterKind
+from contactguard.domain.letter_kinds import LETTER_KINDS
+from contactguard.domain.model import LetterFormat
 from letters.content import LetterInputs, draft_letter
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
 MIN_HALF_POINTS = 24  # 12 pt: OOXML sizes are in half-points
+LARGE_PRINT_HALF_POINTS = 32  # 16 pt
 LANGUAGE = "en-GB"
 
 
@@ -30,12 +33,15 @@ def q(name: str) -> str:
     return f"{{{W}}}{name}"
 
 
-def rendered(kind: LetterKind) -> dict[str, etree._Element]:
-    """The rendered letter's XML parts under word/, by name."""
+def rendered(kind: LetterKind, large_print: bool = False) -> dict[str, etree._Element]:
+    """The rendered letter's XML parts under word/, by name (for a customer whose record asks
+    for large print, when told)."""
     story = STORIES[kind]()
+    fmt = LetterFormat.LARGE_PRINT if large_print else LetterFormat.STANDARD
+    customer = CUSTOMER.model_copy(update={"letter_format": fmt})
     body = draft_letter(
         LetterInputs(
-            case=story.current, customer=CUSTOMER, event=letter_event(story, kind), policy=POLICY
+            case=story.current, customer=customer, event=letter_event(story, kind), policy=POLICY
         )
     )
     with zipfile.ZipFile(BytesIO(body)) as docx:
@@ -74,18 +80,47 @@ def _content_parts(parts: dict[str, etree._Element]) -> dict[str, etree._Element
     }
 
 
+def _smallest_size(parts: dict[str, etree._Element]) -> int:
+    """The smallest size any text of the letter can be, in half-points: its styles in use
+    (following basedOn to the default), direct formatting, the footer's style."""
+    styles = parts["styles.xml"]
+    sizes = [_style_size(styles, "Normal")]
+    for name, part in _content_parts(parts).items():
+        # direct formatting on a run or paragraph
+        sizes += [int(size.get(q("val"))) for size in part.iter(q("sz"), q("szCs"))]
+        used = {s.get(q("val")) for s in part.iter(q("pStyle"), q("rStyle"))} | {"Normal"}
+        sizes += [_style_size(styles, style_id) for style_id in used]
+        if name.startswith("footer"):  # a footer paragraph with no style is in Footer's size
+            sizes.append(_style_size(styles, "Footer"))
+    return min(sizes)
+
+
 def test_no_text_is_under_12_point(letter: Letter) -> None:
     _, parts = letter
+    assert _smallest_size(parts) >= MIN_HALF_POINTS
+    assert _style_size(parts["styles.xml"], "Normal") == MIN_HALF_POINTS  # standard print
+
+
+@pytest.mark.parametrize(
+    "kind", [k for k in LetterKind if not LETTER_KINDS[k].internal], ids=lambda k: k.value
+)
+def test_a_large_print_customer_gets_every_letter_at_16_point_or_more(kind: LetterKind) -> None:
+    """The adjustment on the customer's record: the same template, every size grown (body
+    16 point, the title larger), still real heading styles in UK English."""
+    parts = rendered(kind, large_print=True)
     styles = parts["styles.xml"]
-    assert _style_size(styles, "Normal") >= MIN_HALF_POINTS
-    for name, part in _content_parts(parts).items():
-        for size in part.iter(q("sz"), q("szCs")):  # direct formatting on a run or paragraph
-            assert int(size.get(q("val"))) >= MIN_HALF_POINTS, name
-        used = {s.get(q("val")) for s in part.iter(q("pStyle"), q("rStyle"))} | {"Normal"}
-        for style_id in used:
-            assert _style_size(styles, style_id) >= MIN_HALF_POINTS, (name, style_id)
-        if name.startswith("footer"):  # a footer paragraph with no style is in Footer's size
-            assert _style_size(styles, "Footer") >= MIN_HALF_POINTS
+    assert _smallest_size(parts) >= LARGE_PRINT_HALF_POINTS
+    assert _style_size(styles, "Normal") == LARGE_PRINT_HALF_POINTS
+    assert _style_size(styles, "Heading1") > _style_size(styles, "Heading2") >= 32
+    default = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS)
+    assert default is not None
+    assert default.get(q("val")) == LANGUAGE
+
+
+def test_the_review_pack_is_never_large_print() -> None:
+    """An internal document for the Head of Service: the customer's adjustment is not theirs."""
+    parts = rendered(LetterKind.REVIEW_PACK, large_print=True)
+    assert _style_size(parts["styles.xml"], "Normal") == MIN_HALF_POINTS
 
 
 def test_headings_are_heading_styles_not_bold_paragraphs(letter: Letter) -> None:

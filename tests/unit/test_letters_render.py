@@ -878,6 +878,9 @@ def test_the_preview_renders_every_letter_from_a_sample_case(tmp_path: Path) -> 
     from contactguard_local.letters_preview import render_all
 
     written = render_all(tmp_path)
-    assert sorted(p.stem for p in written) == sorted(k.value for k in LetterKind)
+    assert sorted(p.stem for p in written) == sorted(
+        [k.value for k in LetterKind]
+        + [f"{k.value}-large-print" for k in LetterKind if k is not LetterKind.REVIEW_PACK]
+    )
     pack = document_text((tmp_path / "review-pack.docx").read_bytes())
     assert "All inbound contacts" in pack

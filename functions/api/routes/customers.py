@@ -5,7 +5,15 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 
 from api.identity import staff_request
-from api.models import CaseSummary, CustomerView, EmailLinked, LinkEmail, NewCustomer
+from api.models import (
+    CaseSummary,
+    CustomerView,
+    EmailLinked,
+    LetterFormatSet,
+    LinkEmail,
+    NewCustomer,
+    SetLetterFormat,
+)
 from api.resolver import CustomerId, endpoint, json_reply, replies
 from api.wiring import current
 from contactguard.domain.access import Operation
@@ -73,3 +81,18 @@ def link_email(customer_id: CustomerId, link: LinkEmail) -> EmailLinked:
         already_linked=linked.already_linked,
         attributed=linked.attributed,
     )
+
+
+@endpoint(
+    "PUT",
+    "/customers/<customer_id>/letter-format",
+    Operation.SET_LETTER_FORMAT,
+    summary="How letters to the customer are printed: large print is a reasonable adjustment",
+    responses=replies(200, "recorded: the next letter drafted uses it", 400, 401, 403, 404, 413),
+    tags=["customers"],
+)
+def set_letter_format(customer_id: CustomerId, change: SetLetterFormat) -> LetterFormatSet:
+    customer = current().use_cases.customers.set_letter_format(
+        staff_request(), customer_id, change.letter_format
+    )
+    return LetterFormatSet(customer_id=customer_id, letter_format=customer.letter_format)

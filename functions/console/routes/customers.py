@@ -40,6 +40,7 @@ from contactguard.domain.model import (
     Contact,
     Direction,
     Disposition,
+    LetterFormat,
     normalise_email,
 )
 from contactguard.ports import EmailAlreadyClaimed
@@ -110,6 +111,7 @@ def customer(visit: Visit, customer_id: str) -> web.Reply:
         "reads_cases": visit.may(Operation.READ_CASE),
         "may_log": visit.may(Operation.LOG_CONTACT),
         "may_link": visit.may(Operation.LINK_EMAIL),
+        "may_format": visit.may(Operation.SET_LETTER_FORMAT),
         "may_raise": raises_concerns(visit),
         # with a case still open, the decision is taken on that case instead
         "may_impose": imposes_at_once(visit) and all(c.status is CaseStatus.CLOSED for c in cases),
@@ -390,6 +392,42 @@ def _email_form(
 ) -> web.Reply:
     return _form_page(
         visit, customer_id, "customer_email.html", "Link an email address", form, status
+    )
+
+
+# How letters are printed (large print: a reasonable adjustment) ------------------------------
+
+
+class LetterFormatForm(BaseModel):
+    letter_format: LetterFormat
+
+
+FORMAT_TITLE = "How should letters to this customer be printed?"
+
+
+@page("/console/customers/<customer_id>/letter-format", operation=Operation.SET_LETTER_FORMAT)
+def letter_format(visit: Visit, customer_id: str) -> web.Reply:
+    return _form_page(visit, customer_id, "customer_letter_format.html", FORMAT_TITLE, empty())
+
+
+@page(
+    "/console/customers/<customer_id>/letter-format",
+    "POST",
+    operation=Operation.SET_LETTER_FORMAT,
+)
+def set_letter_format(visit: Visit, customer_id: str) -> web.Reply:
+    form = read_form(
+        LetterFormatForm,
+        visit.form,
+        messages={"letter_format": "Select standard print or large print"},
+    )
+    if form.value is None:
+        return _form_page(visit, customer_id, "customer_letter_format.html", FORMAT_TITLE, form)
+    chosen = form.value.letter_format
+    visit.wiring.use_cases.customers.set_letter_format(visit.request, customer_id, chosen)
+    words = "large print" if chosen is LetterFormat.LARGE_PRINT else "standard print"
+    return visit.redirect(
+        customer_path(customer_id), done=f"Letters to this customer will be in {words}"
     )
 
 

@@ -27,6 +27,7 @@ class Operation(StrEnum):
     REGISTER_CUSTOMER = "register-customer"
     READ_CUSTOMER = "read-customer"
     LINK_EMAIL = "link-email"
+    SET_LETTER_FORMAT = "set-letter-format"
     LOG_CONTACT = "log-contact"
     READ_CONTACTS = "read-contacts"
     READ_FILED_EMAIL = "read-filed-email"
@@ -69,6 +70,12 @@ GRANTS: dict[Operation, Grant] = {
         frozenset({R.SERVICE_MANAGER, R.HEAD_OF_SERVICE}),
         "link-email-managers",
         "linking an email address to a customer",
+    ),
+    # Large print is a reasonable adjustment whoever the customer asks for it.
+    Operation.SET_LETTER_FORMAT: Grant(
+        _FRONT_LINE | {R.HEAD_OF_SERVICE},
+        "customer-registrars",
+        "recording how letters to a customer are printed",
     ),
     Operation.LOG_CONTACT: Grant(
         _FRONT_LINE | {R.HEAD_OF_SERVICE, R.SAFEGUARDING_LEAD},

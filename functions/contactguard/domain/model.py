@@ -221,12 +221,20 @@ class PostalAddress(Frozen):
     postcode: SingleLine
 
 
+class LetterFormat(StrEnum):
+    """How letters to a customer are printed: large print is a reasonable adjustment."""
+
+    STANDARD = "standard"
+    LARGE_PRINT = "large-print"  # every letter drafted at 16 point or more
+
+
 class Customer(Frozen):
     customer_id: Annotated[str, Field(min_length=1, max_length=64)]
     name: SingleLine
     emails: tuple[EmailAddress, ...] = ()
     address: PostalAddress | None = None
     designated_officer_id: str | None = None  # reads filed email (policy s.4, ombudsman)
+    letter_format: LetterFormat = LetterFormat.STANDARD
 
 
 class Channel(StrEnum):

@@ -8,7 +8,7 @@ from typing import Any
 
 from contactguard.domain.access import Operation, require
 from contactguard.domain.case import Case
-from contactguard.domain.model import Customer
+from contactguard.domain.model import Customer, LetterFormat
 from contactguard.ports import CaseStore, ContactStore, CustomerStore
 from contactguard.service import CustomerService, UnknownCustomer
 from contactguard.usecases.audit import Auditor
@@ -72,6 +72,20 @@ class Customers:
             return Linked(already_linked=True, attributed=0)
         attributed = self._service().link_email(customer_id, address)
         return Linked(already_linked=False, attributed=attributed)
+
+    def set_letter_format(
+        self, request: Request, customer_id: str, letter_format: LetterFormat
+    ) -> Customer:
+        """Record how letters to the customer are printed (large print: an adjustment); the
+        next letter drafted uses it."""
+        require(request.actor.role, Operation.SET_LETTER_FORMAT)
+        customer = known_customer(self.customers, customer_id)
+        self.audit.record(request, Operation.SET_LETTER_FORMAT, customer_id)
+        if customer.letter_format is letter_format:
+            return customer
+        updated = customer.model_copy(update={"letter_format": letter_format})
+        self.customers.put_customer(updated)
+        return updated
 
     def _service(self) -> CustomerService:
         return CustomerService(customers=self.customers, contacts=self.contacts)
