@@ -289,10 +289,9 @@ def _compile_sources() -> None:
     compileall.compile_dir(Path(core).parents[1], quiet=2)
 
 
-def importtime_breakdown(module: str, top: int = TOP_MODULES) -> dict[str, Any]:
-    """`python -X importtime` of `module` imported after the baseline's modules: what the
-    function adds. The `top` modules by cumulative time (the function's own module aside),
-    and self time summed by top-level package."""
+def _importtime(module: str) -> list[tuple[int, int, int, str]]:
+    """One `python -X importtime` of `module` after the baseline's modules: the rows of
+    what it adds (self us, cumulative us, depth, module), its own module last."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"{IMPORT_BASELINE}; import {module}"],
         capture_output=True,
@@ -304,23 +303,37 @@ def importtime_breakdown(module: str, top: int = TOP_MODULES) -> dict[str, Any]:
     for line in done.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
         if match:
-            depth = len(match[3]) // 2
-            rows.append((int(match[1]), int(match[2]), depth, match[4]))
+            rows.append((int(match[1]), int(match[2]), len(match[3]) // 2, match[4]))
     # The function's subtree: after the baseline's last top-level import, up to its own line.
     last = max(i for i, row in enumerate(rows) if row[2] == 0)
     before = max((i for i, row in enumerate(rows[:last]) if row[2] == 0), default=-1)
-    subtree = rows[before + 1 : last + 1]
+    return rows[before + 1 : last + 1]
+
+
+def importtime_breakdown(module: str, top: int = TOP_MODULES, runs: int = 3) -> dict[str, Any]:
+    """What `module` adds to the baseline's imports, by `python -X importtime` (the median of
+    `runs` runs, module by module): the `top` modules by cumulative time (the function's own
+    module aside), and self time summed by top-level package."""
+    own: dict[str, list[float]] = {}
+    cumulative: dict[str, list[float]] = {}
+    for _ in range(runs):
+        subtree = _importtime(module)
+        for self_us, cum_us, _, name in subtree:
+            own.setdefault(name, []).append(self_us / 1000)
+            cumulative.setdefault(name, []).append(cum_us / 1000)
+    self_ms = {name: statistics.median(v) for name, v in own.items()}
+    cum_ms = {name: statistics.median(v) for name, v in cumulative.items()}
     by_package: dict[str, float] = {}
-    for self_us, _, _, name in subtree:
+    for name, ms in self_ms.items():
         package = name.split(".")[0]
-        by_package[package] = by_package.get(package, 0.0) + self_us / 1000
-    ranked = sorted(subtree[:-1], key=lambda row: -row[1])[:top]
+        by_package[package] = by_package.get(package, 0.0) + ms
+    ranked = sorted((n for n in cum_ms if n != module), key=lambda n: -cum_ms[n])[:top]
     return {
-        "total_ms": subtree[-1][1] / 1000,
-        "modules": len(subtree),
+        "total_ms": cum_ms[module],
+        "modules": len(cum_ms),
         "top_cumulative": [
-            {"module": name, "cumulative_ms": cum / 1000, "self_ms": own / 1000}
-            for own, cum, _, name in ranked
+            {"module": name, "cumulative_ms": cum_ms[name], "self_ms": self_ms[name]}
+            for name in ranked
         ],
         "self_ms_by_package": dict(
             sorted(((k, round(v, 1)) for k, v in by_package.items()), key=lambda kv: -kv[1])
@@ -579,10 +592,12 @@ def _import_why(module: str, v: dict[str, Any], baseline: float) -> str:
     largest = ", ".join(
         f"{m['module']} {m['cumulative_ms']:.0f}" for m in v["importtime"]["top_cumulative"][:3]
     )
+    total = v["importtime"]["total_ms"]
     return (
         f"{IMPORT_WHY[module]}; it adds {v['ms'] - baseline:.0f} ms where the target allows "
-        f"{allowed:.0f}: by importtime's self times our modules {ours:.0f} ms, pydantic "
-        f"{pyd:.0f}, pydantic-settings {settings:.0f}; the largest subtrees (ms): {largest}"
+        f"{allowed:.0f}; of its {total:.0f} ms under importtime, our modules take "
+        f"{ours / total:.0%}, pydantic {pyd / total:.0%}, pydantic-settings "
+        f"{settings / total:.0%}; the largest subtrees (ms): {largest}"
     )
 
 

@@ -61,7 +61,8 @@ def test_each_figure_is_met_or_says_by_how_much_it_misses_and_why() -> None:
     assert not cold["met"]
     assert cold["misses_by"] == pytest.approx(0.3)
     assert "it adds 100 ms where the target allows 40" in cold["why"]
-    assert "our modules 25 ms, pydantic 20, pydantic-settings 9" in cold["why"]
+    assert "of its 60 ms under importtime, our modules take 42%, pydantic 33%" in cold["why"]
+    assert "pydantic-settings 15%" in cold["why"]
     letters = verdicts["ms per letter (concern) vs bare docxtpl"]
     assert (letters["met"], letters["misses_by"]) == (False, pytest.approx(0.1))
     assert verdicts["AWS calls, accepted email"]["met"]
