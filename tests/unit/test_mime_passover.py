@@ -217,3 +217,24 @@ def test_random_structures_read_the_same_passing_over_or_in_full(
         passing_over, in_full = both_ways(raw, monkeypatch)
         assert passing_over == in_full, raw
     assert passed > 10  # the structures do reach the parts it passes over
+
+
+def _corpus() -> list[Any]:
+    import sysconfig
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    cpython = Path(sysconfig.get_paths()["stdlib"]) / "test" / "test_email" / "data"
+    paths = sorted(fixtures.glob("**/*.eml")) + sorted(cpython.glob("msg_*.txt"))
+    return [pytest.param(path, id=f"{path.parent.name}/{path.name}") for path in paths]
+
+
+@pytest.mark.parametrize("path", _corpus())
+def test_every_stored_message_reads_the_same_passing_over_or_in_full(
+    path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The golden files and CPython's email corpus, as they are and with CRLF endings."""
+    raw = path.read_bytes()
+    for message in (raw, raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")):
+        passing_over, in_full = both_ways(message, monkeypatch)
+        assert passing_over == in_full
