@@ -357,6 +357,7 @@ CaseCommandRequest = (
     | RemindUnsentLetterRequest
 )
 
+
 @lru_cache(maxsize=1)
 def _command() -> TypeAdapter[Command]:
     """Built on the first command a container validates (every command's schema at once),

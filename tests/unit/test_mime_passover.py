@@ -238,3 +238,31 @@ def test_every_stored_message_reads_the_same_passing_over_or_in_full(
     for message in (raw, raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")):
         passing_over, in_full = both_ways(message, monkeypatch)
         assert passing_over == in_full
+
+
+def test_separators_that_begin_no_line_cannot_make_passing_over_costly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hostile mail full of "--boundary" inside lines: past a bounded number of them the
+    parser reads the rest itself, and the answer is the one the full parse gives."""
+    spam = b"x--a0 " * 20_000
+    raw = (
+        b"From: a@example.org\r\nContent-Type: multipart/mixed; boundary=a0\r\n\r\n"
+        b"--a0\r\nContent-Type: text/plain\r\n\r\n" + spam + b"\r\n"
+        b"--a0\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"QUJD\r\n--a0--\r\n"
+    )
+    misses: list[int] = []
+    original = passover.feed_body
+
+    def counting(*args: Any) -> Passed:
+        found = original(*args)
+        misses.append(found.misses)
+        return found
+
+    monkeypatch.setattr(mime, "feed_body", counting)
+    passing_over, in_full = both_ways(raw, monkeypatch)
+    assert passing_over == in_full
+    assert passing_over[0]["attachments"][0]["size_bytes"] == 3
+    assert misses
+    assert max(misses) <= passover._MAX_MISSES + 1

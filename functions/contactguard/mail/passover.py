@@ -45,6 +45,7 @@ _WHITESPACE = b"\r\n \t"
 # and has a few dozen boundaries; hostile mail must not make this loop costly.
 _MAX_DEPTH = 8
 _MAX_STEPS = 1000
+_MAX_MISSES = 10_000
 _PASSABLE_MAINTYPES = frozenset({"text", "multipart", "message"})  # never passed over
 _NEWLINE = re.compile(rb"\r\n|\r|\n")
 # email.feedparser's headerRE, on bytes: a line the parser reads as a header (or its
@@ -68,6 +69,7 @@ class Passed:
     source: bytes = b""
     nonce: str = ""
     parts: dict[str, PassedPart] = field(default_factory=dict)
+    misses: int = 0  # separators met that begin no line
 
     def part(self, payload: object) -> PassedPart | None:
         return self.parts.get(payload) if isinstance(payload, str) else None
@@ -135,20 +137,25 @@ class _Boundaries:
         either = b"|".join(re.escape(s) for s in self.separators)
         self.line = re.compile(rb"(?:" + either + rb")(?:--)?[ \t]*(?:\r\n|\r|\n|\Z)")
 
-    def next(self, data: bytes, start: int) -> tuple[int, int]:
-        """The first boundary line at or after `start` (a line start): (start, end), or
-        (-1, -1)."""
-        pos = start
-        while True:
-            found = [at for at in (data.find(s, pos) for s in self.separators) if at >= 0]
+    def next(self, data: bytes, start: int, passed: Passed) -> tuple[int, int]:
+        """The first boundary line at or after `start` (a line start): (start, end); (-1, -1)
+        when there is none, or once the parse has met too many separators that begin no line
+        (hostile input: the parser reads the rest itself, as it did everything before)."""
+        ahead = {s: data.find(s, start) for s in self.separators}
+        while passed.misses <= _MAX_MISSES:
+            found = [at for at in ahead.values() if at >= 0]
             if not found:
-                return -1, -1
+                break
             at = min(found)
             if at == start or data[at - 1 : at] in (b"\n", b"\r"):
                 match = self.line.match(data, at)
                 if match is not None:
                     return at, match.end()
-            pos = at + 1
+            passed.misses += 1
+            for separator, where in ahead.items():
+                if where == at:  # each separator is looked for again only once passed
+                    ahead[separator] = data.find(separator, at + 1)
+        return -1, -1
 
 
 def _boundaries(stack: list[Message]) -> list[bytes] | None:
@@ -224,7 +231,7 @@ def feed_body(
         if not watched:
             break
         boundaries = known.setdefault(tuple(watched), _Boundaries(watched))
-        at, line_end = boundaries.next(data, pos)
+        at, line_end = boundaries.next(data, pos, passed)
         if at < 0:
             break
         blank_end = _header_block_end(data, line_end, boundaries)
@@ -261,7 +268,7 @@ def _pass_over(
     enclosing = _boundaries(stack[:-1])
     if not enclosing:
         return False
-    end, _ = _Boundaries(enclosing).next(data, body)
+    end, _ = _Boundaries(enclosing).next(data, body, passed)
     size = base64_size(data, body, end) if end > body else None
     if size is None:
         return False
