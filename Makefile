@@ -16,7 +16,7 @@ TOOLS_STAMP := $(TOOLS)/.installed
 SAM := $(TOOLS)/bin/sam
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: browser screenshots help dev tools test unit lint typecheck contracts lint-infra build policy-matrix demo workdays clean bench letters-preview soak mutation
+.PHONY: browser screenshots help dev tools test unit lint typecheck contracts lint-infra build policy-matrix demo workdays clean bench letters-preview soak mutation bench-compare
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-14s %s\n", $$1, $$2}'
@@ -93,8 +93,13 @@ clean: ## remove the virtual environment and caches
 letters-preview: $(STAMP) ## render every letter template from a sample case (PDF with LibreOffice if installed)
 	$(PY) -m contactguard_local.letters_preview
 
-bench: $(STAMP) ## benchmarks beside same-run baselines (not part of make test); writes out/bench.json
+bench: $(STAMP) ## benchmarks beside same-run baselines, each against its target (not part of make test); writes out/bench.json
 	$(PY) -m contactguard_local.bench
+
+A ?= out/bench.previous.json
+B ?= out/bench.json
+bench-compare: $(STAMP) ## two bench runs side by side: make bench-compare A=out/old.json B=out/bench.json
+	$(PY) -m contactguard_local.bench --compare $(A) $(B)
 
 soak: $(STAMP) ## long adversarial runs (fuzzing, fault injection, replays) and the mutation check; CI runs it after make test
 	$(PY) -m pytest --soak -m soak -p no:cacheprovider

@@ -21,14 +21,31 @@ Nothing here logs personal data: log lines carry ids, roles and error types only
 
 from __future__ import annotations
 
+from typing import Any
+
 import api.errors  # noqa: F401 - registers the error mapping
 import api.routes  # noqa: F401 - registers every route
-from api.document import openapi_document, openapi_json
 from api.identity import ACTING_ROLE_HEADER, caller, staff_request
 from api.models import domain_command
 from api.resolver import MAX_BODY_BYTES, ROUTE_OPERATIONS, app, current_operation, logger
 from api.routes.cases import DOCX
 from api.wiring import Wiring, current
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI 3.1 document (api.document), imported when asked for: the function
+    never serves it, and Powertools' OpenAPI models it needs are most of a cold start."""
+    from api.document import openapi_document as document
+
+    return document()
+
+
+def openapi_json() -> str:
+    """The document as functions/api/openapi.json holds it (api.document)."""
+    from api.document import openapi_json as document_json
+
+    return document_json()
+
 
 # The wiring this container serves with: `build()` gives it (built on first use),
 # `build.use_clock(clock)` serves on another clock, `build.cache_clear()` rebuilds.

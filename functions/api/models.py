@@ -10,6 +10,7 @@ narrowed here, never loosened. Responses wrap the domain's own models.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -87,21 +88,28 @@ NewId = Annotated[
 ApiEmail = Annotated[EmailAddress, Field(max_length=254)]
 
 
+class Reply(BaseModel):
+    """The API's other models: their schemas are built when first used (a request reads or
+    writes a few of them), not at a cold start."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 class Body(BaseModel):
     """A request body: unknown fields are mistakes, reported rather than ignored."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # Errors -------------------------------------------------------------------------------------
 
 
-class FieldProblem(BaseModel):
+class FieldProblem(Reply):
     field: str = Field(description="where: body.<field>, query.<name>, header.<name> or path")
     reason: str
 
 
-class ApiError(BaseModel):
+class ApiError(Reply):
     """Every refusal: which rule refused it (when a rule did) and, for bad input, each field."""
 
     status: int
@@ -138,14 +146,14 @@ class NewCustomer(Body):
     )
 
 
-class CaseSummary(BaseModel):
+class CaseSummary(Reply):
     case_id: str
     status: CaseStatus
     version: int
     opened_at: datetime
 
 
-class CustomerView(BaseModel):
+class CustomerView(Reply):
     customer: Customer
     cases: list[CaseSummary]
 
@@ -160,12 +168,12 @@ class SetLetterFormat(Body):
     )
 
 
-class LetterFormatSet(BaseModel):
+class LetterFormatSet(Reply):
     customer_id: str
     letter_format: LetterFormat
 
 
-class EmailLinked(BaseModel):
+class EmailLinked(Reply):
     customer_id: str
     address: str
     already_linked: bool = Field(description="the address was already this customer's")
@@ -210,12 +218,12 @@ class NewContact(Body):
     )
 
 
-class ContactRecorded(BaseModel):
+class ContactRecorded(Reply):
     recorded: bool = Field(description="false: a contact with this id was already logged")
     contact: Contact
 
 
-class ContactList(BaseModel):
+class ContactList(Reply):
     customer_id: str
     from_date: date
     to_date: date
@@ -247,7 +255,7 @@ class OpenImmediateRestrictions(ImposeRestrictions):
 OpenCaseRequest = OpenConcern | OpenImmediateRestrictions
 
 
-class Versioned(BaseModel):
+class Versioned(Reply):
     expected_version: int | None = Field(
         default=None,
         ge=1,
@@ -365,12 +373,17 @@ CaseCommandRequest = (
     | RemindUnsentLetterRequest
 )
 
-_COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
+
+@lru_cache(maxsize=1)
+def _command() -> TypeAdapter[Command]:
+    """Built on the first command a container validates (every command's schema at once),
+    not at its cold start: most requests read."""
+    return TypeAdapter(Command)
 
 
 def domain_command(request: BaseModel) -> Command:
     """The domain command a request carries, validated by the domain's own model."""
-    return _COMMAND.validate_python(request.model_dump(exclude={"expected_version"}))
+    return _command().validate_python(request.model_dump(exclude={"expected_version"}))
 
 
 def _check_every_command_has_a_request() -> None:
@@ -383,13 +396,13 @@ def _check_every_command_has_a_request() -> None:
 _check_every_command_has_a_request()
 
 
-class CaseView(BaseModel):
+class CaseView(Reply):
     case_id: str
     version: int
     case: Case
 
 
-class CommandResult(BaseModel):
+class CommandResult(Reply):
     """What a command did: `decided` with the events it recorded, or `nothing-to-do`."""
 
     outcome: Literal["decided", "nothing-to-do"]
@@ -401,7 +414,7 @@ class CommandResult(BaseModel):
     note: str | None = None
 
 
-class UploadFormReply(BaseModel):
+class UploadFormReply(Reply):
     """A presigned POST that uploads the version of a letter its sender posted straight to the
     letters bucket: send `fields` as multipart/form-data, then a `Content-Type` field (one of
     `content_types`), then the file last as `file`, to `url`, before `expires_in_seconds`
@@ -415,19 +428,19 @@ class UploadFormReply(BaseModel):
     expires_in_seconds: int
 
 
-class EventEntry(BaseModel):
+class EventEntry(Reply):
     entry: Literal["event"] = "event"
     at: datetime
     event: CaseEvent
 
 
-class LetterEntry(BaseModel):
+class LetterEntry(Reply):
     entry: Literal["letter"] = "letter"
     at: datetime = Field(description="when the decision called for the letter")
     letter: Letter
 
 
-class DeadlineEntry(BaseModel):
+class DeadlineEntry(Reply):
     entry: Literal["deadline"] = "deadline"
     at: datetime = Field(description="when the deadline fires (Europe/London)")
     deadline: DeadlineKind
@@ -437,7 +450,7 @@ class DeadlineEntry(BaseModel):
 TimelineEntry = Annotated[EventEntry | LetterEntry | DeadlineEntry, Field(discriminator="entry")]
 
 
-class Timeline(BaseModel):
+class Timeline(Reply):
     case_id: str
     status: CaseStatus
     version: int
@@ -447,27 +460,27 @@ class Timeline(BaseModel):
 # Call handlers, the designated officer, subject access --------------------------------------
 
 
-class CaseRestrictions(BaseModel):
+class CaseRestrictions(Reply):
     case_id: str
     status: CaseStatus
     until: datetime | None = Field(description="when these restrictions stop applying")
     restrictions: list[Restriction]
 
 
-class ChannelAdvice(BaseModel):
+class ChannelAdvice(Reply):
     channel: Channel
     allowed: bool
     conditions: list[str]
 
 
-class EmailHandling(BaseModel):
+class EmailHandling(Reply):
     action: EmailAction
     reason: str
     write_to: str | None = None
     officer_email: str | None = None
 
 
-class LookupResult(BaseModel):
+class LookupResult(Reply):
     customer_id: str
     name: str
     at: datetime
@@ -508,14 +521,14 @@ class FindCaller(Body):
         return self
 
 
-class CallerMatch(BaseModel):
+class CallerMatch(Reply):
     customer_id: str
     name: str
     postcode: str | None
     restricted: bool = Field(description="restrictions are in force now on one of their cases")
 
 
-class CallersFound(BaseModel):
+class CallersFound(Reply):
     by: SearchBy
     searched: str = Field(description="the postcode in its written form, or the name as given")
     matches: list[CallerMatch] = Field(description="in name order, at most `limit`")
@@ -523,13 +536,13 @@ class CallersFound(BaseModel):
     limit: int
 
 
-class QueuedEmail(BaseModel):
+class QueuedEmail(Reply):
     customer_id: str
     contact_id: str
     contact: Contact | None = Field(description="null when the contact is no longer held")
 
 
-class ReadQueue(BaseModel):
+class ReadQueue(Reply):
     items: list[QueuedEmail]
 
 
@@ -541,18 +554,18 @@ class MarkRead(Body):
     note: str = Field(default="", max_length=2000, description="what was found; no quotes")
 
 
-class EmailReadRecorded(BaseModel):
+class EmailReadRecorded(Reply):
     contact_id: str
     customer_id: str | None
     contact: Contact
 
 
-class CaseRecord(BaseModel):
+class CaseRecord(Reply):
     case: Case
     events: list[CaseEvent]
 
 
-class AuditTrail(BaseModel):
+class AuditTrail(Reply):
     customer_id: str | None = Field(
         description="whose data was touched (null with actor_id: anyone's)"
     )
@@ -566,7 +579,7 @@ class AuditTrail(BaseModel):
     )
 
 
-class SubjectAccessExport(BaseModel):
+class SubjectAccessExport(Reply):
     exported_at: datetime
     customer: Customer
     contacts: list[Contact]

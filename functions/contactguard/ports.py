@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from contactguard.domain.audit import AuditRecord
 from contactguard.domain.case import Case, CaseEvent
 from contactguard.domain.model import (
     Contact,
@@ -19,6 +18,9 @@ from contactguard.domain.model import (
     RaisedSignal,
     SignalConsidered,
 )
+
+if TYPE_CHECKING:  # the audit trail's model pulls in the whole case lifecycle (its roles)
+    from contactguard.domain.audit import AuditRecord
 
 # The edge reads the clock; everything below takes time as an argument or is given this.
 Clock = Callable[[], datetime]

@@ -109,6 +109,18 @@ def ten_mb_message() -> bytes:
     return message.as_bytes()
 
 
+def ingest_service(raw: bytes, store: Store, mailer: Mailer) -> IngestService:
+    return IngestService(
+        store=store,
+        raw_mail=Raw(raw),
+        mailer=mailer,
+        alerts=Alerts(),
+        log=rig_logger("golden"),
+        patterns=default_patterns(),
+        auto_reply_sender="no-reply@landlord.example",
+    )
+
+
 def as_ses_saw_it(raw: bytes, source: str, verdicts: dict[str, str] | None) -> dict[str, Any]:
     """The SES event for `raw` from envelope sender `source`: its header summary
     (commonHeaders.from and subject) read from the message itself, as SES does."""
@@ -132,15 +144,7 @@ def run_case(spec: dict[str, Any]) -> dict[str, Any]:
         grants_auto_reply=spec.get("auto_reply_ledger", "grants") == "grants",
     )
     mailer = Mailer()
-    service = IngestService(
-        store=store,
-        raw_mail=Raw(raw),
-        mailer=mailer,
-        alerts=Alerts(),
-        log=rig_logger("golden"),
-        patterns=default_patterns(),
-        auto_reply_sender="no-reply@landlord.example",
-    )
+    service = ingest_service(raw, store, mailer)
     source = spec.get("source", "tenant@example.org")
     result = service.ingest(as_ses_saw_it(raw, source, spec.get("verdicts")))
     ((contact, queued),) = store.contacts
@@ -181,15 +185,7 @@ def test_truncated_ses_headers_still_decide_from_the_raw_message() -> None:
         .read_bytes()
         .replace(b"Subject:", b"X-Long: " + b"x" * 12000 + b"\nSubject:", 1)
     )
-    service = IngestService(
-        store=store,
-        raw_mail=Raw(raw),
-        mailer=mailer,
-        alerts=Alerts(),
-        log=rig_logger("golden"),
-        patterns=default_patterns(),
-        auto_reply_sender="no-reply@landlord.example",
-    )
+    service = ingest_service(raw, store, mailer)
     event = ses_receipt_event("trunc0001", "tenant@example.org", "s", RECEIVED)
     mail = event["Records"][0]["ses"]["mail"]
     mail["headersTruncated"] = True
@@ -224,3 +220,66 @@ def test_an_address_in_an_ingest_log_line_is_caught_in_this_rig(
     assert [(o.logger, o.level, o.found) for o in caught] == [
         ("contactguard.rig.golden", level, ("tenant@example.org",))
     ]
+
+
+def thirty_mb_message() -> bytes:
+    """Evidence as customers send it: words, a photo, a 22.5 MB video and a scan, nested as
+    mail clients nest them (mixed > alternative > related), CRLF line endings: 30 MB sent
+    (SES takes up to 40 MB)."""
+    message = EmailMessage()
+    message["From"] = "tenant@example.org"
+    message["To"] = "contact@landlord.example"
+    message["Subject"] = "Damp: video and photos"
+    message.set_content("The damp is back, video attached. You are useless.")
+    message.add_alternative("<p>The damp is back, video attached. You are useless.</p>", "html")
+    html = message.get_payload()[1]
+    html.add_related(b"\x89PNG" + bytes(4000), "image", "png", cid="<photo1@example.org>")
+    message.add_attachment(bytes(range(256)) * (90 * 1024), "video", "mp4", filename="damp.mp4")
+    message.add_attachment(b"%PDF-1.7" + bytes(5000), "application", "pdf", filename="scan.pdf")
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def feed_everything(parser: Any, data: bytes, start: int, fresh: Any) -> Any:
+    """contactguard.mail.passover.feed_body as it was before it: every body to the parser."""
+    from contactguard.mail.passover import Passed
+
+    parser.feed(data[start:])
+    return Passed()
+
+
+@pytest.mark.slow
+@pytest.mark.policy("design-email-enforcement")
+@pytest.mark.parametrize("restricted", [True, False])
+def test_a_30_mb_message_with_attachments_is_decided_as_a_full_parse_decides_it(
+    restricted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Passing over attachment bodies changes nothing ingest decides: the same disposition,
+    the same contact (its attachment flags, language flags and summary), the same reply."""
+    raw = thirty_mb_message()
+    assert 30 * 1024 * 1024 < len(raw) < 40 * 1000 * 1000
+
+    def decide() -> dict[str, Any]:
+        store, mailer = Store(restricted=restricted), Mailer()
+        service = ingest_service(raw, store, mailer)
+        result = service.ingest(as_ses_saw_it(raw, "tenant@example.org", None))
+        ((contact, queued),) = store.contacts
+        return {
+            "result": result,
+            "contact": contact.model_dump(),
+            "queued": queued,
+            "replies": [str(m["To"]) for m in mailer.sent],
+        }
+
+    passing_over = decide()
+    monkeypatch.setattr("contactguard.mail.mime.feed_body", feed_everything)
+    assert passing_over == decide()
+    contact = passing_over["contact"]
+    expected = "filed-blocked" if restricted else "accepted"
+    assert (contact["disposition"], contact["customer_id"]) == (expected, "c1")
+    assert [f for f in contact["flags"] if f.startswith("attachment:")] == [
+        "attachment:image/png",
+        "attachment:video/mp4",
+        "attachment:application/pdf",
+    ]
+    assert contact["summary"] == "Damp: video and photos"
+    assert passing_over["replies"] == (["tenant@example.org"] if restricted else [])

@@ -70,7 +70,6 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from contactguard.domain.audit import AuditRecord
 from contactguard.domain.case import Case, CaseEvent, CaseStatus, retention_end
 from contactguard.domain.errors import VersionConflict
 from contactguard.domain.model import (
@@ -90,7 +89,6 @@ from contactguard.domain.search import (
     postcode_of,
     search_word,
 )
-from contactguard.domain.worklist import attention_on
 from contactguard.ports import EmailAlreadyClaimed
 
 __all__ = ["EmailAlreadyClaimed", "DynamoStore"]  # the error is the port's; named here as before
@@ -103,8 +101,20 @@ if TYPE_CHECKING:
         UniversalAttributeValueTypeDef,
     )
 
+    from contactguard.domain.audit import AuditRecord
+
     Item = dict[str, UniversalAttributeValueTypeDef]
     ReadItem = dict[str, AttributeValueTypeDef]
+
+
+def _attention_on(case: Case) -> date | None:
+    """contactguard.domain.worklist.attention_on, imported on the first case written: the
+    work list needs the whole case lifecycle (its roles), which ingest, a reader of cases that
+    never writes one, does not load at its cold start."""
+    from contactguard.domain.worklist import attention_on
+
+    return attention_on(case)
+
 
 CUSTOMER_INDEX = "by-customer"  # infra/template.yaml, CasesTable GlobalSecondaryIndexes
 OPEN_CASES_INDEX = "open-cases"  # sparse: open cases by the day they next need a person
@@ -380,7 +390,7 @@ class DynamoStore:
     def _state_item(self, case: Case, expires_at: int | None) -> Item:
         # On the open-cases index while something on the case needs a person (sparse: a
         # closed case, or one waiting on nobody, has no gsi2 attributes and drops out).
-        attention = attention_on(case)
+        attention = _attention_on(case)
         return _item(
             pk=case_pk(case.case_id),
             sk="STATE",
@@ -532,7 +542,7 @@ class DynamoStore:
         written = 0
         for case_id in self.open_case_ids():
             case = self.get_case(case_id)
-            attention = attention_on(case) if case is not None else None
+            attention = _attention_on(case) if case is not None else None
             if case is None or attention is None:
                 continue
             indexed = self._update_if(
@@ -1225,6 +1235,8 @@ class DynamoStore:
         # Pages no larger than a reply: a busy partition is not read whole to keep its oldest
         # (an unbounded reply grew with every request ever made).
         request["Limit"] = max(1, limit)
+        from contactguard.domain.audit import AuditRecord  # the audit trail's readers only
+
         records = (AuditRecord.model_validate_json(_doc(item)) for item in self._query(**request))
         kept: list[AuditRecord] = []
         if limit < 1:

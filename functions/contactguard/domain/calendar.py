@@ -18,8 +18,6 @@ from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-import holidays
-
 LONDON = ZoneInfo("Europe/London")
 END_OF_DAY = time(23, 59, 59)
 
@@ -39,6 +37,10 @@ class _HolidayTable:
     """Bank holidays for the region, computed per year on first use."""
 
     def __init__(self, region: HolidayRegion) -> None:
+        # Imported on the first date checked, not with the domain: a function that never
+        # counts working days (ingest) does not load it at its cold start.
+        import holidays
+
         self._tables = [holidays.country_holidays("GB", subdiv=s) for s in _SUBDIVISIONS[region]]
 
     def name(self, day: date) -> str | None:

@@ -24,7 +24,7 @@ from pydantic import (
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def _aware(value: datetime) -> datetime:

@@ -18,9 +18,13 @@ semantics, plus four guards against hostile input:
 - HTML is reduced to bare tags in one linear pass before ``html.parser`` sees it
   (``contactguard.mail.html_text``).
 
-Memory: the message is fed to the parser in chunks (bytes or a binary stream, e.g. an S3
-``StreamingBody``); attachment sizes are measured by decoding one payload at a time and
-dropping it; no attachment content is kept; text is capped at ``max_text_chars``.
+Memory and time: the message is held once, as bytes (a binary stream, e.g. an S3
+``StreamingBody``, is read once, whole). The parser is given the headers and the text parts;
+the body of a plain base64 attachment never reaches it: its size is counted where it lies and
+its content is decoded only when ``read_attachment`` asks for it
+(``contactguard.mail.passover``), so a 30 MB attachment costs a pass over its bytes, not
+~400,000 lines read in Python. Other attachments are sized by decoding one payload at a time
+and dropping it; no attachment content is kept; text is capped at ``max_text_chars``.
 
 The RFC 3834 markers (auto-submitted, bounce, auto-reply, list) are read with the rules of
 ``contactguard.mail.auto_reply``, which also decides whether a message may be answered and
@@ -53,6 +57,7 @@ from contactguard.mail.auto_reply import (
     may_auto_reply,
 )
 from contactguard.mail.html_text import html_to_text
+from contactguard.mail.passover import Passed, feed_body
 from contactguard.mail.sanitise import CONTROL, MAX_SUBJECT_CHARS, MSGID, clean, one_line
 from contactguard.mail.sender import Sender, SenderProblem, strict_sender
 
@@ -439,30 +444,29 @@ def _normalise_text(text: str) -> str:
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def _chunks(raw: bytes | bytearray | memoryview | _Readable) -> Iterator[bytes]:
-    if isinstance(raw, bytes | bytearray | memoryview):
-        view = memoryview(raw).cast("B")
-        for start in range(0, len(view), _CHUNK):
-            yield bytes(view[start : start + _CHUNK])
-        return
-    while True:
-        chunk = raw.read(_CHUNK)
-        if not chunk:
-            return
-        yield bytes(chunk)
+def _buffer(raw: bytes | bytearray | memoryview | _Readable) -> bytes:
+    """The message as one bytes object, held once (a stream is read once, whole)."""
+    if isinstance(raw, bytes):
+        return raw
+    if isinstance(raw, bytearray | memoryview):
+        return bytes(raw)
+    data = raw.read()
+    return data if isinstance(data, bytes) else bytes(data)
 
 
-def _header_end(buffer: bytes | bytearray, start: int = 0) -> tuple[int, int]:
+def _header_end(buffer: bytes, start: int = 0) -> tuple[int, int]:
     """Where the header block ends: (index of the last header's newline, index just past the
     blank line), or (-1, -1) when the blank line has not been seen."""
     if buffer[:1] == b"\n":
         return 0, 1
     if buffer[:2] == b"\r\n":
         return 0, 2
-    found = [i for i in (buffer.find(b"\n\n", start), buffer.find(b"\n\r\n", start)) if i >= 0]
-    if not found:
+    lf = buffer.find(b"\n\n", start)
+    # The CRLF form is looked for only before the first LF form (not through a whole body).
+    crlf = buffer.find(b"\n\r\n", start, len(buffer) if lf < 0 else lf + 1)
+    if lf < 0 and crlf < 0:
         return -1, -1
-    i = min(found)
+    i = lf if crlf < 0 else crlf
     return i, i + (2 if buffer[i : i + 2] == b"\n\n" else 3)
 
 
@@ -488,28 +492,16 @@ def _trim_header_block(block: bytes, budget: int) -> bytes:
 
 def _feed(
     parser: BytesFeedParser,
-    raw: bytes | bytearray | memoryview | _Readable,
+    data: bytes,
     max_header_bytes: int,
     headers_only: bool,
-) -> tuple[int, bool]:
-    """Feed the message to the parser, cutting down an oversized top-level header block.
-    Returns the message size and whether the header block was cut down."""
-    chunks = _chunks(raw)
-    size = 0
-    head = bytearray()
-    last_newline, body_start = -1, -1
-    for chunk in chunks:
-        size += len(chunk)
-        scanned = max(len(head) - 2, 0)
-        head += chunk
-        last_newline, body_start = _header_end(head, scanned)
-        if body_start >= 0:
-            break
-    if body_start < 0:
-        block, rest = bytes(head), b""
-    else:
-        block, rest = bytes(head[:body_start]), bytes(head[body_start:])
-    del head
+    pass_over: bool,
+) -> tuple[bool, Passed]:
+    """Feed the message to the parser, cutting down an oversized top-level header block and,
+    with `pass_over`, passing over attachment bodies (``contactguard.mail.passover``).
+    Returns whether the header block was cut down, and what was passed over."""
+    last_newline, body_start = _header_end(data)
+    block = data if body_start < 0 else data[:body_start]
     trimmed = len(block) > max_header_bytes
     if trimmed:
         fields = block[: last_newline + 1] if body_start >= 0 else block
@@ -517,22 +509,24 @@ def _feed(
         if body_start >= 0:
             block += b"\r\n"
     parser.feed(block)
-    if not headers_only:
-        parser.feed(rest)
-    del block, rest
-    for chunk in chunks:
-        size += len(chunk)
-        if not headers_only:
-            parser.feed(chunk)
-    return size, trimmed
+    del block
+    if headers_only or body_start < 0:
+        return trimmed, Passed()
+    if pass_over:
+        return trimmed, feed_body(parser, data, body_start, _GuardedPolicy)
+    view = memoryview(data)
+    for start in range(body_start, len(data), _CHUNK):
+        parser.feed(bytes(view[start : start + _CHUNK]))
+    return trimmed, Passed()
 
 
 def _parse(
-    raw: bytes | bytearray | memoryview | _Readable,
+    data: bytes,
     max_header_bytes: int,
     max_parts: int,
     headers_only: bool,
-) -> tuple[EmailMessage, _GuardedPolicy, int, bool]:
+    pass_over: bool = True,
+) -> tuple[EmailMessage, _GuardedPolicy, Passed, bool]:
     policy = _GuardedPolicy()
     count = 0
 
@@ -545,10 +539,12 @@ def _parse(
 
     parser = BytesFeedParser(_factory=factory, policy=policy)
     count = 0  # the parser calls the factory once to probe its signature
-    size, trimmed = _feed(parser, raw, max_header_bytes, headers_only)
+    trimmed, passed = _feed(parser, data, max_header_bytes, headers_only, pass_over)
     msg = parser.close()
     assert isinstance(msg, EmailMessage)
-    return msg, policy, size, trimmed
+    if not passed.consistent(msg):  # the parser read a part otherwise: read it all in full
+        return _parse(data, max_header_bytes, max_parts, headers_only, pass_over=False)
+    return msg, policy, passed, trimmed
 
 
 _DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
@@ -653,8 +649,11 @@ def _date(msg: Message) -> datetime | None:
 
 
 class _Walker:
-    def __init__(self, max_text_chars: int, keep: int | None = None) -> None:
+    def __init__(
+        self, max_text_chars: int, keep: int | None = None, passed: Passed | None = None
+    ) -> None:
         self.keep = keep  # the index of the one attachment whose content is kept, if any
+        self.passed = passed or Passed()  # the bodies the parser was not given
         self.kept: bytes | None = None
         self.plain: list[str] = []
         self.html: list[str] = []
@@ -679,7 +678,11 @@ class _Walker:
         return _normalise_text(text)
 
     def _attachment(self, part: Message, ctype: str) -> None:
-        size: int | None = _encoded_size(part) if ctype.startswith("message/") else None
+        over = self.passed.part(part.get_payload()) if self.passed.parts else None
+        if over is not None:  # measured where it lies: the same count as _base64_size's
+            size: int | None = over.size_bytes
+        else:
+            size = _encoded_size(part) if ctype.startswith("message/") else None
         if size is None:
             size = _base64_size(part)
         if size is None:
@@ -687,7 +690,7 @@ class _Walker:
             size = len(data) if data is not None else _encoded_size(part)
             del data
         if len(self.attachments) == self.keep:
-            self.kept = _content(part, ctype)
+            self.kept = self.passed.content(over) if over is not None else _content(part, ctype)
         self.attachments.append(AttachmentInfo(_filename(part), ctype, size))
 
     def walk(self, part: Message, depth: int, plain: list[str], html: list[str]) -> None:
@@ -791,8 +794,10 @@ def parse_message(
     """
     defects: list[str] = []
     body_ok = True
+    data = b""
     try:
-        msg, policy, size, trimmed = _parse(raw, max_header_bytes, max_parts, False)
+        data = _buffer(raw)
+        msg, policy, passed, trimmed = _parse(data, max_header_bytes, max_parts, False)
     except _TooManyParts:
         defects.append("too-many-parts")
         body_ok = False
@@ -803,15 +808,16 @@ def parse_message(
         if not isinstance(raw, bytes | bytearray | memoryview):
             return ParsedMessage(defects=defects, sender_problem=_UNREAD)
         try:
-            msg, policy, size, trimmed = _parse(raw, max_header_bytes, max_parts, True)
+            msg, policy, passed, trimmed = _parse(data, max_header_bytes, max_parts, True)
         except Exception:  # noqa: BLE001
             return ParsedMessage(
-                size_bytes=len(raw),
+                size_bytes=len(data),
                 defects=[*defects, "headers-unparseable"],
                 sender_problem=_UNREAD,
             )
+    size = len(data)
     try:
-        return _interpret(msg, policy, size, trimmed, body_ok, max_text_chars, defects)
+        return _interpret(msg, policy, size, trimmed, body_ok, max_text_chars, defects, passed)
     except Exception:  # noqa: BLE001 - a last resort: never raise
         return ParsedMessage(
             size_bytes=size, defects=[*defects, "interpretation-failed"], sender_problem=_UNREAD
@@ -831,8 +837,8 @@ def read_attachment(
     if index < 0:
         return None
     try:
-        msg, _, _, _ = _parse(raw, max_header_bytes, max_parts, False)
-        walker = _Walker(max_text_chars=0, keep=index)
+        msg, _, passed, _ = _parse(_buffer(raw), max_header_bytes, max_parts, False)
+        walker = _Walker(max_text_chars=0, keep=index, passed=passed)
         walker.walk(msg, 0, [], [])
     except Exception:  # noqa: BLE001 - too many parts, absurd nesting: no attachment to give
         return None
@@ -849,6 +855,7 @@ def _interpret(
     body_ok: bool,
     max_text_chars: int,
     defects: list[str],
+    passed: Passed,
 ) -> ParsedMessage:
     if trimmed:
         defects.append("headers-truncated")
@@ -858,7 +865,7 @@ def _interpret(
     subject = _subject(msg, defects)
     ctype = _content_type(msg)
 
-    walker = _Walker(max_text_chars)
+    walker = _Walker(max_text_chars, passed=passed)
     if body_ok:
         walker.walk(msg, 0, walker.plain, walker.html)
         chunks = walker.plain or [html_to_text(h[: max_text_chars * 2]) for h in walker.html]
