@@ -14,7 +14,7 @@ Word XML appears literally.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import docx
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError
+from jinja2 import BaseLoader, Environment, StrictUndefined, Template, TemplateError
 from lxml import etree
 from markupsafe import Markup, escape
 
@@ -128,6 +128,13 @@ class UnknownBlock(TemplateError):
     """A `{%p include %}` names no shared block, or a block includes another."""
 
 
+# A shared block's compiled template, by its file and version and the namespaces the letter
+# declares: every letter includes the same few blocks, so each is read from its Word file
+# and compiled once per process, not once per letter (a published change is a new version).
+_COMPILED: dict[tuple[str, str, int, tuple[tuple[str, str], ...]], Any] = {}
+_COMPILED_MAX = 64
+
+
 @dataclass(eq=False)
 class BlockLoader(BaseLoader):
     """Jinja's loader for `{%p include "appeal-rights" %}`: the shared block's Word file."""
@@ -136,17 +143,45 @@ class BlockLoader(BaseLoader):
     declared: Mapping[str | None, str]
     used: list[TemplateFile]
 
-    def get_source(
-        self, environment: Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def _found(self, template: str) -> TemplateFile:
         found = self.files.get(block_file(template))
         if found is None:
             raise UnknownBlock(f"there is no shared block called {template!r}")
+        return found
+
+    def _source(self, template: str, found: TemplateFile) -> str:
         xml = block_xml(found.body, self.declared)
         if _INCLUDE.search(xml):
             raise UnknownBlock(f"the shared block {template!r} includes another block")
+        return xml
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        found = self._found(template)
+        xml = self._source(template, found)
         self.used.append(found)
         return xml, None, None
+
+    def load(
+        self,
+        environment: Environment,
+        name: str,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        found = self._found(name)
+        namespaces = tuple(sorted((prefix or "", uri) for prefix, uri in self.declared.items()))
+        key = (found.name, found.version, hash(found.body), namespaces)
+        code = _COMPILED.get(key)
+        if code is None:
+            code = environment.compile(self._source(name, found), name)
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.clear()
+            _COMPILED[key] = code
+        self.used.append(found)
+        return environment.template_class.from_code(
+            environment, code, environment.make_globals(globals), None
+        )
 
 
 # Characters XML 1.0 cannot carry, and those docxtpl would turn into structure (\a, \f).
