@@ -128,10 +128,11 @@ class UnknownBlock(TemplateError):
     """A `{%p include %}` names no shared block, or a block includes another."""
 
 
-# A shared block's compiled template, by its file and version and the namespaces the letter
-# declares: every letter includes the same few blocks, so each is read from its Word file
-# and compiled once per process, not once per letter (a published change is a new version).
-_COMPILED: dict[tuple[str, str, int, tuple[tuple[str, str], ...]], Any] = {}
+# A shared block's compiled template, by its file and version, the namespaces the letter
+# declares and the environment's output settings: every letter includes the same few blocks,
+# so each is read from its Word file and compiled once per process, not once per letter (a
+# published change is a new version).
+_COMPILED: dict[tuple[Any, ...], Any] = {}
 _COMPILED_MAX = 64
 
 
@@ -171,7 +172,9 @@ class BlockLoader(BaseLoader):
     ) -> Template:
         found = self._found(name)
         namespaces = tuple(sorted((prefix or "", uri) for prefix, uri in self.declared.items()))
-        key = (found.name, found.version, hash(found.body), namespaces)
+        # compiled code is bound to how its environment escapes and finalises output
+        settings = (environment.finalize, environment.autoescape, environment.undefined)
+        key = (found.name, found.version, hash(found.body), namespaces, settings)
         code = _COMPILED.get(key)
         if code is None:
             code = environment.compile(self._source(name, found), name)

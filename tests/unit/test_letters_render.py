@@ -884,3 +884,32 @@ def test_the_preview_renders_every_letter_from_a_sample_case(tmp_path: Path) -> 
     )
     pack = document_text((tmp_path / "review-pack.docx").read_bytes())
     assert "All inbound contacts" in pack
+
+
+def test_a_block_compiled_for_a_letter_is_not_reused_by_an_environment_that_escapes_otherwise() -> (
+    None
+):
+    """Blocks are compiled once per process; a plain jinja environment (as docxtpl alone would
+    use) filling the same template gets its own compilation, never the letters' escaping."""
+    from io import BytesIO
+
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment
+
+    from letters.docx_render import PACKAGED, TEMPLATES_DIR, BlockLoader
+
+    story = concern_raised()
+    inputs = LetterInputs(
+        case=story.current,
+        customer=CUSTOMER,
+        event=letter_event(story, LetterKind.CONCERN),
+        policy=POLICY,
+    )
+    ours = document_text(render(prepare(inputs)))
+    plain = DocxTemplate(TEMPLATES_DIR / "concern.docx")
+    env = Environment(loader=BlockLoader(PACKAGED, plain.get_docx().element.nsmap, []))
+    plain.render(prepare(inputs).context, jinja_env=env)
+    out = BytesIO()
+    plain.save(out)
+    assert "If you need help" in document_text(out.getvalue())
+    assert document_text(render(prepare(inputs))) == ours
