@@ -565,8 +565,8 @@ LETTER_PARTS = (
 
 def letter_breakdown(inputs: Any, rounds: int) -> dict[str, float]:
     """ms per letter in each part of drafting one (cProfile's cumulative time, so a part
-    that calls another includes it: opening the template happens inside the fill), and the
-    whole; profiling slows every part alike, so compare parts, not the whole, with the ratio."""
+    includes what it calls), and the whole; profiling slows every part alike, so compare
+    parts, not the whole, with the ratio."""
     import cProfile
     import pstats
 
@@ -835,8 +835,8 @@ def main() -> int:
             f"  {kind:22} {v['ms']:7.1f} ms vs {v['bare_docxtpl_ms']:7.1f} ms"
             f"  ratio {v['ratio']:.2f}x"
         )
-    print("letters: where one letter's time goes (ms, cProfile cumulative; the fill includes")
-    print("opening the template; profiling slows each part alike)")
+    print("letters: where one letter's time goes (ms, cProfile cumulative: a part includes")
+    print("what it calls; profiling slows each part alike)")
     for kind, v in results["letters"].items():
         for part, ms in v.get("breakdown_ms", {}).items():
             print(f"  {kind:22} {ms:7.1f}  {part}")

@@ -171,10 +171,16 @@ def problems(packages: Iterable[BuiltPackage], builds: Mapping[str, FunctionBuil
 
 
 _SMOKE = """
-import importlib, sys
+import importlib, importlib.util, os, sys
 sys.path[:0] = sys.argv[1:3]
 module = importlib.import_module(sys.argv[3])
 assert callable(getattr(module, sys.argv[4])), sys.argv[4]
+# every module the handler loaded from the package has its bytecode there (functions/Makefile)
+package = os.path.abspath(sys.argv[1])
+files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
+loaded = [f for f in files if f.startswith(package) and f.endswith(".py")]
+missing = [f for f in loaded if not os.path.exists(importlib.util.cache_from_source(f))]
+assert loaded and not missing, f"no bytecode shipped for {missing[:3]}"
 exec(sys.argv[5])
 """
 # What else a package must do with nothing but itself (and boto3) on the path.
