@@ -40,6 +40,7 @@ from contactguard.domain.case import (
     DecideAppeal,
     DecideReview,
     DeclineLateAppeal,
+    DelayAppealReview,
     ImposeRestrictions,
     LapseRestrictions,
     Letter,
@@ -303,6 +304,10 @@ class DeclineLateAppealRequest(DeclineLateAppeal, Versioned):
     pass
 
 
+class DelayAppealReviewRequest(DelayAppealReview, Versioned):
+    review_due_on: StaffDate
+
+
 class DecideAppealRequest(DecideAppeal, Versioned):
     pass
 
@@ -360,6 +365,7 @@ CaseCommandRequest = (
     | LogAppealRequest
     | AcceptLateAppealRequest
     | DeclineLateAppealRequest
+    | DelayAppealReviewRequest
     | DecideAppealRequest
     | DecideReviewRequest
     | CloseCaseRequest

@@ -515,6 +515,23 @@ def _acknowledgement(draft: _Draft, inputs: LetterInputs) -> None:
     )
 
 
+def _review_delayed(draft: _Draft, inputs: LetterInputs) -> None:
+    """s.5 and the Housing Ombudsman's code: the review needs longer. When the appeal was
+    received, why the review needs more time, the new date by which we will write with the
+    outcome (the event's: a redraft of an earlier delay keeps the date that delay gave), and
+    how to contact us under the restrictions that stay in force."""
+    appeal = _appeal_for(draft, inputs)
+    _appeal_received(draft, appeal)
+    _reason(draft, inputs.event.reason)
+    due = _event_date(inputs, "review_due_on")
+    decision = inputs.case.decision
+    _contact_now(draft, inputs, decision.restrictions if decision else ())  # still in force
+    draft.context.update(
+        review_due_on=draft.need("review-due-date", describe_date(due) if due else None),
+        signature=_signed_by_decider(draft, inputs.event.actor),
+    )
+
+
 def _outcome(draft: _Draft, inputs: LetterInputs, decision_words: str) -> Appeal | None:
     appeal = _appeal_for(draft, inputs)
     _appeal_received(draft, appeal)
@@ -710,6 +727,7 @@ CONTENT: dict[LetterKind, Callable[[_Draft, LetterInputs], None]] = {
     LetterKind.REVIEW_EXTENDED: _extended,
     LetterKind.APPEAL_ACKNOWLEDGEMENT: _acknowledgement,
     LetterKind.LATE_APPEAL_DECLINED: _late_declined,
+    LetterKind.APPEAL_REVIEW_DELAYED: _review_delayed,
     LetterKind.APPEAL_UPHELD: _upheld,
     LetterKind.APPEAL_DISMISSED: _dismissed,
     LetterKind.APPEAL_VARIED: _varied,

@@ -512,6 +512,29 @@ def appeal_acknowledgement() -> Document:
     return d
 
 
+def appeal_review_delayed() -> Document:
+    """Policy s.5 and the Housing Ombudsman's code: the review needs longer than the date we
+    gave; the new date, why, and that the restrictions stay in place meanwhile."""
+    d = new_letter("Your appeal: the review will take longer")
+    letterhead(d)
+    opening(d, "Your appeal: the review will take longer")
+    para(d, "We received your appeal on {{ appeal_received_on }}.")
+    para(
+        d,
+        "We are sorry, but the independent review of your appeal needs more time than we told you.",
+    )
+    para(d, "Why we need more time: {{ reason }}")
+    para(d, "We will write to you with the outcome of your appeal by {{ review_due_on }}.")
+    para(
+        d,
+        "The restrictions on how you contact us stay in place while your appeal is considered.",
+    )
+    include(d, "contact-now")
+    include(d, "help")
+    sign_off(d)
+    return d
+
+
 def late_appeal_declined() -> Document:
     """Policy s.5: an appeal received after the window, not accepted; the restrictions stay."""
     d = new_letter("Your appeal: not accepted")
@@ -823,6 +846,7 @@ TEMPLATES: dict[LetterKind, Callable[[], Document]] = {
     LetterKind.IMMEDIATE_RESTRICTIONS: immediate_restrictions,
     LetterKind.APPEAL_ACKNOWLEDGEMENT: appeal_acknowledgement,
     LetterKind.LATE_APPEAL_DECLINED: late_appeal_declined,
+    LetterKind.APPEAL_REVIEW_DELAYED: appeal_review_delayed,
     LetterKind.APPEAL_UPHELD: appeal_upheld,
     LetterKind.APPEAL_DISMISSED: appeal_dismissed,
     LetterKind.APPEAL_VARIED: appeal_varied,

@@ -34,6 +34,7 @@ from contactguard.domain.case import (
     DecideAppeal,
     DecideReview,
     DeclineLateAppeal,
+    DelayAppealReview,
     ImposeRestrictions,
     LapseRestrictions,
     LetterKind,
@@ -175,7 +176,19 @@ def sample_letters(policy: Policy) -> list[tuple[CaseEvent, Case]]:
         CET,
         at("2027-01-08", 11),
     )
-    letters = [*main.letters, *closed.letters, *late.letters]
+    delayed = SampleCase(policy, main.case)  # the review needs longer than the date given
+    (appeal,) = delayed.current.appeals
+    delayed.do(
+        DelayAppealReview(
+            appeal_id=appeal.appeal_id,
+            review_due_on=date(2027, 3, 10),
+            reason="We are waiting for the recordings of your telephone calls, which the "
+            "reviewer needs to hear before deciding.",
+        ),
+        EXECUTIVE,
+        at("2027-02-12"),
+    )
+    letters = [*main.letters, *closed.letters, *late.letters, *delayed.letters]
     for outcome, reason, varied in (
         (AppealOutcome.UPHELD, "The emails were about an outstanding repair.", ()),
         (AppealOutcome.DISMISSED, "The volume of contact was disproportionate.", ()),

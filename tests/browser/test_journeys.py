@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import Console, axe, shoot
 
-from contactguard.domain.calendar import LONDON
-from contactguard.domain.case import DOCX_TYPE, Behaviour, RaiseConcern
+from contactguard.domain.calendar import LONDON, london_date
+from contactguard.domain.case import DOCX_TYPE, Behaviour, LogAppeal, RaiseConcern
 from contactguard.domain.model import (
     Actor,
     Contact,
@@ -22,6 +22,7 @@ from contactguard.domain.model import (
     PostalAddress,
     Role,
 )
+from contactguard.domain.policy import Policy
 from contactguard_local.examples import immediate_restrictions
 
 MANAGER = Actor(actor_id="seed-sm", role=Role.SERVICE_MANAGER)
@@ -303,3 +304,48 @@ def test_a_head_of_service_imposes_restrictions_and_the_next_email_is_filed(
     tab.goto(f"{console.url}/console/customers/{case_id}")
     expect(tab.locator("main")).to_contain_text("Filed")
     _check(tab, mode)
+
+
+def test_an_executive_delays_an_appeal_review(console: Console, mode: str, tab: Page) -> None:
+    customer_id = f"journey-delay-{mode}"
+    case_id = f"{customer_id}-case"
+    stack = console.stack
+    stack.store.put_customer(
+        Customer(
+            customer_id=customer_id,
+            name="Alex Tenant",
+            address=PostalAddress(lines=("1 Example Street",), postcode="DE1 1AA"),
+        )
+    )
+    head = Actor(actor_id="seed-hos", role=Role.HEAD_OF_SERVICE)
+    stack.cases.open_case(immediate_restrictions(case_id, customer_id), head, stack.clock())
+    today = london_date(stack.clock())
+    cet = Actor(actor_id="seed-cet", role=Role.CUSTOMER_EXPERIENCE)
+    stack.cases.act(case_id, LogAppeal(received_on=today, grounds="unfair"), cet, stack.clock())
+    stack.pump_streams()
+    case = stack.store.get_case(case_id)
+    assert case is not None
+    (appeal,) = case.appeals
+    assert appeal.review_due_on is not None
+    new_due = Policy().calendar.working_days_after(appeal.review_due_on, 5)
+    console.sign_in(tab, "ed", ["executive-team"], "Ed Executive")
+    tab.goto(f"{console.url}/console/cases/{case_id}")
+    _press(tab, mode, "Delay the appeal review", role="link")
+    expect(tab).to_have_title("Delay the appeal review – Contact restrictions")
+    _check(tab, mode)
+    _press(tab, mode, "Delay the review")  # nothing given: the errors, GOV.UK style
+    expect(tab.locator(".govuk-error-summary")).to_contain_text("Enter the new date")
+    _check(tab, mode)
+    for part, value in (("day", new_due.day), ("month", new_due.month), ("year", new_due.year)):
+        tab.locator(f"#review_due_on-{part}").fill(str(value))
+    tab.get_by_label("Why does the review need longer?").fill("Waiting for the call recordings")
+    if mode == "javascript":
+        shoot(tab, "appeal-review-delay")
+    _press(tab, mode, "Delay the review")
+    expect(tab.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Appeal review delayed"
+    )
+    _check(tab, mode)
+    case = stack.store.get_case(case_id)
+    assert case is not None
+    assert case.appeals[0].review_due_on == new_due

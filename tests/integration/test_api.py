@@ -742,6 +742,57 @@ def test_a_case_from_concern_to_a_dismissed_appeal_through_the_api(api: Api) -> 
     }
 
 
+@pytest.mark.policy("s5-review-delayed")
+def test_an_appeal_review_is_delayed_through_the_api_and_the_customer_gets_a_letter(
+    api: Api,
+) -> None:
+    api.customer()
+    api.restricted_case()
+    api.clock.now = when("2027-01-13")
+    appeal = {"kind": "log-appeal", "received_on": "2027-01-13", "grounds": "unfair"}
+    logged = api.act("case-1", appeal, by=CET, version=api.version())
+    assert logged.status == 200, logged.body
+    (appeal_id,) = [a["appeal_id"] for a in logged.body["case"]["appeals"]]
+    assert logged.body["case"]["appeals"][0]["review_due_on"] == "2027-02-24"
+
+    api.clock.now = when("2027-02-15")
+    delay = {
+        "kind": "delay-appeal-review",
+        "appeal_id": appeal_id,
+        "review_due_on": "2027-03-10",
+        "reason": "waiting for the call recordings",
+    }
+    refused = api.act("case-1", delay, by=MANAGER, version=api.version())
+    assert refused.status == 403
+    assert refused.rule == "role-permissions"
+    saturday = api.act(
+        "case-1", {**delay, "review_due_on": "2027-03-06"}, by=EXECUTIVE, version=api.version()
+    )
+    assert saturday.status == 409
+    assert saturday.rule == "s5-review-delayed"
+    assert "working day" in saturday.body["message"]
+    bad = api.act(
+        "case-1", {**delay, "review_due_on": "0001-01-01"}, by=EXECUTIVE, version=api.version()
+    )
+    assert bad.status == 400
+    assert "body.delay-appeal-review.review_due_on" in bad.fields()
+
+    delayed = api.act("case-1", delay, by=EXECUTIVE, version=api.version())
+    assert delayed.status == 200, delayed.body
+    (event,) = delayed.body["events"]
+    assert event["type"] == "appeal-review-delayed"
+    assert event["reason"] == "waiting for the call recordings"
+    assert event["data"]["previous_review_due_on"] == "2027-02-24"
+    assert event["data"]["review_due_on"] == "2027-03-10"
+    assert event["letter"]["kind"] == "appeal-review-delayed"
+    case = delayed.body["case"]
+    assert case["status"] == "under-appeal"
+    assert case["appeals"][0]["review_due_on"] == "2027-03-10"
+    # ...and again, by the Customer Experience Team.
+    again = {**delay, "review_due_on": "2027-03-17", "reason": "the reviewer is unwell"}
+    assert api.act("case-1", again, by=CET, version=api.version()).status == 200
+
+
 @pytest.mark.parametrize(
     "kind",
     ["record-letter-drafted", "record-letter-failed", *sorted(k.value for k in DEADLINE_COMMANDS)],

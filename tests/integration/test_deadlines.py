@@ -20,6 +20,7 @@ from contactguard.domain.case import (
     CaseStatus,
     Command,
     DecideAppeal,
+    DelayAppealReview,
     ImposeRestrictions,
     LetterKind,
     LogAppeal,
@@ -409,6 +410,30 @@ def test_schedules_across_easter_and_the_spring_clock_change(world: World) -> No
     fired = world.run_until(at("2027-04-07", 1))
     assert [(f.payload["deadline"], f.fire_at.utcoffset()) for f in fired] == [
         ("appeal-window-closes", timedelta(hours=1))
+    ]
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_a_delayed_review_moves_its_reminder_and_escalation_schedules(world: World) -> None:
+    restrict(world)
+    world.act(LogAppeal(received_on=date(2027, 1, 11), grounds="unfair"), CET, at("2027-01-11"))
+    assert world.schedules()["appeal-review-reminder"] == "at(2027-02-15T07:00:00)"
+    case = world.store.get_case(CASE)
+    assert case is not None
+    delay = DelayAppealReview(
+        appeal_id=case.appeals[0].appeal_id,
+        review_due_on=date(2027, 3, 9),
+        reason="waiting for the call recordings",
+    )
+    world.act(delay, EXEC, at("2027-02-10"))
+    schedules = world.schedules()
+    assert schedules["appeal-review-reminder"] == "at(2027-03-02T07:00:00)"
+    assert schedules["appeal-review-overdue"] == "at(2027-03-10T00:30:00)"
+    # The old schedules are deleted, not left to fire: nothing fires on the old dates.
+    fired = world.run_until(at("2027-03-11"))
+    assert [(f.payload["deadline"], f.fire_at.date().isoformat()) for f in fired] == [
+        ("appeal-review-reminder", "2027-03-02"),
+        ("appeal-review-overdue", "2027-03-10"),
     ]
 
 

@@ -24,7 +24,13 @@ from tests.staff_console.rig import Browser, Page, Rig
 from tests.staff_console.test_case_letters import form_action, version_of
 from tests.staff_console.test_case_page import headings, text, timeline
 
-from contactguard.domain.case import CaseStatus, CloseConcern, LapseRestrictions
+from contactguard.domain.case import (
+    AppealOutcome,
+    CaseStatus,
+    CloseConcern,
+    DecideAppeal,
+    LapseRestrictions,
+)
 from contactguard.domain.model import Actor
 from contactguard.domain.restrictions import SinglePointOfContact
 
@@ -269,6 +275,73 @@ def test_an_executive_upholds_an_appeal_and_the_restrictions_are_lifted(rig: Rig
     assert seed.case.status is CaseStatus.CLOSED
 
 
+def new_date(day: date) -> dict[str, str]:
+    return {
+        "review_due_on-day": str(day.day),
+        "review_due_on-month": str(day.month),
+        "review_due_on-year": str(day.year),
+    }
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_an_executive_delays_the_appeal_review_to_a_later_working_day(rig: Rig) -> None:
+    seed = Seed(rig).under_appeal().now("2027-02-15")
+    refused = signed_in(rig, HEAD).get(f"/console/cases/{CASE_ID}/appeal-review-delay")
+    assert refused.status == 403
+    browser = signed_in(rig, EXECUTIVE)
+    assert "Delay the appeal review" in case_page(browser).text
+    form = open_form(browser, "appeal-review-delay")
+    assert not unlabelled(form)
+    assert "The appeal received on 13 January 2027 is due to be reviewed by 24 February 2027" in (
+        text(form)
+    )
+    (appeal_id,) = re.findall(r'name="appeal_id" value="([^"]+)"', form.text)
+    answers = {"appeal_id": appeal_id, "reason": "waiting for the call recordings"}
+    blank = send(browser, form, answers)
+    assert blank.status == 400
+    assert "Enter the new date for the review" in text(blank)
+    no_reason = send(browser, form, {"appeal_id": appeal_id, **new_date(date(2027, 3, 10))})
+    assert "Enter the reason for your decision" in no_reason.text
+    saturday = send(browser, form, {**answers, **new_date(date(2027, 3, 6))})
+    assert saturday.status == 400
+    assert 'href="#review_due_on-day">The new review date must be a working day' in saturday.text
+    assert "waiting for the call recordings" in saturday.text  # what was typed is kept
+    earlier = send(browser, form, {**answers, **new_date(date(2027, 2, 24))})
+    assert "The new review date must be after the current one, 24 February 2027" in text(earlier)
+    done = send(browser, form, {**answers, **new_date(date(2027, 3, 10))})
+    shown = text(done)
+    assert "Success Appeal review delayed: now due by 10 March 2027." in shown
+    assert "Review due by 10 March 2027" in shown
+    assert (
+        "Appeal review delayed The review is due by 10 March 2027 It was due by 24 February 2027 "
+        "Ed Executive (Executive Team) waiting for the call recordings" in timeline(done)
+    )
+    # The letter it calls for, and the reminder and escalation moved to the new date.
+    assert "Letter needed: Appeal review delayed: the new date" in timeline(done)
+    assert "3 March 2027, 7am Due The Executive Team is reminded" in timeline(done)
+    assert "11 March 2027, 12:30am Due The appeal review is overdue" in timeline(done)
+    (appeal,) = seed.case.appeals
+    assert appeal.review_due_on == date(2027, 3, 10)
+    assert seed.case.status is CaseStatus.UNDER_APPEAL
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_a_delay_sent_after_the_appeal_was_decided_is_the_conflict_page(rig: Rig) -> None:
+    seed = Seed(rig).under_appeal().now("2027-02-15")
+    browser = signed_in(rig, CET)
+    form = open_form(browser, "appeal-review-delay")
+    seed.act(DecideAppeal(outcome=AppealOutcome.DISMISSED, reason="fair"), EXECUTIVE)
+    before = (seed.case, rig.fakes.store.events(CASE_ID))
+    (appeal_id,) = re.findall(r'name="appeal_id" value="([^"]+)"', form.text)
+    answers = {"appeal_id": appeal_id, "reason": "recordings", **new_date(date(2027, 3, 10))}
+    stale = send(browser, form, answers)
+    assert stale.status == 409
+    assert "Someone changed this case" in stale.text
+    assert (seed.case, rig.fakes.store.events(CASE_ID)) == before
+    # ...and the form is no longer offered: no appeal is under review.
+    assert signed_in(rig, CET).get(f"/console/cases/{CASE_ID}/appeal-review-delay").status == 409
+
+
 def test_a_varied_appeal_gives_the_new_restrictions(rig: Rig) -> None:
     seed = Seed(rig).under_appeal().now("2027-02-01")
     browser = signed_in(rig, EXECUTIVE)
@@ -329,6 +402,7 @@ FORMS = [
     ("restricted", CET, "appeal"),
     ("restricted", HEAD, "review"),
     ("under_appeal", EXECUTIVE, "appeal-decision"),
+    ("under_appeal", CET, "appeal-review-delay"),
     ("concern", MANAGER, "letters/concern-0001/sent"),
     ("concern", MANAGER, "letters/concern-0001/redraft"),
 ]

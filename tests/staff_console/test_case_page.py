@@ -148,10 +148,11 @@ def test_each_role_is_offered_its_own_decisions(rig: Rig) -> None:
         )
         for actor in (MANAGER, HEAD, CET, EXECUTIVE)
     }
-    assert offered[Role.EXECUTIVE] == ["appeal-decision"]
+    assert offered[Role.EXECUTIVE] == ["appeal-decision", "appeal-review-delay"]
     assert offered[Role.HEAD_OF_SERVICE] == ["review"]
     assert offered[Role.SERVICE_MANAGER] == []
-    assert offered[Role.CUSTOMER_EXPERIENCE] == []  # the appeal is logged: no second one
+    # The appeal is logged: no second one, but its review may need longer.
+    assert offered[Role.CUSTOMER_EXPERIENCE] == ["appeal-review-delay"]
 
 
 def test_an_appeal_reviewer_who_took_part_is_told_why_not(rig: Rig) -> None:

@@ -63,6 +63,7 @@ from contactguard.domain.case import (
     DecideAppeal,
     DecideReview,
     DeclineLateAppeal,
+    DelayAppealReview,
     LapseRestrictions,
     LetterKind,
     LogAppeal,
@@ -198,6 +199,13 @@ IMMEDIATE = impose(
     customer_id=CUSTOMER_ID,
 )
 DISMISSED = DecideAppeal(outcome=AppealOutcome.DISMISSED, reason="the contact was excessive")
+# The review of under_appeal()'s appeal (A0009, due Wednesday 24 February 2027) moved on to
+# Wednesday 10 March 2027.
+DELAYED = DelayAppealReview(
+    appeal_id="A0009",
+    review_due_on=date(2027, 3, 10),
+    reason="we are waiting for the recordings of your calls",
+)
 UPHELD = DecideAppeal(outcome=AppealOutcome.UPHELD, reason="the emails were about a real leak")
 VARIED = DecideAppeal(
     outcome=AppealOutcome.VARIED,
@@ -525,6 +533,14 @@ EXAMPLES: tuple[Example, ...] = (
         CaseStatus.RESTRICTED,
         (CaseEventType.APPEAL_DECIDED,),
         _then(under_appeal, VARIED, EXECUTIVE, at("2027-02-01")),
+    ),
+    Example(
+        "appeal review delayed",
+        CaseStatus.UNDER_APPEAL,
+        CommandKind.DELAY_APPEAL_REVIEW,
+        CaseStatus.UNDER_APPEAL,
+        (CaseEventType.APPEAL_REVIEW_DELAYED,),
+        _then(under_appeal, DELAYED, EXECUTIVE, at("2027-02-10")),
     ),
     Example(
         "appeal review reminder",

@@ -24,6 +24,7 @@ from contactguard.domain.case import (
     AppealOutcome,
     DecideAppeal,
     DecideReview,
+    DelayAppealReview,
     LogAppeal,
     RecalculateDeadlines,
     ReviewOutcome,
@@ -59,6 +60,33 @@ def test_an_appeal_under_review_adds_its_reminder_and_overdue_escalation() -> No
     # received 13 Jan 2027: due 24 Feb 2027 (30 working days), reminder 5 working days before
     assert kinds[K.APPEAL_REVIEW_REMINDER] == "2027-02-17T07:00:00+00:00"
     assert kinds[K.APPEAL_REVIEW_OVERDUE] == "2027-02-25T00:30:00+00:00"
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_a_delayed_review_moves_its_reminder_and_overdue_escalation_to_the_new_date() -> None:
+    story = under_appeal()
+    story.do(
+        DelayAppealReview(appeal_id="A0009", review_due_on=date(2027, 3, 10), reason="recordings"),
+        EXECUTIVE,
+        at("2027-02-10"),
+    )
+    kinds = dict(plan(story))
+    assert kinds[K.APPEAL_REVIEW_REMINDER] == "2027-03-03T07:00:00+00:00"
+    assert kinds[K.APPEAL_REVIEW_OVERDUE] == "2027-03-11T00:30:00+00:00"
+
+
+@pytest.mark.policy("s5-review-delayed", "design-working-days")
+def test_a_closure_added_later_leaves_the_date_a_delayed_review_gave_the_customer() -> None:
+    story = under_appeal()
+    story.do(
+        DelayAppealReview(appeal_id="A0009", review_due_on=date(2027, 3, 10), reason="recordings"),
+        EXECUTIVE,
+        at("2027-02-10"),
+    )
+    story = _with_closure(story, date(2027, 2, 12))
+    with pytest.raises(NothingToDo):  # 30 working days from receipt would now be 25 February
+        story.do(RecalculateDeadlines(), DEADLINES, at("2027-02-11"))
+    assert story.current.appeals[0].review_due_on == date(2027, 3, 10)
 
 
 def test_a_decided_appeal_makes_its_deadlines_moot() -> None:

@@ -49,10 +49,12 @@ from contactguard.domain.case import (
     AcceptLateAppeal,
     AppealOutcome,
     CaseEvent,
+    CaseEventType,
     CloseCase,
     DecideAppeal,
     DecideReview,
     DeclineLateAppeal,
+    DelayAppealReview,
     LetterKind,
     LogAppeal,
     ReviewOutcome,
@@ -157,6 +159,23 @@ def late_appeal_declined(by: Actor = MANAGER) -> Story:
     return story
 
 
+def review_delayed(by: Actor = EXECUTIVE) -> Story:
+    """The review of an appeal received on 13 January 2027 (due 24 February 2027) needs
+    longer: moved on to 10 March 2027."""
+    story = under_appeal()
+    (appeal,) = story.current.appeals
+    story.do(
+        DelayAppealReview(
+            appeal_id=appeal.appeal_id,
+            review_due_on=date(2027, 3, 10),
+            reason="we are waiting for the recordings of your calls <from the phone system>",
+        ),
+        by,
+        at("2027-02-15"),
+    )
+    return story
+
+
 def closed_after_lapse(*, lapse_letter_sent: bool = True) -> Story:
     """The restrictions lapsed (the lapse letter sent, or not yet); the Head of Service
     closes the case."""
@@ -175,6 +194,7 @@ STORIES = {
     LetterKind.CONCERN: concern_raised,
     LetterKind.CONCERN_CLOSED: closed,
     LetterKind.LATE_APPEAL_DECLINED: late_appeal_declined,
+    LetterKind.APPEAL_REVIEW_DELAYED: review_delayed,
     LetterKind.CASE_CLOSED: closed_after_lapse,
     LetterKind.RESTRICTIONS: lambda: _restrictions_decided_on(date(2026, 12, 18)),
     LetterKind.IMMEDIATE_RESTRICTIONS: immediately_restricted,
@@ -351,6 +371,56 @@ def test_the_appeal_acknowledgement_gives_the_review_date_and_keeps_restrictions
     assert "stay in place while your appeal is considered" in text
     assert "Yours sincerely Cat Experience Customer Experience Team" in text  # who logged it
     assert "after the time allowed" not in text
+
+
+@pytest.mark.policy("s5-review-delayed", "s5-restrictions-during-appeal")
+def test_a_delayed_review_letter_gives_the_new_date_the_reason_and_how_to_contact_us() -> None:
+    text = squashed(text_of(review_delayed(), LetterKind.APPEAL_REVIEW_DELAYED))
+    assert "Your appeal: the review will take longer" in text
+    assert "We received your appeal on 13 January 2027." in text
+    assert "needs more time than we told you" in text
+    # The reason as recorded, escaped, never read as markup.
+    assert (
+        "Why we need more time: we are waiting for the recordings of your calls "
+        "<from the phone system>" in text
+    )
+    assert "We will write to you with the outcome of your appeal by 10 March 2027." in text
+    assert "24 February 2027" not in text  # the old date is not repeated as if it held
+    assert "stay in place while your appeal is considered" in text
+    assert "How you can contact us now" in text
+    assert "In an emergency:" in text
+    assert "Yours sincerely Ed Executive Executive Team" in text  # who delayed it
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_a_review_delayed_again_writes_each_new_date_and_cx_signs_in_its_title() -> None:
+    story = review_delayed(CET)
+    story.do(
+        DelayAppealReview(
+            appeal_id=story.current.appeals[0].appeal_id,
+            review_due_on=date(2027, 3, 24),
+            reason="the reviewer is unwell",
+        ),
+        EXECUTIVE,
+        at("2027-03-08"),
+    )
+    first, second = [e for e in story.events if e.type is CaseEventType.APPEAL_REVIEW_DELAYED]
+    assert first.letter is not None
+    assert second.letter is not None
+    assert first.letter.letter_id != second.letter.letter_id
+    first_text = squashed(
+        document_text(
+            draft_letter(
+                LetterInputs(case=story.current, customer=CUSTOMER, event=first, policy=POLICY)
+            )
+        )
+    )
+    # A redraft of the first letter keeps the date that delay gave.
+    assert "outcome of your appeal by 10 March 2027." in first_text
+    assert "Yours sincerely Cat Experience Customer Experience Team" in first_text
+    text = squashed(text_of(story, LetterKind.APPEAL_REVIEW_DELAYED))
+    assert "outcome of your appeal by 24 March 2027." in text
+    assert "Why we need more time: the reviewer is unwell" in text
 
 
 @pytest.mark.policy("s5-late-appeal")

@@ -42,6 +42,7 @@ from contactguard.domain.case import (
     CloseAppealWindow,
     DecideAppeal,
     DeclineLateAppeal,
+    DelayAppealReview,
     LetterKind,
     LetterStatus,
     LogAppeal,
@@ -52,6 +53,7 @@ from contactguard.domain.enforcement import (
     restrictions_in_force,
 )
 from contactguard.domain.errors import (
+    IllegalTransition,
     NothingToDo,
     NotPermitted,
     PolicyError,
@@ -394,3 +396,155 @@ def test_a_closed_case_gains_no_appeal_window() -> None:
     outcome = story.draft_and_send(LetterKind.REVIEW_EXTENDED, date(2027, 2, 4), HEAD)
     assert [e.type for e in outcome.events] == [CaseEventType.LETTER_SENT]
     assert outcome.case.appeal_window is None
+
+
+# The review delayed (s.5, the Housing Ombudsman's code: the customer is told the new date) -----
+
+
+def _delay(day: date, reason: str = "we are waiting for the call recordings") -> DelayAppealReview:
+    return DelayAppealReview(appeal_id="A0009", review_due_on=day, reason=reason)
+
+
+@pytest.mark.policy("s5-review-delayed")
+@pytest.mark.parametrize("by", [EXECUTIVE, CET], ids=lambda a: a.role.value)
+def test_a_delayed_review_records_both_dates_and_calls_for_a_letter(by: Actor) -> None:
+    story = under_appeal()
+    outcome = story.do(_delay(date(2027, 3, 10)), by, at("2027-02-10"))
+    (event,) = outcome.events
+    assert event.type is CaseEventType.APPEAL_REVIEW_DELAYED
+    assert event.reason == "we are waiting for the call recordings"
+    assert event.data == {
+        "appeal_id": "A0009",
+        "previous_review_due_on": "2027-02-24",
+        "review_due_on": "2027-03-10",
+    }
+    assert event.letter is not None
+    assert event.letter.kind is LetterKind.APPEAL_REVIEW_DELAYED
+    (appeal,) = outcome.case.appeals
+    assert appeal.review_due_on == date(2027, 3, 10)
+    assert appeal.reminder_due_on == date(2027, 3, 3)  # five working days before
+    assert appeal.review_delays == 1
+    assert appeal.status is AppealStatus.UNDER_REVIEW
+    assert outcome.case.status is CaseStatus.UNDER_APPEAL  # the restrictions stay in force
+    letter = outcome.case.letter(event.letter.letter_id)
+    assert letter is not None
+    assert letter.status is LetterStatus.REQUIRED
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_a_review_may_be_delayed_again_each_time_past_the_last_date() -> None:
+    story = under_appeal()
+    story.do(_delay(date(2027, 3, 10)), EXECUTIVE, at("2027-02-10"))
+    refused(
+        story,
+        _delay(date(2027, 3, 10)),
+        EXECUTIVE,
+        at("2027-02-11"),
+        RuleViolation,
+        "s5-review-delayed",
+    )
+    outcome = story.do(_delay(date(2027, 3, 11), "the reviewer is unwell"), CET, at("2027-02-11"))
+    (event,) = outcome.events
+    assert event.data["previous_review_due_on"] == "2027-03-10"
+    assert event.data["review_due_on"] == "2027-03-11"
+    assert outcome.case.appeals[0].review_delays == 2
+
+
+@pytest.mark.policy("s5-review-delayed")
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (date(2027, 2, 24), "after the current one, 2027-02-24"),  # the same day
+        (date(2027, 2, 23), "after the current one"),  # earlier
+        (date(2027, 2, 27), "a working day: 2027-02-27 is not (Saturday)"),
+        (date(2027, 3, 29), "a working day: 2027-03-29 is not (bank holiday: Easter Monday)"),
+    ],
+)
+def test_a_review_is_delayed_only_to_a_later_working_day(day: date, words: str) -> None:
+    refusal = refused(
+        under_appeal(), _delay(day), EXECUTIVE, at("2027-02-10"), RuleViolation, "s5-review-delayed"
+    )
+    assert words in refusal.message
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_an_overdue_review_is_not_delayed_to_a_day_already_past() -> None:
+    story = under_appeal()
+    story.do(AppealReviewOverdue(), DEADLINES, midnight(date(2027, 2, 25)))
+    refusal = refused(
+        story,
+        _delay(date(2027, 3, 1)),
+        EXECUTIVE,
+        at("2027-03-02"),
+        RuleViolation,
+        "s5-review-delayed",
+    )
+    assert "cannot be in the past" in refusal.message
+    # Today is not past: the overdue review is due again today, reminded and escalated anew.
+    outcome = story.do(_delay(date(2027, 3, 2)), EXECUTIVE, at("2027-03-02"))
+    (appeal,) = outcome.case.appeals
+    assert (appeal.overdue_escalated, appeal.reminded) == (False, False)
+    later = story.do(AppealReviewOverdue(), DEADLINES, midnight(date(2027, 3, 3)))
+    assert later.events[0].data["review_due_on"] == "2027-03-02"
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_a_delay_names_the_appeal_under_review() -> None:
+    refusal = refused(
+        under_appeal(),
+        DelayAppealReview(appeal_id="A0001", review_due_on=date(2027, 3, 10), reason="r"),
+        EXECUTIVE,
+        at("2027-02-10"),
+        RuleViolation,
+        "s5-review-delayed",
+    )
+    assert "A0001 is not under review" in refusal.message
+
+
+@pytest.mark.policy("s5-review-delayed")
+@pytest.mark.parametrize(
+    "role", [r for r in Role if r not in (Role.EXECUTIVE, Role.CUSTOMER_EXPERIENCE)]
+)
+def test_only_the_executive_or_customer_experience_team_delays_a_review(role: Role) -> None:
+    refused(
+        under_appeal(),
+        _delay(date(2027, 3, 10)),
+        actor(role),
+        at("2027-02-10"),
+        NotPermitted,
+        "role-permissions",
+    )
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_a_reviewer_already_reminded_is_reminded_again_before_the_new_date() -> None:
+    story = under_appeal()
+    story.do(AppealReviewReminder(), DEADLINES, at("2027-02-17", 8))
+    story.do(_delay(date(2027, 3, 10)), EXECUTIVE, at("2027-02-18"))
+    refused(
+        story, AppealReviewReminder(), DEADLINES, at("2027-03-02", 8), NothingToDo, "deadline-early"
+    )
+    refused(
+        story,
+        AppealReviewOverdue(),
+        DEADLINES,
+        midnight(date(2027, 2, 25)),
+        NothingToDo,
+        "deadline-early",
+    )
+    outcome = story.do(AppealReviewReminder(), DEADLINES, at("2027-03-03", 8))
+    assert outcome.events[0].data["review_due_on"] == "2027-03-10"
+
+
+@pytest.mark.policy("s5-review-delayed")
+def test_no_review_to_delay_once_the_appeal_is_decided() -> None:
+    story = under_appeal()
+    story.do(DISMISSED, EXECUTIVE, at("2027-02-01"))
+    refused(
+        story,
+        _delay(date(2027, 3, 10)),
+        EXECUTIVE,
+        at("2027-02-10"),
+        IllegalTransition,
+        "lifecycle",
+    )

@@ -51,6 +51,7 @@ from contactguard.domain.case import (
     DecideReview,
     DecisionKind,
     DeclineLateAppeal,
+    DelayAppealReview,
     ImposeRestrictions,
     LapseRestrictions,
     LetterStatus,
@@ -241,6 +242,16 @@ def _command(step: Step, case: Case | None, now: datetime) -> tuple[Command, str
             return AcceptLateAppeal(reason="was in hospital"), None
         case CommandKind.DECLINE_LATE_APPEAL:
             return DeclineLateAppeal(reason="no reason for the delay"), None
+        case CommandKind.DELAY_APPEAL_REVIEW:
+            heard = case.open_appeal if case else None
+            due = heard.review_due_on if heard and heard.review_due_on else today
+            # A sane step moves it on by whole weeks (a weekday stays one, bar holidays).
+            new_due = due + timedelta(weeks=1 + step.pick % 3) if step.sane else earlier
+            return DelayAppealReview(
+                appeal_id=heard.appeal_id if heard else "A0001",
+                review_due_on=new_due,
+                reason="the reviewer needs the call recordings",
+            ), None
         case CommandKind.DECIDE_APPEAL:
             appeal_outcome = APPEAL_OUTCOMES[step.pick % len(APPEAL_OUTCOMES)]
             varied = (appeal_outcome is AppealOutcome.VARIED) != bool(flags & 16)  # maybe wrong

@@ -29,6 +29,7 @@ from builders import (
 )
 from lifecycle_stories import (
     CLOSE,
+    DELAYED,
     DISMISSED,
     EXAMPLES,
     EXTEND,
@@ -122,6 +123,7 @@ def _any_command(kind: CommandKind) -> Command:
         CommandKind.LOG_APPEAL: LogAppeal(received_on=date(2026, 11, 2), grounds="unfair"),
         CommandKind.ACCEPT_LATE_APPEAL: AcceptLateAppeal(reason="illness"),
         CommandKind.DECLINE_LATE_APPEAL: DeclineLateAppeal(reason="no reason"),
+        CommandKind.DELAY_APPEAL_REVIEW: DELAYED,
         CommandKind.DECIDE_APPEAL: DISMISSED,
         CommandKind.DECIDE_REVIEW: CLOSE,
         CommandKind.CLOSE_CASE: CloseCase(reason="done"),

@@ -50,6 +50,9 @@ DECIDES: dict[CommandKind, frozenset[Role]] = {
     CommandKind.DECLINE_LATE_APPEAL: MANAGERS,
     # s.5: "an independent review ... by a member of Derby Homes Executive Team".
     CommandKind.DECIDE_APPEAL: frozenset({EXEC}),
+    # s.5 and the Housing Ombudsman's code: when the review needs longer, the reviewer or the
+    # team that handles the appeal sets the new date and tells the customer.
+    CommandKind.DELAY_APPEAL_REVIEW: frozenset({EXEC, CET}),
     # s.6: "The Head of Service will review the case ... and makes a decision whether the
     # customer is to remain vexatious": extend or close, and close a lapsed case.
     CommandKind.DECIDE_REVIEW: frozenset({HOS}),
@@ -93,6 +96,8 @@ SENDS: dict[LetterKind, frozenset[Role]] = {
     LetterKind.APPEAL_UPHELD: frozenset({EXEC, CET}),
     LetterKind.APPEAL_DISMISSED: frozenset({EXEC, CET}),
     LetterKind.APPEAL_VARIED: frozenset({EXEC, CET}),
+    # ... and so does the letter saying the review needs longer, with its new date.
+    LetterKind.APPEAL_REVIEW_DELAYED: frozenset({EXEC, CET}),
     # An internal pack for the Head of Service: never sent to the customer.
     LetterKind.REVIEW_PACK: frozenset(),
 }

@@ -91,6 +91,20 @@ def test_an_appeal_is_logged_once_and_reviewed_by_someone_who_took_no_part() -> 
     assert taking_part.refused[CommandKind.DECIDE_APPEAL].rule == "s5-independent-review"
 
 
+@pytest.mark.policy("s5-review-delayed")
+def test_the_review_of_an_appeal_under_review_may_be_delayed_by_the_executive_or_cx() -> None:
+    in_force = restricted().current
+    appealed = under_appeal().current
+    # Even on an overdue review (due 24 February 2027) the delay is open.
+    for now in (at("2027-02-10"), at("2027-03-02")):
+        cases = fake_use_cases(FixedClock(now)).use_cases.cases
+        for staff in (EXECUTIVE, CET):
+            assert CommandKind.DELAY_APPEAL_REVIEW in cases.choices(by(staff), appealed).decisions
+        refused = cases.choices(by(HEAD), appealed).refused[CommandKind.DELAY_APPEAL_REVIEW]
+        assert isinstance(refused, NotPermitted)
+        assert CommandKind.DELAY_APPEAL_REVIEW not in cases.choices(by(CET), in_force).decisions
+
+
 def test_asking_records_nothing() -> None:
     fakes = fake_use_cases(FixedClock(at("2027-01-20")))
     story = under_appeal()

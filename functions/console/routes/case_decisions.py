@@ -27,6 +27,7 @@ from console.routes.case_forms import (
     RESTRICTION_FORMS,
     YES,
     AppealDecisionForm,
+    DelayReviewForm,
     ImposeForm,
     LateAppealForm,
     LogAppealForm,
@@ -56,6 +57,7 @@ from contactguard.domain.case import (
     DecideAppeal,
     DecideReview,
     DeclineLateAppeal,
+    DelayAppealReview,
     ImposeRestrictions,
     LetterKind,
     LogAppeal,
@@ -315,6 +317,29 @@ def _late_appeal_context(visit: Visit, case: Case, choices: Choices) -> dict[str
     }
 
 
+def _delay_review(form: dict[str, str]) -> Answer:
+    def give(a: DelayReviewForm) -> tuple[Command, str]:
+        delay = DelayAppealReview(
+            appeal_id=a.appeal_id, review_due_on=a.review_due_on, reason=a.reason
+        )
+        return delay, (
+            f"Appeal review delayed: now due by {uk_date(a.review_due_on)}. The letter telling "
+            "the customer is being drafted."
+        )
+
+    return answered(DelayReviewForm, form, give)
+
+
+def _delay_review_context(_v: Visit, case: Case, _ch: Choices) -> dict[str, Any]:
+    appeal = case.open_appeal
+    due = appeal.review_due_on if appeal else None
+    return {
+        "appeal_id": appeal.appeal_id if appeal else "",
+        "received": uk_date(appeal.received_on) if appeal else None,
+        "review_due": uk_date(due) if due else None,
+    }
+
+
 _OUTCOME_DONE = {
     AppealOutcome.UPHELD: "Appeal upheld: the restrictions are lifted and the case is closed.",
     AppealOutcome.DISMISSED: "Appeal dismissed: the restrictions stand.",
@@ -442,6 +467,16 @@ DECISIONS: tuple[Decision, ...] = (
         fields={"s5-appeal-outcomes": "restrictions", **_OFFICER_EMAIL},
         prefill=_appeal_prefill,
         context=_appeal_decision_context,
+    ),
+    Decision(
+        CommandKind.DELAY_APPEAL_REVIEW,
+        "appeal-review-delay",
+        "Delay the appeal review",
+        "Delay the appeal review",
+        "case_delay_review.html",
+        _delay_review,
+        fields={"s5-review-delayed": "review_due_on"},
+        context=_delay_review_context,
     ),
     Decision(
         CommandKind.DECIDE_REVIEW,

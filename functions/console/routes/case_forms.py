@@ -45,6 +45,12 @@ class LogAppealForm(Versioned):
     grounds: NonBlank
 
 
+class DelayReviewForm(Versioned):
+    appeal_id: str = Field(min_length=1, max_length=64)
+    review_due_on: StaffDate
+    reason: NonBlank
+
+
 class LateAppealForm(Versioned):
     decision: Literal["accept", "decline"]
     reason: NonBlank
@@ -128,6 +134,7 @@ def read(model: type[M], form: dict[str, str], data: dict[str, Any] | None = Non
 DATES = {
     "sent_on": "the date the letter was sent",
     "received_on": "the date the appeal was received",
+    "review_due_on": "the new date for the review",
 }
 
 

@@ -52,6 +52,7 @@ LETTER_KIND: dict[LetterKind, str] = {
     LetterKind.IMMEDIATE_RESTRICTIONS: "Immediate restrictions letter",
     LetterKind.APPEAL_ACKNOWLEDGEMENT: "Appeal acknowledgement",
     LetterKind.LATE_APPEAL_DECLINED: "Late appeal not accepted",
+    LetterKind.APPEAL_REVIEW_DELAYED: "Appeal review delayed: the new date",
     LetterKind.APPEAL_UPHELD: "Appeal outcome: upheld",
     LetterKind.APPEAL_DISMISSED: "Appeal outcome: dismissed",
     LetterKind.APPEAL_VARIED: "Appeal outcome: varied",
@@ -106,6 +107,7 @@ EVENT: dict[CaseEventType, str] = {
     CaseEventType.LATE_APPEAL_DECLINED: "Late appeal declined",
     CaseEventType.APPEAL_REVIEW_REMINDER: "Appeal review reminder",
     CaseEventType.APPEAL_REVIEW_OVERDUE: "Appeal review overdue: escalated",
+    CaseEventType.APPEAL_REVIEW_DELAYED: "Appeal review delayed",
     CaseEventType.APPEAL_DECIDED: "Appeal decided",
     CaseEventType.REVIEW_PACK_DUE: "Review pack issued (12-month review)",
     CaseEventType.REVIEW_DECIDED: "12-month review decided",
@@ -360,6 +362,12 @@ def _appeal_logged(data: Data) -> list[str]:
     return lines + _review_due(data)
 
 
+def _review_delayed(data: Data) -> list[str]:
+    before = _day(data, "previous_review_due_on")
+    lines = [f"It was due by {before}"] if before else []
+    return [*_review_due(data), *lines]
+
+
 def _appeal_decided(data: Data) -> list[str]:
     outcome = _text(data, "outcome")
     return [APPEAL_STATUS[AppealStatus(outcome)]] if outcome in set(AppealOutcome) else []
@@ -393,6 +401,7 @@ _DETAILS: dict[CaseEventType, Callable[[Data], list[str]]] = {
     CaseEventType.LATE_APPEAL_ACCEPTED: _review_due,
     CaseEventType.APPEAL_REVIEW_REMINDER: _review_due,
     CaseEventType.APPEAL_REVIEW_OVERDUE: _review_due,
+    CaseEventType.APPEAL_REVIEW_DELAYED: _review_delayed,
     CaseEventType.APPEAL_DECIDED: _appeal_decided,
     CaseEventType.REVIEW_DECIDED: _review_decided,
     CaseEventType.RESTRICTIONS_LAPSED: _ended,

@@ -194,6 +194,9 @@ class Appeal(Frozen):
     late_decision_reason: str | None = None
     reminded: bool = False
     overdue_escalated: bool = False
+    # How often the review was delayed to a later date (DelayAppealReview): a delayed review's
+    # due date is the one the customer was told, which the calendar no longer moves.
+    review_delays: int = 0
     decided_by: Actor | None = None
     outcome_reason: str | None = None
 
@@ -262,6 +265,7 @@ class CaseEventType(StrEnum):
     LATE_APPEAL_DECLINED = "late-appeal-declined"
     APPEAL_REVIEW_REMINDER = "appeal-review-reminder"
     APPEAL_REVIEW_OVERDUE = "appeal-review-overdue"
+    APPEAL_REVIEW_DELAYED = "appeal-review-delayed"
     APPEAL_DECIDED = "appeal-decided"
     REVIEW_PACK_DUE = "review-pack-due"
     REVIEW_DECIDED = "review-decided"
@@ -311,6 +315,7 @@ class CommandKind(StrEnum):
     LOG_APPEAL = "log-appeal"
     ACCEPT_LATE_APPEAL = "accept-late-appeal"
     DECLINE_LATE_APPEAL = "decline-late-appeal"
+    DELAY_APPEAL_REVIEW = "delay-appeal-review"
     DECIDE_APPEAL = "decide-appeal"
     DECIDE_REVIEW = "decide-review"
     CLOSE_CASE = "close-case"
@@ -414,6 +419,17 @@ class DeclineLateAppeal(Frozen):
     reason: NonBlank
 
 
+class DelayAppealReview(Frozen):
+    """The independent review needs longer than its due date: a later working day, and why
+    (the customer is told by letter, as the Housing Ombudsman's Complaint Handling Code
+    expects)."""
+
+    kind: Literal[CommandKind.DELAY_APPEAL_REVIEW] = CommandKind.DELAY_APPEAL_REVIEW
+    appeal_id: Annotated[str, Field(min_length=1, max_length=64)]
+    review_due_on: date
+    reason: NonBlank
+
+
 class DecideAppeal(Frozen):
     kind: Literal[CommandKind.DECIDE_APPEAL] = CommandKind.DECIDE_APPEAL
     outcome: AppealOutcome
@@ -481,6 +497,7 @@ Command = Annotated[
     | LogAppeal
     | AcceptLateAppeal
     | DeclineLateAppeal
+    | DelayAppealReview
     | DecideAppeal
     | DecideReview
     | CloseCase

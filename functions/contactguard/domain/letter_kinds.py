@@ -28,6 +28,7 @@ class LetterKind(StrEnum):
     IMMEDIATE_RESTRICTIONS = "immediate-restrictions"
     APPEAL_ACKNOWLEDGEMENT = "appeal-acknowledgement"
     LATE_APPEAL_DECLINED = "late-appeal-declined"
+    APPEAL_REVIEW_DELAYED = "appeal-review-delayed"
     APPEAL_UPHELD = "appeal-upheld"
     APPEAL_DISMISSED = "appeal-dismissed"
     APPEAL_VARIED = "appeal-varied"
@@ -184,6 +185,19 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
             senders=_HEAD_OR_MANAGER,
             signed_as=Role.SERVICE_MANAGER,
             must_contain=_POSTED | _APPEAL_OUTCOME | _STATES_RESTRICTIONS,
+        ),
+        # s.5 and the Housing Ombudsman's code: the review needs longer than the date the
+        # customer was given; the new date and why, while the restrictions stay in force. The
+        # Executive Team (the reviewer) or the Customer Experience Team delays it: signed by
+        # whichever did (letters/content.py).
+        K.APPEAL_REVIEW_DELAYED: LetterKindSpec(
+            kind=K.APPEAL_REVIEW_DELAYED,
+            template="appeal-review-delayed.docx",
+            senders=_EXECUTIVE_OR_CX,
+            signed_as=Role.CUSTOMER_EXPERIENCE,
+            must_contain=_POSTED
+            | {C.APPEAL_RECEIVED_DATE, C.REVIEW_DUE_DATE, C.REASON}
+            | _CONTACT_NOW,
         ),
         K.APPEAL_UPHELD: LetterKindSpec(
             kind=K.APPEAL_UPHELD,

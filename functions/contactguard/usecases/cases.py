@@ -27,6 +27,7 @@ from contactguard.domain.case import (
     DecideAppeal,
     DecideReview,
     DeclineLateAppeal,
+    DelayAppealReview,
     ImposeRestrictions,
     Letter,
     LetterKind,
@@ -86,6 +87,7 @@ CASE_DECISIONS = (
     CommandKind.LOG_APPEAL,
     CommandKind.ACCEPT_LATE_APPEAL,
     CommandKind.DECLINE_LATE_APPEAL,
+    CommandKind.DELAY_APPEAL_REVIEW,
     CommandKind.DECIDE_APPEAL,
     CommandKind.DECIDE_REVIEW,
     CommandKind.CLOSE_CASE,
@@ -377,6 +379,17 @@ class Cases:
         entries.sort(key=lambda item: (item[0], item[1], item[2]))
         return case, [entry for *_, entry in entries]
 
+    def _delay_stand_in(self, case: Case, today: date) -> DelayAppealReview:
+        """A delay the lifecycle would take if the review may be delayed at all: to the first
+        working day after both its due date and today."""
+        appeal = case.open_appeal
+        due = appeal.review_due_on if appeal and appeal.review_due_on else today
+        return DelayAppealReview(
+            appeal_id=appeal.appeal_id if appeal else _STAND_IN,
+            review_due_on=self.service.policy.calendar.working_days_after(max(due, today), 1),
+            reason=_STAND_IN,
+        )
+
     def choices(self, request: Request, case: Case) -> Choices:
         """The decisions `request`'s actor may take on `case` (as read by `view` or `history`)
         now. Nothing is read, written or audited: the answer is the lifecycle's, given the
@@ -385,6 +398,7 @@ class Cases:
         today = london_date(now)
         stand_ins = _stand_ins(immediate=True)
         stand_ins[CommandKind.LOG_APPEAL] = LogAppeal(received_on=today, grounds=_STAND_IN)
+        stand_ins[CommandKind.DELAY_APPEAL_REVIEW] = self._delay_stand_in(case, today)
         decisions: set[CommandKind] = set()
         refused: dict[CommandKind, PolicyError] = {}
         blocked: set[CommandKind] = set()

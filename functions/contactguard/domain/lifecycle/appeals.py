@@ -20,6 +20,7 @@ from contactguard.domain.case import (
     CommandKind,
     DecideAppeal,
     DeclineLateAppeal,
+    DelayAppealReview,
     LetterKind,
     LogAppeal,
 )
@@ -247,6 +248,55 @@ def _appeal_overdue(
     )
     escalated = appeal.model_copy(update={"overdue_escalated": True})
     return update_case(case, appeals=_replace_appeal(case, escalated))
+
+
+@handles(CommandKind.DELAY_APPEAL_REVIEW)
+def _delay_review(case: Case | None, cmd: DelayAppealReview, rec: Recorder, policy: Policy) -> Case:
+    """The review needs longer: a later working day, and why. The customer is told by letter
+    (the Housing Ombudsman's Complaint Handling Code); the reminder and the escalation follow
+    the new date. It may be delayed again."""
+    case = require_case(case)
+    appeal = _appeal_under_review(case)
+    if cmd.appeal_id != appeal.appeal_id:
+        raise RuleViolation("s5-review-delayed", f"appeal {cmd.appeal_id} is not under review")
+    current = appeal.review_due_on
+    if current is None:  # an appeal under review always has its due date; guard for bad data
+        raise RuleViolation("s5-review-delayed", "the review has no due date to move")
+    new = cmd.review_due_on
+    if new <= current:
+        raise RuleViolation(
+            "s5-review-delayed",
+            f"the new review date must be after the current one, {current.isoformat()}",
+        )
+    if new < london_date(rec.now):
+        raise RuleViolation("s5-review-delayed", "the new review date cannot be in the past")
+    why_not = policy.calendar.why_not_working(new)
+    if why_not is not None:
+        raise RuleViolation(
+            "s5-review-delayed",
+            f"the new review date must be a working day: {new.isoformat()} is not ({why_not})",
+        )
+    letter = rec.letter_for_next(LetterKind.APPEAL_REVIEW_DELAYED)
+    rec.add(
+        CaseEventType.APPEAL_REVIEW_DELAYED,
+        reason=cmd.reason,
+        letter=letter,
+        appeal_id=appeal.appeal_id,
+        previous_review_due_on=current.isoformat(),
+        review_due_on=new.isoformat(),
+    )
+    # A new date: the reviewer is reminded before it and escalated after it, even when they
+    # were for the old one.
+    delayed = appeal.model_copy(
+        update={
+            "review_due_on": new,
+            "reminder_due_on": policy.appeal_review_reminder(new),
+            "reminded": False,
+            "overdue_escalated": False,
+            "review_delays": appeal.review_delays + 1,
+        }
+    )
+    return update_case(case, appeals=_replace_appeal(case, delayed))
 
 
 @handles(CommandKind.DECIDE_APPEAL)

@@ -56,6 +56,8 @@ def _recalculate(
             and appeal.review_clock_from
             and appeal.review_due_on
             and not appeal.overdue_escalated
+            # A delayed review is due on the date the customer was told: not recomputed.
+            and not appeal.review_delays
         ):
             due = policy.appeal_review_due(appeal.review_clock_from)
             if due != appeal.review_due_on and min(due, appeal.review_due_on) >= today:

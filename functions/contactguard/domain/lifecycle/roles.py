@@ -29,6 +29,7 @@ PERMITTED_ROLES: dict[CommandKind, frozenset[Role]] = {
     CommandKind.LOG_APPEAL: frozenset({Role.CUSTOMER_EXPERIENCE}),
     CommandKind.ACCEPT_LATE_APPEAL: frozenset({Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE}),
     CommandKind.DECLINE_LATE_APPEAL: frozenset({Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE}),
+    CommandKind.DELAY_APPEAL_REVIEW: frozenset({Role.EXECUTIVE, Role.CUSTOMER_EXPERIENCE}),
     CommandKind.DECIDE_APPEAL: frozenset({Role.EXECUTIVE}),
     CommandKind.DECIDE_REVIEW: frozenset({Role.HEAD_OF_SERVICE}),
     CommandKind.CLOSE_CASE: frozenset({Role.HEAD_OF_SERVICE}),

@@ -45,6 +45,9 @@ TRANSITIONS: dict[tuple[CaseStatus | None, CommandKind], frozenset[CaseStatus]] 
     (CaseStatus.UNDER_APPEAL, CommandKind.DECIDE_APPEAL): frozenset(
         {CaseStatus.RESTRICTED, CaseStatus.CLOSED}
     ),
+    (CaseStatus.UNDER_APPEAL, CommandKind.DELAY_APPEAL_REVIEW): frozenset(
+        {CaseStatus.UNDER_APPEAL}
+    ),
     (CaseStatus.UNDER_APPEAL, CommandKind.APPEAL_REVIEW_REMINDER): frozenset(
         {CaseStatus.UNDER_APPEAL}
     ),
