@@ -23,6 +23,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ def template_name(path: Path, as_name: str | None = None) -> str:
     name = (as_name or path.name).strip()
     if not name.endswith(".docx"):
         name += ".docx"
-    if name in KIND_OF or name in KNOWN_NAMES:
+    if name in KNOWN_NAMES:
         return name
     block = name.removeprefix("blocks/").removesuffix(".docx")
     if block in BLOCK_CONTENT:
@@ -158,15 +159,21 @@ def _known_problems(file: TemplateFile, files: TemplateFiles) -> list[str]:
     """What is wrong with the file itself, whichever letter it serves."""
     problems = _typing_problems(file.body)
     xml = block_xml(file.body)
-    if file.name.startswith("blocks/"):
-        if _INCLUDES.search(xml):
-            problems.append("a shared block cannot include another block")
-        if re.search(r'r:(?:embed|id)="', xml):
-            problems.append(
-                "a shared block cannot hold a picture or a link (it would be lost): put it in "
-                "the letter's own template"
-            )
-    for block in included_blocks(file.body) if not file.name.startswith("blocks/") else []:
+    if not file.name.startswith("blocks/"):
+        return problems + _unknown_blocks(file, files)
+    if _INCLUDES.search(xml):
+        problems.append("a shared block cannot include another block")
+    if re.search(r'r:(?:embed|id)="', xml):
+        problems.append(
+            "a shared block cannot hold a picture or a link (it would be lost): put it in "
+            "the letter's own template"
+        )
+    return problems
+
+
+def _unknown_blocks(file: TemplateFile, files: TemplateFiles) -> list[str]:
+    problems = []
+    for block in included_blocks(file.body):
         if block not in BLOCK_CONTENT and files.get(block_file(block)) is None:
             close = difflib.get_close_matches(block, list(BLOCK_CONTENT), n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
@@ -184,11 +191,17 @@ def _style_problems(block: TemplateFile, letter: TemplateFile) -> list[str]:
     ]
 
 
-def check_letter(kind: LetterKind, files: TemplateFiles, checked: TemplateFile) -> list[str]:
-    """Fill this kind of letter from the sample case; what is wrong, in plain words."""
+@cache
+def _samples() -> tuple[Any, ...]:
+    """Every kind's letter inputs for the sample case, built once however many are checked."""
     from contactguard_local.letters_preview import sample_inputs
 
-    inputs = next(i for i in sample_inputs() if i.event.letter and i.event.letter.kind is kind)
+    return tuple(sample_inputs())
+
+
+def check_letter(kind: LetterKind, files: TemplateFiles, checked: TemplateFile) -> list[str]:
+    """Fill this kind of letter from the sample case; what is wrong, in plain words."""
+    inputs = next(i for i in _samples() if i.event.letter and i.event.letter.kind is kind)
     prepared = prepare(inputs)
     template = files.get(LETTER_KINDS[kind].template)
     if template is None:
