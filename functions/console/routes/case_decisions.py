@@ -34,9 +34,11 @@ from console.routes.case_forms import (
     ReasonForm,
     ReviewForm,
     Versioned,
+    aspects_typed,
     impose_data,
     in_words,
     read,
+    read_aspects,
     read_restrictions,
     refused_on_form,
     restrictions_typed,
@@ -64,7 +66,7 @@ from contactguard.domain.case import (
     ReviewOutcome,
 )
 from contactguard.domain.errors import RuleViolation
-from contactguard.domain.model import EqualityConsiderations
+from contactguard.domain.model import ASPECTS, EqualityConsiderations
 from contactguard.domain.restrictions import Restriction
 from contactguard.usecases.cases import Choices
 from contactguard.usecases.errors import AlreadyExists
@@ -212,6 +214,7 @@ def _impose_prefill(case: Case) -> dict[str, str]:
     typed: dict[str, str] = {}
     if case.concern is not None:  # the concern's behaviours, to start from
         typed.update({f"behaviour-{b.value}": YES for b in case.concern.behaviours})
+        typed.update(aspects_typed(case.concern.aspects))
     if case.decision is not None:  # a lapsed case: the restrictions it had, to start from
         typed.update(restrictions_typed(case.decision.restrictions))
     return typed
@@ -233,12 +236,15 @@ def _impose(form: dict[str, str]) -> Answer:
     if not chosen.restrictions and not chosen.problems:
         problems["restrictions"] = "Select at least one restriction"
     problems.update(chosen.problems)
+    seen = read_aspects(form, result.value.behaviours if result.value else ())
+    problems.update(seen.problems)
     answers = result.value
     if answers is None or problems:
         return Answer(FormResult(value=None, typed=result.typed, problems=_ordered(problems)))
     command = ImposeRestrictions(
         restrictions=tuple(chosen.restrictions),
         behaviours=answers.behaviours,
+        aspects=seen.aspects,
         reason=answers.reason,
         equality=EqualityConsiderations(
             reasonable_adjustments_considered=answers.reasonable_adjustments_considered,
@@ -263,6 +269,7 @@ _IMPOSE_ORDER = [
     "restrictions",
     *[f"{f.tag}-{d.name}" for f in RESTRICTION_FORMS for d in f.details],
     "behaviours",
+    *[f"aspects-{b.value}" for b in ASPECTS],
     "reason",
     "equality",
     "equality_notes",

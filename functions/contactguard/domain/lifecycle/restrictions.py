@@ -21,6 +21,7 @@ from contactguard.domain.case import (
 from contactguard.domain.errors import RuleViolation
 from contactguard.domain.lifecycle.handlers import handles, update_case
 from contactguard.domain.lifecycle.recorder import Recorder
+from contactguard.domain.model import aspects_data
 from contactguard.domain.policy import Policy
 from contactguard.domain.restrictions import Restriction
 
@@ -64,6 +65,7 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: Recorder, policy: P
         decided_by=rec.actor,
         restrictions=cmd.restrictions,
         behaviours=cmd.behaviours,
+        aspects=cmd.aspects,
         reason=cmd.reason,
         equality=cmd.equality,
         immediate_reason=cmd.immediate_reason,
@@ -79,6 +81,7 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: Recorder, policy: P
         immediate_reason=cmd.immediate_reason,
         police_or_legal_action=cmd.police_or_legal_action,
         restriction_types=[r.type for r in cmd.restrictions],
+        **aspects_data(cmd.aspects),
     )
     base = case or Case(
         case_id=rec.case_id,
