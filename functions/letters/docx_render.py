@@ -322,6 +322,7 @@ class Rendered:
 
     docx: bytes
     sources: tuple[TemplateFile, ...]
+    body_text: str = ""  # the letter's body, one paragraph per line (for its email version)
 
     @property
     def provenance(self) -> str:
@@ -369,4 +370,8 @@ def render_letter(prepared: PreparedLetter, files: TemplateFiles = PACKAGED) -> 
         enlarge(document)
     out = BytesIO()
     document.save(out)
-    return Rendered(docx=out.getvalue(), sources=tuple(dict.fromkeys(used)))
+    return Rendered(
+        docx=out.getvalue(),
+        sources=tuple(dict.fromkeys(used)),
+        body_text=_text_of(document.docx.element.body),
+    )

@@ -31,12 +31,19 @@ from contactguard.domain.case import (
 )
 from contactguard.domain.errors import NothingToDo, RuleViolation, VersionConflict
 from contactguard.domain.letter_kinds import LETTER_KINDS
-from contactguard.domain.model import Actor, Contact
+from contactguard.domain.model import Actor, Contact, Customer, describe_date
 from contactguard.organisation import Organisation, shipped_organisation
 from contactguard.ports import Alerts, Log
 from contactguard.service import CaseService, UnknownCase
 from letters.content import LetterInputs, issue_date, prepare
-from letters.docx_render import DOCX_CONTENT_TYPE, LetterNotIssued, MissingContent, render_letter
+from letters.docx_render import (
+    DOCX_CONTENT_TYPE,
+    LetterNotIssued,
+    MissingContent,
+    Rendered,
+    render_letter,
+)
+from letters.email_version import EML_CONTENT_TYPE, email_address_for, email_version
 from letters.review_pack import windows
 from letters.template_store import PackagedSource, TemplateSource
 
@@ -44,9 +51,10 @@ ACTOR = Actor.system("letters")
 ATTEMPTS = 3  # a concurrent writer on the same case (VersionConflict): re-read and retry
 
 
-def letter_key(case_id: str, letter_id: str, version: int) -> str:
-    """Deterministic: the same letter and version always lands on the same object."""
-    return f"letters/{case_id}/{letter_id}/v{version}.docx"
+def letter_key(case_id: str, letter_id: str, version: int, suffix: str = "docx") -> str:
+    """Deterministic: the same letter and version always lands on the same object (its
+    email version, where it has one, beside it as `.eml`)."""
+    return f"letters/{case_id}/{letter_id}/v{version}.{suffix}"
 
 
 class LetterBucket(Protocol):
@@ -154,21 +162,26 @@ class LettersService:
 
         version = letter.version + 1
         key = letter_key(event.case_id, ref.letter_id, version)
-        self.bucket.put(
-            key,
-            rendered.docx,
-            DOCX_CONTENT_TYPE,
-            {
-                "case-id": event.case_id,
-                "letter-id": ref.letter_id,
-                "letter-kind": ref.kind.value,
-                "version": str(version),
-                # which template files (and which published version of each) filled it
-                "templates": rendered.provenance,
-            },
-        )
+        metadata = {
+            "case-id": event.case_id,
+            "letter-id": ref.letter_id,
+            "letter-kind": ref.kind.value,
+            "version": str(version),
+            # which template files (and which published version of each) filled it
+            "templates": rendered.provenance,
+        }
+        self.bucket.put(key, rendered.docx, DOCX_CONTENT_TYPE, metadata)
+        email = self._email_version(ref.kind, case, customer, rendered, dated_on, now)
+        email_key = None
+        if email is not None:
+            email_key = letter_key(event.case_id, ref.letter_id, version, "eml")
+            self.bucket.put(email_key, email, EML_CONTENT_TYPE, metadata)
         command = RecordLetterDrafted(
-            letter_id=ref.letter_id, version=version, s3_key=key, dated_on=dated_on
+            letter_id=ref.letter_id,
+            version=version,
+            s3_key=key,
+            dated_on=dated_on,
+            email_key=email_key,
         )
         # Alert first, record second: if the alert fails, nothing is recorded and the retry
         # drafts and alerts again; alerting after the record would lose the alert whenever the
@@ -178,6 +191,35 @@ class LettersService:
             return LetterResult.ALREADY_DONE
         self.log.info("letters: drafted", extra={**ids, "version": version, "s3_key": key})
         return LetterResult.DRAFTED
+
+    def _email_version(
+        self,
+        kind: LetterKind,
+        case: Case,
+        customer: Customer,
+        rendered: Rendered,
+        dated_on: date,
+        now: datetime,
+    ) -> bytes | None:
+        """The letter as an unsent email, where the policy lets it go by email and the
+        customer's email is open now (letters.email_version)."""
+        if not LETTER_KINDS[kind].by_email or not customer.emails:
+            return None  # by post only: no need to read their other cases
+        others = [c for c in self.cases.cases_of(case.customer_id) if c.case_id != case.case_id]
+        to = email_address_for(kind, customer, [case, *others], now)
+        if to is None:
+            return None
+        return email_version(
+            kind=kind,
+            case_id=case.case_id,
+            to=to,
+            customer_name=customer.name,
+            organisation=self.organisation,
+            letter_text=rendered.body_text,
+            docx=rendered.docx,
+            dated=dated_on,
+            filename=f"{case.case_id}-{describe_date(dated_on).replace(' ', '-')}.docx".lower(),
+        )
 
     def _load(self, case_id: str, letter_id: str) -> tuple[Case, Letter]:
         case = self.cases.cases.get_case(case_id)

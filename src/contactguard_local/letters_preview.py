@@ -7,7 +7,8 @@ its closing), Step 2 restrictions, an appeal and each of its outcomes, a late ap
 declined, immediate restrictions, the review pack with a year of sample contacts, the
 review's two outcomes, and a lapse and the case's closing. Each letter is
 rendered from `functions/letters/templates` into the folder as DOCX (each letter to the
-customer also in large print, `<kind>-large-print.docx`) and, when LibreOffice
+customer also in large print, `<kind>-large-print.docx`; each the policy lets go by email
+also as its email version, `<kind>.eml`) and, when LibreOffice
 is on PATH, converted to PDF (`libreoffice --headless --convert-to pdf`).
 """
 
@@ -67,7 +68,9 @@ from contactguard.domain.restrictions import (
     TelephoneViaThirdParty,
 )
 from contactguard.organisation import shipped_organisation
-from letters.content import LetterInputs, draft_letter
+from letters.content import LetterInputs, draft_letter, issue_date, prepare
+from letters.docx_render import render_letter
+from letters.email_version import email_version
 from letters.service import letter_key
 
 ORG = shipped_organisation()
@@ -338,7 +341,26 @@ def render_all(out: Path, policy: Policy | None = None) -> list[Path]:
             large = out / f"{kind.value}-large-print.docx"
             large.write_bytes(draft_letter(replace(inputs, customer=LARGE)))
             written.append(large)
+        if LETTER_KINDS[kind].by_email:  # opens as a draft in a mail program
+            (out / f"{kind.value}.eml").write_bytes(_email_version(inputs))
     return written
+
+
+def _email_version(inputs: LetterInputs) -> bytes:
+    assert inputs.event.letter is not None
+    dated = inputs.dated or issue_date(inputs.event, None, inputs.policy)
+    rendered = render_letter(prepare(inputs))
+    return email_version(
+        kind=inputs.event.letter.kind,
+        case_id=inputs.case.case_id,
+        to=str(inputs.customer.emails[0]),
+        customer_name=inputs.customer.name,
+        organisation=inputs.organisation,
+        letter_text=rendered.body_text,
+        docx=rendered.docx,
+        dated=dated,
+        filename=f"{inputs.case.case_id}-{inputs.event.letter.kind.value}.docx",
+    )
 
 
 def to_pdf(paths: Sequence[Path], out: Path) -> bool:

@@ -23,10 +23,13 @@ from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import (
     DEADLINE_COMMANDS,
     DOCX_TYPE,
+    EML_TYPE,
     CommandKind,
     LetterStatus,
     RecordLetterDrafted,
+    SentVia,
 )
+from contactguard.domain.letter_kinds import LETTER_KINDS
 from contactguard.domain.lifecycle import Policy
 from contactguard.domain.model import (
     Actor,
@@ -146,7 +149,7 @@ class Api:
             body=raw if raw is not None else (None if body is None else json.dumps(body)),
         )
         reply = ProxyReply.of(lambda_handler(event, FakeContext(function_name="StaffApiFunction")))
-        if reply.headers.get("Content-Type") == api_app.DOCX:
+        if reply.headers.get("Content-Type") in (api_app.DOCX, EML_TYPE):
             return Reply(reply.status, reply.body, reply.headers)
         return Reply(reply.status, reply.json(), reply.headers)
 
@@ -185,9 +188,9 @@ class Api:
         assert case is not None
         return case.version
 
-    def draft_letters(self, case_id: str = "case-1") -> None:
+    def draft_letters(self, case_id: str = "case-1", *, email: bool = False) -> None:
         """The letters function's part: every required letter drafted today (a system
-        command); a letter that states dates is sent on the day it carries."""
+        command), with an email version if `email` where its kind may go by email."""
         service = CaseService(self.store, self.store, Policy())
         case = self.store.get_case(case_id)
         assert case is not None
@@ -197,7 +200,13 @@ class Api:
                 self.s3.put_object(
                     Bucket=LETTERS_BUCKET, Key=key, Body=docx_bytes(letter.letter_id)
                 )
-                command = RecordLetterDrafted(letter_id=letter.letter_id, version=1, s3_key=key)
+                email_key = None
+                if email and LETTER_KINDS[letter.kind].by_email:
+                    email_key = f"{key}.eml"
+                    self.s3.put_object(Bucket=LETTERS_BUCKET, Key=email_key, Body=EML)
+                command = RecordLetterDrafted(
+                    letter_id=letter.letter_id, version=1, s3_key=key, email_key=email_key
+                )
                 service.act(case_id, command, Actor.system("letters"), self.clock.now)
 
     def letter_id(self, kind: str, case_id: str = "case-1") -> str:
@@ -1584,6 +1593,38 @@ def test_staff_fetch_a_letters_document_as_sent_bytes_and_the_read_is_audited(
         CET.sub,
         Role.CUSTOMER_EXPERIENCE,
     )
+
+
+EML = b"X-Unsent: 1\r\nSubject: Our letter\r\n\r\nDear Ada\r\n"
+
+
+def test_a_letters_email_version_is_fetched_where_it_has_one(api: Api) -> None:
+    api.customer()
+    api.clock.now = when("2026-11-02")
+    api.concern()
+    api.draft_letters(email=True)
+    path = f"/cases/case-1/letters/{api.letter_id('concern')}"
+    reply = api.call("GET", path, query={"version": "email"}, headers={"Accept": EML_TYPE})
+    assert (reply.status, reply.body) == (200, EML)
+    assert reply.headers["Content-Type"] == EML_TYPE
+    assert 'filename="case-1-concern-0001.eml"' in reply.headers["Content-Disposition"]
+    sent = {"kind": "mark-letter-sent", "letter_id": api.letter_id("concern")}
+    by_email = {**sent, "sent_on": "2026-11-02", "sent_via": "email"}
+    reply = api.act("case-1", by_email, by=MANAGER, version=api.version())
+    assert reply.status == 200, reply.body
+    case = api.store.get_case("case-1")
+    assert case is not None
+    assert case.letters[0].sent_via is SentVia.EMAIL
+
+
+def test_a_letter_without_an_email_version_is_404_for_one(api: Api) -> None:
+    api.customer()
+    api.concern()
+    api.draft_letters()
+    path = f"/cases/case-1/letters/{api.letter_id('concern')}"
+    reply = api.call("GET", path, query={"version": "email"}, headers={"Accept": EML_TYPE})
+    assert reply.status == 404
+    assert "has no email version: it goes by post" in reply.body["message"]
 
 
 def test_a_letter_not_yet_drafted_unknown_or_lost_is_404_saying_which(api: Api) -> None:

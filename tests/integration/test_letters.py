@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from email import policy as email_policy
+from email.parser import BytesParser
 from io import BytesIO
 from typing import Any
 
@@ -24,9 +26,11 @@ from contactguard.domain.case import (
     ImposeRestrictions,
     LetterKind,
     LetterStatus,
+    LogAppeal,
     MarkLetterSent,
     RaiseConcern,
     ReviewPackDue,
+    SentVia,
 )
 from contactguard.domain.errors import RuleViolation
 from contactguard.domain.lifecycle import Policy
@@ -125,18 +129,20 @@ class World:
         self.new_events()
         return result
 
-    def send(self, kind: LetterKind, sent_on: str, by: Actor) -> list[CaseEvent]:
+    def send(
+        self, kind: LetterKind, sent_on: str, by: Actor, via: SentVia = SentVia.POST
+    ) -> list[CaseEvent]:
         case = self.store.get_case(CASE)
         assert case is not None
         letter = [x for x in case.letters if x.kind is kind][-1]
         day = date.fromisoformat(sent_on)
-        return self.act(
-            MarkLetterSent(letter_id=letter.letter_id, sent_on=day), by, at(sent_on, 16)
-        )
+        sent = MarkLetterSent(letter_id=letter.letter_id, sent_on=day, sent_via=via)
+        return self.act(sent, by, at(sent_on, 16))
 
-    def keys(self) -> list[str]:
+    def keys(self, suffix: str = ".docx") -> list[str]:
+        """The letters' objects: their documents (".docx"), email versions (".eml") or all."""
         listed = self.s3.list_objects_v2(Bucket=BUCKET, Prefix="letters/")
-        return [o["Key"] for o in listed.get("Contents", [])]
+        return [o["Key"] for o in listed.get("Contents", []) if o["Key"].endswith(suffix)]
 
     def text(self, key: str) -> str:
         return document_text(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
@@ -228,7 +234,7 @@ def test_a_concern_becomes_a_draft_in_s3_recorded_on_the_case_and_notified(world
     assert world.draft(events, at("2026-11-02", 10, 1)) is LetterResult.DRAFTED
 
     key = "letters/case-1/concern-0001/v1.docx"
-    assert world.keys() == [key]
+    assert world.keys("") == [key, "letters/case-1/concern-0001/v1.eml"]  # and its email version
     text = world.text(key)
     assert NAME in text
     assert POSTCODE in text
@@ -265,6 +271,81 @@ def test_a_concern_becomes_a_draft_in_s3_recorded_on_the_case_and_notified(world
             },
         )
     ]
+
+
+@pytest.mark.policy("s4-step1-letter-or-email")
+def test_a_concern_letter_has_an_email_version_a_manager_opens_as_a_draft(world: World) -> None:
+    """Step 1 may go "in writing or email" (s.4): beside the DOCX, an unsent message to the
+    customer's address with the letter's words and the letter attached."""
+    world.draft(world.act(raise_concern(), MANAGER, at("2026-11-02")), at("2026-11-02", 10, 1))
+    case = world.store.get_case(CASE)
+    assert case is not None
+    letter = case.letter("concern-0001")
+    assert letter is not None
+    assert letter.email_key == "letters/case-1/concern-0001/v1.eml"
+    drafted = [e for e in world.store.events(CASE) if e.type is CaseEventType.LETTER_DRAFTED]
+    assert drafted[0].data["email_key"] == letter.email_key
+
+    stored = world.s3.get_object(Bucket=BUCKET, Key=letter.email_key)
+    assert stored["ContentType"] == "message/rfc822"
+    message = BytesParser(policy=email_policy.default).parsebytes(stored["Body"].read())
+    assert message["X-Unsent"] == "1"  # Outlook and others open it as a draft to send
+    assert message["To"].addresses[0].addr_spec == "a.tenant@example.org"
+    assert message["To"].addresses[0].display_name == NAME
+    assert message["From"].addresses[0].addr_spec == world.letters.organisation.email
+    assert message["Subject"] == "Our letter of 2 November 2026, reference case-1"
+    body = message.get_body(("plain",))
+    assert body is not None
+    words = " ".join(body.get_content().split())
+    assert f"Dear {NAME}" in words
+    assert "A chance to change" in words
+    assert POSTCODE not in words  # no postal address by email: the letter from its greeting
+    assert "Sending an excessive number of emails" not in words  # (this concern: no aspects)
+    (attached,) = list(message.iter_attachments())
+    assert attached.get_filename() == "case-1-2-november-2026.docx"
+    assert (
+        attached.get_content()
+        == world.s3.get_object(Bucket=BUCKET, Key=letter.s3_key)["Body"].read()
+    )
+
+    # Sent by email: recorded so.
+    world.send(LetterKind.CONCERN, "2026-11-03", MANAGER, via=SentVia.EMAIL)
+    sent = world.store.get_case(CASE)
+    assert sent is not None
+    concern = sent.letter("concern-0001")
+    assert concern is not None
+    assert concern.sent_via is SentVia.EMAIL
+
+
+@pytest.mark.policy("s4-step1-letter-or-email")
+def test_no_email_version_to_a_customer_whose_email_is_restricted_nor_of_a_decision(
+    world: World,
+) -> None:
+    """A restriction decision goes by post only; once letters-only is in force, even a letter
+    the policy lets go by email (an appeal's acknowledgement) has no email version, and
+    cannot be marked sent by email."""
+    restricted(world)
+    case = world.store.get_case(CASE)
+    assert case is not None
+    restrictions = [x for x in case.letters if x.kind is LetterKind.RESTRICTIONS][0]
+    assert restrictions.email_key is None
+    assert restrictions.sent_via is SentVia.POST
+    team = Actor(actor_id="cet-1", role=Role.CUSTOMER_EXPERIENCE, name="Cat Team")
+    appeal = world.act(
+        LogAppeal(received_on=date(2026, 12, 22), grounds="the emails were about a repair"),
+        team,
+        at("2026-12-22", 9),
+    )
+    assert world.draft(appeal, at("2026-12-22", 9, 1)) is LetterResult.DRAFTED
+    # the concern's, drafted before the restrictions
+    assert world.keys(".eml") == ["letters/case-1/concern-0001/v1.eml"]
+    case = world.store.get_case(CASE)
+    assert case is not None
+    acknowledgement = [x for x in case.letters if x.kind is LetterKind.APPEAL_ACKNOWLEDGEMENT][0]
+    assert acknowledgement.email_key is None
+    with pytest.raises(RuleViolation) as refused:
+        world.send(LetterKind.APPEAL_ACKNOWLEDGEMENT, "2026-12-22", team, via=SentVia.EMAIL)
+    assert refused.value.rule == "letter-by-email"
 
 
 @pytest.mark.parametrize(
@@ -619,7 +700,10 @@ def test_on_the_embedded_stack_a_concern_is_drafted_from_the_stream(
             if r["Type"] == "AWS::S3::Bucket" and "letters" in logical_id.lower()
         )
         listed = stack.s3.list_objects_v2(Bucket=bucket, Prefix="letters/")
-        assert [o["Key"] for o in listed["Contents"]] == ["letters/case-1/concern-0001/v1.docx"]
+        assert [o["Key"] for o in listed["Contents"]] == [
+            "letters/case-1/concern-0001/v1.docx",
+            "letters/case-1/concern-0001/v1.eml",  # Step 1 may go by email (IAM: letters/*)
+        ]
         assert stack.log.stream_failures == []
         case = stack.store.get_case(CASE)
         assert case is not None

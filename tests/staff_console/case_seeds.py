@@ -57,6 +57,7 @@ __all__ = [
     "signed_in",
 ]
 DOCUMENT = b"PK\x03\x04 a DOCX, as far as the console can tell"
+EMAIL_VERSION = b"X-Unsent: 1\r\nSubject: Our letter\r\n\r\nDear Ada Tenant\r\n"
 
 
 class Seed:
@@ -81,14 +82,18 @@ class Seed:
         self.cases.act(self.by(actor), CASE_ID, command, command.kind.value, self.case.version)
         return self
 
-    def draft(self, kind: LetterKind) -> Seed:
+    def draft(self, kind: LetterKind, *, email: bool = False) -> Seed:
         """The letters function drafts the latest letter of `kind` (its document in the
-        bucket), as the DynamoDB stream would have it do."""
+        bucket, and its email version if `email`), as the DynamoDB stream would have it do."""
         letter = [x for x in self.case.letters if x.kind is kind][-1]
         key = f"letters/{CASE_ID}/{letter.letter_id}/v{letter.version + 1}.docx"
         self.rig.fakes.documents.objects[key] = DOCUMENT
+        email_key = None
+        if email:
+            email_key = key.removesuffix(".docx") + ".eml"
+            self.rig.fakes.documents.objects[email_key] = EMAIL_VERSION
         drafted = RecordLetterDrafted(
-            letter_id=letter.letter_id, version=letter.version + 1, s3_key=key
+            letter_id=letter.letter_id, version=letter.version + 1, s3_key=key, email_key=email_key
         )
         self.cases.service.act(CASE_ID, drafted, LETTERS, self.rig.fakes.clock())
         return self
@@ -100,13 +105,14 @@ class Seed:
 
     # The story, step by step ------------------------------------------------------------
 
-    def concern(self) -> Seed:
+    def concern(self, *, email: bool = False) -> Seed:
+        """Step 1, its letter drafted (with an email version if `email`)."""
         self.now("2026-11-02")
         self.rig.fakes.use_cases.customers.register(
             self.by(MANAGER), {"name": "Ada Tenant"}, CUSTOMER_ID
         )
         self.cases.open(self.by(MANAGER), raise_concern(), CUSTOMER_ID, CASE_ID)
-        return self.now("2026-11-02", 11).draft(LetterKind.CONCERN)
+        return self.now("2026-11-02", 11).draft(LetterKind.CONCERN, email=email)
 
     def concern_letter_sent(self) -> Seed:
         self.concern().now("2026-11-03", 15)

@@ -18,7 +18,7 @@ from tests.staff_console.case_seeds import (
 from tests.staff_console.rig import Browser, Page, Rig
 from tests.staff_console.test_case_page import text, timeline
 
-from contactguard.domain.case import CaseEventType, CaseStatus, LetterKind, LetterStatus
+from contactguard.domain.case import CaseEventType, CaseStatus, LetterKind, LetterStatus, SentVia
 
 
 def letter_id(seed: Seed, kind: LetterKind) -> str:
@@ -284,4 +284,51 @@ def test_an_upload_that_is_not_this_letters_is_shown_beside_the_file_field(rig: 
     )
     assert refused.status == 400
     assert "The file is not one of this letter&#39;s uploads" in refused.text
+    assert seed.case.letter(letter).status is LetterStatus.DRAFTED  # type: ignore[union-attr]
+
+
+def test_a_letter_with_an_email_version_is_downloaded_and_marked_sent_by_email(rig: Rig) -> None:
+    """Step 1 may go by email (s.4): the manager downloads the unsent message, sends it from
+    their mail program and records that it went by email."""
+    seed = Seed(rig).concern(email=True).now("2026-11-03", 15)
+    browser = signed_in(rig, MANAGER)
+    letter = letter_id(seed, LetterKind.CONCERN)
+    page = case_page(browser)
+    email = f"/console/cases/{CASE_ID}/letters/{letter}/email"
+    assert f'href="{email}" download>Download the email version' in page.text
+    got = browser.get(email)
+    assert (got.status, got.headers["Content-Type"]) == (200, "message/rfc822")
+    assert f'filename="{CASE_ID}-{letter}-v1.eml"' in got.headers["Content-Disposition"]
+    assert got.body.startswith(b"X-Unsent: 1")
+
+    form = sent_form(browser, letter)
+    assert "How did it go?" in form.text
+    done = browser.submit(
+        form,
+        form_action(form),
+        {"version": version_of(form), "sent_via": "email", **date(3, 11, 2026)},
+    )
+    assert "Concern letter (Step 1) marked sent by email on 3 November 2026." in text(done)
+    assert seed.case.letter(letter).sent_via is SentVia.EMAIL  # type: ignore[union-attr]
+    assert "Sent by email on 3 November 2026" in text(done)  # the letters table says how
+    assert "Concern letter (Step 1), sent by email on 3 November 2026" in timeline(done)
+    assert "Concern letter (Step 1), version 1, with an email version" in timeline(done)
+    assert email not in done.text  # sent: the draft's email version is no longer offered
+
+
+def test_a_letter_without_an_email_version_goes_by_post_only(rig: Rig) -> None:
+    seed = Seed(rig).concern().now("2026-11-03", 15)
+    browser = signed_in(rig, MANAGER)
+    letter = letter_id(seed, LetterKind.CONCERN)
+    assert "Download the email version" not in case_page(browser).text
+    assert browser.get(f"/console/cases/{CASE_ID}/letters/{letter}/email").status == 404
+    form = sent_form(browser, letter)
+    assert "How did it go?" not in form.text
+    refused = browser.submit(
+        form,
+        form_action(form),
+        {"version": version_of(form), "sent_via": "email", **date(3, 11, 2026)},
+    )
+    assert refused.status == 400
+    assert "This letter has no email version: it goes by post" in text(refused)
     assert seed.case.letter(letter).status is LetterStatus.DRAFTED  # type: ignore[union-attr]

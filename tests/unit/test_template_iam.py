@@ -312,7 +312,7 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "SignalsFunction": {TABLE: {"Query", "PutItem"}, INDEX: set(), OPEN_CASES: set(), FIND: set()},
     "LettersFunction": {
         TABLE: {"GetItem", "Query", "PutItem"},
-        INDEX: set(),
+        INDEX: {"Query"},  # the customer's other cases, before drafting an email version
         OPEN_CASES: set(),
         FIND: set(),
     },

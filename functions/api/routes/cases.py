@@ -28,6 +28,7 @@ from api.resolver import CaseId, endpoint, etag, json_reply, replies
 from api.wiring import current
 from contactguard.domain.access import Operation
 from contactguard.domain.case import (
+    EML_TYPE,
     FINAL_DOCUMENT_MAX_BYTES,
     FINAL_DOCUMENT_TYPES,
     PDF_TYPE,
@@ -110,13 +111,13 @@ LetterId = Annotated[str, Path(min_length=1, max_length=64, description="the let
     "GET",
     "/cases/<case_id>/letters/<letter_id>",
     Operation.READ_LETTER,
-    summary="A letter's current draft (DOCX), or the version its sender posted (DOCX or PDF; "
-    "send Accept with its type)",
+    summary="A letter's current draft (DOCX), the version its sender posted (DOCX or PDF), or "
+    "the draft's email version (an unsent message); send Accept with its type",
     responses={
         **replies(200, "the document", 400, 401, 403, 404),
         200: {
             "description": "the document",
-            "content": {DOCX: {"schema": {}}, PDF_TYPE: {"schema": {}}},
+            "content": {DOCX: {"schema": {}}, PDF_TYPE: {"schema": {}}, EML_TYPE: {"schema": {}}},
         },
     },
     tags=["cases"],
@@ -127,15 +128,21 @@ def get_letter(  # type: ignore[no-untyped-def]
     case_id: CaseId,
     letter_id: LetterId,
     version: Annotated[
-        Literal["draft", "sent"],
-        Query(description="sent: the version posted, kept when it was not the draft unchanged"),
+        Literal["draft", "sent", "email"],
+        Query(
+            description="sent: the version posted, kept when it was not the draft unchanged; "
+            "email: the draft's email version, where the policy lets the letter go by email "
+            "and the customer's email is open (404 otherwise)"
+        ),
     ] = "draft",
 ):
-    final = version == "sent"
+    final, email = version == "sent", version == "email"
     letter, document = current().use_cases.cases.letter(
-        staff_request(), case_id, letter_id, final=final
+        staff_request(), case_id, letter_id, final=final, email=email
     )
-    name = final_filename(case_id, letter) if final else f"{case_id}-{letter_id}.docx"
+    name = f"{case_id}-{letter_id}.{'eml' if email else 'docx'}"
+    if final:
+        name = final_filename(case_id, letter)
     return Response(
         200,
         document_type(name),

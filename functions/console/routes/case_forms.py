@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from console.forms import FormResult, StaffDate, date_field, date_message, read_form
 from console.routes.case_words import sentence
-from contactguard.domain.case import AppealOutcome, ReviewOutcome
+from contactguard.domain.case import AppealOutcome, ReviewOutcome, SentVia
 from contactguard.domain.errors import PolicyError
 from contactguard.domain.model import (
     ASPECTS,
@@ -43,6 +43,7 @@ class Versioned(BaseModel):
 class LetterSentForm(Versioned):
     sent_on: StaffDate
     final_key: str = Field(default="", max_length=1024)  # the uploaded final version's key
+    sent_via: SentVia = SentVia.POST  # asked only when the draft has an email version
 
 
 class ReasonForm(Versioned):

@@ -32,6 +32,7 @@ from contactguard.domain.case import (
     Letter,
     MarkLetterSent,
     RedraftLetter,
+    SentVia,
     final_document_name,
 )
 from contactguard.domain.errors import RuleViolation
@@ -55,8 +56,19 @@ def download_final(visit: Visit, case_id: str, letter_id: str) -> web.Reply:
     return _download(visit, case_id, letter_id, final=True)
 
 
-def _download(visit: Visit, case_id: str, letter_id: str, *, final: bool) -> web.Reply:
-    got = visit.wiring.use_cases.cases.download(visit.request, case_id, letter_id, final=final)
+@page("/console/cases/<case_id>/letters/<letter_id>/email", operation=Operation.READ_LETTER)
+def download_email(visit: Visit, case_id: str, letter_id: str) -> web.Reply:
+    """The draft's email version: an unsent message the manager's mail program opens to
+    check and send (letters.email_version)."""
+    return _download(visit, case_id, letter_id, final=False, email=True)
+
+
+def _download(
+    visit: Visit, case_id: str, letter_id: str, *, final: bool, email: bool = False
+) -> web.Reply:
+    got = visit.wiring.use_cases.cases.download(
+        visit.request, case_id, letter_id, final=final, email=email
+    )
     if got.link is not None:
         return web.Reply.redirect(got.link)
     document, name = got.document or b"", got.filename
@@ -125,6 +137,7 @@ def _render(
             "dated": uk_date(letter.letter_date),
             "version": letter.version,
             "date_bound": letter_kind(letter.kind).date_bound,
+            "by_email": letter.email_key is not None,
             "redraft": visit.site.url(f"{base}/letters/{letter.letter_id}/redraft"),
         },
         **extra,
@@ -159,8 +172,11 @@ def _register(action: LetterAction) -> None:
 def _sent(visit: Visit, letter: Letter) -> Answer:
     def give(a: LetterSentForm) -> tuple[Command, str]:
         final = a.final_key or None
-        sent = MarkLetterSent(letter_id=letter.letter_id, sent_on=a.sent_on, final_key=final)
-        done = f"{LETTER_KIND[letter.kind]} marked sent on {uk_date(a.sent_on)}."
+        sent = MarkLetterSent(
+            letter_id=letter.letter_id, sent_on=a.sent_on, final_key=final, sent_via=a.sent_via
+        )
+        how = " by email" if a.sent_via is SentVia.EMAIL else ""
+        done = f"{LETTER_KIND[letter.kind]} marked sent{how} on {uk_date(a.sent_on)}."
         return sent, done + (" The version you uploaded is kept with it." if final else "")
 
     return answered(LetterSentForm, visit.form, give)
@@ -221,6 +237,7 @@ LETTER_ACTIONS = (
             "letter-sent-date": "sent_on",
             "letter-dated": "sent_on",
             "letter-final": FINAL_FIELD,
+            "letter-by-email": "sent_via",
         },
         opened=_sent_opened,
         context=_sent_context,

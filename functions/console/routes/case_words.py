@@ -28,6 +28,7 @@ from contactguard.domain.case import (
     LetterKind,
     LetterStatus,
     RestrictionPeriod,
+    SentVia,
     final_document_name,
 )
 from contactguard.domain.deadlines import DeadlineKind
@@ -268,7 +269,8 @@ def behaviour_words(
 
 def letter_status(letter: Letter) -> str:
     if letter.status is LetterStatus.SENT and letter.sent_on is not None:
-        return f"Sent on {uk_date(letter.sent_on)}"
+        how = " by email" if letter.sent_via is SentVia.EMAIL else ""
+        return f"Sent{how} on {uk_date(letter.sent_on)}"
     return {
         LetterStatus.REQUIRED: "Being drafted",
         LetterStatus.DRAFTED: "Drafted, not sent",
@@ -341,7 +343,10 @@ def _letter(data: Data) -> list[str]:
     if isinstance(version := data.get("version"), int):
         line += f", version {version}"
     if sent := _day(data, "sent_on"):
-        line += f", sent on {sent}"
+        how = " by email" if data.get("sent_via") == SentVia.EMAIL.value else ""
+        line += f", sent{how} on {sent}"
+    elif isinstance(data.get("email_key"), str):
+        line += ", with an email version"
     lines = [line]
     if isinstance(kept := data.get("sent_key"), str):  # the version posted, not the draft
         lines.append(f"The version posted was kept: {final_document_name(kept)}")

@@ -30,7 +30,12 @@ from console.routes.case_words import (
 )
 from contactguard.domain.access import Operation
 from contactguard.domain.calendar import end_of_day
-from contactguard.domain.case import Case, LetterKind, final_document_name
+from contactguard.domain.case import (
+    Case,
+    LetterKind,
+    LetterStatus,
+    final_document_name,
+)
 from contactguard.usecases.cases import Choices, TimelineEntry
 from contactguard.usecases.errors import UnknownCustomer
 
@@ -167,6 +172,10 @@ def letters(visit: Visit, case: Case, choices: Choices) -> list[dict[str, Any]]:
                 # The version its sender posted, when they changed the draft (README "Letters").
                 "final": visit.site.url(f"{base}/final") if readable and letter.sent_key else None,
                 "final_name": final_document_name(letter.sent_key) if letter.sent_key else None,
+                # The draft's email version, where the policy lets it go by email (unsent).
+                "email": visit.site.url(f"{base}/email")
+                if readable and letter.email_key and letter.status is not LetterStatus.SENT
+                else None,
                 "send": visit.site.url(f"{base}/sent")
                 if letter.letter_id in choices.letters_to_send
                 else None,

@@ -44,6 +44,11 @@ class LetterStatus(StrEnum):
     SENT = "sent"
 
 
+class SentVia(StrEnum):
+    POST = "post"
+    EMAIL = "email"  # its email version, sent by the manager from their mail program
+
+
 class Letter(Frozen):
     letter_id: str
     kind: LetterKind
@@ -61,6 +66,8 @@ class Letter(Frozen):
     source_seq: int | None = None  # the event whose decision the letter conveys
     # The version the manager posted, when it was not the draft unchanged (final_document_key).
     sent_key: str | None = None
+    email_key: str | None = None  # the current draft's email version, where it has one
+    sent_via: SentVia | None = None  # how it went, once sent (None before this was recorded)
 
     @property
     def letter_date(self) -> date:
@@ -72,6 +79,7 @@ class Letter(Frozen):
 # marking the letter sent keeps a copy under the letter's own prefix, the key the case records.
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_TYPE = "application/pdf"
+EML_TYPE = "message/rfc822"  # a letter's email version, an unsent message
 FINAL_DOCUMENT_TYPES = {DOCX_TYPE: "Word document (DOCX)", PDF_TYPE: "PDF"}
 FINAL_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 _UPLOAD_TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -396,6 +404,7 @@ class RecordLetterDrafted(Frozen):
     version: int = Field(ge=1)
     s3_key: NonBlank
     dated_on: date | None = None  # the date the draft carries; default: the day it is recorded
+    email_key: str | None = Field(default=None, min_length=1)  # its email version, if any
 
 
 class RecordLetterFailed(Frozen):
@@ -411,6 +420,7 @@ class MarkLetterSent(Frozen):
     # The final version's upload key (the upload form's), when the manager changed the draft
     # before posting it; none when the draft went unchanged.
     final_key: str | None = Field(default=None, min_length=1, max_length=1024)
+    sent_via: SentVia = SentVia.POST  # by email only where the draft has an email version
 
 
 class RedraftLetter(Frozen):

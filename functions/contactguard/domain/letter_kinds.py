@@ -116,6 +116,11 @@ class LetterKindSpec:
     # Sending it gives the customer a right of appeal (s.5, s.6 "right to appeal after the
     # 12 month review"); it states the appeal route and deadline.
     appealable: bool = False
+    # The policy lets it go by email as well as by post (s.4 Step 1: "in writing or email";
+    # s.5: the appeal's outcome by "letter or email"): an email version is drafted beside it
+    # for a customer whose email is open. A restriction decision, a review's outcome and a
+    # lapse go by post only.
+    by_email: bool = False
 
     @property
     def internal(self) -> bool:
@@ -136,6 +141,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
     {
         K.CONCERN: LetterKindSpec(
             kind=K.CONCERN,
+            by_email=True,
             template="concern.docx",
             senders=frozenset({Role.SERVICE_MANAGER}),
             signed_as=Role.SERVICE_MANAGER,
@@ -145,6 +151,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
         # told of the concern, is told it is closed and that no restrictions follow.
         K.CONCERN_CLOSED: LetterKindSpec(
             kind=K.CONCERN_CLOSED,
+            by_email=True,
             template="concern-closed.docx",
             senders=frozenset({Role.SERVICE_MANAGER}),
             signed_as=Role.SERVICE_MANAGER,
@@ -170,6 +177,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
         ),
         K.APPEAL_ACKNOWLEDGEMENT: LetterKindSpec(
             kind=K.APPEAL_ACKNOWLEDGEMENT,
+            by_email=True,
             template="appeal-acknowledgement.docx",
             senders=frozenset({Role.CUSTOMER_EXPERIENCE}),
             signed_as=Role.CUSTOMER_EXPERIENCE,
@@ -181,6 +189,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
         # Manager's title when no name is recorded.
         K.LATE_APPEAL_DECLINED: LetterKindSpec(
             kind=K.LATE_APPEAL_DECLINED,
+            by_email=True,
             template="late-appeal-declined.docx",
             senders=_HEAD_OR_MANAGER,
             signed_as=Role.SERVICE_MANAGER,
@@ -192,6 +201,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
         # whichever did (letters/content.py).
         K.APPEAL_REVIEW_DELAYED: LetterKindSpec(
             kind=K.APPEAL_REVIEW_DELAYED,
+            by_email=True,
             template="appeal-review-delayed.docx",
             senders=_EXECUTIVE_OR_CX,
             signed_as=Role.CUSTOMER_EXPERIENCE,
@@ -201,6 +211,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
         ),
         K.APPEAL_UPHELD: LetterKindSpec(
             kind=K.APPEAL_UPHELD,
+            by_email=True,
             template="appeal-upheld.docx",
             senders=_EXECUTIVE_OR_CX,
             signed_as=Role.EXECUTIVE,
@@ -208,6 +219,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
         ),
         K.APPEAL_DISMISSED: LetterKindSpec(
             kind=K.APPEAL_DISMISSED,
+            by_email=True,
             template="appeal-dismissed.docx",
             senders=_EXECUTIVE_OR_CX,
             signed_as=Role.EXECUTIVE,
@@ -216,6 +228,7 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
         ),
         K.APPEAL_VARIED: LetterKindSpec(
             kind=K.APPEAL_VARIED,
+            by_email=True,
             template="appeal-varied.docx",
             senders=_EXECUTIVE_OR_CX,
             signed_as=Role.EXECUTIVE,

@@ -13,6 +13,7 @@ from contactguard.domain.access import Operation, require
 from contactguard.domain.calendar import london_date
 from contactguard.domain.case import (
     DOCX_TYPE,
+    EML_TYPE,
     FINAL_DOCUMENT_MAX_BYTES,
     FINAL_DOCUMENT_TYPES,
     PDF_TYPE,
@@ -173,7 +174,10 @@ class Download:
 
 def document_type(filename: str) -> str:
     """A letter document's type, by its name (a final version may be a PDF)."""
-    return PDF_TYPE if filename.lower().endswith(".pdf") else DOCX_TYPE
+    lower = filename.lower()
+    if lower.endswith(".eml"):
+        return EML_TYPE
+    return PDF_TYPE if lower.endswith(".pdf") else DOCX_TYPE
 
 
 def safe_filename(name: str) -> str:
@@ -303,13 +307,20 @@ class Cases:
         self.log.info("a letter's final version was kept", extra={"letter_id": letter_id})
 
     def letter(
-        self, request: Request, case_id: str, letter_id: str, *, final: bool = False
+        self,
+        request: Request,
+        case_id: str,
+        letter_id: str,
+        *,
+        final: bool = False,
+        email: bool = False,
     ) -> tuple[Letter, bytes]:
         """A letter's current draft or sent document; `final`: the version its sender posted,
-        when they changed the draft (NotFound when the draft went as it was). The review pack
-        lists filed email by subject: only for the roles that may read it."""
+        when they changed the draft (NotFound when the draft went as it was); `email`: the
+        draft's email version (NotFound when it has none). The review pack lists filed email
+        by subject: only for the roles that may read it."""
         letter = self._readable_letter(request, case_id, letter_id)
-        return letter, self._document(self._key(letter, final), letter_id)
+        return letter, self._document(self._key(letter, final, email), letter_id)
 
     def download(
         self,
@@ -319,20 +330,27 @@ class Cases:
         seconds: int = 60,
         *,
         final: bool = False,
+        email: bool = False,
     ) -> Download:
         """A letter for a browser: a short-lived address to fetch it from, or, where the
         documents have none, the document itself. Checked and audited as `letter`. `final`:
-        the version its sender posted, when they changed the draft (else the draft)."""
+        the version its sender posted, when they changed the draft (else the draft); `email`:
+        the draft's email version, an unsent message to open in a mail program."""
         letter = self._readable_letter(request, case_id, letter_id)
-        key = self._key(letter, final)
-        name = safe_filename(f"{case_id}-{letter_id}-v{letter.version}.docx")
+        key = self._key(letter, final, email)
+        suffix = "eml" if email else "docx"
+        name = safe_filename(f"{case_id}-{letter_id}-v{letter.version}.{suffix}")
         if final:
             name = final_filename(case_id, letter)
         link = self.documents.download_link(key, name, seconds)
         return Download(letter, name, link, None if link else self._document(key, letter_id))
 
     @staticmethod
-    def _key(letter: Letter, final: bool) -> str:
+    def _key(letter: Letter, final: bool, email: bool = False) -> str:
+        if email:
+            if letter.email_key is None:
+                raise NotFound(f"letter {letter.letter_id} has no email version: it goes by post")
+            return letter.email_key
         if not final:
             return letter.s3_key or ""
         if letter.sent_key is None:

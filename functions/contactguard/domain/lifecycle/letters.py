@@ -24,6 +24,7 @@ from contactguard.domain.case import (
     RecordLetterFailed,
     RedraftLetter,
     RemindUnsentLetter,
+    SentVia,
     final_document_key,
 )
 from contactguard.domain.errors import (
@@ -77,6 +78,7 @@ def _letter_drafted(case: Case | None, cmd: RecordLetterDrafted, rec: Recorder, 
             "unsent_reminders": 0,
             "superseded_keys": superseded,
             "problems": (),
+            "email_key": cmd.email_key,
         }
     )
     rec.add(
@@ -85,6 +87,7 @@ def _letter_drafted(case: Case | None, cmd: RecordLetterDrafted, rec: Recorder, 
         letter_kind=letter.kind.value,
         version=cmd.version,
         s3_key=cmd.s3_key,
+        email_key=cmd.email_key,  # None: no email version (nor in events before it)
     )
     return update_case(case, letters=_replace_letter(case, drafted))
 
@@ -133,6 +136,13 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: Recorder, policy: 
             "redraft it for the day it goes out",
         )
 
+    if cmd.sent_via is SentVia.EMAIL and letter.email_key is None:
+        raise RuleViolation(
+            "letter-by-email",
+            "this letter has no email version: it goes by post (the policy lets only some "
+            "letters go by email, and never to a customer whose email is restricted)",
+        )
+
     kept = _kept_final(case, letter, cmd.final_key)
     sent = letter.model_copy(
         update={
@@ -140,6 +150,7 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: Recorder, policy: 
             "sent_on": cmd.sent_on,
             "sent_by": rec.actor.actor_id,
             "sent_key": kept,
+            "sent_via": cmd.sent_via,
         }
     )
     case = update_case(case, letters=_replace_letter(case, sent))
@@ -149,6 +160,7 @@ def _letter_sent(case: Case | None, cmd: MarkLetterSent, rec: Recorder, policy: 
         letter_kind=letter.kind.value,
         sent_on=cmd.sent_on.isoformat(),
         sent_key=kept,  # None: the draft went as it was (events before it have no sent_key)
+        sent_via=cmd.sent_via.value,
     )
     if letter.kind is LetterKind.CONCERN and case.concern is not None:
         due = policy.concern_follow_up_due(cmd.sent_on)
