@@ -231,15 +231,16 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
             date_bound=True,
             appealable=True,
         ),
-        # s.4 and s.5: the restrictions in force varied mid-term by the Head of Service: each
-        # restriction now in force, why, the unchanged end and review dates, how to contact
-        # us now, and a new right of appeal (from the date it carries, so date-bound).
+        # s.4 and s.5: the restrictions in force varied mid-term by the Head of Service: what
+        # any decision on restrictions says (the behaviour, each restriction now in force,
+        # why, the unchanged end and review dates, how to contact us now), and a new right of
+        # appeal (from the date it carries, so date-bound).
         K.RESTRICTIONS_VARIED: LetterKindSpec(
             kind=K.RESTRICTIONS_VARIED,
             template="restrictions-varied.docx",
             senders=_HEAD_OR_MANAGER,
             signed_as=Role.HEAD_OF_SERVICE,
-            must_contain=_POSTED | {C.REASON, C.OMBUDSMAN} | _STATES_RESTRICTIONS | _APPEAL_ROUTE,
+            must_contain=_RESTRICTION_DECISION,
             date_bound=True,
             appealable=True,
         ),
