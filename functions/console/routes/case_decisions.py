@@ -28,12 +28,15 @@ from console.routes.case_forms import (
     YES,
     AppealDecisionForm,
     DelayReviewForm,
+    EqualityForm,
     ImposeForm,
     LateAppealForm,
     LogAppealForm,
     ReasonForm,
     ReviewForm,
+    VaryForm,
     Versioned,
+    equality_data,
     impose_data,
     in_words,
     read,
@@ -41,7 +44,7 @@ from console.routes.case_forms import (
     refused_on_form,
     restrictions_typed,
 )
-from console.routes.case_words import uk_date
+from console.routes.case_words import uk_date, until
 from console.routes.customers import NEW_ID, imposes_at_once
 from contactguard.domain.access import Operation
 from contactguard.domain.case import (
@@ -62,14 +65,15 @@ from contactguard.domain.case import (
     LetterKind,
     LogAppeal,
     ReviewOutcome,
+    VaryRestrictions,
 )
 from contactguard.domain.errors import RuleViolation
-from contactguard.domain.model import EqualityConsiderations
 from contactguard.domain.restrictions import Restriction
 from contactguard.usecases.cases import Choices
 from contactguard.usecases.errors import AlreadyExists
 
 F = TypeVar("F", bound=Versioned)
+E = TypeVar("E", bound=EqualityForm)
 
 
 @dataclass(frozen=True)
@@ -226,27 +230,34 @@ def _impose_context(_v: Visit, _c: Case, choices: Choices) -> dict[str, Any]:
     }
 
 
-def _impose(form: dict[str, str]) -> Answer:
-    result = read(ImposeForm, form, impose_data(form))
+def _with_restrictions(
+    model: type[E], form: dict[str, str], data: dict[str, Any]
+) -> tuple[FormResult[E], list[Restriction], Answer | None]:
+    """A form that gives restrictions (Step 2, a variation): its answers read with `model`,
+    the restrictions ticked read with their details; or, with a problem in either, the form
+    to show again with every problem in the order the form asks."""
+    result = read(model, form, data)
     chosen = read_restrictions(form)
     problems = dict(result.problems)
     if not chosen.restrictions and not chosen.problems:
         problems["restrictions"] = "Select at least one restriction"
     problems.update(chosen.problems)
+    if result.value is None or problems:
+        shown = FormResult[Any](value=None, typed=result.typed, problems=_ordered(problems))
+        return result, [], Answer(shown)
+    return result, chosen.restrictions, None
+
+
+def _impose(form: dict[str, str]) -> Answer:
+    result, chosen, again = _with_restrictions(ImposeForm, form, impose_data(form))
     answers = result.value
-    if answers is None or problems:
-        return Answer(FormResult(value=None, typed=result.typed, problems=_ordered(problems)))
+    if again is not None or answers is None:
+        return again or Answer(result)
     command = ImposeRestrictions(
-        restrictions=tuple(chosen.restrictions),
+        restrictions=tuple(chosen),
         behaviours=answers.behaviours,
         reason=answers.reason,
-        equality=EqualityConsiderations(
-            reasonable_adjustments_considered=answers.reasonable_adjustments_considered,
-            vulnerability_considered=answers.vulnerability_considered,
-            equality_act_duties_considered=answers.equality_act_duties_considered,
-            notes=answers.equality_notes,
-            adjustments_agreed=answers.adjustments_agreed,
-        ),
+        equality=answers.equality(),
         immediate=answers.immediate,
         immediate_reason=answers.immediate_reason if answers.immediate else None,
         police_or_legal_action=answers.police_or_legal_action if answers.immediate else None,
@@ -278,6 +289,46 @@ def _ordered(problems: dict[str, str]) -> dict[str, str]:
     """The problems in the order the form asks (the error summary follows the page)."""
     rank = {name: n for n, name in enumerate(_IMPOSE_ORDER)}
     return dict(sorted(problems.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
+# The restrictions in force varied mid-term (policy s.4, s.5) ---------------------------------
+
+
+def _vary(form: dict[str, str]) -> Answer:
+    result, chosen, again = _with_restrictions(VaryForm, form, equality_data(form))
+    answers = result.value
+    if again is not None or answers is None:
+        return again or Answer(result)
+    command = VaryRestrictions(
+        restrictions=tuple(chosen), reason=answers.reason, equality=answers.equality()
+    )
+    done = (
+        "Restrictions varied: the new restrictions apply now, the end date does not change. "
+        "The letter telling the customer is being drafted."
+    )
+    return Answer(result, command, answers.version, done)
+
+
+def _vary_prefill(case: Case) -> dict[str, str]:
+    """The restrictions in force, and what was considered for them, to start from."""
+    decision = case.decision
+    if decision is None:
+        return {}
+    typed = restrictions_typed(decision.restrictions)
+    if decision.equality is not None:
+        typed["equality_notes"] = decision.equality.notes
+        typed["adjustments_agreed"] = "\n".join(decision.equality.adjustments_agreed)
+    return typed
+
+
+def _vary_context(_v: Visit, case: Case, _ch: Choices) -> dict[str, Any]:
+    period = case.period
+    return {
+        "ends_on": until(period.ends_on) if period else None,
+        "review_on": uk_date(period.review_pack_due_on) if period else None,
+        "restriction_forms": RESTRICTION_FORMS,
+        "days": DAYS,
+    }
 
 
 # Appeals (policy s.5) ----------------------------------------------------------------------
@@ -422,6 +473,21 @@ DECISIONS: tuple[Decision, ...] = (
         },
         prefill=_impose_prefill,
         context=_impose_context,
+    ),
+    Decision(
+        CommandKind.VARY_RESTRICTIONS,
+        "vary-restrictions",
+        "Vary the restrictions",
+        "Vary the restrictions",
+        "case_vary.html",
+        _vary,
+        fields={
+            "s4-equality-considered": "equality",
+            "s4-restrictions-varied": "restrictions",
+            **_OFFICER_EMAIL,
+        },
+        prefill=_vary_prefill,
+        context=_vary_context,
     ),
     Decision(
         CommandKind.CLOSE_CONCERN,
