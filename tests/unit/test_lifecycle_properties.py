@@ -396,6 +396,8 @@ def _check_events(outcome_events: tuple[CaseEvent, ...], case: Case, now: dateti
             )
         if event.type is CaseEventType.RESTRICTIONS_VARIED:
             # s.4: the end and review dates stay as they were; the new set is the one in force.
+            # (Seldom reached: the walk's clock mostly jumps past the end date first; any
+            # sequence of variations is walked in test_lifecycle_variation.)
             assert case.period is not None
             assert case.decision is not None
             assert event.data["ends_on"] == case.period.ends_on.isoformat()

@@ -4,7 +4,7 @@ decision, and the letter that tells the customer gives a new right of appeal."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from builders import (
@@ -13,6 +13,7 @@ from builders import (
     EXECUTIVE,
     HEAD,
     MANAGER,
+    POLICY,
     RESTRICTIONS_END_ON,
     actor,
     at,
@@ -27,6 +28,8 @@ from builders import (
     telephone_via_third_party,
     under_appeal,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lifecycle_stories import (
     DISMISSED,
     EXTEND,
@@ -275,3 +278,70 @@ def test_a_varied_single_point_of_contact_must_be_one_of_our_officers() -> None:
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.HEAD_OF_SERVICE])
 def test_only_the_head_of_service_varies_restrictions(role: Role) -> None:
     refused(restricted(), _vary(), actor(role), at(VARIED_ON), NotPermitted, "role-permissions")
+
+
+# Any sequence of variations -------------------------------------------------------------------
+# (The lifecycle walk in test_lifecycle_properties seldom lands a variation inside a period:
+# its clock jumps past end dates. Here every step is a variation at some day of the period.)
+
+SETS = (
+    (letters_only(),),
+    (single_point_of_contact(),),
+    (single_point_of_contact(), telephone_via_third_party()),
+    (telephone_via_third_party(),),
+)
+
+
+@pytest.mark.policy(RULE, "s5-appeal-15-working-days")
+@settings(max_examples=120, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 150), st.integers(0, len(SETS) - 1), st.booleans()),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_any_sequence_of_variations_keeps_the_period_and_gives_each_its_own_window(
+    steps: list[tuple[int, int, bool]],
+) -> None:
+    story = restricted()
+    period = story.current.period
+    assert period is not None
+    now = at("2026-12-21")
+    for days, pick, send in steps:
+        now += timedelta(days=days)
+        before = story.current
+        assert before.decision is not None
+        told = before.letter(before.decision.letter_id)
+        command = VaryRestrictions(restrictions=SETS[pick], reason="changed", equality=equality())
+        refused = (
+            now >= period.scheduled_end  # the end date reached
+            or SETS[pick] == before.decision.restrictions  # nothing changes
+            or (told is not None and told.status is not LetterStatus.SENT)  # not yet told
+        )
+        if refused:
+            with pytest.raises(RuleViolation) as caught:
+                story.do(command, HEAD, now)
+            assert caught.value.rule == RULE
+            assert story.current == before  # nothing recorded
+            continue
+        outcome = story.do(command, HEAD, now)
+        (event,) = outcome.events
+        case = outcome.case
+        assert case.period == period  # the end and the review dates never move
+        assert event.data["ends_on"] == period.ends_on.isoformat()
+        assert case.decision is not None
+        assert case.decision.restrictions == SETS[pick]
+        assert restrictions_in_force(case, now) == SETS[pick]
+        assert case.appeal_window is None
+        if send:  # sent on the date it carries: a new window against this decision
+            letter = story.letter(LetterKind.RESTRICTIONS_VARIED)
+            story.draft(LetterKind.RESTRICTIONS_VARIED, now)
+            sent_on = story.letter(LetterKind.RESTRICTIONS_VARIED).letter_date
+            now = max(now, at(sent_on, 16))
+            story.send(LetterKind.RESTRICTIONS_VARIED, sent_on, HEAD, now)
+            window = story.current.appeal_window
+            assert window is not None
+            assert window.decision_id == case.decision.decision_id
+            assert window.letter_id == letter.letter_id
+            assert window.closes_on == POLICY.appeal_window_closes(sent_on)
