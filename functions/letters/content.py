@@ -29,14 +29,17 @@ from contactguard.domain.case import (
 from contactguard.domain.enforcement import permitted_channels
 from contactguard.domain.letter_kinds import LETTER_KINDS, Content, LetterKindSpec
 from contactguard.domain.model import (
+    ASPECTS,
     BEHAVIOUR_WORDS,
     Actor,
     Behaviour,
+    BehaviourAspects,
     Channel,
     Contact,
     Customer,
     LetterFormat,
     Role,
+    describe_behaviour,
     describe_date,
 )
 from contactguard.domain.policy import Policy
@@ -136,13 +139,22 @@ class _Draft:
         return list(values)
 
 
-def behaviour_words(behaviours: Iterable[Behaviour]) -> list[str]:
-    """The policy's examples (s.3) in plain words; `other` is explained by the note."""
+def behaviour_words(
+    behaviours: Iterable[Behaviour], aspects: BehaviourAspects | None = None
+) -> list[str]:
+    """The behaviours staff recorded, in plain words: of a policy example that lists
+    alternatives ("threatening, offensive or excessive"), only the aspects staff saw; where
+    none were recorded, the example is quoted as the policy's words, not put to the customer
+    as what they did. `other` is explained by the note."""
+    aspects = aspects or {}
     words = []
     for b in behaviours:
-        text = BEHAVIOUR_WORDS[b]
         if b is Behaviour.OTHER:
             text = "other behaviour, described below"
+        elif b in ASPECTS and not aspects.get(b):
+            text = f"behaviour our policy describes as \u201c{BEHAVIOUR_WORDS[b]}\u201d"
+        else:
+            text = describe_behaviour(b, aspects.get(b, ()))
         words.append(text[0].upper() + text[1:])
     return words
 
@@ -246,9 +258,12 @@ def _appeal_for(draft: _Draft, inputs: LetterInputs) -> Appeal | None:
 
 def _behaviours(draft: _Draft, case: Case, decision: RestrictionDecision | None) -> None:
     behaviours = decision.behaviours if decision and decision.behaviours else ()
+    aspects = decision.aspects if decision and decision.behaviours else {}
     if not behaviours and case.concern is not None:
         behaviours = case.concern.behaviours  # the behaviour the Step 1 letter described
-    draft.context["behaviours"] = draft.need_all("behaviours", behaviour_words(behaviours))
+        aspects = case.concern.aspects
+    words = behaviour_words(behaviours, aspects)
+    draft.context["behaviours"] = draft.need_all("behaviours", words)
 
 
 def _last_day(ends_on: date | None) -> str | None:
@@ -376,7 +391,9 @@ def _concern(draft: _Draft, inputs: LetterInputs) -> None:
         draft.problems.append("no-concern")
         return
     draft.context.update(
-        behaviours=draft.need_all("behaviours", behaviour_words(concern.behaviours)),
+        behaviours=draft.need_all(
+            "behaviours", behaviour_words(concern.behaviours, concern.aspects)
+        ),
         note=plain(concern.note),
         incidents=incidents(inputs.evidence),
         signature=_signature(concern.raised_by, draft.signer),
@@ -708,7 +725,7 @@ def _review_pack(draft: _Draft, inputs: LetterInputs) -> None:
         # What the restrictions were for and what was weighed: the review judges them again.
         reason=plain(decision.reason) if decision else "",
         immediate_reason=plain(decision.immediate_reason or "") if decision else "",
-        behaviours=behaviour_words(decision.behaviours) if decision else [],
+        behaviours=behaviour_words(decision.behaviours, decision.aspects) if decision else [],
         equality_notes=plain(equality.notes) if equality else "",
         adjustments=[plain(a) for a in equality.adjustments_agreed] if equality else [],
         starts_on=describe_date(london_date(period.starts_at)),

@@ -50,6 +50,7 @@ from contactguard.domain.letter_kinds import LETTER_KINDS
 from contactguard.domain.lifecycle import Policy, decide
 from contactguard.domain.model import (
     Actor,
+    Aspect,
     Behaviour,
     Channel,
     Contact,
@@ -134,6 +135,7 @@ def _restrictions() -> ImposeRestrictions:
     return ImposeRestrictions(
         restrictions=(LettersOnly(write_to=WRITE_TO),),
         behaviours=(Behaviour.EXCESSIVE_EMAILS, Behaviour.TARGETING_OFFICERS),
+        aspects={Behaviour.EXCESSIVE_EMAILS: (Aspect.EXCESSIVE,)},
         reason="Contact continued at the same volume after our letter of 3 November 2026.",
         equality=EQUALITY,
     )
@@ -147,6 +149,10 @@ def sample_letters(policy: Policy) -> list[tuple[CaseEvent, Case]]:
             case_id="case-sample",
             customer_id=CUSTOMER.customer_id,
             behaviours=(Behaviour.EXCESSIVE_EMAILS, Behaviour.THREATENING_LANGUAGE),
+            aspects={
+                Behaviour.EXCESSIVE_EMAILS: (Aspect.EXCESSIVE, Aspect.THREATENING),
+                Behaviour.THREATENING_LANGUAGE: (Aspect.THREATENING,),
+            },
             note="Forty emails in one week in October, two of them threatening a housing officer.",
         ),
         MANAGER,
@@ -275,6 +281,7 @@ def sample_letters(policy: Policy) -> list[tuple[CaseEvent, Case]]:
                 ),
             ),
             behaviours=(Behaviour.THREATENING_LANGUAGE,),
+            aspects={Behaviour.THREATENING_LANGUAGE: (Aspect.THREATENING, Aspect.FOUL)},
             reason="Threats to harm a named officer, made in person.",
             equality=EQUALITY,
             immediate=True,

@@ -649,6 +649,13 @@ def test_restrictions_without_step1_and_not_immediate_are_409(api: Api) -> None:
         ({"kind": "impose-restrictions", "case_id": "k", "customer_id": CUSTOMER,
           "restrictions": [{"type": "letters-only"}], "reason": "r"},
          "body.impose-restrictions.restrictions.0.letters-only.write_to"),
+        ({"kind": "raise-concern", "case_id": "k", "customer_id": CUSTOMER,
+          "behaviours": ["scattergun-approach"], "aspects": {"scattergun-approach": ["new"]},
+          "note": "n"}, "body.raise-concern"),  # no alternatives to choose from
+        ({"kind": "raise-concern", "case_id": "k", "customer_id": CUSTOMER,
+          "behaviours": ["multiple-threatening-or-excessive-emails"],
+          "aspects": {"multiple-threatening-or-excessive-emails": ["loud"]}, "note": "n"},
+         "body.raise-concern.aspects.multiple-threatening-or-excessive-emails.0"),
         ({}, "body"),
     ],
 )  # fmt: skip

@@ -32,13 +32,14 @@ from contactguard.domain.case import (
     LapseRestrictions,
     LogAppeal,
 )
-from contactguard.domain.model import Actor
+from contactguard.domain.model import Actor, Aspect, Behaviour
 from contactguard.domain.restrictions import SinglePointOfContact
 
 STEP_2 = {
     "restriction-letters-only": "yes",
     "letters-only-write_to": "Customer Services, PO Box 1, Derby DE1 1AA",
     "behaviour-threatening-or-foul-language": "yes",
+    "aspects-threatening-or-foul-language-foul": "yes",
     "reason": "forty more emails after the concern letter",
     "reasonable_adjustments_considered": "yes",
     "vulnerability_considered": "yes",
@@ -92,7 +93,26 @@ def test_a_head_of_service_imposes_restrictions_after_step_1(rig: Rig) -> None:
     assert decision is not None
     assert decision.equality is not None
     assert decision.equality.adjustments_agreed == ("an advocate may call on her behalf",)
+    assert decision.aspects == {Behaviour.THREATENING_LANGUAGE: (Aspect.FOUL,)}
     assert "Impose restrictions" not in done.text  # decided: not offered again
+
+
+def test_a_behaviour_the_policy_words_with_alternatives_asks_which_were_seen(rig: Rig) -> None:
+    """The letter names only what staff saw: foul language is not put as threatening."""
+    Seed(rig).concern_letter_sent().now("2026-12-14")
+    browser = signed_in(rig, HEAD)
+    form = open_form(browser, "restrictions")
+    assert "What did you see?" in form.text
+    answers = {k: v for k, v in STEP_2.items() if not k.startswith("aspects-")}
+    refused = send(browser, form, answers)
+    assert refused.status == 400
+    assert (
+        'href="#aspects-threatening-or-foul-language">Select what you saw: threatening, '
+        "offensive or foul"
+    ) in refused.text
+    assert 'name="behaviour-threatening-or-foul-language" type="checkbox" value="yes" checked' in (
+        refused.text
+    )  # what was ticked is kept
 
 
 def test_answers_left_out_are_shown_beside_their_fields_and_kept(rig: Rig) -> None:

@@ -11,7 +11,7 @@ from tests.staff_console.rig import Browser, Page, Rig
 
 from contactguard.domain.access import Operation
 from contactguard.domain.case import CaseStatus
-from contactguard.domain.model import Channel, Disposition
+from contactguard.domain.model import Aspect, Behaviour, Channel, Disposition
 
 CUSTOMER = "/console/customers/cust-0001"
 
@@ -267,6 +267,38 @@ def test_a_service_manager_raises_a_concern_and_the_case_appears(rig: Rig) -> No
     again = browser.submit(form, CUSTOMER + "/concern", sent)
     assert "This concern was already raised" in again.text
     assert len(rig.fakes.store.cases_by_id) == 1
+
+
+def test_a_concern_about_emails_records_what_was_seen_of_them(rig: Rig) -> None:
+    """Many emails, none threatening: the concern records only that (the letter then says
+    "an excessive number of emails", not "threatening, offensive or excessive emails")."""
+    people.customer(rig)
+    browser = signed_in(rig, "service-manager")
+    form = browser.get(CUSTOMER + "/concern")
+    case_id = hidden(form, "case_id")
+    sent = {
+        "case_id": case_id,
+        "behaviour-multiple-threatening-or-excessive-emails": "yes",
+        "note": "ninety emails in a fortnight",
+    }
+    missing = browser.submit(form, CUSTOMER + "/concern", sent)
+    assert missing.status == 400
+    summary = missing.text[missing.text.index("govuk-error-summary") :]
+    assert (
+        '<a href="#aspects-multiple-threatening-or-excessive-emails">Select what you saw: '
+        "threatening, offensive or excessive</a>"
+    ) in summary
+    assert "ninety emails in a fortnight" in missing.text  # what was typed is kept
+
+    done = browser.submit(
+        form,
+        CUSTOMER + "/concern",
+        {**sent, "aspects-multiple-threatening-or-excessive-emails-excessive": "yes"},
+    )
+    assert f"Concern raised: case {case_id}" in done.text
+    concern = rig.fakes.store.cases_by_id[case_id].concern
+    assert concern is not None
+    assert concern.aspects == {Behaviour.EXCESSIVE_EMAILS: (Aspect.EXCESSIVE,)}
 
 
 def test_contacts_are_shown_between_the_dates_asked_and_bad_dates_are_errors(rig: Rig) -> None:

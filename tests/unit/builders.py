@@ -38,6 +38,7 @@ from contactguard.domain.case import (
 from contactguard.domain.lifecycle import Outcome, Policy, decide
 from contactguard.domain.model import (
     Actor,
+    Aspect,
     Behaviour,
     EqualityConsiderations,
     Weekday,
@@ -150,6 +151,8 @@ def raise_concern(case_id: str = CASE_ID, customer_id: str = CUSTOMER_ID) -> Rai
         case_id=case_id,
         customer_id=customer_id,
         behaviours=(Behaviour.THREATENING_LANGUAGE, Behaviour.EXCESSIVE_EMAILS),
+        # what staff saw of the emails; of the language, nothing recorded (old cases)
+        aspects={Behaviour.EXCESSIVE_EMAILS: (Aspect.EXCESSIVE, Aspect.THREATENING)},
         evidence_contact_ids=("contact-1", "contact-2"),
         note="forty emails in a week, two of them threatening staff",
     )
@@ -170,6 +173,7 @@ def impose(
     return ImposeRestrictions(
         restrictions=restrictions or (letters_only(),),
         behaviours=(Behaviour.THREATENING_LANGUAGE,),
+        aspects={Behaviour.THREATENING_LANGUAGE: (Aspect.FOUL,)},
         reason="the behaviour continued after the concern letter",
         equality=equality_record,
         immediate=immediate,

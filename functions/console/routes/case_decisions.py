@@ -36,10 +36,12 @@ from console.routes.case_forms import (
     ReviewForm,
     VaryForm,
     Versioned,
+    aspects_typed,
     equality_data,
     impose_data,
     in_words,
     read,
+    read_aspects,
     read_restrictions,
     refused_on_form,
     restrictions_typed,
@@ -68,6 +70,7 @@ from contactguard.domain.case import (
     VaryRestrictions,
 )
 from contactguard.domain.errors import RuleViolation
+from contactguard.domain.model import ASPECTS
 from contactguard.domain.restrictions import Restriction
 from contactguard.usecases.cases import Choices
 from contactguard.usecases.errors import AlreadyExists
@@ -216,6 +219,7 @@ def _impose_prefill(case: Case) -> dict[str, str]:
     typed: dict[str, str] = {}
     if case.concern is not None:  # the concern's behaviours, to start from
         typed.update({f"behaviour-{b.value}": YES for b in case.concern.behaviours})
+        typed.update(aspects_typed(case.concern.aspects))
     if case.decision is not None:  # a lapsed case: the restrictions it had, to start from
         typed.update(restrictions_typed(case.decision.restrictions))
     return typed
@@ -231,31 +235,35 @@ def _impose_context(_v: Visit, _c: Case, choices: Choices) -> dict[str, Any]:
 
 
 def _with_restrictions(
-    model: type[E], form: dict[str, str], data: dict[str, Any]
-) -> tuple[FormResult[E], list[Restriction], Answer | None]:
-    """A form that gives restrictions (Step 2, a variation): its answers read with `model`,
-    the restrictions ticked read with their details; or, with a problem in either, the form
-    to show again with every problem in the order the form asks."""
-    result = read(model, form, data)
+    result: FormResult[E], form: dict[str, str], more: dict[str, str] | None = None
+) -> tuple[list[Restriction], Answer | None]:
+    """A form that gives restrictions (Step 2, a variation), its other answers `result`: the
+    restrictions ticked, read with their details; or, with a problem anywhere (`more`: the
+    form's own further problems), the form to show again with every problem in the order the
+    form asks."""
     chosen = read_restrictions(form)
     problems = dict(result.problems)
     if not chosen.restrictions and not chosen.problems:
         problems["restrictions"] = "Select at least one restriction"
     problems.update(chosen.problems)
+    problems.update(more or {})
     if result.value is None or problems:
         shown = FormResult[Any](value=None, typed=result.typed, problems=_ordered(problems))
-        return result, [], Answer(shown)
-    return result, chosen.restrictions, None
+        return [], Answer(shown)
+    return chosen.restrictions, None
 
 
 def _impose(form: dict[str, str]) -> Answer:
-    result, chosen, again = _with_restrictions(ImposeForm, form, impose_data(form))
+    result = read(ImposeForm, form, impose_data(form))
+    seen = read_aspects(form, result.value.behaviours if result.value else ())
+    chosen, again = _with_restrictions(result, form, seen.problems)
     answers = result.value
     if again is not None or answers is None:
         return again or Answer(result)
     command = ImposeRestrictions(
         restrictions=tuple(chosen),
         behaviours=answers.behaviours,
+        aspects=seen.aspects,
         reason=answers.reason,
         equality=answers.equality(),
         immediate=answers.immediate,
@@ -274,6 +282,7 @@ _IMPOSE_ORDER = [
     "restrictions",
     *[f"{f.tag}-{d.name}" for f in RESTRICTION_FORMS for d in f.details],
     "behaviours",
+    *[f"aspects-{b.value}" for b in ASPECTS],
     "reason",
     "equality",
     "equality_notes",
@@ -295,7 +304,8 @@ def _ordered(problems: dict[str, str]) -> dict[str, str]:
 
 
 def _vary(form: dict[str, str]) -> Answer:
-    result, chosen, again = _with_restrictions(VaryForm, form, equality_data(form))
+    result = read(VaryForm, form, equality_data(form))
+    chosen, again = _with_restrictions(result, form)
     answers = result.value
     if again is not None or answers is None:
         return again or Answer(result)

@@ -8,6 +8,7 @@ case refuses a decision on a case that moved on since (VersionConflict, the 409 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any, Literal, TypeVar
@@ -19,8 +20,11 @@ from console.routes.case_words import sentence
 from contactguard.domain.case import AppealOutcome, ReviewOutcome
 from contactguard.domain.errors import PolicyError
 from contactguard.domain.model import (
+    ASPECTS,
     BEHAVIOUR_WORDS,
+    Aspect,
     Behaviour,
+    BehaviourAspects,
     EqualityConsiderations,
     NonBlank,
     Weekday,
@@ -340,7 +344,48 @@ def _check_every_restriction_type_is_on_the_form() -> None:
 _check_every_restriction_type_is_on_the_form()
 
 DAYS = [d.value for d in Weekday]
-BEHAVIOURS = [{"value": b.value, "text": BEHAVIOUR_WORDS[b]} for b in Behaviour]
+BEHAVIOURS = [
+    {
+        "value": b.value,
+        "text": BEHAVIOUR_WORDS[b],
+        "aspects": [
+            {"value": a.value, "text": a.value.capitalize()}
+            for a in (ASPECTS[b][0] if b in ASPECTS else ())
+        ],
+    }
+    for b in Behaviour
+]
+
+
+@dataclass
+class AspectsRead:
+    aspects: BehaviourAspects
+    problems: dict[str, str]
+
+
+def read_aspects(form: dict[str, str], behaviours: Sequence[Behaviour]) -> AspectsRead:
+    """Of each chosen behaviour the policy words with alternatives, which staff saw (the
+    letter names only those): at least one, or the problem beside its checkboxes."""
+    aspects: BehaviourAspects = {}
+    problems: dict[str, str] = {}
+    for b in behaviours:
+        if b not in ASPECTS:
+            continue
+        seen = tuple(Aspect(a) for a in checked(form, f"aspects-{b.value}", ASPECT_VALUES[b]))
+        if seen:
+            aspects[b] = seen
+        else:
+            *rest, last = ASPECT_VALUES[b]
+            problems[f"aspects-{b.value}"] = f"Select what you saw: {', '.join(rest)} or {last}"
+    return AspectsRead(aspects, problems)
+
+
+ASPECT_VALUES = {b: [a.value for a in allowed] for b, (allowed, _) in ASPECTS.items()}
+
+
+def aspects_typed(aspects: BehaviourAspects) -> dict[str, str]:
+    """The form's fields for aspects already recorded (a concern's, to start Step 2 from)."""
+    return {f"aspects-{b.value}-{a.value}": YES for b, seen in aspects.items() for a in seen}
 
 
 def _detail_message(detail: Detail, typed: Any) -> str | None:

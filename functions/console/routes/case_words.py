@@ -31,7 +31,15 @@ from contactguard.domain.case import (
     final_document_name,
 )
 from contactguard.domain.deadlines import DeadlineKind
-from contactguard.domain.model import BEHAVIOUR_WORDS, Actor, Behaviour, Channel, describe_date
+from contactguard.domain.model import (
+    Actor,
+    Aspect,
+    Behaviour,
+    BehaviourAspects,
+    Channel,
+    describe_behaviour,
+    describe_date,
+)
 from contactguard.domain.restrictions import RESTRICTION_TYPES, Restriction
 
 STATUS: dict[CaseStatus, str] = {
@@ -265,8 +273,12 @@ def restriction_view(restriction: Restriction) -> dict[str, object]:
     return {"title": restriction.letter_wording().title, "effects": effects}
 
 
-def behaviour_words(behaviours: tuple[Behaviour, ...] | list[Behaviour]) -> list[str]:
-    return [sentence(BEHAVIOUR_WORDS[b]).removesuffix(".") for b in behaviours]
+def behaviour_words(
+    behaviours: tuple[Behaviour, ...] | list[Behaviour], aspects: BehaviourAspects | None = None
+) -> list[str]:
+    """The behaviours as recorded: of a policy example with alternatives, what staff saw."""
+    seen = aspects or {}
+    return [sentence(describe_behaviour(b, seen.get(b, ()))).removesuffix(".") for b in behaviours]
 
 
 # Letters ------------------------------------------------------------------------------------
@@ -319,7 +331,13 @@ def _behaviours(data: Data) -> list[str]:
     behaviours = data.get("behaviours")
     if not isinstance(behaviours, list):
         return []
-    return behaviour_words([Behaviour(b) for b in behaviours if b in set(Behaviour)])
+    recorded = data.get("aspects")
+    aspects: BehaviourAspects = {}
+    if isinstance(recorded, dict):
+        for b, seen in recorded.items():
+            if b in set(Behaviour) and isinstance(seen, list):
+                aspects[Behaviour(b)] = tuple(Aspect(a) for a in seen if a in set(Aspect))
+    return behaviour_words([Behaviour(b) for b in behaviours if b in set(Behaviour)], aspects)
 
 
 def _imposed(data: Data) -> list[str]:

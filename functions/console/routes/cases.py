@@ -81,7 +81,7 @@ def summary(visit: Visit, case: Case) -> dict[str, Any]:
         else {
             "raised": uk_datetime(concern.raised_at),
             "by": who(concern.raised_by),
-            "behaviours": behaviour_words(concern.behaviours),
+            "behaviours": behaviour_words(concern.behaviours, concern.aspects),
             "note": concern.note,
             "letter_sent": uk_date(concern.letter_sent_on) if concern.letter_sent_on else None,
             "follow_up": uk_date(concern.follow_up_due_on) if concern.follow_up_due_on else None,
@@ -104,7 +104,7 @@ def restrictions(visit: Visit, case: Case) -> dict[str, Any] | None:
         "decided": uk_datetime(decision.decided_at),
         "by": who(decision.decided_by),
         "reason": decision.reason,
-        "behaviours": behaviour_words(decision.behaviours),
+        "behaviours": behaviour_words(decision.behaviours, decision.aspects),
         "immediate_reason": decision.immediate_reason,
         "police_or_legal_action": decision.police_or_legal_action,
         "equality": None

@@ -27,8 +27,8 @@ from console.forms import (
     read_form,
 )
 from console.pages import Visit, page, problem
-from console.routes.case_forms import YES, checked
-from console.routes.case_words import CHANNEL, STATUS, behaviour_words, uk_date, uk_datetime
+from console.routes.case_forms import BEHAVIOURS, YES, checked, read_aspects
+from console.routes.case_words import CHANNEL, STATUS, uk_date, uk_datetime
 from console.routes.wording import DIRECTIONS, DISPOSITIONS, LOGGED, OUTCOMES
 from contactguard.domain.access import Operation
 from contactguard.domain.calendar import LONDON, london_date
@@ -492,13 +492,17 @@ def raise_concern(visit: Visit, customer_id: str) -> web.Reply:
         "note": sent.get("note", ""),
     }
     form = read_form(ConcernForm, sent, data=data, messages=CONCERN_MESSAGES)
-    if form.value is None:
-        return _concern_form(visit, customer_id, form)
+    seen = read_aspects(sent, form.value.behaviours if form.value else ())
+    if form.value is None or seen.problems:
+        first = {k: v for k, v in form.problems.items() if k in ("case_id", "behaviours")}
+        problems = {**first, **seen.problems, **form.problems}  # in the page's order
+        return _concern_form(visit, customer_id, FormResult(None, form.typed, problems))
     value = form.value
     command = RaiseConcern(
         case_id=value.case_id,
         customer_id=customer_id,
         behaviours=tuple(value.behaviours),
+        aspects=seen.aspects,
         evidence_contact_ids=tuple(value.evidence),
         note=value.note,
     )
@@ -541,14 +545,6 @@ def _concern_form(visit: Visit, customer_id: str, form: FormResult[Any]) -> web.
         "customer_concern.html",
         "Raise a concern (Step 1)",
         form,
-        behaviours=[
-            {
-                "name": f"behaviour-{b.value}",
-                "value": YES,
-                "text": behaviour_words([b])[0],
-                "checked": bool(form.typed.get(f"behaviour-{b.value}")),
-            }
-            for b in Behaviour
-        ],
+        behaviours=BEHAVIOURS,
         evidence=evidence,
     )

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, model_validator
 
 from contactguard.domain.calendar import add_calendar_months, london_date, start_of_day
 
@@ -17,9 +17,11 @@ from contactguard.domain.model import (
     Actor,
     AwareDatetime,
     Behaviour,
+    BehaviourAspects,
     EqualityConsiderations,
     Frozen,
     NonBlank,
+    check_aspects,
 )
 from contactguard.domain.restrictions import (
     Restriction,
@@ -102,6 +104,7 @@ class Concern(Frozen):
     raised_at: AwareDatetime
     raised_by: Actor
     behaviours: tuple[Behaviour, ...]
+    aspects: BehaviourAspects = Field(default_factory=dict)  # what staff saw of each
     evidence_contact_ids: tuple[str, ...] = ()
     note: str
     letter_id: str
@@ -126,6 +129,7 @@ class RestrictionDecision(Frozen):
     decided_by: Actor
     restrictions: tuple[Restriction, ...]
     behaviours: tuple[Behaviour, ...] = ()
+    aspects: BehaviourAspects = Field(default_factory=dict)  # what staff saw of each
     reason: str
     equality: EqualityConsiderations | None = None
     immediate_reason: str | None = None
@@ -354,8 +358,16 @@ class RaiseConcern(Frozen):
     case_id: Annotated[str, Field(min_length=1, max_length=64)]
     customer_id: Annotated[str, Field(min_length=1, max_length=64)]
     behaviours: Annotated[tuple[Behaviour, ...], Field(min_length=1)]
+    # Of a behaviour the policy words with alternatives ("threatening, offensive or
+    # excessive"), which staff saw: the letter names only those.
+    aspects: BehaviourAspects = Field(default_factory=dict)
     evidence_contact_ids: tuple[str, ...] = ()
     note: NonBlank
+
+    @model_validator(mode="after")
+    def _aspects_of_chosen_behaviours(self) -> RaiseConcern:
+        check_aspects(self.behaviours, self.aspects)
+        return self
 
 
 class CloseConcern(Frozen):
@@ -367,6 +379,7 @@ class ImposeRestrictions(Frozen):
     kind: Literal[CommandKind.IMPOSE_RESTRICTIONS] = CommandKind.IMPOSE_RESTRICTIONS
     restrictions: Annotated[tuple[Restriction, ...], Field(min_length=1)]
     behaviours: tuple[Behaviour, ...] = ()
+    aspects: BehaviourAspects = Field(default_factory=dict)  # as RaiseConcern's
     reason: NonBlank
     equality: EqualityConsiderations | None = None
     immediate: bool = False
@@ -375,6 +388,11 @@ class ImposeRestrictions(Frozen):
     # Only for an immediate decision on a customer with no case yet.
     case_id: str | None = None
     customer_id: str | None = None
+
+    @model_validator(mode="after")
+    def _aspects_of_chosen_behaviours(self) -> ImposeRestrictions:
+        check_aspects(self.behaviours, self.aspects)
+        return self
 
 
 class VaryRestrictions(Frozen):

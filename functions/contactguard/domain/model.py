@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
     ValidationInfo,
 )
@@ -381,6 +382,107 @@ BEHAVIOUR_WORDS: dict[Behaviour, str] = {
     ),
     Behaviour.OTHER: "other behaviour described in the note",
 }
+
+
+class Aspect(StrEnum):
+    """Which of the policy's alternatives ("threatening, offensive or excessive") staff saw.
+
+    A letter names only what was seen: a customer who sent many emails reads that they sent
+    "an excessive number of emails", not that their emails were threatening or offensive."""
+
+    THREATENING = "threatening"
+    OFFENSIVE = "offensive"
+    FOUL = "foul"
+    EXCESSIVE = "excessive"
+    HISTORIC = "historic"
+    IRREVERSIBLE = "irreversible"
+    TRIVIAL = "trivial"
+    IRRELEVANT = "irrelevant"
+    SUBSIDIARY = "subsidiary"
+    NEW = "new"
+
+
+# Each behaviour whose policy wording lists alternatives: the alternatives, in the policy's
+# order, and the sentence they fill ({which}: the aspects seen, joined by "and").
+ASPECTS: Final[dict[Behaviour, tuple[tuple[Aspect, ...], str]]] = {
+    Behaviour.THREATENING_LANGUAGE: (
+        (Aspect.THREATENING, Aspect.OFFENSIVE, Aspect.FOUL),
+        "repeatedly using {which} language when speaking to our staff",
+    ),
+    Behaviour.EXCESSIVE_EMAILS: (
+        (Aspect.THREATENING, Aspect.OFFENSIVE, Aspect.EXCESSIVE),
+        "sending {many} {which} emails",
+    ),
+    Behaviour.OFFENSIVE_VOICEMAILS: (
+        (Aspect.THREATENING, Aspect.OFFENSIVE),
+        "leaving multiple {which} voicemails",
+    ),
+    Behaviour.SOCIAL_MEDIA_POSTS: (
+        (Aspect.OFFENSIVE, Aspect.THREATENING),
+        "posting {which} content on social media",
+    ),
+    Behaviour.HISTORIC_DECISION: (
+        (Aspect.HISTORIC, Aspect.IRREVERSIBLE),
+        "persistently challenging {which} decision",
+    ),
+    Behaviour.TRIVIAL_NEW_INFORMATION: (
+        (Aspect.TRIVIAL, Aspect.IRRELEVANT),
+        "introducing {which} new information while a complaint is investigated",
+    ),
+    Behaviour.SUBSIDIARY_ISSUES: (
+        (Aspect.SUBSIDIARY, Aspect.NEW),
+        "raising {which} issues that were not part of the original complaint",
+    ),
+}
+
+BehaviourAspects = dict[Behaviour, tuple[Aspect, ...]]
+
+
+def check_aspects(behaviours: tuple[Behaviour, ...], aspects: BehaviourAspects) -> None:
+    """Aspects are given only for a chosen behaviour that has alternatives, from its own
+    alternatives, at least one and each once: a ValueError in plain words otherwise."""
+    for behaviour, seen in aspects.items():
+        if behaviour not in behaviours:
+            raise ValueError(f"aspects are given for {behaviour.value}, which is not chosen")
+        if behaviour not in ASPECTS:
+            raise ValueError(f"{behaviour.value} has no aspects to choose from")
+        allowed = ASPECTS[behaviour][0]
+        wrong = [a.value for a in seen if a not in allowed]
+        if wrong:
+            choices = ", ".join(a.value for a in allowed)
+            raise ValueError(f"{behaviour.value} may be {choices}; not {', '.join(wrong)}")
+        if not seen or len(set(seen)) != len(seen):
+            raise ValueError(f"choose each aspect of {behaviour.value} once, at least one")
+
+
+def aspects_data(aspects: BehaviourAspects) -> dict[str, JsonValue]:
+    """An event's record of the aspects staff saw: nothing when none were chosen."""
+    if not aspects:
+        return {}
+    return {"aspects": {b.value: [a.value for a in seen] for b, seen in aspects.items()}}
+
+
+def _and(words: list[str]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def describe_behaviour(behaviour: Behaviour, seen: tuple[Aspect, ...] = ()) -> str:
+    """The behaviour as a letter puts it to the customer: only the aspects staff saw, in the
+    policy's order. With none recorded (or none to choose), the policy's own words."""
+    if behaviour not in ASPECTS or not seen:
+        return BEHAVIOUR_WORDS[behaviour]
+    allowed, sentence = ASPECTS[behaviour]
+    chosen = [a for a in allowed if a in seen]
+    many = "multiple"
+    if Aspect.EXCESSIVE in chosen and "{many}" in sentence:
+        chosen.remove(Aspect.EXCESSIVE)
+        many = "an excessive number of"
+    which = _and([a.value for a in chosen])
+    if behaviour is Behaviour.HISTORIC_DECISION:
+        which = f"{'an' if which[0] in 'aeiou' else 'a'} {which}"
+    return " ".join(sentence.format(which=which, many=many).split())
 
 
 class Weekday(StrEnum):

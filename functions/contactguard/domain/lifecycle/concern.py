@@ -17,7 +17,7 @@ from contactguard.domain.case import (
 from contactguard.domain.errors import NothingToDo
 from contactguard.domain.lifecycle.handlers import handles, require_case, update_case
 from contactguard.domain.lifecycle.recorder import Recorder
-from contactguard.domain.model import Role
+from contactguard.domain.model import Role, aspects_data
 from contactguard.domain.policy import Policy
 
 
@@ -28,6 +28,7 @@ def _raise_concern(_: Case | None, cmd: RaiseConcern, rec: Recorder, policy: Pol
         raised_at=rec.now,
         raised_by=rec.actor,
         behaviours=cmd.behaviours,
+        aspects=cmd.aspects,
         evidence_contact_ids=cmd.evidence_contact_ids,
         note=cmd.note,
         letter_id=letter.letter_id,
@@ -37,6 +38,7 @@ def _raise_concern(_: Case | None, cmd: RaiseConcern, rec: Recorder, policy: Pol
         reason=cmd.note,
         letter=letter,
         behaviours=[b.value for b in cmd.behaviours],
+        **aspects_data(cmd.aspects),
         evidence_contact_ids=list(cmd.evidence_contact_ids),
     )
     return Case(

@@ -24,7 +24,7 @@ from contactguard.domain.case import (
 from contactguard.domain.errors import RuleViolation
 from contactguard.domain.lifecycle.handlers import handles, require_case, update_case
 from contactguard.domain.lifecycle.recorder import Recorder
-from contactguard.domain.model import EqualityConsiderations
+from contactguard.domain.model import EqualityConsiderations, aspects_data
 from contactguard.domain.policy import Policy
 from contactguard.domain.restrictions import Restriction
 
@@ -63,6 +63,7 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: Recorder, policy: P
         decided_by=rec.actor,
         restrictions=cmd.restrictions,
         behaviours=cmd.behaviours,
+        aspects=cmd.aspects,
         reason=cmd.reason,
         equality=cmd.equality,
         immediate_reason=cmd.immediate_reason,
@@ -78,6 +79,7 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: Recorder, policy: P
         immediate_reason=cmd.immediate_reason,
         police_or_legal_action=cmd.police_or_legal_action,
         restriction_types=[r.type for r in cmd.restrictions],
+        **aspects_data(cmd.aspects),
     )
     base = case or Case(
         case_id=rec.case_id,
