@@ -53,6 +53,7 @@ from contactguard.domain.case import (
     RedraftLetter,
     RemindUnsentLetter,
     ReviewPackDue,
+    VaryRestrictions,
 )
 from contactguard.domain.deadlines import DeadlineKind
 from contactguard.domain.enforcement import EmailAction
@@ -276,6 +277,10 @@ class ImposeRestrictionsRequest(ImposeRestrictions, Versioned):
     pass
 
 
+class VaryRestrictionsRequest(VaryRestrictions, Versioned):
+    pass
+
+
 class RecordLetterDraftedRequest(RecordLetterDrafted, Versioned):
     pass
 
@@ -358,6 +363,7 @@ CaseCommandRequest = (
     RaiseConcernRequest
     | CloseConcernRequest
     | ImposeRestrictionsRequest
+    | VaryRestrictionsRequest
     | RecordLetterDraftedRequest
     | RecordLetterFailedRequest
     | MarkLetterSentRequest

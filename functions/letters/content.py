@@ -511,6 +511,38 @@ def _extended(draft: _Draft, inputs: LetterInputs) -> None:
     )
 
 
+def _restrictions_varied(draft: _Draft, inputs: LetterInputs) -> None:
+    """s.4 and s.5: the restrictions in force varied mid-term. Each restriction now in force
+    with its details, from the day of the decision (they apply from then: the lifecycle
+    replaces the set at once, as an appeal's varied outcome does), the reason, the end and
+    review dates of the period (unchanged), and the letter they replace. The appeal route
+    (a new right of appeal) is added by `prepare`, as for every appealable letter."""
+    case, period = inputs.case, inputs.case.period
+    decision = _decision_for(draft, case, draft.context["letter_id"])
+    _behaviours(draft, case, decision)
+    _reason(draft, inputs.event.reason)
+    _adjustments(draft, decision)
+    _restrictions(
+        draft,
+        inputs,
+        decision.restrictions if decision else (),
+        letter_date(inputs.event),  # in force from the decision, whatever date the draft has
+        _event_date(inputs, "ends_on") or (period.ends_on if period else None),
+        _event_date(inputs, "review_pack_due_on")
+        or (period.review_pack_due_on if period else None),
+    )
+    previous_id = inputs.event.data.get("previous_letter_id")
+    previous = case.letter(previous_id) if isinstance(previous_id, str) else None
+    draft.context.update(
+        previous_letter_on=(
+            describe_date(previous.letter_date)
+            if previous is not None and previous.status is LetterStatus.SENT
+            else ""
+        ),
+        signature=_signature(inputs.event.actor, draft.signer),
+    )
+
+
 def _appeal_received(draft: _Draft, appeal: Appeal | None) -> None:
     draft.context["appeal_received_on"] = draft.need(
         "appeal-received-date", describe_date(appeal.received_on) if appeal else None
@@ -742,6 +774,7 @@ CONTENT: dict[LetterKind, Callable[[_Draft, LetterInputs], None]] = {
     LetterKind.RESTRICTIONS: _step2,
     LetterKind.IMMEDIATE_RESTRICTIONS: _immediate,
     LetterKind.REVIEW_EXTENDED: _extended,
+    LetterKind.RESTRICTIONS_VARIED: _restrictions_varied,
     LetterKind.APPEAL_ACKNOWLEDGEMENT: _acknowledgement,
     LetterKind.LATE_APPEAL_DECLINED: _late_declined,
     LetterKind.APPEAL_REVIEW_DELAYED: _review_delayed,

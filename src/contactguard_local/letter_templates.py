@@ -483,6 +483,36 @@ def review_extended() -> Document:
     return d
 
 
+def restrictions_varied() -> Document:
+    """Policy s.4 and s.5: the Head of Service varies the restrictions in force during their
+    period; what applies now, why, the unchanged end date, and a new right of appeal."""
+    d = new_letter("Changes to the restrictions on your contact with us")
+    letterhead(d)
+    opening(d, "Changes to the restrictions on how you contact us")
+    tag(d, "{%p if previous_letter_on %}")
+    para(
+        d,
+        "We wrote to you on {{ previous_letter_on }} about the restrictions on how you can "
+        "contact us.",
+    )
+    tag(d, "{%p endif %}")
+    para(
+        d,
+        "As Head of Service, I have decided to change those restrictions. The restrictions "
+        "below replace them: they are all the restrictions that now apply to you.",
+    )
+    behaviour_list(d, "The restrictions are about:")
+    para(d, "My reasons for the change: {{ reason }}")
+    restriction_block(
+        d,
+        "The restrictions as changed apply from {{ starts_on }}, when the decision was made. "
+        "The end date does not change: they apply up to and including {{ last_day }}.",
+    )
+    rights_blocks(d)
+    sign_off(d)
+    return d
+
+
 def appeal_acknowledgement() -> Document:
     """Policy s.5: the Customer Experience Team logs the appeal."""
     d = new_letter("Your appeal: acknowledgement")
@@ -851,6 +881,7 @@ TEMPLATES: dict[LetterKind, Callable[[], Document]] = {
     LetterKind.APPEAL_DISMISSED: appeal_dismissed,
     LetterKind.APPEAL_VARIED: appeal_varied,
     LetterKind.REVIEW_EXTENDED: review_extended,
+    LetterKind.RESTRICTIONS_VARIED: restrictions_varied,
     LetterKind.REVIEW_CLOSED: review_closed,
     LetterKind.RESTRICTIONS_LAPSED: restrictions_lapsed,
     LetterKind.CASE_CLOSED: case_closed,

@@ -45,6 +45,7 @@ from contactguard.domain.case import (
     RecordLetterDrafted,
     ReviewOutcome,
     ReviewPackDue,
+    VaryRestrictions,
 )
 from contactguard.domain.letter_kinds import LETTER_KINDS
 from contactguard.domain.lifecycle import Policy, decide
@@ -220,6 +221,27 @@ def sample_letters(policy: Policy) -> list[tuple[CaseEvent, Case]]:
         EXECUTIVE,
         at("2027-02-10"),
     )
+    midterm = SampleCase(policy, review.case)  # varied mid-term by the Head of Service
+    midterm.do(
+        VaryRestrictions(
+            restrictions=(
+                SinglePointOfContact(
+                    officer_id="spoc-1",
+                    officer_name="Pat Contact",
+                    officer_email="pat.contact@example.org",
+                    days=(Weekday.TUESDAY, Weekday.THURSDAY),
+                    from_time=time(10),
+                    to_time=time(12),
+                ),
+            ),
+            reason="Your letters since January have been about your repair and written "
+            "calmly; one officer you can email on set days meets your needs.",
+            equality=EQUALITY,
+        ),
+        HEAD,
+        at("2027-03-15"),
+    )
+    letters += midterm.letters
     period = review.current.period
     assert period is not None
     review.do(

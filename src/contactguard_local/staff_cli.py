@@ -448,7 +448,7 @@ def _register_cases(sub: Any) -> None:
     command = _leaf(
         actions,
         "command",
-        "any lifecycle command (mark-letter-sent, log-appeal, delay-appeal-review, close-case...)",
+        "any lifecycle command (mark-letter-sent, log-appeal, vary-restrictions, close-case...)",
         _case_command,
         staff_format.command_result,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import Console, axe, shoot
 
 from contactguard.domain.calendar import LONDON, london_date
-from contactguard.domain.case import DOCX_TYPE, Behaviour, LogAppeal, RaiseConcern
+from contactguard.domain.case import DOCX_TYPE, Behaviour, LogAppeal, MarkLetterSent, RaiseConcern
 from contactguard.domain.model import (
     Actor,
     Contact,
@@ -349,3 +349,53 @@ def test_an_executive_delays_an_appeal_review(console: Console, mode: str, tab: 
     case = stack.store.get_case(case_id)
     assert case is not None
     assert case.appeals[0].review_due_on == new_due
+
+
+def test_a_head_of_service_varies_the_restrictions(console: Console, mode: str, tab: Page) -> None:
+    customer_id = f"journey-vary-{mode}"
+    case_id = f"{customer_id}-case"
+    stack = console.stack
+    stack.store.put_customer(
+        Customer(
+            customer_id=customer_id,
+            name="Alex Tenant",
+            address=PostalAddress(lines=("1 Example Street",), postcode="DE1 1AA"),
+        )
+    )
+    head = Actor(actor_id="seed-hos", role=Role.HEAD_OF_SERVICE)
+    stack.cases.open_case(immediate_restrictions(case_id, customer_id), head, stack.clock())
+    stack.pump_streams()  # the immediate restrictions letter is drafted...
+    case = stack.store.get_case(case_id)
+    assert case is not None
+    (letter,) = case.letters
+    if letter.letter_date > london_date(stack.clock()):  # drafted for the next working day
+        stack.advance(datetime.combine(letter.letter_date, time(9), tzinfo=LONDON))
+    sent = MarkLetterSent(letter_id=letter.letter_id, sent_on=letter.letter_date)
+    stack.cases.act(case_id, sent, head, stack.clock())  # ...and sent: the customer was told
+    stack.pump_streams()
+    console.sign_in(tab, "hana", ["head-of-service"], "Hana Head")
+    tab.goto(f"{console.url}/console/cases/{case_id}")
+    _press(tab, mode, "Vary the restrictions", role="link")
+    expect(tab).to_have_title("Vary the restrictions – Contact restrictions")
+    _check(tab, mode)
+    _press(tab, mode, "Vary the restrictions")  # no reason, no duties: the errors
+    expect(tab.locator(".govuk-error-summary")).to_contain_text("Enter the reason")
+    _check(tab, mode)
+    tab.get_by_label("Our social media sites restricted or denied").check()
+    tab.get_by_label("Which sites, and what is restricted").fill("No posts about staff")
+    tab.get_by_label("Why are you varying the restrictions?").fill("Posts naming staff")
+    tab.get_by_label("Reasonable adjustments the customer may need").check()
+    tab.get_by_label("Whether the customer is vulnerable").check()
+    tab.get_by_label("Our duties under the Equality Act 2010").check()
+    tab.get_by_label("What you considered and found").fill("No change since the decision")
+    if mode == "javascript":
+        shoot(tab, "vary-restrictions")
+    _press(tab, mode, "Vary the restrictions")
+    expect(tab.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Restrictions varied"
+    )
+    _check(tab, mode)
+    case = stack.store.get_case(case_id)
+    assert case is not None
+    assert case.decision is not None
+    assert [r.type for r in case.decision.restrictions] == ["letters-only", "social-media"]

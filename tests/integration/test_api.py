@@ -809,6 +809,52 @@ def test_an_appeal_review_is_delayed_through_the_api_and_the_customer_gets_a_let
     assert api.act("case-1", again, by=CET, version=api.version()).status == 200
 
 
+@pytest.mark.policy("s4-restrictions-varied")
+def test_restrictions_are_varied_through_the_api_and_the_customer_gets_a_letter(
+    api: Api,
+) -> None:
+    api.customer()
+    api.restricted_case()
+    api.clock.now = when("2027-03-01")
+    vary = {
+        "kind": "vary-restrictions",
+        "restrictions": [
+            LETTERS_ONLY,
+            {"type": "social-media", "details": "No posts about staff on our social media pages."},
+        ],
+        "reason": "posts naming staff on our Facebook page",
+        "equality": EQUALITY,
+    }
+    refused = api.act("case-1", vary, by=MANAGER, version=api.version())
+    assert refused.status == 403
+    assert refused.rule == "role-permissions"
+    same = api.act(
+        "case-1", {**vary, "restrictions": [LETTERS_ONLY]}, by=HEAD, version=api.version()
+    )
+    assert same.status == 409
+    assert same.rule == "s4-restrictions-varied"
+    unconsidered = api.act("case-1", {**vary, "equality": None}, by=HEAD, version=api.version())
+    assert unconsidered.status == 409
+    assert unconsidered.rule == "s4-equality-considered"
+    bad = api.act("case-1", {**vary, "restrictions": []}, by=HEAD, version=api.version())
+    assert bad.status == 400
+    assert "body.vary-restrictions.restrictions" in bad.fields()
+
+    varied = api.act("case-1", vary, by=HEAD, version=api.version())
+    assert varied.status == 200, varied.body
+    (event,) = varied.body["events"]
+    assert event["type"] == "restrictions-varied"
+    assert event["reason"] == "posts naming staff on our Facebook page"
+    assert event["data"]["restriction_types"] == ["letters-only", "social-media"]
+    assert event["data"]["ends_on"] == "2027-12-18"
+    assert event["letter"]["kind"] == "restrictions-varied"
+    case = varied.body["case"]
+    assert case["status"] == "restricted"
+    assert case["period"]["ends_on"] == "2027-12-18"
+    assert [r["type"] for r in case["decision"]["restrictions"]] == ["letters-only", "social-media"]
+    assert case["decision"]["kind"] == "variation"
+
+
 @pytest.mark.parametrize(
     "kind",
     ["record-letter-drafted", "record-letter-failed", *sorted(k.value for k in DEADLINE_COMMANDS)],

@@ -101,7 +101,7 @@ def test_a_published_block_is_in_the_next_letter_and_withdrawing_restores_the_pa
 ) -> None:
     assert run(s3, "publish", str(edited_help(tmp_path)), "--bucket", BUCKET) == 0
     published = capsys.readouterr().out
-    assert "every letter that includes it (14): OK" in published
+    assert "every letter that includes it (15): OK" in published
     assert "Published blocks/help.docx (version " in published
 
     key = draft_concern(dynamodb, tables, s3, "case-pub")

@@ -30,6 +30,7 @@ from contactguard.domain.case import (
     CloseConcern,
     DecideAppeal,
     LapseRestrictions,
+    LogAppeal,
 )
 from contactguard.domain.model import Actor, Aspect, Behaviour
 from contactguard.domain.restrictions import SinglePointOfContact
@@ -382,6 +383,85 @@ def test_a_varied_appeal_gives_the_new_restrictions(rig: Rig) -> None:
     assert seed.case.status is CaseStatus.RESTRICTED
 
 
+VARIED = {
+    "restriction-letters-only": "yes",
+    "letters-only-write_to": "Derby Homes, PO Box 1, Derby DE1 1AA",  # as in force
+    "restriction-social-media": "yes",
+    "social-media-details": "No posts about staff on our Facebook page",
+    "reason": "posts naming staff on our Facebook page",
+    "reasonable_adjustments_considered": "yes",
+    "vulnerability_considered": "yes",
+    "equality_act_duties_considered": "yes",
+    "equality_notes": "no change since the decision",
+}
+
+
+@pytest.mark.policy("s4-restrictions-varied")
+def test_the_head_of_service_varies_the_restrictions_in_force(rig: Rig) -> None:
+    seed = Seed(rig).restricted().now("2027-03-01")
+    assert signed_in(rig, MANAGER).get(f"/console/cases/{CASE_ID}/vary-restrictions").status == 403
+    browser = signed_in(rig, HEAD)
+    assert "Vary the restrictions" in case_page(browser).text
+    form = open_form(browser, "vary-restrictions")
+    assert form.title == "Vary the restrictions – Contact restrictions"
+    assert not unlabelled(form)
+    # The restrictions in force are ticked to start from; the duties are confirmed anew.
+    assert 'name="restriction-letters-only" type="checkbox" value="yes" checked' in form.text
+    assert 'name="vulnerability_considered" type="checkbox" value="yes" checked' not in form.text
+    assert "they stay in force up to and including 17 December 2027" in text(form)
+    assert "the 12-month review is still due on 22 November 2027" in text(form)
+    # Nothing changed: said beside the restrictions.
+    same = {k: v for k, v in VARIED.items() if not k.startswith(("restriction-social", "social"))}
+    unchanged = send(browser, form, same)
+    assert unchanged.status == 400
+    assert 'href="#restrictions">The new restrictions are the same as those in force' in (
+        unchanged.text
+    )
+    # The duties not confirmed: said beside them, what was typed kept.
+    unconsidered = send(browser, form, {**VARIED, "vulnerability_considered": ""})
+    assert unconsidered.status == 400
+    assert 'href="#equality">Record that reasonable adjustments' in unconsidered.text
+    assert "No posts about staff on our Facebook page" in unconsidered.text
+    blank = send(browser, form, {})
+    assert blank.status == 400
+    assert 'href="#restrictions">Select at least one restriction' in blank.text
+    assert 'href="#reason">Enter the reason for your decision' in blank.text
+    done = send(browser, form, VARIED)
+    shown = text(done)
+    assert "Success Restrictions varied: the new restrictions apply now" in shown
+    assert "No posts about staff on our Facebook page" in shown  # the restrictions in force
+    assert (
+        "Restrictions varied Now: letters only, social media restricted Before: letters only "
+        "The end date is unchanged: in force up to and including 17 December 2027" in timeline(done)
+    )
+    assert "Hana Head (Head of Service) posts naming staff on our Facebook page" in timeline(done)
+    assert "Letter needed: Restrictions varied: what applies now" in timeline(done)
+    decision = seed.case.decision
+    assert decision is not None
+    assert [r.type for r in decision.restrictions] == ["letters-only", "social-media"]
+    assert seed.case.status is CaseStatus.RESTRICTED
+    period = seed.case.period
+    assert period is not None
+    assert period.ends_on == date(2027, 12, 18)
+
+
+@pytest.mark.policy("s4-restrictions-varied")
+def test_a_variation_sent_after_an_appeal_was_logged_is_the_conflict_page(rig: Rig) -> None:
+    seed = Seed(rig).restricted().now("2027-01-13")
+    browser = signed_in(rig, HEAD)
+    form = open_form(browser, "vary-restrictions")
+    seed.act(LogAppeal(received_on=date(2027, 1, 13), grounds="unfair"), CET)
+    before = (seed.case, rig.fakes.store.events(CASE_ID))
+    stale = send(browser, form, VARIED)
+    assert stale.status == 409
+    assert "Someone changed this case" in stale.text
+    assert (seed.case, rig.fakes.store.events(CASE_ID)) == before
+    # ...and the form is no longer offered: the appeal is decided first.
+    refused = signed_in(rig, HEAD).get(f"/console/cases/{CASE_ID}/vary-restrictions")
+    assert refused.status == 409
+    assert "decide the appeal first" in text(refused)
+
+
 def test_the_head_of_service_extends_restrictions_at_the_review(rig: Rig) -> None:
     Seed(rig).restricted().now("2027-11-25")
     browser = signed_in(rig, HEAD)
@@ -421,6 +501,7 @@ FORMS = [
     ("concern_letter_sent", MANAGER, "close-concern"),
     ("restricted", CET, "appeal"),
     ("restricted", HEAD, "review"),
+    ("restricted", HEAD, "vary-restrictions"),
     ("under_appeal", EXECUTIVE, "appeal-decision"),
     ("under_appeal", CET, "appeal-review-delay"),
     ("concern", MANAGER, "letters/concern-0001/sent"),

@@ -33,6 +33,7 @@ from builders import (
     closed_by_upheld_appeal,
     concern_letter_sent,
     concern_raised,
+    equality,
     immediately_restricted,
     impose,
     lapsed,
@@ -75,6 +76,7 @@ from contactguard.domain.case import (
     RemindUnsentLetter,
     ReviewOutcome,
     ReviewPackDue,
+    VaryRestrictions,
 )
 from contactguard.domain.errors import PolicyError
 from contactguard.domain.lifecycle import LETTER_SENDERS, Policy
@@ -205,6 +207,12 @@ DELAYED = DelayAppealReview(
     appeal_id="A0009",
     review_due_on=date(2027, 3, 10),
     reason="we are waiting for the recordings of your calls",
+)
+# restricted()'s letters-only restriction relaxed mid-term to a single point of contact.
+VARY = VaryRestrictions(
+    restrictions=(single_point_of_contact(),),
+    reason="the letters have been calm: email to one officer is enough",
+    equality=equality(),
 )
 UPHELD = DecideAppeal(outcome=AppealOutcome.UPHELD, reason="the emails were about a real leak")
 VARIED = DecideAppeal(
@@ -441,6 +449,14 @@ EXAMPLES: tuple[Example, ...] = (
         CaseStatus.CLOSED,
         (CaseEventType.LETTER_SENT,),
         _sending(closed_by_upheld_appeal, LetterKind.APPEAL_UPHELD, date(2027, 2, 2), EXECUTIVE),
+    ),
+    Example(
+        "restrictions varied mid-term",
+        CaseStatus.RESTRICTED,
+        CommandKind.VARY_RESTRICTIONS,
+        CaseStatus.RESTRICTED,
+        (CaseEventType.RESTRICTIONS_VARIED,),
+        _then(restricted, VARY, HEAD, at("2027-03-01")),
     ),
     Example(
         "appeal window closes unappealed",

@@ -14,7 +14,9 @@ from builders import (
     Story,
     at,
     concern_letter_sent,
+    equality,
     restricted,
+    single_point_of_contact,
     under_appeal,
 )
 
@@ -25,9 +27,11 @@ from contactguard.domain.case import (
     DecideAppeal,
     DecideReview,
     DelayAppealReview,
+    LetterKind,
     LogAppeal,
     RecalculateDeadlines,
     ReviewOutcome,
+    VaryRestrictions,
 )
 from contactguard.domain.deadlines import Deadline, DeadlineKind, case_key, pending_deadlines
 from contactguard.domain.errors import NothingToDo
@@ -49,6 +53,29 @@ def test_a_sent_concern_letter_waits_for_its_follow_up() -> None:
 def test_restrictions_in_force_wait_for_the_window_the_pack_and_the_end() -> None:
     assert plan(restricted()) == [
         (K.APPEAL_WINDOW_CLOSES, "2027-01-14T00:30:00+00:00"),  # after 23:59:59 on 13 Jan
+        (K.REVIEW_PACK_DUE, "2027-11-22T07:00:00+00:00"),
+        (K.RESTRICTIONS_END, "2027-12-18T07:00:00+00:00"),
+    ]
+
+
+@pytest.mark.policy("s4-restrictions-varied", "s5-appeal-15-working-days")
+def test_a_variation_keeps_the_pack_and_the_end_and_its_letter_opens_a_new_window() -> None:
+    story = restricted()
+    story.do(
+        VaryRestrictions(
+            restrictions=(single_point_of_contact(),), reason="calmer", equality=equality()
+        ),
+        HEAD,
+        at("2027-01-04"),  # while the first window is still open
+    )
+    # The first window gives way to the variation letter's; the dates of the period stay.
+    assert plan(story) == [
+        (K.REVIEW_PACK_DUE, "2027-11-22T07:00:00+00:00"),
+        (K.RESTRICTIONS_END, "2027-12-18T07:00:00+00:00"),
+    ]
+    story.draft_and_send(LetterKind.RESTRICTIONS_VARIED, date(2027, 1, 4), HEAD)
+    assert plan(story) == [
+        (K.APPEAL_WINDOW_CLOSES, "2027-01-26T00:30:00+00:00"),  # 15 working days on: 25 Jan
         (K.REVIEW_PACK_DUE, "2027-11-22T07:00:00+00:00"),
         (K.RESTRICTIONS_END, "2027-12-18T07:00:00+00:00"),
     ]

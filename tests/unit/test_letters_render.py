@@ -59,6 +59,7 @@ from contactguard.domain.case import (
     LogAppeal,
     ReviewOutcome,
     ReviewPackDue,
+    VaryRestrictions,
 )
 from contactguard.domain.model import (
     Actor,
@@ -174,6 +175,23 @@ def review_delayed(by: Actor = EXECUTIVE) -> Story:
     return story
 
 
+def restrictions_varied() -> Story:
+    """restricted()'s letters-only restriction (18 December 2026 to 17 December 2027, review
+    22 November 2027) varied on Monday 1 March 2027 to a single point of contact and calls
+    through an advocate, with an adjustment agreed."""
+    story = restricted()
+    story.do(
+        VaryRestrictions(
+            restrictions=(single_point_of_contact(), telephone_via_third_party()),
+            reason="your letters have been calm <since January>",
+            equality=equality(agreed=("send letters in large print",)),
+        ),
+        HEAD,
+        at("2027-03-01"),
+    )
+    return story
+
+
 def closed_after_lapse(*, lapse_letter_sent: bool = True) -> Story:
     """The restrictions lapsed (the lapse letter sent, or not yet); the Head of Service
     closes the case."""
@@ -201,6 +219,7 @@ STORIES = {
     LetterKind.APPEAL_DISMISSED: lambda: decided_appeal(AppealOutcome.DISMISSED),
     LetterKind.APPEAL_VARIED: lambda: decided_appeal(AppealOutcome.VARIED),
     LetterKind.REVIEW_EXTENDED: lambda: reviewed(ReviewOutcome.EXTEND),
+    LetterKind.RESTRICTIONS_VARIED: restrictions_varied,
     LetterKind.REVIEW_CLOSED: lambda: reviewed(ReviewOutcome.CLOSE),
     LetterKind.RESTRICTIONS_LAPSED: lapsed,
     LetterKind.REVIEW_PACK: review_pack_due,
@@ -985,3 +1004,79 @@ def test_a_block_compiled_for_a_letter_is_not_reused_by_an_environment_that_esca
     plain.save(out)
     assert "If you need help" in document_text(out.getvalue())
     assert document_text(render(prepare(inputs))) == ours
+
+
+# Restrictions varied mid-term (s.4, s.5) -------------------------------------------------------
+
+
+@pytest.mark.policy("s4-restrictions-varied", "s5-appeal-15-working-days", "s5-ombudsman")
+def test_a_variation_letter_says_what_applies_now_why_until_when_and_how_to_appeal() -> None:
+    text = squashed(text_of(restrictions_varied(), LetterKind.RESTRICTIONS_VARIED))
+    assert "Changes to the restrictions on how you contact us" in text
+    assert "We wrote to you on 18 December 2026 about the restrictions" in text
+    assert "they are all the restrictions that now apply to you" in text
+    # The reason as recorded, escaped, never read as markup.
+    assert "My reasons for the change: your letters have been calm <since January>" in text
+    # Each restriction now in force, with its details; the old one is not among them.
+    assert "A single point of contact: Your contact with us will be through Pat Contact" in text
+    assert "Pat Contact" in text
+    assert "Alex Advocate" in text
+    assert "Contact by letter only" not in text
+    # From the decision; the end date unchanged, "up to and including"; the review date.
+    assert "The restrictions as changed apply from 1 March 2027, when the decision was made." in (
+        text
+    )
+    assert "they apply up to and including 17 December 2027." in text
+    assert "The review date is 22 November 2027" in text
+    assert "send letters in large print" in text
+    # How to contact us now, from the restrictions now in force, with the emergency line.
+    assert "How you can contact us now" in text
+    assert "Ask for Pat Contact" in text
+    assert "In an emergency:" in text
+    # A new right of appeal: 15 working days from the letter's date (1 March 2027).
+    assert "Your right to appeal" in text
+    assert "by 22 March 2027" in text
+    assert "If you remain unhappy" in text
+    assert "Housing Ombudsman" in text
+    assert "If you need help" in text
+    assert "Yours sincerely Hana Head Head of Service" in text
+
+
+@pytest.mark.policy("s4-restrictions-varied")
+def test_a_variation_letter_redrafted_later_keeps_the_day_the_change_applied_from() -> None:
+    story = restrictions_varied()
+    event = letter_event(story, LetterKind.RESTRICTIONS_VARIED)
+    body = draft_letter(
+        LetterInputs(
+            case=story.current,
+            customer=CUSTOMER,
+            event=event,
+            policy=POLICY,
+            dated=date(2027, 3, 8),
+        )
+    )
+    text = squashed(document_text(body))
+    assert "Date: 8 March 2027" in text
+    assert "apply from 1 March 2027, when the decision was made" in text
+    # The appeal runs from the date the letter carries (Good Friday and Easter Monday skipped).
+    assert "by 31 March 2027" in text
+
+
+@pytest.mark.policy("s4-restrictions-varied")
+def test_a_variation_letter_superseded_by_a_later_variation_is_not_issued() -> None:
+    story = restrictions_varied()
+    first = letter_event(story, LetterKind.RESTRICTIONS_VARIED)
+    story.draft_and_send(LetterKind.RESTRICTIONS_VARIED, date(2027, 3, 1), HEAD)
+    story.do(
+        VaryRestrictions(
+            restrictions=(letters_only(),), reason="the calls became abusive", equality=equality()
+        ),
+        HEAD,
+        at("2027-04-05"),
+    )
+    with pytest.raises(MissingContent) as caught:
+        prepare(LetterInputs(case=story.current, customer=CUSTOMER, event=first, policy=POLICY))
+    assert "decision-superseded" in caught.value.problems
+    text = squashed(text_of(story, LetterKind.RESTRICTIONS_VARIED))
+    assert "We wrote to you on 1 March 2027 about the restrictions" in text
+    assert "Contact by letter only:" in text

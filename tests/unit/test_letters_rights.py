@@ -29,6 +29,8 @@ def test_the_kinds_are_the_ones_the_issue_names() -> None:
         LetterKind.RESTRICTIONS,
         LetterKind.IMMEDIATE_RESTRICTIONS,
         LetterKind.REVIEW_EXTENDED,
+        # Issue 17, item 11: a variation of the restrictions in force is appealable too.
+        LetterKind.RESTRICTIONS_VARIED,
     }
     assert {LetterKind.APPEAL_UPHELD, LetterKind.APPEAL_DISMISSED, LetterKind.APPEAL_VARIED} <= set(
         OMBUDSMAN

@@ -64,6 +64,7 @@ from contactguard.domain.case import (
     RemindUnsentLetter,
     ReviewOutcome,
     ReviewPackDue,
+    VaryRestrictions,
 )
 from contactguard.domain.enforcement import restrictions_in_force
 from contactguard.domain.errors import (
@@ -218,6 +219,13 @@ def _command(step: Step, case: Case | None, now: datetime) -> tuple[Command, str
                 case_id=None if flags & 16 else CASE_ID,
                 customer_id=None if flags & 16 else CUSTOMER_ID,
             ), None
+        case CommandKind.VARY_RESTRICTIONS:
+            record = None if flags & 4 else equality(adjustments=not flags & 8)
+            return VaryRestrictions(
+                restrictions=restrictions[step.pick % 3],  # maybe the set in force
+                reason="the contact changed",
+                equality=record,
+            ), None
         case CommandKind.RECORD_LETTER_DRAFTED:
             letter_id = _letter_id(step, case)
             letter = case.letter(letter_id) if case else None
@@ -349,12 +357,20 @@ def _check_case(case: Case, history: list[CaseEvent], now: datetime) -> None:
     assert (case.status is CaseStatus.UNDER_APPEAL) == bool(heard)
     open_decisions = [a.decision_id for a in case.appeals if a.open]
     assert len(open_decisions) == len(set(open_decisions))
-    # Twelve calendar months from the first day; an extension adds twelve to the end date.
+    # Twelve calendar months from the first day; an extension adds twelve to the end date
+    # (a variation after it leaves the end date where the extension put it).
     period, decision = case.period, case.decision
     if period is not None:
         assert decision is not None
         first_end = add_calendar_months(london_date(period.starts_at), 12)
-        if decision.kind is not DecisionKind.REVIEW_EXTENSION:
+        started = max(
+            i for i, e in enumerate(history) if e.type is CaseEventType.RESTRICTIONS_STARTED
+        )
+        extended = any(
+            e.type is CaseEventType.REVIEW_DECIDED and e.data.get("outcome") == "extend"
+            for e in history[started:]
+        )
+        if not extended:
             assert period.ends_on == first_end
         else:
             assert period.ends_on > first_end
@@ -378,6 +394,16 @@ def _check_events(outcome_events: tuple[CaseEvent, ...], case: Case, now: dateti
             assert (
                 event.data["ends_on"] == add_calendar_months(london_date(starts_at), 12).isoformat()
             )
+        if event.type is CaseEventType.RESTRICTIONS_VARIED:
+            # s.4: the end and review dates stay as they were; the new set is the one in force.
+            # (Seldom reached: the walk's clock mostly jumps past the end date first; any
+            # sequence of variations is walked in test_lifecycle_variation.)
+            assert case.period is not None
+            assert case.decision is not None
+            assert event.data["ends_on"] == case.period.ends_on.isoformat()
+            assert event.data["review_pack_due_on"] == case.period.review_pack_due_on.isoformat()
+            assert case.decision.kind is DecisionKind.VARIATION
+            assert restrictions_in_force(case, now) == case.decision.restrictions
         if event.type is CaseEventType.REVIEW_DECIDED and event.data["outcome"] == "extend":
             previous = date.fromisoformat(str(event.data["previous_ends_on"]))
             assert event.data["ends_on"] == add_calendar_months(previous, 12).isoformat()

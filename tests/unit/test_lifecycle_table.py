@@ -35,6 +35,7 @@ from lifecycle_stories import (
     EXTEND,
     IMMEDIATE,
     VARIED,
+    VARY,
     Example,
     refused,
 )
@@ -113,6 +114,7 @@ def _any_command(kind: CommandKind) -> Command:
         CommandKind.RAISE_CONCERN: raise_concern(),
         CommandKind.CLOSE_CONCERN: CloseConcern(reason="behaviour changed"),
         CommandKind.IMPOSE_RESTRICTIONS: IMMEDIATE,
+        CommandKind.VARY_RESTRICTIONS: VARY,
         CommandKind.RECORD_LETTER_DRAFTED: RecordLetterDrafted(
             letter_id="x", version=1, s3_key="k"
         ),

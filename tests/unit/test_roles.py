@@ -43,6 +43,8 @@ DECIDES: dict[CommandKind, frozenset[Role]] = {
     # s.4 Step 2: "the case will be submitted to the relevant Head of Service and restrictions
     # may be imposed"; DESIGN.md: "Only a Head of Service imposes restrictions".
     CommandKind.IMPOSE_RESTRICTIONS: frozenset({HOS}),
+    # ... and varying the restrictions in force is a Step 2 decision too.
+    CommandKind.VARY_RESTRICTIONS: frozenset({HOS}),
     # s.5: the appeal is "addressed to the Customer Experience Team", who log it.
     CommandKind.LOG_APPEAL: frozenset({CET}),
     # DESIGN.md: "A late appeal is recorded as late; a manager may accept it with a reason."
@@ -85,6 +87,7 @@ SENDS: dict[LetterKind, frozenset[Role]] = {
     LetterKind.RESTRICTIONS: MANAGERS,
     LetterKind.IMMEDIATE_RESTRICTIONS: MANAGERS,
     LetterKind.REVIEW_EXTENDED: MANAGERS,
+    LetterKind.RESTRICTIONS_VARIED: MANAGERS,
     LetterKind.REVIEW_CLOSED: MANAGERS,
     LetterKind.RESTRICTIONS_LAPSED: MANAGERS,
     LetterKind.CASE_CLOSED: MANAGERS,

@@ -19,6 +19,7 @@ from builders import (
     restricted,
     under_appeal,
 )
+from lifecycle_stories import late_appeal_logged
 
 from contactguard.domain.calendar import WorkingDayCalendar
 from contactguard.domain.case import CommandKind, LetterKind
@@ -103,6 +104,24 @@ def test_the_review_of_an_appeal_under_review_may_be_delayed_by_the_executive_or
         refused = cases.choices(by(HEAD), appealed).refused[CommandKind.DELAY_APPEAL_REVIEW]
         assert isinstance(refused, NotPermitted)
         assert CommandKind.DELAY_APPEAL_REVIEW not in cases.choices(by(CET), in_force).decisions
+
+
+@pytest.mark.policy("s4-restrictions-varied")
+def test_the_head_of_service_may_vary_restrictions_in_force_with_no_appeal_open() -> None:
+    cases = fake_use_cases(FixedClock(at("2027-03-01"))).use_cases.cases
+    in_force = restricted().current
+    assert CommandKind.VARY_RESTRICTIONS in cases.choices(by(HEAD), in_force).decisions
+    for staff in (MANAGER, CET, EXECUTIVE):
+        refused = cases.choices(by(staff), in_force).refused[CommandKind.VARY_RESTRICTIONS]
+        assert isinstance(refused, NotPermitted)
+    # Under appeal: not offered, the appeal is decided first.
+    appealed = cases.choices(by(HEAD), under_appeal().current)
+    assert CommandKind.VARY_RESTRICTIONS not in appealed.decisions
+    assert CommandKind.VARY_RESTRICTIONS not in appealed.blocked
+    # A late appeal awaiting a decision: the status allows it, a rule of the case blocks it.
+    late = cases.choices(by(HEAD), late_appeal_logged().current)
+    assert CommandKind.VARY_RESTRICTIONS in late.blocked
+    assert late.refused[CommandKind.VARY_RESTRICTIONS].rule == "s4-restrictions-varied"
 
 
 def test_asking_records_nothing() -> None:

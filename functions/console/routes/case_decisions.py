@@ -28,13 +28,16 @@ from console.routes.case_forms import (
     YES,
     AppealDecisionForm,
     DelayReviewForm,
+    EqualityForm,
     ImposeForm,
     LateAppealForm,
     LogAppealForm,
     ReasonForm,
     ReviewForm,
+    VaryForm,
     Versioned,
     aspects_typed,
+    equality_data,
     impose_data,
     in_words,
     read,
@@ -43,7 +46,7 @@ from console.routes.case_forms import (
     refused_on_form,
     restrictions_typed,
 )
-from console.routes.case_words import uk_date
+from console.routes.case_words import uk_date, until
 from console.routes.customers import NEW_ID, imposes_at_once
 from contactguard.domain.access import Operation
 from contactguard.domain.case import (
@@ -64,14 +67,16 @@ from contactguard.domain.case import (
     LetterKind,
     LogAppeal,
     ReviewOutcome,
+    VaryRestrictions,
 )
 from contactguard.domain.errors import RuleViolation
-from contactguard.domain.model import ASPECTS, EqualityConsiderations
+from contactguard.domain.model import ASPECTS
 from contactguard.domain.restrictions import Restriction
 from contactguard.usecases.cases import Choices
 from contactguard.usecases.errors import AlreadyExists
 
 F = TypeVar("F", bound=Versioned)
+E = TypeVar("E", bound=EqualityForm)
 
 
 @dataclass(frozen=True)
@@ -229,30 +234,38 @@ def _impose_context(_v: Visit, _c: Case, choices: Choices) -> dict[str, Any]:
     }
 
 
-def _impose(form: dict[str, str]) -> Answer:
-    result = read(ImposeForm, form, impose_data(form))
+def _with_restrictions(
+    result: FormResult[E], form: dict[str, str], more: dict[str, str] | None = None
+) -> tuple[list[Restriction], Answer | None]:
+    """A form that gives restrictions (Step 2, a variation), its other answers `result`: the
+    restrictions ticked, read with their details; or, with a problem anywhere (`more`: the
+    form's own further problems), the form to show again with every problem in the order the
+    form asks."""
     chosen = read_restrictions(form)
     problems = dict(result.problems)
     if not chosen.restrictions and not chosen.problems:
         problems["restrictions"] = "Select at least one restriction"
     problems.update(chosen.problems)
+    problems.update(more or {})
+    if result.value is None or problems:
+        shown = FormResult[Any](value=None, typed=result.typed, problems=_ordered(problems))
+        return [], Answer(shown)
+    return chosen.restrictions, None
+
+
+def _impose(form: dict[str, str]) -> Answer:
+    result = read(ImposeForm, form, impose_data(form))
     seen = read_aspects(form, result.value.behaviours if result.value else ())
-    problems.update(seen.problems)
+    chosen, again = _with_restrictions(result, form, seen.problems)
     answers = result.value
-    if answers is None or problems:
-        return Answer(FormResult(value=None, typed=result.typed, problems=_ordered(problems)))
+    if again is not None or answers is None:
+        return again or Answer(result)
     command = ImposeRestrictions(
-        restrictions=tuple(chosen.restrictions),
+        restrictions=tuple(chosen),
         behaviours=answers.behaviours,
         aspects=seen.aspects,
         reason=answers.reason,
-        equality=EqualityConsiderations(
-            reasonable_adjustments_considered=answers.reasonable_adjustments_considered,
-            vulnerability_considered=answers.vulnerability_considered,
-            equality_act_duties_considered=answers.equality_act_duties_considered,
-            notes=answers.equality_notes,
-            adjustments_agreed=answers.adjustments_agreed,
-        ),
+        equality=answers.equality(),
         immediate=answers.immediate,
         immediate_reason=answers.immediate_reason if answers.immediate else None,
         police_or_legal_action=answers.police_or_legal_action if answers.immediate else None,
@@ -285,6 +298,47 @@ def _ordered(problems: dict[str, str]) -> dict[str, str]:
     """The problems in the order the form asks (the error summary follows the page)."""
     rank = {name: n for n, name in enumerate(_IMPOSE_ORDER)}
     return dict(sorted(problems.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
+# The restrictions in force varied mid-term (policy s.4, s.5) ---------------------------------
+
+
+def _vary(form: dict[str, str]) -> Answer:
+    result = read(VaryForm, form, equality_data(form))
+    chosen, again = _with_restrictions(result, form)
+    answers = result.value
+    if again is not None or answers is None:
+        return again or Answer(result)
+    command = VaryRestrictions(
+        restrictions=tuple(chosen), reason=answers.reason, equality=answers.equality()
+    )
+    done = (
+        "Restrictions varied: the new restrictions apply now, the end date does not change. "
+        "The letter telling the customer is being drafted."
+    )
+    return Answer(result, command, answers.version, done)
+
+
+def _vary_prefill(case: Case) -> dict[str, str]:
+    """The restrictions in force, and what was considered for them, to start from."""
+    decision = case.decision
+    if decision is None:
+        return {}
+    typed = restrictions_typed(decision.restrictions)
+    if decision.equality is not None:
+        typed["equality_notes"] = decision.equality.notes
+        typed["adjustments_agreed"] = "\n".join(decision.equality.adjustments_agreed)
+    return typed
+
+
+def _vary_context(_v: Visit, case: Case, _ch: Choices) -> dict[str, Any]:
+    period = case.period
+    return {
+        "ends_on": until(period.ends_on) if period else None,
+        "review_on": uk_date(period.review_pack_due_on) if period else None,
+        "restriction_forms": RESTRICTION_FORMS,
+        "days": DAYS,
+    }
 
 
 # Appeals (policy s.5) ----------------------------------------------------------------------
@@ -429,6 +483,21 @@ DECISIONS: tuple[Decision, ...] = (
         },
         prefill=_impose_prefill,
         context=_impose_context,
+    ),
+    Decision(
+        CommandKind.VARY_RESTRICTIONS,
+        "vary-restrictions",
+        "Vary the restrictions",
+        "Vary the restrictions",
+        "case_vary.html",
+        _vary,
+        fields={
+            "s4-equality-considered": "equality",
+            "s4-restrictions-varied": "restrictions",
+            **_OFFICER_EMAIL,
+        },
+        prefill=_vary_prefill,
+        context=_vary_context,
     ),
     Decision(
         CommandKind.CLOSE_CONCERN,

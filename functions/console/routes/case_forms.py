@@ -25,6 +25,7 @@ from contactguard.domain.model import (
     Aspect,
     Behaviour,
     BehaviourAspects,
+    EqualityConsiderations,
     NonBlank,
     Weekday,
 )
@@ -76,16 +77,35 @@ class ReviewForm(Versioned):
     reason: NonBlank
 
 
-class ImposeForm(Versioned):
-    """Step 2 (policy s.4): the restrictions themselves are read by `read_restrictions`."""
+class EqualityForm(Versioned):
+    """What was considered before restricting contact (Ombudsman guidance): the part of the
+    Step 2 form a variation asks again (`equality_data` reads it from the form)."""
 
     reason: NonBlank
-    behaviours: tuple[Behaviour, ...] = ()
     reasonable_adjustments_considered: bool = False
     vulnerability_considered: bool = False
     equality_act_duties_considered: bool = False
     equality_notes: NonBlank
     adjustments_agreed: tuple[NonBlank, ...] = ()
+
+    def equality(self) -> EqualityConsiderations:
+        return EqualityConsiderations(
+            reasonable_adjustments_considered=self.reasonable_adjustments_considered,
+            vulnerability_considered=self.vulnerability_considered,
+            equality_act_duties_considered=self.equality_act_duties_considered,
+            notes=self.equality_notes,
+            adjustments_agreed=self.adjustments_agreed,
+        )
+
+
+class VaryForm(EqualityForm):
+    """The restrictions in force varied mid-term: the new set is read by `read_restrictions`."""
+
+
+class ImposeForm(EqualityForm):
+    """Step 2 (policy s.4): the restrictions themselves are read by `read_restrictions`."""
+
+    behaviours: tuple[Behaviour, ...] = ()
     immediate: bool
     immediate_reason: NonBlank | None = None
     police_or_legal_action: NonBlank | None = None
@@ -433,15 +453,22 @@ def restrictions_typed(restrictions: tuple[Restriction, ...]) -> dict[str, str]:
     return typed
 
 
-def impose_data(form: dict[str, str]) -> dict[str, Any]:
-    """The Step 2 form's fields as ImposeForm reads them (checkbox groups and lines)."""
+def equality_data(form: dict[str, str]) -> dict[str, Any]:
+    """The equality fields (checkboxes and lines) as EqualityForm reads them."""
     return {
         **form,
-        "behaviours": checked(form, "behaviour", [b.value for b in Behaviour]),
         "reasonable_adjustments_considered": form.get("reasonable_adjustments_considered") == YES,
         "vulnerability_considered": form.get("vulnerability_considered") == YES,
         "equality_act_duties_considered": form.get("equality_act_duties_considered") == YES,
         "adjustments_agreed": lines(form.get("adjustments_agreed", "")),
+    }
+
+
+def impose_data(form: dict[str, str]) -> dict[str, Any]:
+    """The Step 2 form's fields as ImposeForm reads them (checkbox groups and lines)."""
+    return {
+        **equality_data(form),
+        "behaviours": checked(form, "behaviour", [b.value for b in Behaviour]),
         "immediate": {YES: True, "no": False}.get(form.get("immediate", "")),
         "immediate_reason": blank_to_none(form.get("immediate_reason")),
         "police_or_legal_action": blank_to_none(form.get("police_or_legal_action")),

@@ -41,7 +41,7 @@ from contactguard.domain.model import (
     describe_behaviour,
     describe_date,
 )
-from contactguard.domain.restrictions import Restriction
+from contactguard.domain.restrictions import RESTRICTION_TYPES, Restriction
 
 STATUS: dict[CaseStatus, str] = {
     CaseStatus.CONCERN: "Concern raised (Step 1)",
@@ -66,6 +66,7 @@ LETTER_KIND: dict[LetterKind, str] = {
     LetterKind.APPEAL_DISMISSED: "Appeal outcome: dismissed",
     LetterKind.APPEAL_VARIED: "Appeal outcome: varied",
     LetterKind.REVIEW_EXTENDED: "12-month review: restrictions extended",
+    LetterKind.RESTRICTIONS_VARIED: "Restrictions varied: what applies now",
     LetterKind.REVIEW_CLOSED: "12-month review: case closed",
     LetterKind.RESTRICTIONS_LAPSED: "Restrictions lapsed",
     LetterKind.CASE_CLOSED: "Case closed (after a lapse)",
@@ -86,6 +87,7 @@ DECISION_KIND: dict[DecisionKind, str] = {
     DecisionKind.STEP_2: "Step 2, after the Step 1 concern",
     DecisionKind.IMMEDIATE: "Immediate: no prior warning",
     DecisionKind.REVIEW_EXTENSION: "Extended at the 12-month review",
+    DecisionKind.VARIATION: "Varied during the 12 months: the end date unchanged",
 }
 
 DEADLINE: dict[DeadlineKind, str] = {
@@ -106,6 +108,7 @@ EVENT: dict[CaseEventType, str] = {
     CaseEventType.CONCERN_CLOSED: "Concern closed",
     CaseEventType.RESTRICTIONS_IMPOSED: "Restrictions decided",
     CaseEventType.RESTRICTIONS_STARTED: "Restrictions started",
+    CaseEventType.RESTRICTIONS_VARIED: "Restrictions varied",
     CaseEventType.LETTER_DRAFTED: "Letter drafted",
     CaseEventType.LETTER_FAILED: "Letter not issued: it lacks required content",
     CaseEventType.LETTER_SENT: "Letter marked sent",
@@ -138,6 +141,18 @@ CHANNEL: dict[Channel, str] = {
 }
 
 
+# Each restriction type, by the tag an event records it under (a timeline line names them).
+RESTRICTION_TYPE_NAMES: dict[str, str] = {
+    "telephone-via-third-party": "telephone only through a third party",
+    "letters-only": "letters only",
+    "appointment-only-visits": "visits by appointment only",
+    "single-point-of-contact": "a single point of contact",
+    "witness-at-personal-contact": "a witness at personal contact",
+    "social-media": "social media restricted",
+    "other": "another restriction",
+}
+
+
 def _check_every_member_has_words() -> None:
     tables: tuple[tuple[type[Enum], Mapping[Any, str]], ...] = (
         (CaseStatus, STATUS),
@@ -153,6 +168,9 @@ def _check_every_member_has_words() -> None:
         if missing:
             names = sorted(str(m.value) for m in missing)
             raise AssertionError(f"{enum.__name__} members without words: {names}")
+    tags = {str(t.model_fields["type"].default) for t in RESTRICTION_TYPES}
+    if tags != set(RESTRICTION_TYPE_NAMES):
+        raise AssertionError(f"restriction types without words: {sorted(tags)}")
 
 
 _check_every_member_has_words()
@@ -333,6 +351,24 @@ def _imposed(data: Data) -> list[str]:
     return lines
 
 
+def _restriction_names(data: Data, key: str) -> str | None:
+    types = data.get(key)
+    if not isinstance(types, list):
+        return None
+    names = [RESTRICTION_TYPE_NAMES.get(t, t) for t in types if isinstance(t, str)]
+    return ", ".join(names) if names else None
+
+
+def _varied(data: Data) -> list[str]:
+    lines = [f"Now: {now}"] if (now := _restriction_names(data, "restriction_types")) else []
+    if before := _restriction_names(data, "previous_restriction_types"):
+        lines.append(f"Before: {before}")
+    ends_on = _date(data, "ends_on")
+    if ends_on:
+        lines.append(f"The end date is unchanged: in force {until(ends_on)}")
+    return lines
+
+
 def _in_force(data: Data) -> list[str]:
     ends_on = _date(data, "ends_on")
     return [f"In force {until(ends_on)}"] if ends_on else []
@@ -413,6 +449,7 @@ _DETAILS: dict[CaseEventType, Callable[[Data], list[str]]] = {
     CaseEventType.CONCERN_RAISED: _behaviours,
     CaseEventType.RESTRICTIONS_IMPOSED: _imposed,
     CaseEventType.RESTRICTIONS_STARTED: _in_force,
+    CaseEventType.RESTRICTIONS_VARIED: _varied,
     CaseEventType.LETTER_DRAFTED: _letter,
     CaseEventType.LETTER_FAILED: _letter,
     CaseEventType.LETTER_SENT: _letter,

@@ -125,6 +125,9 @@ class DecisionKind(StrEnum):
     STEP_2 = "step-2"
     IMMEDIATE = "immediate"
     REVIEW_EXTENSION = "review-extension"
+    # The restrictions in force changed mid-term by the Head of Service (VaryRestrictions):
+    # same period, same end and review dates, a new letter and a new right of appeal.
+    VARIATION = "variation"
 
 
 class RestrictionDecision(Frozen):
@@ -267,6 +270,7 @@ class CaseEventType(StrEnum):
     CONCERN_CLOSED = "concern-closed"
     RESTRICTIONS_IMPOSED = "restrictions-imposed"
     RESTRICTIONS_STARTED = "restrictions-started"
+    RESTRICTIONS_VARIED = "restrictions-varied"
     LETTER_DRAFTED = "letter-drafted"
     LETTER_FAILED = "letter-failed"
     LETTER_SENT = "letter-sent"
@@ -320,6 +324,7 @@ class CommandKind(StrEnum):
     RAISE_CONCERN = "raise-concern"
     CLOSE_CONCERN = "close-concern"
     IMPOSE_RESTRICTIONS = "impose-restrictions"
+    VARY_RESTRICTIONS = "vary-restrictions"
     RECORD_LETTER_DRAFTED = "record-letter-drafted"
     RECORD_LETTER_FAILED = "record-letter-failed"
     MARK_LETTER_SENT = "mark-letter-sent"
@@ -396,6 +401,18 @@ class ImposeRestrictions(Frozen):
     def _aspects_of_chosen_behaviours(self) -> ImposeRestrictions:
         check_aspects(self.behaviours, self.aspects)
         return self
+
+
+class VaryRestrictions(Frozen):
+    """The Head of Service changes the restrictions in force during their period (adds one,
+    relaxes a single point of contact's days...): the new set in full, why, and that the
+    equality duties were considered again. The end and review dates do not change; the
+    customer is told by letter, which gives a new right of appeal."""
+
+    kind: Literal[CommandKind.VARY_RESTRICTIONS] = CommandKind.VARY_RESTRICTIONS
+    restrictions: Annotated[tuple[Restriction, ...], Field(min_length=1)]
+    reason: NonBlank
+    equality: EqualityConsiderations | None = None
 
 
 class RecordLetterDrafted(Frozen):
@@ -518,6 +535,7 @@ Command = Annotated[
     RaiseConcern
     | CloseConcern
     | ImposeRestrictions
+    | VaryRestrictions
     | RecordLetterDrafted
     | RecordLetterFailed
     | MarkLetterSent

@@ -33,6 +33,7 @@ class LetterKind(StrEnum):
     APPEAL_DISMISSED = "appeal-dismissed"
     APPEAL_VARIED = "appeal-varied"
     REVIEW_EXTENDED = "review-extended"
+    RESTRICTIONS_VARIED = "restrictions-varied"
     REVIEW_CLOSED = "review-closed"
     RESTRICTIONS_LAPSED = "restrictions-lapsed"
     CASE_CLOSED = "case-closed"
@@ -237,6 +238,19 @@ LETTER_KINDS: MappingProxyType[LetterKind, LetterKindSpec] = MappingProxyType(
         K.REVIEW_EXTENDED: LetterKindSpec(
             kind=K.REVIEW_EXTENDED,
             template="review-extended.docx",
+            senders=_HEAD_OR_MANAGER,
+            signed_as=Role.HEAD_OF_SERVICE,
+            must_contain=_RESTRICTION_DECISION,
+            date_bound=True,
+            appealable=True,
+        ),
+        # s.4 and s.5: the restrictions in force varied mid-term by the Head of Service: what
+        # any decision on restrictions says (the behaviour, each restriction now in force,
+        # why, the unchanged end and review dates, how to contact us now), and a new right of
+        # appeal (from the date it carries, so date-bound).
+        K.RESTRICTIONS_VARIED: LetterKindSpec(
+            kind=K.RESTRICTIONS_VARIED,
+            template="restrictions-varied.docx",
             senders=_HEAD_OR_MANAGER,
             signed_as=Role.HEAD_OF_SERVICE,
             must_contain=_RESTRICTION_DECISION,

@@ -36,6 +36,7 @@ from contactguard.domain.case import (
     MarkLetterSent,
     RedraftLetter,
     ReviewOutcome,
+    VaryRestrictions,
     final_document_key,
     final_document_name,
     final_upload_prefix,
@@ -85,6 +86,7 @@ class TimelineEntry:
 CASE_DECISIONS = (
     CommandKind.CLOSE_CONCERN,
     CommandKind.IMPOSE_RESTRICTIONS,
+    CommandKind.VARY_RESTRICTIONS,
     CommandKind.LOG_APPEAL,
     CommandKind.ACCEPT_LATE_APPEAL,
     CommandKind.DECLINE_LATE_APPEAL,
@@ -146,6 +148,12 @@ def _stand_ins(immediate: bool) -> dict[CommandKind, Command]:
             equality=considered,
             immediate=immediate,
             immediate_reason=_STAND_IN if immediate else None,
+        ),
+        # A set no case has in force: the lifecycle refuses a variation that changes nothing.
+        CommandKind.VARY_RESTRICTIONS: VaryRestrictions(
+            restrictions=(OtherRestriction(details=_STAND_IN),),
+            reason=_STAND_IN,
+            equality=considered,
         ),
         CommandKind.ACCEPT_LATE_APPEAL: AcceptLateAppeal(reason=_STAND_IN),
         CommandKind.DECLINE_LATE_APPEAL: DeclineLateAppeal(reason=_STAND_IN),

@@ -20,7 +20,7 @@ from contactguard.domain.errors import (
 from contactguard.domain.lifecycle.handlers import HANDLERS
 from contactguard.domain.lifecycle.recorder import Recorder
 from contactguard.domain.lifecycle.roles import PERMITTED_ROLES
-from contactguard.domain.lifecycle.table import TRANSITIONS
+from contactguard.domain.lifecycle.table import FIRST, TRANSITIONS
 from contactguard.domain.model import Actor
 from contactguard.domain.policy import Policy
 
@@ -48,7 +48,9 @@ def decide(
         where = f"a case that is {status.value}" if status else "a customer with no case"
         if kind in DEADLINE_COMMANDS:
             raise NothingToDo("deadline-stale", f"{kind.value} no longer applies to {where}")
-        raise IllegalTransition("lifecycle", f"{kind.value} is not possible for {where}")
+        first = FIRST.get((status, kind)) if status else None
+        why = f": {first}" if first else ""
+        raise IllegalTransition("lifecycle", f"{kind.value} is not possible for {where}{why}")
     if case is not None and case.version < 1:
         raise ValueError("case version must be 1 or more")
     recorder = Recorder(

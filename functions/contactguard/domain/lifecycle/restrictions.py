@@ -1,5 +1,6 @@
 """Step 2 (s.4): the Head of Service imposes restrictions, which start when the customer is told,
-or at once for an immediate decision."""
+or at once for an immediate decision; and varies the restrictions in force during their
+period."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ from contactguard.domain.case import (
     DecisionKind,
     ImposeRestrictions,
     LetterKind,
+    LetterStatus,
     RestrictionDecision,
     RestrictionPeriod,
+    VaryRestrictions,
 )
 from contactguard.domain.errors import RuleViolation
-from contactguard.domain.lifecycle.handlers import handles, update_case
+from contactguard.domain.lifecycle.handlers import handles, require_case, update_case
 from contactguard.domain.lifecycle.recorder import Recorder
-from contactguard.domain.model import aspects_data
+from contactguard.domain.model import EqualityConsiderations, aspects_data
 from contactguard.domain.policy import Policy
 from contactguard.domain.restrictions import Restriction
 
@@ -43,12 +46,7 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: Recorder, policy: P
                 "restrictions follow a Step 1 concern letter that has been sent; otherwise "
                 "mark the decision immediate with a reason",
             )
-    if cmd.equality is None or not cmd.equality.complete:
-        raise RuleViolation(
-            "s4-equality-considered",
-            "record that reasonable adjustments, vulnerability and Equality Act duties were "
-            "considered before restricting contact",
-        )
+    _equality_considered(cmd.equality)
     if case is None and (cmd.case_id is None or cmd.customer_id is None):
         raise RuleViolation("case-identity", "a new case needs a case_id and customer_id")
     if case is not None and cmd.case_id not in (None, case.case_id):
@@ -102,6 +100,92 @@ def _impose(case: Case | None, cmd: ImposeRestrictions, rec: Recorder, policy: P
     if cmd.immediate:  # s.4: prior warning may not be given; in force at once
         updated = start_restrictions(updated, rec.now, rec, policy)
     return updated
+
+
+def _equality_considered(equality: EqualityConsiderations | None) -> None:
+    if equality is None or not equality.complete:
+        raise RuleViolation(
+            "s4-equality-considered",
+            "record that reasonable adjustments, vulnerability and Equality Act duties were "
+            "considered before restricting contact",
+        )
+
+
+VARIED = "s4-restrictions-varied"
+
+
+@handles(CommandKind.VARY_RESTRICTIONS)
+def _vary(case: Case | None, cmd: VaryRestrictions, rec: Recorder, policy: Policy) -> Case:
+    """The restrictions in force change mid-term, as an appeal's varied outcome changes them:
+    the new set replaces the old one in the case's decision at once (enforcement reads the
+    restrictions in force, so the new set applies from this moment), and the period, its end
+    date and its 12-month review date stay as they are. The decision gets a new id, so the
+    letter that tells the customer opens a new 15-working-day window to appeal against it
+    when it is marked sent (letters.py), as a review extension's does. Refused while an
+    appeal is open (decide it first: the reviewer judges the restrictions in force), once
+    the period has reached its end date, and before the customer has been told of the
+    restrictions now in force (send that letter first, so no letter is superseded unsent)."""
+    case = require_case(case)
+    decision, period = case.decision, case.period
+    if decision is None or period is None:  # RESTRICTED always has both; guard for bad data
+        raise RuleViolation(VARIED, "there are no restrictions in force to vary")
+    if rec.now >= period.scheduled_end:
+        raise RuleViolation(
+            VARIED,
+            f"the restrictions ended on {period.ends_on.isoformat()}: there is nothing in "
+            "force to vary",
+        )
+    appeal = case.open_appeal
+    if appeal is not None:
+        raise RuleViolation(
+            VARIED,
+            f"appeal {appeal.appeal_id} against the restrictions is open: it must be decided "
+            "before the restrictions are varied",
+        )
+    told = case.letter(decision.letter_id)
+    if told is not None and told.status is not LetterStatus.SENT:
+        raise RuleViolation(
+            VARIED,
+            f"the {told.kind.value} letter ({told.letter_id}) telling the customer of the "
+            "restrictions in force has not been sent: send it before varying them",
+        )
+    _equality_considered(cmd.equality)
+    officers_in_organisation(cmd.restrictions, policy)
+    if tuple(cmd.restrictions) == tuple(decision.restrictions):
+        raise RuleViolation(VARIED, "the new restrictions are the same as those in force")
+    letter = rec.letter_for_next(LetterKind.RESTRICTIONS_VARIED)
+    varied = decision.model_copy(
+        update={
+            "decision_id": f"D{rec.next_seq:04d}",
+            "kind": DecisionKind.VARIATION,
+            "decided_at": rec.now,
+            "decided_by": rec.actor,
+            "restrictions": cmd.restrictions,
+            "reason": cmd.reason,
+            "equality": cmd.equality,
+            "letter_id": letter.letter_id,
+        }
+    )
+    rec.add(
+        CaseEventType.RESTRICTIONS_VARIED,
+        reason=cmd.reason,
+        letter=letter,
+        decision_id=varied.decision_id,
+        previous_decision_id=decision.decision_id,
+        previous_letter_id=decision.letter_id,
+        previous_restriction_types=[r.type for r in decision.restrictions],
+        restriction_types=[r.type for r in cmd.restrictions],
+        # Unchanged: said so the record shows the variation left them where they were.
+        ends_on=period.ends_on.isoformat(),
+        review_pack_due_on=period.review_pack_due_on.isoformat(),
+    )
+    participants = tuple(dict.fromkeys((*case.decision_participants, rec.actor.actor_id)))
+    # The window to appeal against the old decision gives way to the one the new letter
+    # opens; until it is sent nothing is late (an appeal logged meanwhile is against the
+    # restrictions now in force).
+    return update_case(
+        case, decision=varied, decision_participants=participants, appeal_window=None
+    )
 
 
 def officers_in_organisation(restrictions: Sequence[Restriction], policy: Policy) -> None:

@@ -18,6 +18,8 @@ PERMITTED_ROLES: dict[CommandKind, frozenset[Role]] = {
     CommandKind.RAISE_CONCERN: frozenset({Role.SERVICE_MANAGER}),
     CommandKind.CLOSE_CONCERN: frozenset({Role.SERVICE_MANAGER}),
     CommandKind.IMPOSE_RESTRICTIONS: frozenset({Role.HEAD_OF_SERVICE}),
+    # Varying the restrictions in force is a Step 2 decision too.
+    CommandKind.VARY_RESTRICTIONS: frozenset({Role.HEAD_OF_SERVICE}),
     CommandKind.RECORD_LETTER_DRAFTED: frozenset({Role.SYSTEM}),
     CommandKind.RECORD_LETTER_FAILED: frozenset({Role.SYSTEM}),
     CommandKind.MARK_LETTER_SENT: frozenset(

@@ -23,6 +23,8 @@ TRANSITIONS: dict[tuple[CaseStatus | None, CommandKind], frozenset[CaseStatus]] 
     (CaseStatus.LAPSED, CommandKind.IMPOSE_RESTRICTIONS): frozenset(
         {CaseStatus.RESTRICTIONS_DECIDED, CaseStatus.RESTRICTED}
     ),
+    # Mid-term, with no appeal open (under appeal, the appeal is decided first: s.5).
+    (CaseStatus.RESTRICTED, CommandKind.VARY_RESTRICTIONS): frozenset({CaseStatus.RESTRICTED}),
     (CaseStatus.CONCERN, CommandKind.CLOSE_CONCERN): frozenset({CaseStatus.CLOSED}),
     (CaseStatus.CONCERN, CommandKind.CONCERN_FOLLOW_UP_DUE): frozenset({CaseStatus.CONCERN}),
     **{(s, CommandKind.RECORD_LETTER_DRAFTED): frozenset({s}) for s in _ALL},
@@ -68,4 +70,12 @@ TRANSITIONS: dict[tuple[CaseStatus | None, CommandKind], frozenset[CaseStatus]] 
         (s, CommandKind.RECALCULATE_DEADLINES): frozenset({s})
         for s in (CaseStatus.CONCERN, CaseStatus.RESTRICTED, CaseStatus.UNDER_APPEAL)
     },
+}
+
+# What to do first, said with the refusal of a pair missing from the table where the answer is
+# not obvious (the rule stays "lifecycle").
+FIRST: dict[tuple[CaseStatus, CommandKind], str] = {
+    (CaseStatus.UNDER_APPEAL, CommandKind.VARY_RESTRICTIONS): (
+        "decide the appeal first: the restrictions in force are under independent review (s.5)"
+    ),
 }
