@@ -5,13 +5,16 @@ and afterwards every table and every bucket of the stack read whole."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from html import unescape
 from typing import Any
 
 import pytest
 
+from console_on_stack import CONSOLE_PARAMS, console_on
 from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import Case, CaseStatus
 from contactguard_local.apigw import ProxyReply, rest_event
@@ -369,3 +372,29 @@ def test_a_correction_keeps_the_old_values_in_its_audit_record_only(
 
 
 BOB_CALLER = {"sub": "sub-ch", "cognito:groups": "call-handler", "name": "Cal Handler"}
+
+
+@pytest.mark.policy("design-erasure")
+def test_the_console_erases_as_the_api_does_under_its_own_role(log_privacy: Any) -> None:
+    """The data protection officer's page on the stack: its deletes checked against the
+    console's role (tests/iam_calls.py), and nothing of the customer left."""
+    log_privacy.register(*ADA_DATA)
+    with (
+        EmbeddedStack(SimClock(START), params=CONSOLE_PARAMS) as stack,
+        console_on(stack) as browser,
+    ):
+        assert api(stack, "POST", "/customers", ADA).status == 201
+        assert email(stack, "ada.quill@example.org", "Larkspur Row again") == "CONTINUE"
+        browser.sign_in("dee", ["data-protection-officer"], "Dee Officer")
+        form = browser.request("GET", "/console/customers/cust-ada/erasure")
+        assert form.status == 200
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token
+        done = browser.request(
+            "POST",
+            "/console/customers/cust-ada/erasure",
+            {"csrf_token": unescape(token.group(1)), "confirm": "cust-ada"},
+        )
+        assert done.status == 200, done.text
+        assert "Customer erased" in done.text
+        assert holding(stack, *ADA_DATA) == ([], [])
