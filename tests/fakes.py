@@ -27,6 +27,7 @@ from contactguard.domain.model import (
     SignalConsidered,
     normalise_email,
 )
+from contactguard.domain.personal_data import ErasureReceipt
 from contactguard.domain.search import listing_key, name_matches, name_tokens, postcode_of
 from contactguard.domain.worklist import attention_on
 from contactguard.ports import (
@@ -36,12 +37,15 @@ from contactguard.ports import (
     CustomerFinder,
     CustomerStore,
     EmailAlreadyClaimed,
+    Erased,
     FiledMail,
     LetterDocuments,
     LetterUploads,
     Log,
+    PersonalData,
     ReadQueue,
     SignalLog,
+    StoredObjects,
     Uploaded,
     UploadForm,
     UploadRules,
@@ -66,6 +70,8 @@ class InMemoryStore:
     audit_down: bool = False
     # (customer_id, contact_id, signal) -> the signal, in the order raised
     signals: dict[tuple[str, str, str], RaisedSignal] = field(default_factory=dict)
+    auto_replied: set[str] = field(default_factory=set)  # customers with an auto-reply ledger
+    receipts: list[ErasureReceipt] = field(default_factory=list)
 
     # CaseStore
 
@@ -209,6 +215,59 @@ class InMemoryStore:
         self.signals[(customer_id, contact_id, signal)] = done
         return done
 
+    # PersonalData: erasure, as the adapter counts it (by item kind)
+
+    def _erase_contacts(self, contacts: list[Contact], erased: dict[str, int]) -> tuple[str, ...]:
+        for contact in contacts:
+            del self.contacts_by_id[contact.contact_id]
+            erased["contact"] = erased.get("contact", 0) + 1
+            erased["contact-key"] = erased.get("contact-key", 0) + 1
+            if self.queue.pop(contact.contact_id, None) is not None:
+                erased["read-queue"] = erased.get("read-queue", 0) + 1
+        return tuple(c.raw_ref for c in contacts if c.raw_ref)
+
+    def erase_customer(self, customer: Customer, expired_cases: list[Case]) -> Erased:
+        customer_id, erased = customer.customer_id, dict[str, int]()
+        mine = [c for c in self.contacts_by_id.values() if c.customer_id == customer_id]
+        for address in customer.emails:
+            mine.extend(self.unmatched_contacts(address))
+        refs = self._erase_contacts(mine, erased)
+        for key in [k for k in self.signals if k[0] == customer_id]:
+            del self.signals[key]
+            erased["signal"] = erased.get("signal", 0) + 1
+        if customer_id in self.auto_replied:
+            self.auto_replied.discard(customer_id)
+            erased["auto-reply-ledger"] = 1
+        for case in expired_cases:
+            del self.cases_by_id[case.case_id]
+            erased["case"] = erased.get("case", 0) + 1
+            erased["event"] = erased.get("event", 0) + len(
+                self.events_by_case.pop(case.case_id, [])
+            )
+        claims = [a for a, owner in self.owners.items() if owner == customer_id]
+        for address in claims:
+            del self.owners[address]
+        if claims:
+            erased["email"] = len(claims)
+        cleared = 0
+        for i, record in enumerate(self.audit):
+            if record.customer_id == customer_id and record.corrected:
+                self.audit[i] = record.model_copy(update={"corrected": ()})
+                cleared += 1
+        if cleared:
+            erased["audit-values-cleared"] = cleared
+        if self.customers_by_id.pop(customer_id, None) is not None:
+            erased["customer"] = 1
+        return Erased(items=erased, raw_refs=refs)
+
+    def erase_sender(self, address: str) -> Erased:
+        erased: dict[str, int] = {}
+        refs = self._erase_contacts(self.unmatched_contacts(address), erased)
+        return Erased(items=erased, raw_refs=refs)
+
+    def record_erasure(self, receipt: ErasureReceipt) -> None:
+        self.receipts.append(receipt)
+
     # AuditLog
 
     def record_audit(self, record: AuditRecord) -> None:
@@ -283,6 +342,27 @@ class InMemoryFiledMail:
 
 
 @dataclass
+class InMemoryObjects:
+    """The buckets as erasure sees them: stored messages by SES message id, staged
+    attachments by the message's id, letter documents (every version) by case id."""
+
+    messages: dict[str, bytes] = field(default_factory=dict)
+    staged: dict[str, int] = field(default_factory=dict)  # raw_ref -> attachments staged
+    letter_versions: dict[str, int] = field(default_factory=dict)  # case_id -> versions
+
+    def erase_messages(self, raw_refs: tuple[str, ...]) -> dict[str, int]:
+        erased = {"message": 0, "staged-attachment": 0}
+        for ref in raw_refs:
+            erased["message"] += self.messages.pop(ref, None) is not None
+            erased["staged-attachment"] += self.staged.pop(ref, 0)
+        return {kind: n for kind, n in erased.items() if n}
+
+    def erase_letters(self, case_id: str) -> dict[str, int]:
+        versions = self.letter_versions.pop(case_id, 0)
+        return {"letter-version": versions} if versions else {}
+
+
+@dataclass
 class ListLog:
     """A Log that keeps (level, message, extra) for assertions."""
 
@@ -317,6 +397,7 @@ class Fakes:
     log: ListLog
     clock: FixedClock
     use_cases: StaffUseCases
+    objects: InMemoryObjects
 
 
 def fake_use_cases(
@@ -325,6 +406,7 @@ def fake_use_cases(
     """The staff use cases over in-memory ports: the test's composition root."""
     store, documents, log = InMemoryStore(), InMemoryDocuments(), ListLog()
     mail = InMemoryFiledMail()
+    objects = InMemoryObjects()
     clock = clock or FixedClock()
     use_cases = staff_use_cases(
         cases=store,
@@ -338,6 +420,9 @@ def fake_use_cases(
         documents=documents,
         filed_mail=mail,
         uploads=documents,
+        personal_data=store,
+        stored_objects=objects,
+        retention_years=6,
         policy=policy or Policy(),
         clock=clock,
         log=log,
@@ -345,7 +430,13 @@ def fake_use_cases(
         audit_unavailable=(AuditLogDown,),
     )
     return Fakes(
-        store=store, documents=documents, mail=mail, log=log, clock=clock, use_cases=use_cases
+        store=store,
+        documents=documents,
+        mail=mail,
+        log=log,
+        clock=clock,
+        use_cases=use_cases,
+        objects=objects,
     )
 
 
@@ -365,4 +456,5 @@ def _conforms() -> None:
     _documents: LetterDocuments = InMemoryDocuments()
     _mail: FiledMail = InMemoryFiledMail()
     _uploads: LetterUploads = InMemoryDocuments()
+    _erasure: tuple[PersonalData, StoredObjects] = (store, InMemoryObjects())
     _log: Log = ListLog()

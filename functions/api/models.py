@@ -182,6 +182,34 @@ class EmailLinked(Reply):
     attributed: int = Field(description="earlier unmatched contacts now attributed")
 
 
+class CorrectCustomer(Body):
+    """A correction (UK GDPR Art. 16): any of these; the values replaced are kept in the
+    audit record of the change only."""
+
+    name: NonBlank | None = None
+    address: PostalAddress | None = Field(
+        default=None, description="the whole address, as corrected"
+    )
+    wrong_email: ApiEmail | None = Field(
+        default=None, description="an address the customer holds that is wrong (with right_email)"
+    )
+    right_email: ApiEmail | None = Field(
+        default=None,
+        description="the address that takes its place: mail from it is matched to the customer "
+        "from now on, and earlier unmatched mail from it is attributed",
+    )
+
+
+class CustomerCorrected(Reply):
+    customer: Customer
+    corrected: list[str] = Field(description="which were corrected: name, address, email")
+    attributed: int = Field(description="earlier unmatched contacts from right_email attributed")
+
+
+class EraseSender(Body):
+    address: ApiEmail = Field(description="the sender whose unattributed mail is erased")
+
+
 def _not_email(channel: Channel) -> Channel:
     if channel is Channel.EMAIL:
         raise ValueError(

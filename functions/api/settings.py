@@ -6,14 +6,16 @@ from functools import lru_cache
 
 from pydantic import Field
 
-from contactguard.settings import CoreSettings
+from contactguard.settings import RAW_MAIL_PREFIX, CoreSettings
 
 
 class ApiSettings(CoreSettings):
-    """The table, retention and the policy's periods (CoreSettings), and the letters bucket
-    (read only: staff fetch a letter's document)."""
+    """The table, retention and the policy's periods (CoreSettings), the letters bucket
+    (staff fetch a letter's document) and the raw mail bucket (erasure deletes from both)."""
 
     letters_bucket: str = Field(min_length=3)  # CONTACTGUARD_LETTERS_BUCKET
+    raw_mail_bucket: str = Field(min_length=3)  # CONTACTGUARD_RAW_MAIL_BUCKET
+    raw_mail_prefix: str = RAW_MAIL_PREFIX
 
 
 @lru_cache(maxsize=1)

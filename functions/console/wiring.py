@@ -105,6 +105,7 @@ def build(
         clock,
         log or logger,
         raw_mail=(settings.raw_mail_bucket, settings.raw_mail_prefix),
+        erasure_raw_mail=(settings.raw_mail_bucket, settings.raw_mail_prefix),
     )
     return ConsoleWiring(
         clock=clock,

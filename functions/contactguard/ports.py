@@ -21,6 +21,7 @@ from contactguard.domain.model import (
 
 if TYPE_CHECKING:  # the audit trail's model pulls in the whole case lifecycle (its roles)
     from contactguard.domain.audit import AuditRecord
+    from contactguard.domain.personal_data import ErasureReceipt
 
 # The edge reads the clock; everything below takes time as an argument or is given this.
 Clock = Callable[[], datetime]
@@ -171,6 +172,46 @@ class AuditLog(Protocol):
         self, actor_id: str, start: datetime, end: datetime, limit: int
     ) -> list[AuditRecord]:
         """What one member of staff touched, the oldest `limit` records of the window."""
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What a store deleted: how many items of each kind, and the stored messages (SES
+    message ids) of the contacts deleted, for the mail bucket's eraser."""
+
+    items: dict[str, int]
+    raw_refs: tuple[str, ...] = ()
+
+
+class PersonalData(Protocol):
+    """Erasure in the table (UK GDPR Art. 17): every item that holds or points at one
+    customer's or one sender's data, deleted; the receipt kept."""
+
+    def erase_customer(self, customer: Customer, expired_cases: list[Case]) -> Erased:
+        """Delete the customer's profile, search entries, email claims, contacts (theirs, and
+        those from their addresses never attributed) with each contact's key, read-queue entry
+        and delivery ledger, their signals and auto-reply ledger, and `expired_cases` (past
+        their retention) with their events; clear the values their rectification audit records
+        kept. Safe to run again (what is gone is not counted)."""
+
+    def erase_sender(self, address: str) -> Erased:
+        """Delete the contacts from an address no customer holds (with each contact's key,
+        read-queue entry and delivery ledger)."""
+
+    def record_erasure(self, receipt: ErasureReceipt) -> None:
+        """Keep the receipt (ids and counts only); any exception means it was not kept."""
+
+
+class StoredObjects(Protocol):
+    """Erasure in the buckets: the stored messages and a case's letter documents."""
+
+    def erase_messages(self, raw_refs: tuple[str, ...]) -> dict[str, int]:
+        """Delete each stored message and any attachment staged from it (every version where
+        the bucket keeps versions); how many objects of each kind were deleted."""
+
+    def erase_letters(self, case_id: str) -> dict[str, int]:
+        """Delete every document of one case's letters, every version (drafts, the versions
+        posted, uploads); how many object versions of each kind were deleted."""
 
 
 class FiledMail(Protocol):

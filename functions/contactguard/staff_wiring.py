@@ -6,10 +6,25 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from contactguard.adapters.dynamodb import DynamoStore
-from contactguard.adapters.messaging import S3Objects, S3RawMail
+from contactguard.adapters.messaging import S3Erasure, S3Objects, S3RawMail
 from contactguard.ports import Clock, Log
 from contactguard.settings import CoreSettings
 from contactguard.usecases import EARLIEST_DATE, StaffUseCases, staff_use_cases
+
+
+class ErasureNotServed(Exception):
+    """This edge was not given the buckets erasure deletes from: nothing was deleted."""
+
+
+class NoErasure:
+    """StoredObjects where an edge does not erase (the console): refuses before anything
+    in a bucket or the table is deleted (the use case deletes objects first)."""
+
+    def erase_messages(self, raw_refs: tuple[str, ...]) -> dict[str, int]:
+        raise ErasureNotServed
+
+    def erase_letters(self, case_id: str) -> dict[str, int]:
+        raise ErasureNotServed
 
 
 def staff_on_aws(
@@ -20,14 +35,16 @@ def staff_on_aws(
     *,
     links: bool = True,
     raw_mail: tuple[str, str] | None = None,
+    erasure_raw_mail: tuple[str, str] | None = None,
     upload_url: str | None = None,
 ) -> tuple[StaffUseCases, DynamoStore]:
     """(the use cases, the store behind them) over one DynamoDB client and the buckets.
     `links`: whether a letter or an attachment may be downloaded by a presigned address (not
     where no browser can reach the bucket: the embedded stack). `raw_mail`: the (bucket,
     prefix) of the stored messages, for an edge that shows filed email's words (the
-    console); None elsewhere. `upload_url`: where upload forms post, when not to the bucket
-    itself (the embedded stack's stand-in)."""
+    console); None elsewhere. `erasure_raw_mail`: the same, for an edge that erases (the
+    API); elsewhere erasure is refused before anything is deleted. `upload_url`: where upload
+    forms post, when not to the bucket itself (the embedded stack's stand-in)."""
     store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
     documents = S3Objects(letters_bucket, links=links, upload_url=upload_url)
     use_cases = staff_use_cases(
@@ -42,6 +59,11 @@ def staff_on_aws(
         documents=documents,
         uploads=documents,
         filed_mail=S3RawMail(*raw_mail, links=links) if raw_mail else None,
+        personal_data=store,
+        stored_objects=S3Erasure(*erasure_raw_mail, letters_bucket)
+        if erasure_raw_mail
+        else NoErasure(),
+        retention_years=settings.retention_years,
         policy=settings.policy(),
         clock=clock,
         log=log,

@@ -177,6 +177,10 @@ class LocalConsole:
             log,
             links=False,
             raw_mail=(env["CONTACTGUARD_RAW_MAIL_BUCKET"], env["CONTACTGUARD_RAW_MAIL_PREFIX"]),
+            erasure_raw_mail=(
+                env["CONTACTGUARD_RAW_MAIL_BUCKET"],
+                env["CONTACTGUARD_RAW_MAIL_PREFIX"],
+            ),
             upload_url=upload_url,
         )
         login = LocalLogin(stack.clock)

@@ -539,9 +539,14 @@ def requests_for(
         # authorised on the bucket; the Prefix is the s3:prefix condition key (a template test
         # checks each role's condition, since conditions are not evaluated here)
         return [("s3:ListBucket", f"arn:aws:s3:::{params.get('Bucket')}")]
+    if service == "s3" and operation == "ListObjectVersions":  # on the bucket, as above
+        return [("s3:ListBucketVersions", f"arn:aws:s3:::{params.get('Bucket')}")]
+    if service == "s3" and operation == "DeleteObject" and "VersionId" in params:
+        target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
+        return [("s3:DeleteObjectVersion", target)]
     if service == "s3" and "VersionId" not in params:
         target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
-        if operation in ("GetObject", "PutObject"):
+        if operation in ("GetObject", "PutObject", "DeleteObject"):
             return [(f"s3:{operation}", target)]
         if operation == "HeadObject":  # S3 authorises a HEAD as a GET
             return [("s3:GetObject", target)]

@@ -253,11 +253,17 @@ class EmbeddedStack:
     def _create_resources(self) -> None:
         self.tables = create_tables(self.dynamodb, self.template, self.params)
         self.refs = dict(self.names)
-        for logical_id, _ in self._resources("AWS::S3::Bucket"):
+        for logical_id, props in self._resources("AWS::S3::Bucket"):
             self.s3.create_bucket(
                 Bucket=self.names[logical_id],
                 CreateBucketConfiguration={"LocationConstraint": REGION},
             )
+            versioning = props.get("VersioningConfiguration") or {}
+            if versioning.get("Status") == "Enabled":  # as deployed: erasure deletes versions
+                self.s3.put_bucket_versioning(
+                    Bucket=self.names[logical_id],
+                    VersioningConfiguration={"Status": "Enabled"},
+                )
         sns = self.boto3.client("sns", region_name=REGION)
         for logical_id, _ in self._resources("AWS::SNS::Topic"):
             self.refs[logical_id] = sns.create_topic(Name=self.names[logical_id])["TopicArn"]

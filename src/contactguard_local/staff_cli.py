@@ -132,6 +132,37 @@ def _customer_letter_format(target: Target, args: argparse.Namespace) -> Reply:
     )
 
 
+def _customer_correct(target: Target, args: argparse.Namespace) -> Reply:
+    body: dict[str, Any] = {}
+    if args.name:
+        body["name"] = args.name
+    if args.address_line or args.postcode:
+        body["address"] = {"lines": args.address_line or [], "postcode": args.postcode or ""}
+    if args.email:
+        body["wrong_email"], body["right_email"] = args.email
+    if not body:
+        raise usage(
+            "say what to correct: --name, --address-line/--postcode, or --email WRONG RIGHT"
+        )
+    return target.call("PATCH", ["customers", args.customer], body=body)
+
+
+def _confirmed(what: str, given: str | None) -> None:
+    """Erasure cannot be undone: the command is run only with --confirm repeating `what`."""
+    if given != what:
+        raise usage(f"erasure cannot be undone: repeat it to confirm, with --confirm {what}")
+
+
+def _customer_erase(target: Target, args: argparse.Namespace) -> Reply:
+    _confirmed(args.customer, args.confirm)
+    return target.call("POST", ["customers", args.customer, "erasure"])
+
+
+def _erase_sender(target: Target, args: argparse.Namespace) -> Reply:
+    _confirmed(args.address, args.confirm)
+    return target.call("POST", ["erasure", "senders"], body={"address": args.address})
+
+
 def _contact_log(target: Target, args: argparse.Namespace) -> Reply:
     body: dict[str, Any] = {
         "channel": args.channel,
@@ -377,7 +408,7 @@ def _fields_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _register_customers(sub: Any) -> None:
-    group = sub.add_parser("customer", help="register, show, link an email address")
+    group = sub.add_parser("customer", help="register, show, link an email address, correct, erase")
     actions = group.add_subparsers(dest="action", required=True)
     create = _leaf(
         actions, "create", "register a customer", _customer_create, staff_format.customer
@@ -409,6 +440,29 @@ def _register_customers(sub: Any) -> None:
     )
     fmt.add_argument("customer")
     fmt.add_argument("letter_format", choices=("large-print", "standard"))
+    correct = _leaf(
+        actions,
+        "correct",
+        "correct a name, address or email address (the old value kept in the audit only)",
+        _customer_correct,
+        staff_format.customer_corrected,
+    )
+    correct.add_argument("customer")
+    correct.add_argument("--name", help="the name as it should be")
+    correct.add_argument("--address-line", action="append", help="the whole address (repeat)")
+    correct.add_argument("--postcode")
+    correct.add_argument(
+        "--email", nargs=2, metavar=("WRONG", "RIGHT"), help="replace an address they hold"
+    )
+    erase = _leaf(
+        actions,
+        "erase",
+        "erase a customer with no case still held, everywhere (cannot be undone)",
+        _customer_erase,
+        staff_format.erasure_receipt,
+    )
+    erase.add_argument("customer")
+    erase.add_argument("--confirm", metavar="CUSTOMER", help="the customer's id again")
 
     contact = sub.add_parser("contact", help="log or list phone, letter, visit, social contacts")
     actions = contact.add_subparsers(dest="action", required=True)
@@ -492,6 +546,15 @@ def _register_others(sub: Any) -> None:
     trail.add_argument("--actor", help="or what one member of staff (their sub) touched")
     trail.add_argument("--from", dest="start", metavar="DATE", help="default: 90 days ago")
     trail.add_argument("--to", dest="end", metavar="DATE", help="default: today")
+    sender = _leaf(
+        sub,
+        "erase-sender",
+        "erase an unmatched sender's mail (cannot be undone)",
+        _erase_sender,
+        staff_format.erasure_receipt,
+    )
+    sender.add_argument("address")
+    sender.add_argument("--confirm", metavar="ADDRESS", help="the address again")
     export = _leaf(sub, "export", "subject access: JSON and a zip", _export, _lines)
     export.add_argument("customer")
     export.add_argument("--out", default="out/exports", help="directory (default out/exports)")
@@ -515,6 +578,9 @@ COMMAND_ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
     "customer show": (("GET", "/customers/<customer_id>"),),
     "customer link-email": (("POST", "/customers/<customer_id>/emails"),),
     "customer letter-format": (("PUT", "/customers/<customer_id>/letter-format"),),
+    "customer correct": (("PATCH", "/customers/<customer_id>"),),
+    "customer erase": (("POST", "/customers/<customer_id>/erasure"),),
+    "erase-sender": (("POST", "/erasure/senders"),),
     "contact log": (("POST", "/customers/<customer_id>/contacts"),),
     "contact list": (("GET", "/customers/<customer_id>/contacts"),),
     "case open": (("POST", "/cases"),),

@@ -81,6 +81,31 @@ def email_linked(reply: dict[str, Any]) -> list[str]:
     ]
 
 
+def customer_corrected(reply: dict[str, Any]) -> list[str]:
+    customer = reply["customer"]
+    lines = [
+        f"corrected {', '.join(reply['corrected'])} of {customer['customer_id']} "
+        "(the old values are in the audit record only)"
+    ]
+    if reply["attributed"]:
+        lines.append(f"  {reply['attributed']} earlier email(s) from the right address attributed")
+    return lines
+
+
+def erasure_receipt(reply: dict[str, Any]) -> list[str]:
+    """A receipt: who was erased (an id, or the sender's hash), when, by whom, and per store."""
+    whom = reply.get("customer_id") or reply.get("sender")
+    lines = [
+        f"erased {reply['subject']} {whom} at {when(reply['erased_at'])} "
+        f"by {reply['erased_by']} ({reply['role']})",
+        f"  receipt  {reply['receipt_id']}",
+    ]
+    for store, counts in reply["erased"].items():
+        said = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "nothing held"
+        lines.append(f"  {store:<8} {said}")
+    return lines
+
+
 def _contact_row(contact: dict[str, Any]) -> list[str]:
     summary = (contact.get("summary") or "").replace("\n", " ")
     return [

@@ -186,3 +186,30 @@ def test_immediate_restrictions_from_the_customers_page(seeded: Console, page: P
         "Error: Impose immediate restrictions on Eve Extreme – Contact restrictions"
     )
     axe(page)
+
+
+def test_the_data_protection_officer_erases_a_customer(seeded: Console, page: Page) -> None:
+    """The confirmation page, its error, the receipt, and the page for a customer a case still
+    needs: each free of axe violations, each reflowing."""
+    seeded.stack.store.put_customer(
+        Customer(customer_id="cust-erasable", name="Eve Erasable", emails=("eve@example.org",))
+    )
+    seeded.sign_in(page, "dee", ["data-protection-officer"], "Dee Officer")
+    page.goto(f"{seeded.url}/console/customers/{CUSTOMER}/erasure")
+    expect(page.get_by_text("cannot be erased while a case needs their data")).to_be_visible()
+    axe(page)
+    page.goto(f"{seeded.url}/console/customers/cust-erasable")
+    page.get_by_role("link", name="Erase this customer (on their request)").click()
+    axe(page)
+    shoot(page, "customer-erasure")
+    page.get_by_role("button", name="Erase this customer").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the customer reference")
+    axe(page)
+    page.get_by_label("To confirm, enter the customer reference cust-erasable").fill(
+        "cust-erasable"
+    )
+    page.get_by_role("button", name="Erase this customer").click()
+    expect(page.get_by_role("heading", name="Customer erased")).to_be_visible()
+    axe(page)
+    shoot(page, "customer-erasure-receipt")
+    assert seeded.stack.store.get_customer("cust-erasable") is None

@@ -55,6 +55,7 @@ EQUALITY = {
     "notes": "no vulnerability known; an advocate may write on her behalf",
 }
 LETTERS_BUCKET = "contactguard-test-letters"
+RAW_MAIL_BUCKET = "contactguard-test-raw-mail"  # erasure deletes stored messages from it
 LETTERS_ONLY = {"type": "letters-only", "write_to": "PO Box 1, Derby DE1 2AB"}
 
 
@@ -251,10 +252,12 @@ def api(
 ) -> Iterator[Api]:
     monkeypatch.setenv("CONTACTGUARD_TABLE_NAME", tables["CasesTable"])
     monkeypatch.setenv("CONTACTGUARD_LETTERS_BUCKET", LETTERS_BUCKET)
+    monkeypatch.setenv("CONTACTGUARD_RAW_MAIL_BUCKET", RAW_MAIL_BUCKET)
     s3 = boto3.client("s3", region_name="eu-west-2")
-    s3.create_bucket(
-        Bucket=LETTERS_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
-    )
+    for bucket in (LETTERS_BUCKET, RAW_MAIL_BUCKET):
+        s3.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
     api_settings.cache_clear()
     api_app.build.cache_clear()
     clock = Clock(when("2026-12-01"))
@@ -1363,6 +1366,8 @@ def test_the_checked_in_openapi_document_is_current() -> None:
         "/lookup/search",
         "/read-queue",
         "/audit",
+        "/customers/{customer_id}/erasure",
+        "/erasure/senders",
     }
     for operations in doc["paths"].values():
         for operation in operations.values():

@@ -583,3 +583,61 @@ def test_filed_email_is_listed_without_its_words_for_a_call_handler(
     assert "(filed email: its words are for the designated officer)" in listed.out
     assert "my private words" not in listed.out
     assert "my private words" in cg("contact", "list", "cli-filed", who=MANAGER).out
+
+
+@pytest.mark.policy("design-rectification")
+@pytest.mark.policy("design-erasure")
+def test_a_customer_is_corrected_then_erased_only_once_confirmed(cg: Cg) -> None:
+    assert customer(cg, "cust-era", "era.wrong@example.org", name="Era Tennant").code == 0
+    fixed = cg(
+        "customer",
+        "correct",
+        "cust-era",
+        "--name",
+        "Era Tenant",
+        "--email",
+        "era.wrong@example.org",
+        "era@example.org",
+    )
+    assert fixed.code == 0, fixed.err
+    assert fixed.out.splitlines() == [
+        "corrected name, email of cust-era (the old values are in the audit record only)"
+    ]
+    assert "Tennant" not in cg("customer", "show", "cust-era").out
+    nothing = cg("customer", "correct", "cust-era")
+    assert nothing.code == 2
+    assert "say what to correct" in nothing.err
+
+    unconfirmed = cg("customer", "erase", "cust-era", who=DPO)
+    assert unconfirmed.code == 2
+    assert "--confirm cust-era" in unconfirmed.err
+    assert cg("customer", "show", "cust-era").code == 0  # nothing was erased
+    refused = cg("customer", "erase", "cust-era", "--confirm", "cust-era")  # a manager
+    assert refused.code == 1
+    assert "rule data-protection-officer" in refused.err
+
+    erased = cg("customer", "erase", "cust-era", "--confirm", "cust-era", who=DPO)
+
+    assert erased.code == 0, erased.err
+    lines = erased.out.splitlines()
+    assert lines[0].startswith("erased customer cust-era at ")
+    assert lines[0].endswith(" by dee (data-protection-officer)")
+    assert lines[1].startswith("  receipt  erasure-")
+    assert "  table    audit-values-cleared 1, customer 1, email 1, find 3" in lines
+    assert "  raw-mail nothing held" in lines
+    assert cg("customer", "show", "cust-era").code == 1  # 404
+
+
+def test_an_unmatched_sender_is_erased_from_the_command_line(cg: Cg) -> None:
+    unconfirmed = cg("erase-sender", "nobody.known@example.net", who=DPO)
+    assert unconfirmed.code == 2
+    erased = cg(
+        "erase-sender",
+        "nobody.known@example.net",
+        "--confirm",
+        "nobody.known@example.net",
+        who=DPO,
+    )
+    assert erased.code == 0, erased.err
+    assert erased.out.splitlines()[0].startswith("erased sender sha256:")
+    assert "nobody.known" not in erased.out

@@ -425,35 +425,52 @@ def test_only_the_deadline_functions_touch_schedules_and_pass_the_scheduler_role
             ]
 
 
+# Erasure's deletes and the listings that find what to delete: the API's and the console's
+# (the data protection officer erases through either), each on its prefixes.
+ERASURE_GRANTS = {
+    ("s3:DeleteObject", f"{RAW_MAIL}/inbound/*"),
+    ("s3:DeleteObject", f"{RAW_MAIL}/attachments/*"),
+    ("s3:ListBucket", RAW_MAIL),
+    ("s3:DeleteObjectVersion", f"{LETTERS}/letters/*"),
+    ("s3:DeleteObjectVersion", f"{LETTERS}/uploads/*"),
+    ("s3:ListBucketVersions", LETTERS),
+}
+
+
+def own(function: str) -> set[tuple[str, str]]:
+    return {
+        (action, resource)
+        for statement in IAM.role_of(function).statements
+        for action in statement.actions
+        for resource in statement.resources
+    }
+
+
 def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client_id() -> None:
     """The console serves the API's staff use cases: the same grants (TABLE_GRANTS says so for
-    the table), and its own, each on one resource or prefix (the dashboard's index of open
-    cases, its signing secret, its client id; the stored messages a filed email's reader
-    reads, listed only there, and the staged attachments it writes and reads)."""
-
-    def own(function: str) -> set[tuple[str, str]]:
-        return {
-            (action, resource)
-            for statement in IAM.role_of(function).statements
-            for action in statement.actions
-            for resource in statement.resources
-        }
-
+    the table), erasure's deletes included, and its own, each on one resource or prefix (the
+    dashboard's index of open cases, its signing secret, its client id; the stored messages a
+    filed email's reader reads, listed only there, and the staged attachments it writes and
+    reads)."""
+    assert own("ConsoleFunction") >= ERASURE_GRANTS
     extra = own("ConsoleFunction") - own("ApiFunction")
     assert extra == {
         ("dynamodb:Query", OPEN_CASES),
         ("secretsmanager:GetSecretValue", SIGNING_SECRET),
         ("ssm:GetParameter", CLIENT_ID_PARAMETER),
         ("s3:GetObject", f"{RAW_MAIL}/inbound/*"),
-        ("s3:ListBucket", RAW_MAIL),
         ("s3:GetObject", f"{RAW_MAIL}/attachments/*"),
         ("s3:PutObject", f"{RAW_MAIL}/attachments/*"),
     }
     assert own("ApiFunction") <= own("ConsoleFunction")
-    assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/inbound/m1") == {"GetObject"}
+    assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/inbound/m1") == {
+        "GetObject",
+        "DeleteObject",  # erasure
+    }
     assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/attachments/m1/0") == {
         "GetObject",
         "PutObject",
+        "DeleteObject",  # erasure
     }
     assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/quarantine/m1") == set()
     read = "secretsmanager:GetSecretValue"
@@ -463,6 +480,43 @@ def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client
     assert not IAM.decide("ConsoleFunction", "secretsmanager:GetSecretValue", other).allowed
     assert granted("ConsoleFunction", "secretsmanager", SIGNING_SECRET) == {"GetSecretValue"}
     assert granted("ConsoleFunction", "ssm", CLIENT_ID_PARAMETER) == {"GetParameter"}
+
+
+@pytest.mark.policy("design-least-privilege")
+def test_only_the_staff_edges_erase_objects_and_only_under_the_prefixes_erasure_needs() -> None:
+    """Erasure deletes stored messages, attachments staged from them and a case's letters
+    (every version): the API's and the console's roles only, and nothing else of either
+    bucket."""
+    deletes = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+    for key in ("inbound/m1", "attachments/m1/0"):
+        target = f"{RAW_MAIL}/{key}"
+        deleters = {f for f in FUNCTIONS for a in deletes if IAM.decide(f, a, target).allowed}
+        assert deleters == {"ApiFunction", "ConsoleFunction"}, key
+        assert "DeleteObjectVersion" not in granted("ApiFunction", "s3", target)  # unversioned
+    for key in ("letters/case-1/l-1/v1.docx", "uploads/case-1/l-1/a.pdf"):
+        target = f"{LETTERS}/{key}"
+        deleters = {f for f in FUNCTIONS for a in deletes if IAM.decide(f, a, target).allowed}
+        assert deleters == {"ApiFunction", "ConsoleFunction"}, key
+        assert "DeleteObject" not in granted("ApiFunction", "s3", target)  # versions, by id
+    for function in ("ApiFunction", "ConsoleFunction"):
+        for elsewhere in (f"{LETTERS}/templates/x", f"{LETTERS}/previews/x", f"{RAW_MAIL}/x"):
+            assert not any(IAM.decide(function, a, elsewhere).allowed for a in deletes)
+        # The listings that find what to delete: on erasure's prefixes only (s3:prefix).
+        raw = IAM.decide(function, "s3:ListBucket", RAW_MAIL).conditions
+        assert raw == [{"StringLike": {"s3:prefix": ["inbound/*", "attachments/*"]}}]
+        letters = IAM.decide(function, "s3:ListBucketVersions", LETTERS).conditions
+        assert letters == [{"StringLike": {"s3:prefix": ["letters/*", "uploads/*"]}}]
+
+
+def test_the_erasure_adapter_deletes_versions_exactly_where_the_template_keeps_them() -> None:
+    from contactguard.adapters.messaging import S3Erasure
+
+    def versioned(bucket: str) -> bool:
+        props = RESOURCES[bucket]["Properties"]
+        return (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled"
+
+    assert S3Erasure.raw_versioned is versioned("RawMailBucket") is False
+    assert S3Erasure.letters_versioned is versioned("LettersBucket") is True
 
 
 def test_a_secret_is_authorised_by_its_full_arn_however_the_call_names_it() -> None:

@@ -10,3 +10,4 @@ from api.routes import call_handlers  # noqa: F401
 from api.routes import read_queue  # noqa: F401
 from api.routes import export  # noqa: F401
 from api.routes import audit  # noqa: F401
+from api.routes import erasure  # noqa: F401

@@ -1,4 +1,4 @@
-"""Customers: register one, read one with their cases, link an email address."""
+"""Customers: register one, read one with their cases, link an email address, correct one."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from aws_lambda_powertools.event_handler import Response
 from api.identity import staff_request
 from api.models import (
     CaseSummary,
+    CorrectCustomer,
+    CustomerCorrected,
     CustomerView,
     EmailLinked,
     LetterFormatSet,
@@ -96,3 +98,22 @@ def set_letter_format(customer_id: CustomerId, change: SetLetterFormat) -> Lette
         staff_request(), customer_id, change.letter_format
     )
     return LetterFormatSet(customer_id=customer_id, letter_format=customer.letter_format)
+
+
+@endpoint(
+    "PATCH",
+    "/customers/<customer_id>",
+    Operation.RECTIFY_CUSTOMER,
+    summary="Correct a customer's name, postal address or an email address (UK GDPR Art. 16); "
+    "the values replaced are kept in the change's audit record only",
+    responses=replies(200, "corrected", 400, 401, 403, 404, 409, 413),
+    tags=["customers"],
+)
+def correct_customer(customer_id: CustomerId, correction: CorrectCustomer) -> CustomerCorrected:
+    fields = correction.model_dump(exclude_none=True)
+    rectified = current().use_cases.customers.correct(staff_request(), customer_id, fields)
+    return CustomerCorrected(
+        customer=rectified.customer,
+        corrected=list(rectified.fields),
+        attributed=rectified.attributed,
+    )

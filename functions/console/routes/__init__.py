@@ -5,6 +5,7 @@ from console.routes import (  # noqa: F401
     assets,
     cases,
     customers,
+    erasure,
     home,
     lookup,
     read_queue,

@@ -112,6 +112,7 @@ def customer(visit: Visit, customer_id: str) -> web.Reply:
         "may_log": visit.may(Operation.LOG_CONTACT),
         "may_link": visit.may(Operation.LINK_EMAIL),
         "may_format": visit.may(Operation.SET_LETTER_FORMAT),
+        "may_erase": visit.may(Operation.ERASE_PERSONAL_DATA),
         "may_raise": raises_concerns(visit),
         # with a case still open, the decision is taken on that case instead
         "may_impose": imposes_at_once(visit) and all(c.status is CaseStatus.CLOSED for c in cases),

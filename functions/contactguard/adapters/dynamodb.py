@@ -21,6 +21,10 @@ Query, never a Scan. docs/access-patterns.md repeats this layout with the access
 | contact key (idempotency) | CONTACTKEY#{contact_id} | KEY                               |                        |                                    |
 | audit record              | AUDIT#CUSTOMER#{id}, or AUDIT#NONE | AUDIT#{at UTC iso}#{audit_id} | AUDITBY#{actor_id} | AUDIT#{at UTC iso}#{audit_id}      |
 | signal for judgement      | CUSTOMER#{customer_id}  | SIGNAL#{contact_id}#{signal}      |                        |                                    |
+| read queue entry          | READQUEUE               | CONTACT#{at UTC iso}#{contact_id} |                        |                                    |
+| delivery ledger           | DELIVERY#{message_id}   | DELIVERY                          |                        |                                    |
+| auto-reply ledger         | AUTOREPLY#{customer_id} | LEDGER                            |                        |                                    |
+| erasure receipt           | ERASURE                 | RECEIPT#{at UTC iso}#{receipt_id} |                        |                                    |
 
 On the sparse `open-cases` index only: a case state item also has gsi2pk = OPEN and gsi2sk =
 {attention_on iso date}#{case_id} while the case is open and something on it needs a person
@@ -35,7 +39,8 @@ gsi3pk = FIND#POSTCODE#{postcode} (normalised, contactguard.domain.search) or FI
 come in name order. put_customer writes them in the profile's transaction and deletes those the
 new name or address no longer has; `index_customers` writes them for customers held before.
 
-Every item has `kind` (customer, email, find, case, event, contact, contact-key, audit, signal)
+Every item has `kind` (customer, email, find, case, event, contact, contact-key, audit, signal,
+read-queue, delivery, auto-reply-ledger, erasure-receipt)
 and, except the email claim, the search entries and the contact key, `doc`: the pydantic model
 as JSON, the one source of truth
 when reading back. Plain attributes beside it are for stream consumers and conditions:
@@ -49,6 +54,11 @@ when reading back. Plain attributes beside it are for stream consumers and condi
 - contact key: contact_id, contact_pk, contact_sk (where the contact lives now).
 - audit record: actor_id, operation, customer_id; expires_at (N): `retention_years` after it.
 - signal: customer_id, contact_id; expires_at (N): a year after the contact.
+- erasure receipt: customer_id (of an erased customer); expires_at (N) as an audit record.
+
+Erasure (`erase_customer`, `erase_sender`) deletes by these keys: a customer's partition
+whole, the claims, contact keys, read-queue entries and delivery ledgers of their contacts,
+the unmatched contacts from their addresses, the auto-reply ledger, and cases past retention.
 
 Times in keys are UTC ISO 8601 with fixed microseconds (2026-12-01T10:00:00.000000Z), so
 string order is time order. Retention: when a committed case is closed, `expires_at` (epoch
@@ -61,7 +71,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -89,7 +99,7 @@ from contactguard.domain.search import (
     postcode_of,
     search_word,
 )
-from contactguard.ports import EmailAlreadyClaimed
+from contactguard.ports import EmailAlreadyClaimed, Erased
 
 __all__ = ["EmailAlreadyClaimed", "DynamoStore"]  # the error is the port's; named here as before
 
@@ -102,6 +112,7 @@ if TYPE_CHECKING:
     )
 
     from contactguard.domain.audit import AuditRecord
+    from contactguard.domain.personal_data import ErasureReceipt
 
     Item = dict[str, UniversalAttributeValueTypeDef]
     ReadItem = dict[str, AttributeValueTypeDef]
@@ -137,6 +148,7 @@ _TRANSACTION_CONFLICT = "TransactionConflict"
 CONFLICT_ATTEMPTS = 3  # a transaction cancelled only by conflicts is tried this many times
 DELIVERY_LEDGER_KEPT = timedelta(days=400)  # past any retry or replay of a delivery
 READ_QUEUE_PK = "READQUEUE"  # filed emails awaiting the designated officer's read
+ERASURE_PK = "ERASURE"  # erasure receipts: ids and counts only
 
 
 # Keys and values ---------------------------------------------------------------------------
@@ -1247,3 +1259,153 @@ class DynamoStore:
                 if len(kept) >= limit:
                     break  # before the next page is asked for
         return kept
+
+    # Erasure (UK GDPR Art. 17): PersonalData ---------------------------------------------
+
+    def _delete(self, pk: str, sk: str, **condition: Any) -> bool:
+        """One DeleteItem; True when an item was there and is gone (False: none was there,
+        or `condition` failed, so it was left)."""
+        self.requests += 1
+        try:
+            reply = self.client.delete_item(
+                TableName=self.table_name, Key=_key(pk, sk), ReturnValues="ALL_OLD", **condition
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED_CODE:
+                return False
+            raise
+        return "Attributes" in reply
+
+    def _erase_keys(self, keys: Iterable[tuple[str, str, str]]) -> dict[str, int]:
+        """Delete each (kind, pk, sk) once; how many of each kind were there."""
+        erased: dict[str, int] = {}
+        for kind, pk, sk in dict.fromkeys(keys):
+            if self._delete(pk, sk):
+                erased[kind] = erased.get(kind, 0) + 1
+        return erased
+
+    def _partition(self, pk: str) -> list[ReadItem]:
+        """Every item of one partition, read whole before anything is deleted."""
+        return list(
+            self._query(
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": pk}},
+                ConsistentRead=True,
+            )
+        )
+
+    @staticmethod
+    def _contact_keys(item: ReadItem, raw_refs: list[str]) -> list[tuple[str, str, str]]:
+        """What points at one contact item: its key item, its read-queue entry (filed email)
+        and its delivery ledger (on its SES message id, also collected in `raw_refs`)."""
+        sk = _string(item, "sk") or ""
+        contact = Contact.model_validate_json(_doc(item), context=STORED)
+        keys = [
+            ("contact-key", contact_key_pk(contact.contact_id), "KEY"),
+            ("read-queue", READ_QUEUE_PK, sk),
+        ]
+        if contact.raw_ref:
+            raw_refs.append(contact.raw_ref)
+            keys.append(("delivery", delivery_pk(contact.raw_ref), "DELIVERY"))
+        return keys
+
+    def _partition_keys(
+        self, pk: str, raw_refs: list[str], kinds: tuple[str, ...] | None = None
+    ) -> list[tuple[str, str, str]]:
+        """Each item of a partition (of `kinds`, when given) and what points at its contacts.
+        The contacts' own items come last: a run cut short leaves a contact findable for the
+        next run to finish."""
+        pointers: list[tuple[str, str, str]] = []
+        items: list[tuple[str, str, str]] = []
+        for item in self._partition(pk):
+            kind = _string(item, "kind") or "item"
+            if kinds is not None and kind not in kinds:
+                continue
+            if kind == "contact":
+                pointers.extend(self._contact_keys(item, raw_refs))
+            items.append((kind, pk, _string(item, "sk") or ""))
+        return [*pointers, *items]
+
+    def erase_customer(self, customer: Customer, expired_cases: list[Case]) -> Erased:
+        """PersonalData.erase_customer: everything is read first, then deleted item by item
+        (DeleteItem: no item is changed, so no transaction is needed; a rerun finishes a run
+        cut short). The profile goes last, so until then the customer can be erased again."""
+        customer_id = customer.customer_id
+        raw_refs: list[str] = []
+        keys = self._partition_keys(customer_pk(customer_id), raw_refs)
+        for address in customer.emails:  # their mail from before the address was linked
+            keys.extend(self._partition_keys(unmatched_pk(address), raw_refs, ("contact",)))
+        keys.append(("auto-reply-ledger", auto_reply_pk(customer_id), "LEDGER"))
+        for case in expired_cases:
+            keys.extend(self._partition_keys(case_pk(case.case_id), raw_refs))
+        profile = ("customer", customer_pk(customer_id), "PROFILE")
+        erased = self._erase_keys(k for k in keys if k != profile)
+        # An address another customer now holds is theirs: only this customer's claims go.
+        mine = {
+            "ConditionExpression": "customer_id = :me",
+            "ExpressionAttributeValues": {":me": {"S": customer_id}},
+        }
+        claims = sum(self._delete(email_pk(a), "EMAIL", **mine) for a in customer.emails)
+        if claims:
+            erased["email"] = claims
+        cleared = self._clear_corrections(customer_id)
+        if cleared:
+            erased["audit-values-cleared"] = cleared
+        if self._delete(*profile[1:]):
+            erased["customer"] = 1
+        return Erased(items=erased, raw_refs=tuple(dict.fromkeys(raw_refs)))
+
+    def _clear_corrections(self, customer_id: str) -> int:
+        """Rectification records keep the values they corrected: an erased customer's lose
+        them (the record of who corrected what, when, stays: ids and codes only)."""
+        from contactguard.domain.audit import AuditRecord  # the audit trail's readers only
+
+        cleared = 0
+        for item in self._partition(audit_pk(customer_id)):
+            record = AuditRecord.model_validate_json(_doc(item))
+            if not record.corrected:
+                continue
+            self.requests += 1
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET doc = :doc",
+                ExpressionAttributeValues={
+                    ":doc": {"S": record.model_copy(update={"corrected": ()}).model_dump_json()}
+                },
+            )
+            cleared += 1
+        return cleared
+
+    def erase_sender(self, address: str) -> Erased:
+        raw_refs: list[str] = []
+        keys = self._partition_keys(unmatched_pk(normalise_email(address)), raw_refs)
+        return Erased(items=self._erase_keys(keys), raw_refs=tuple(dict.fromkeys(raw_refs)))
+
+    def record_erasure(self, receipt: ErasureReceipt) -> None:
+        """Keep the receipt as long as the audit trail keeps its records."""
+        sk = f"RECEIPT#{utc_key_time(receipt.erased_at)}#{receipt.receipt_id}"
+        expires = retention_end(receipt.erased_at, self.retention_years)
+        self.requests += 1
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=_item(
+                pk=ERASURE_PK,
+                sk=sk,
+                kind="erasure-receipt",
+                customer_id=receipt.customer_id,
+                expires_at=int(expires.timestamp()),
+                doc=receipt.model_dump_json(),
+            ),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def erasure_receipts(self) -> list[ErasureReceipt]:
+        """Every receipt kept, oldest first (one Query)."""
+        from contactguard.domain.personal_data import ErasureReceipt
+
+        items = self._query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": ERASURE_PK}},
+        )
+        return [ErasureReceipt.model_validate_json(_doc(item)) for item in items]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
@@ -217,3 +218,78 @@ class SnsAlerts(AwsAdapter):
             Message=json.dumps({"kind": kind, **ids}, sort_keys=True),
             MessageAttributes={"kind": {"DataType": "String", "StringValue": kind}},
         )
+
+
+class S3Erasure(AwsAdapter):
+    """The StoredObjects port: erasure in the raw mail bucket and the letters bucket.
+
+    The raw mail bucket keeps no versions (infra/template.yaml: its lifecycle rule is the
+    retention), so a DeleteObject is the end of a message; the letters bucket keeps versions,
+    so each version and delete marker of a case's documents is deleted by its id. Which is
+    which is said here once (`raw_versioned`, `letters_versioned`) and a test holds it to the
+    template. Every object is found by listing its key's prefix first, so what is counted
+    was there."""
+
+    service = "s3"
+
+    def __init__(
+        self,
+        raw_bucket: str,
+        raw_prefix: str,
+        letters_bucket: str,
+        client: Any | None = None,
+    ) -> None:
+        super().__init__(client)
+        self.raw_bucket = raw_bucket
+        self.raw_prefix = raw_prefix
+        self.letters_bucket = letters_bucket
+
+    raw_versioned = False
+    letters_versioned = True
+
+    def _erase(self, bucket: str, prefix: str, versioned: bool, *, exact: bool = False) -> int:
+        """Delete every object (every version, where kept) under `prefix`, or only the
+        object at `prefix` itself when `exact`; how many were deleted."""
+        deleted = 0
+        for key, version in list(self._listed(bucket, prefix, versioned)):
+            if exact and key != prefix:
+                continue
+            self.requests += 1
+            if version is None:
+                self.client.delete_object(Bucket=bucket, Key=key)
+            else:
+                self.client.delete_object(Bucket=bucket, Key=key, VersionId=version)
+            deleted += 1
+        return deleted
+
+    def _listed(
+        self, bucket: str, prefix: str, versioned: bool
+    ) -> Iterator[tuple[str, str | None]]:
+        call = "list_object_versions" if versioned else "list_objects_v2"
+        for page in self.client.get_paginator(call).paginate(Bucket=bucket, Prefix=prefix):
+            self.requests += 1
+            if not versioned:
+                yield from ((o["Key"], None) for o in page.get("Contents", []))
+                continue
+            for entry in (*page.get("Versions", []), *page.get("DeleteMarkers", [])):
+                yield entry["Key"], entry["VersionId"]
+
+    def erase_messages(self, raw_refs: tuple[str, ...]) -> dict[str, int]:
+        erased = {"message": 0, "staged-attachment": 0}
+        for raw_ref in raw_refs:
+            key = raw_mail_key(self.raw_prefix, raw_ref)
+            erased["message"] += self._erase(self.raw_bucket, key, self.raw_versioned, exact=True)
+            staged = f"{ATTACHMENTS_PREFIX}{raw_ref}/"
+            erased["staged-attachment"] += self._erase(self.raw_bucket, staged, self.raw_versioned)
+        return {kind: n for kind, n in erased.items() if n}
+
+    def erase_letters(self, case_id: str) -> dict[str, int]:
+        erased = {
+            "letter-version": self._erase(
+                self.letters_bucket, f"letters/{case_id}/", self.letters_versioned
+            ),
+            "upload-version": self._erase(
+                self.letters_bucket, f"uploads/{case_id}/", self.letters_versioned
+            ),
+        }
+        return {kind: n for kind, n in erased.items() if n}

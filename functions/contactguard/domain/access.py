@@ -42,6 +42,8 @@ class Operation(StrEnum):
     SUBJECT_ACCESS_EXPORT = "subject-access-export"
     READ_AUDIT = "read-audit"
     CONSIDER_SIGNAL = "consider-signal"
+    RECTIFY_CUSTOMER = "rectify-customer"
+    ERASE_PERSONAL_DATA = "erase-personal-data"
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,20 @@ GRANTS: dict[Operation, Grant] = {
         frozenset({R.SERVICE_MANAGER, R.HEAD_OF_SERVICE}),
         "signal-judges",
         "considering signals raised for judgement",
+    ),
+    # UK GDPR Art. 16: a correction rewrites what the customer's mail is matched by and what
+    # their letters say: a manager's call, or the data protection officer's on a request.
+    Operation.RECTIFY_CUSTOMER: Grant(
+        frozenset({R.SERVICE_MANAGER, R.HEAD_OF_SERVICE, R.DATA_PROTECTION_OFFICER}),
+        "rectification-deciders",
+        "correcting a customer's name, address or email address",
+    ),
+    # UK GDPR Art. 17: whether a lawful reason to keep the data remains is decided by the
+    # data protection officer (the case rule refuses while a case needs it).
+    Operation.ERASE_PERSONAL_DATA: Grant(
+        frozenset({R.DATA_PROTECTION_OFFICER}),
+        "data-protection-officer",
+        "erasing a customer's or a sender's data",
     ),
 }
 

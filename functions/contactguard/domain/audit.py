@@ -3,7 +3,9 @@
 One `AuditRecord` per customer a request touched (a read queue of five customers' email is
 five records), written before the data leaves or the change is made: a request whose record
 cannot be written shows nothing and changes nothing. Records hold ids and codes only, never
-names, addresses or words, so the trail itself discloses nothing. The data protection
+names, addresses or words, so the trail itself discloses nothing; the one exception is a
+rectification's record, which keeps the values it corrected (`corrected`) so the change can be
+accounted for, and loses them when the customer is erased. The data protection
 officer asks it "who looked at customer X" or "what did this member of staff look at".
 
 Pure values: no AWS, no environment, no clock.
@@ -17,6 +19,7 @@ from pydantic import Field
 
 from contactguard.domain.access import Operation
 from contactguard.domain.model import AwareDatetime, Frozen, Role
+from contactguard.domain.personal_data import Correction
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -33,3 +36,6 @@ class AuditRecord(Frozen):
     letter_id: Id | None = None
     # Codes and counts only, e.g. "by=email found=false" or "items=3": never personal data.
     detail: Annotated[str, Field(max_length=200)] = ""
+    # A rectification's record only: what each corrected value held before (UK GDPR Art. 16).
+    # The one place an old value is kept; an erasure of the customer clears it.
+    corrected: tuple[Correction, ...] = ()

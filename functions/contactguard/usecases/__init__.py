@@ -25,8 +25,10 @@ from contactguard.ports import (
     LetterDocuments,
     LetterUploads,
     Log,
+    PersonalData,
     ReadQueue,
     SignalLog,
+    StoredObjects,
     WorkList,
 )
 from contactguard.service import CaseService
@@ -35,6 +37,7 @@ from contactguard.usecases.cases import Cases
 from contactguard.usecases.contacts import Contacts
 from contactguard.usecases.customers import Customers
 from contactguard.usecases.dashboard import Dashboard
+from contactguard.usecases.erasure import Erasure
 from contactguard.usecases.export import SubjectAccess
 from contactguard.usecases.lookup import Lookup
 from contactguard.usecases.read_queue import ReadQueueUseCases
@@ -60,6 +63,7 @@ class StaffUseCases:
     audit_trail: AuditTrail
     dashboard: Dashboard
     signals: Signals
+    erasure: Erasure
 
 
 def staff_use_cases(
@@ -75,6 +79,9 @@ def staff_use_cases(
     documents: LetterDocuments,
     filed_mail: FiledMail | None = None,
     uploads: LetterUploads,
+    personal_data: PersonalData,
+    stored_objects: StoredObjects,
+    retention_years: int,
     policy: Policy,
     clock: Clock,
     log: Log,
@@ -105,6 +112,17 @@ def staff_use_cases(
         ),
         audit_trail=AuditTrail(trail=audit_log, audit=audit, clock=clock),
         signals=Signals(log=signal_log, customers=customers, audit=audit, clock=clock),
+        erasure=Erasure(
+            customers=customers,
+            contacts=contacts,
+            cases=cases,
+            data=personal_data,
+            objects=stored_objects,
+            audit=audit,
+            clock=clock,
+            log=log,
+            retention_years=retention_years,
+        ),
         dashboard=Dashboard(
             work=work_list,
             queue=read_queue,

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from contactguard.domain.access import Operation, require
 from contactguard.domain.audit import AuditRecord
 from contactguard.domain.calendar import london_date, start_of_day
+from contactguard.domain.personal_data import Correction
 from contactguard.ports import AuditLog, Clock, Log
 from contactguard.usecases.errors import AuditUnavailable, InvalidInput
 from contactguard.usecases.request import Request
@@ -40,8 +41,11 @@ class Auditor:
         customer_id: str | None,
         *,
         detail: str = "",
+        corrected: tuple[Correction, ...] = (),
         **ids: str | None,
     ) -> None:
+        """`corrected`: a rectification's old values, kept in the record only (the log line
+        says the detail's codes, never a value)."""
         record = AuditRecord(
             audit_id=f"{request.request_id}-{next(self._count)}",
             at=self.clock(),
@@ -50,6 +54,7 @@ class Auditor:
             operation=operation,
             customer_id=customer_id,
             detail=detail,
+            corrected=corrected,
             **ids,
         )
         try:

@@ -1,4 +1,5 @@
-"""Customers: register one, read one with their cases, link an email address."""
+"""Customers: register one, read one with their cases, link an email address, correct one
+(UK GDPR Art. 16)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 from contactguard.domain.access import Operation, require
 from contactguard.domain.case import Case
 from contactguard.domain.model import Customer, LetterFormat
-from contactguard.ports import CaseStore, ContactStore, CustomerStore
+from contactguard.domain.personal_data import Rectification, correction_codes, corrections
+from contactguard.ports import CaseStore, ContactStore, CustomerStore, EmailAlreadyClaimed
 from contactguard.service import CustomerService, UnknownCustomer
 from contactguard.usecases.audit import Auditor
-from contactguard.usecases.errors import AlreadyExists, validated
+from contactguard.usecases.errors import AlreadyExists, InvalidInput, validated
 from contactguard.usecases.request import Request
 
 
@@ -27,6 +29,13 @@ def known_customer(customers: CustomerStore, customer_id: str) -> Customer:
     if customer is None:
         raise UnknownCustomer(customer_id)
     return customer
+
+
+@dataclass(frozen=True)
+class Rectified:
+    customer: Customer  # as corrected
+    fields: tuple[str, ...]  # which were corrected: name, address, email
+    attributed: int  # earlier unmatched contacts from the right address, now the customer's
 
 
 @dataclass
@@ -86,6 +95,39 @@ class Customers:
         updated = customer.model_copy(update={"letter_format": letter_format})
         self.customers.put_customer(updated)
         return updated
+
+    def correct(self, request: Request, customer_id: str, fields: dict[str, Any]) -> Rectified:
+        """Correct the name, the postal address or an email address (`Rectification`'s
+        fields). The values replaced go into the audit record of the change and nowhere else.
+        A corrected address is matched from now on: the wrong one no longer attributes mail
+        (its claim is released), earlier contacts stay the customer's, and earlier unmatched
+        mail from the right one is attributed. Raises InvalidInput (nothing differs, or the
+        wrong address is not the customer's) or EmailAlreadyClaimed (the right address is
+        another customer's), before anything is recorded or changed."""
+        require(request.actor.role, Operation.RECTIFY_CUSTOMER)
+        change = validated(lambda: Rectification.model_validate(fields))
+        customer = known_customer(self.customers, customer_id)
+        if change.wrong_email is not None and change.wrong_email not in customer.emails:
+            raise InvalidInput("body", [("wrong_email", "not one of this customer's addresses")])
+        right = change.right_email
+        owner = self.customers.customer_id_for_email(right) if right else None
+        if right and owner not in (None, customer_id):
+            raise EmailAlreadyClaimed(right)
+        corrected = change.applied_to(customer)
+        done = corrections(customer, corrected)
+        if not done:
+            raise InvalidInput("body", [("", "nothing differs from what is held")])
+        self.audit.record(
+            request,
+            Operation.RECTIFY_CUSTOMER,
+            customer_id,
+            detail=correction_codes(done),
+            corrected=done,
+        )
+        self.customers.put_customer(corrected)
+        attributed = self.contacts.attribute_unmatched(right, customer_id) if right else 0
+        fields_done = tuple(dict.fromkeys(c.field.value for c in done))
+        return Rectified(customer=corrected, fields=fields_done, attributed=attributed)
 
     def _service(self) -> CustomerService:
         return CustomerService(customers=self.customers, contacts=self.contacts)
