@@ -28,7 +28,7 @@ def staff_on_aws(
     prefix) of the stored messages, for an edge that shows filed email's words (the
     console); None elsewhere. `upload_url`: where upload forms post, when not to the bucket
     itself (the embedded stack's stand-in)."""
-    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    store = DynamoStore(settings.table_name, retention=settings.retention())
     documents = S3Objects(letters_bucket, links=links, upload_url=upload_url)
     use_cases = staff_use_cases(
         cases=store,

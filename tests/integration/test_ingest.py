@@ -188,8 +188,9 @@ def test_a_known_customer_with_no_restriction_is_delivered_and_logged_in_four_ca
     event = rig.email(when("2026-12-01"))
     before = rig.store.requests
     result = rig.service.ingest(event)
-    # raw read + sender lookup + cases query + one transactional write
-    assert rig.raw.requests + rig.store.requests - before == 4
+    # raw read + sender lookup + cases query + one transactional write, and the retention
+    # stamp's: the customer's cases (their contacts' retention), the profile kept as long
+    assert rig.raw.requests + rig.store.requests - before == 6
     assert result.response() == {"disposition": "CONTINUE"}
     (contact,) = contacts_of(rig)
     assert contact.disposition is Disposition.ACCEPTED
