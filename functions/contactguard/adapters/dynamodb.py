@@ -40,21 +40,26 @@ and, except the email claim, the search entries and the contact key, `doc`: the 
 as JSON, the one source of truth
 when reading back. Plain attributes beside it are for stream consumers and conditions:
 
-- email claim: customer_id.
-- search entry: customer_id; gsi3pk, gsi3sk.
-- case state: case_id, customer_id, status, version (N), expires_at (N, once closed);
+- customer profile: customer_id; expires_at (N, none while a case of theirs is under way),
+  cases_held (what their cases said when their contacts were last stamped).
+- email claim: customer_id; expires_at (N, the profile's).
+- search entry: customer_id; gsi3pk, gsi3sk; expires_at (N, the profile's).
+- case state: case_id, customer_id, status, version (N), expires_at (N, once ended);
   gsi2pk, gsi2sk (open and needing a person).
-- case event: case_id, customer_id, seq (N), event_type, at, expires_at (N, once closed).
-- contact: contact_id, customer_id (when matched), at, channel, direction, disposition.
-- contact key: contact_id, contact_pk, contact_sk (where the contact lives now).
-- audit record: actor_id, operation, customer_id; expires_at (N): `retention_years` after it.
-- signal: customer_id, contact_id; expires_at (N): a year after the contact.
+- case event: case_id, customer_id, seq (N), event_type, at, expires_at (N, once ended).
+- contact: contact_id, customer_id (when matched), at, channel, direction, disposition,
+  expires_at (N, none while a case of the customer's is under way).
+- contact key: contact_id, contact_pk, contact_sk (where the contact lives now), expires_at
+  (N, the contact's: the raw-mail purge reads it).
+- audit record: actor_id, operation, customer_id; expires_at (N).
+- signal: customer_id, contact_id; expires_at (N).
 
 Times in keys are UTC ISO 8601 with fixed microseconds (2026-12-01T10:00:00.000000Z), so
-string order is time order. Retention: when a committed case is closed, `expires_at` (epoch
-seconds) = closed_at in UTC plus `retention_years` calendar years (29 February becomes 28
-February) on its state and on the events of that commit; `apply_retention` stamps the earlier
-events. Nothing here logs: items hold personal data.
+string order is time order. Retention: every `expires_at` (epoch seconds, DynamoDB's TTL) comes
+from the retention schedule (contactguard.domain.retention, `self.retention`) when the item is
+written; `apply_retention` and `restamp_customer` bring a case's and its customer's items up
+to date when a case opens, ends or reopens (docs/access-patterns.md, Retention). Nothing here
+logs: items hold personal data.
 """  # noqa: E501
 
 from __future__ import annotations
