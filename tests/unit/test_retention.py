@@ -3,7 +3,9 @@ record's expiry from its facts, and the deployment's overrides."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, tzinfo
 from types import MappingProxyType
 
 import pytest
@@ -33,6 +35,7 @@ from contactguard.domain.retention import (
 )
 
 T = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
+SECOND_ = timedelta(seconds=1)
 SCHEDULE = DEFAULT_SCHEDULE
 
 
@@ -61,7 +64,7 @@ def test_anything_else_is_not_a_period(text: str) -> None:
 
 
 def test_a_period_cannot_be_negative() -> None:
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="^a period cannot be negative$"):
         Period(-1, Unit.DAYS)
     assert Period(0, Unit.DAYS).count == 0
 
@@ -84,9 +87,59 @@ def test_years_are_counted_in_utc_whatever_zone_the_moment_is_in() -> None:
     assert kept.utcoffset() == timedelta(0)
 
 
-def test_retention_counts_only_from_an_aware_moment() -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
-        Period(1, Unit.DAYS).after(datetime(2026, 12, 1))
+class _NoOffset(tzinfo):
+    """A zone that names itself but knows no offset: as naive as no zone at all."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "nowhere"
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+@pytest.mark.parametrize("zone", [None, _NoOffset()])
+def test_retention_counts_only_from_an_aware_moment(zone: tzinfo | None) -> None:
+    with pytest.raises(ValueError, match="^retention is counted from a timezone-aware moment$"):
+        Period(1, Unit.DAYS).after(datetime(2026, 12, 1, tzinfo=zone))
+
+
+@pytest.fixture
+def far_east_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's own zone far from UTC: nothing may be counted in local time."""
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("far_east_machine")
+def test_nothing_is_counted_in_the_machine_s_zone() -> None:
+    # 23:30 UTC on 30 June is already 1 July in Auckland.
+    late = datetime(2027, 6, 30, 23, 30, tzinfo=UTC)
+    kept = Period(1, Unit.YEARS).after(late)
+    assert kept == datetime(2028, 6, 30, 23, 30, tzinfo=UTC)
+    assert kept.utcoffset() == timedelta(0)
+    assert SCHEDULE.customer_expiry(late, CasesHeld()) == datetime(2029, 7, 1, tzinfo=UTC)
+    case = restrictions_decided().current
+    assert case.decision is not None
+    decided = case.decision.decided_at.astimezone(UTC)
+    late_decision = case.model_copy(
+        update={
+            "decision": case.decision.model_copy(
+                update={"decided_at": datetime(2026, 12, 31, 23, 30, tzinfo=UTC)}
+            )
+        }
+    )
+    year_on = datetime(2027, 12, 31, 23, 30, tzinfo=UTC)
+    assert SCHEDULE.case_ended_at(late_decision, year_on) == year_on
+    ended = SCHEDULE.case_ended_at(late_decision, year_on)
+    assert ended is not None
+    assert ended.utcoffset() == timedelta(0)
+    assert decided.utcoffset() == timedelta(0)
 
 
 def test_periods_read_in_words() -> None:
@@ -118,13 +171,13 @@ def test_the_defaults_are_the_landlord_s_schedule() -> None:
     assert periods[RecordKind.AUTO_REPLY_LEDGER] == Period(0, Unit.DAYS)
     assert periods[RecordKind.DELIVERY_LEDGER] == Period(400, Unit.DAYS)
     assert {k: r.default for k, r in RULES.items()} == dict(periods)
-    assert SCHEDULE.restriction_months == 12
+    assert RetentionSchedule.of().restriction_months == 12
 
 
 def test_a_schedule_needs_a_period_for_every_kind() -> None:
     periods = dict(SCHEDULE.periods)
     del periods[RecordKind.SIGNALS]
-    with pytest.raises(ValueError, match="every kind"):
+    with pytest.raises(ValueError, match="^a retention schedule has a period for every kind$"):
         RetentionSchedule(MappingProxyType(periods))
 
 
@@ -145,6 +198,7 @@ def test_overrides_change_only_what_they_name() -> None:
     assert schedule.restriction_months == 6
     assert parse_overrides("") == {}
     assert parse_overrides(" , ") == {}
+    assert parse_overrides(",, signals=30d") == {RecordKind.SIGNALS: Period(30, Unit.DAYS)}
 
 
 @pytest.mark.parametrize(
@@ -155,6 +209,7 @@ def test_overrides_change_only_what_they_name() -> None:
         ("case-records=7y", "RetentionYears"),
         ("contacts=2y,contacts=3y", "given twice"),
         ("contacts=2", "whole days or years"),
+        ("contacts=2y=3", "whole days or years"),
         ("audit=364d", "at least 1y"),
         ("case-records=0y", "RetentionYears"),
         ("signals=0d", "at least 1d"),
@@ -164,6 +219,14 @@ def test_overrides_change_only_what_they_name() -> None:
 def test_a_bad_override_says_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_overrides(text)
+
+
+def test_an_unknown_kind_is_told_the_known_ones() -> None:
+    known = ", ".join(k.value for k in RecordKind)
+    with pytest.raises(ValueError, match="^unknown retention kind") as refused:
+        parse_overrides("letters=2y")
+    assert str(refused.value) == f"unknown retention kind 'letters' (one of {known})"
+    assert "case-records, contacts, quarantined-mail" in str(refused.value)
 
 
 def test_the_minimums_compare_years_as_365_days() -> None:
@@ -176,7 +239,7 @@ def test_the_minimums_compare_years_as_365_days() -> None:
 
 
 def test_case_records_are_kept_at_least_a_year() -> None:
-    with pytest.raises(ValueError, match="at least a year"):
+    with pytest.raises(ValueError, match="^case records are kept at least a year$"):
         RetentionSchedule.of(0)
     assert RetentionSchedule.of(1).periods[RecordKind.CASE_RECORDS] == Period(1, Unit.YEARS)
 
@@ -234,6 +297,14 @@ def test_a_customer_s_cases_hold_their_records_while_any_has_not_ended() -> None
     held = SCHEDULE.cases_held([later, done], T)
     assert held == CasesHeld(live=False, until=SCHEDULE.case_expiry(later, T))
     assert SCHEDULE.cases_held([done], T).until == SCHEDULE.case_expiry(done, T)
+    waiting = restrictions_decided().current
+    assert waiting.decision is not None
+    year_on = waiting.decision.decided_at.astimezone(UTC)
+    year_on = year_on.replace(year=year_on.year + 1)
+    assert SCHEDULE.cases_held([waiting], year_on - SECOND_) == CasesHeld(live=True)
+    assert SCHEDULE.cases_held([waiting], year_on) == CasesHeld(
+        until=Period(6, Unit.YEARS).after(year_on)
+    )
     assert restricted().current.status is CaseStatus.RESTRICTED
 
 
