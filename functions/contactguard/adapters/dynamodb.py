@@ -596,13 +596,13 @@ class DynamoStore:
         ended without a commit gains it; one reopened loses it), then its customer's records
         (restamp_customer). Returns how many events changed. A missing case: 0. Safe to run
         again; the deadlines function runs it on every case event and daily."""
-        case = self.get_case(case_id)
-        if case is None:
+        state = self._get(case_pk(case_id), "STATE", consistent=True)
+        if state is None:
             return 0
+        case = Case.model_validate_json(_doc(state), context=STORED)
         moment = now if now is not None else case.closed_at or case.opened_at
         expires_at = self._case_expiry(case, moment)
-        state = self._get(case_pk(case_id), "STATE", consistent=True)
-        if state is not None and _plain(state).get("expires_at") != expires_at:
+        if _plain(state).get("expires_at") != expires_at:
             self._update_if(
                 _key(case_pk(case_id), "STATE"),
                 UpdateExpression="SET expires_at = :expires"
@@ -1255,7 +1255,7 @@ class DynamoStore:
             if plain.get("disposition") == Disposition.FILED_BLOCKED.value:
                 self._set_expiry(READ_QUEUE_PK, sk, want)  # if still waiting to be read
             changed += 1
-        self._stamp_profile(customer_id, held, latest, mark=True)
+        self._stamp_profile(customer_id, held, latest, mark=True, profile=profile)
         return changed
 
     def _extend_profile(self, customer_id: str, held: CasesHeld, at: datetime) -> None:
@@ -1284,12 +1284,19 @@ class DynamoStore:
         self._stamp_beside_profile(customer_id, updated["Attributes"], want)
 
     def _stamp_profile(
-        self, customer_id: str, held: CasesHeld, latest: datetime | None, *, mark: bool = False
+        self,
+        customer_id: str,
+        held: CasesHeld,
+        latest: datetime | None,
+        *,
+        mark: bool = False,
+        profile: ReadItem | None = None,
     ) -> None:
         """The profile, its address claims and search entries: none while a case is under way,
         else with the latest contact (customer_expiry) or the cases' retention. With `mark`,
-        records that every contact is stamped for these cases. Writes only what changes."""
-        item = self._get(customer_pk(customer_id), "PROFILE", consistent=True)
+        records that every contact is stamped for these cases. Writes only what changes
+        (`profile`: the item, when just read)."""
+        item = profile or self._get(customer_pk(customer_id), "PROFILE", consistent=True)
         if item is None:
             return
         plain = _plain(item)
