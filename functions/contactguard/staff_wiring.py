@@ -45,7 +45,7 @@ def staff_on_aws(
     console); None elsewhere. `erasure_raw_mail`: the same, for an edge that erases (the
     API); elsewhere erasure is refused before anything is deleted. `upload_url`: where upload
     forms post, when not to the bucket itself (the embedded stack's stand-in)."""
-    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    store = DynamoStore(settings.table_name, retention=settings.retention())
     documents = S3Objects(letters_bucket, links=links, upload_url=upload_url)
     use_cases = staff_use_cases(
         cases=store,

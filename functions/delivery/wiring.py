@@ -33,7 +33,7 @@ class Wiring:
 
 def build(settings: DeliverySettings, clock: Clock = utc_now) -> Wiring:
     service = DeliveryService(
-        ledger=DynamoStore(settings.table_name, retention_years=settings.retention_years),
+        ledger=DynamoStore(settings.table_name, retention=settings.retention()),
         raw_mail=S3RawMail(settings.raw_mail_bucket, settings.raw_mail_prefix),
         transport=SesMailer(),
         log=logger,

@@ -145,6 +145,7 @@ _CLOCKED_WIRINGS = (
     "deadlines.wiring",
     "delivery.wiring",
     "letters.wiring",
+    "retention.wiring",
 )
 _SETTINGS_MODULES = (
     "ingest.settings",
@@ -154,6 +155,7 @@ _SETTINGS_MODULES = (
     "signals.settings",
     "api.settings",
     "console.settings",
+    "retention.settings",
 )
 
 
@@ -322,7 +324,7 @@ class EmbeddedStack:
             current.use_clock(self.clock)
             self._exit.callback(current.use_clock, None)
         core = CoreSettings()
-        self.store = DynamoStore(self.table, client=self.dynamodb)
+        self.store = DynamoStore(self.table, client=self.dynamodb, retention=core.retention())
         self.cases = CaseService(cases=self.store, customers=self.store, policy=core.policy())
 
     def _capture_sent(self, params: dict[str, Any], **_: Any) -> None:
@@ -516,6 +518,33 @@ class EmbeddedStack:
         self.clock.now = max(self.clock.now, until)
         self.log.fired += fired
         return fired
+
+    def expire_items(self) -> int:
+        """What DynamoDB's TTL does, which moto does not: delete every item of the table
+        whose `expires_at` (epoch seconds, the template's TimeToLiveSpecification) has passed
+        by the clock. Returns how many. (AWS deletes some time after, within days; a reader
+        never relies on it.)"""
+        now = int(self.clock().timestamp())
+        paginator = self.dynamodb.get_paginator("scan")
+        due = [
+            {"pk": item["pk"], "sk": item["sk"]}
+            for page in paginator.paginate(
+                TableName=self.table,
+                FilterExpression="expires_at <= :now",
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+                ProjectionExpression="pk, sk",
+            )
+            for item in page.get("Items", [])
+        ]
+        for key in due:
+            self.dynamodb.delete_item(TableName=self.table, Key=key)
+        self.pump_streams()
+        return len(due)
+
+    def purge(self) -> dict[str, Any]:
+        """The daily retention purge, as its schedule would run it now."""
+        result: dict[str, Any] = self.invoke("RetentionPurgeFunction", {})
+        return result
 
     def _function_for(self, schedule: DueSchedule) -> str:
         """The function a schedule targets, by the function name at the end of its ARN."""

@@ -82,6 +82,7 @@ def a_case_s_first_weeks(stack: EmbeddedStack) -> None:
     stack.advance(START + timedelta(days=45))  # the concern follow-up fires
     assert stack.log.fired
     stack.invoke("DeadlinesReconcileFunction", {})
+    assert stack.purge()["raw_mail_kept"] == 1  # the daily retention purge: nothing due yet
     assert stack.log.stream_failures == []
 
 

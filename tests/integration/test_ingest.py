@@ -182,18 +182,26 @@ def contacts_of(rig: Rig, customer_id: str = CUSTOMER) -> list[Any]:
     return list(rig.store.contacts(customer_id, when("2020-01-01"), when("2030-01-01")))
 
 
-def test_a_known_customer_with_no_restriction_is_delivered_and_logged_in_four_calls(
+def test_a_known_customer_with_no_restriction_is_delivered_and_logged_in_six_calls(
     rig: Rig,
 ) -> None:
-    event = rig.email(when("2026-12-01"))
+    # The month's first contact stamps the profile, its address claim and its two search
+    # entries ("a", "tenant") with their new expiry (the retention schedule): once a month.
+    first = rig.email(when("2026-12-01"))
     before = rig.store.requests
+    rig.service.ingest(first)
+    assert rig.raw.requests + rig.store.requests - before == 6 + 3
+    event = rig.email(when("2026-12-01") + timedelta(hours=1))
+    before, raw_before = rig.store.requests, rig.raw.requests
     result = rig.service.ingest(event)
-    # raw read + sender lookup + cases query + one transactional write
-    assert rig.raw.requests + rig.store.requests - before == 4
+    # raw read + sender lookup + cases query + one transactional write, and the retention
+    # stamp's: the customer's cases (their contacts' retention), the profile kept as long
+    # (a conditional update that changes nothing until next month)
+    assert rig.raw.requests - raw_before + rig.store.requests - before == 6
     assert result.response() == {"disposition": "CONTINUE"}
-    (contact,) = contacts_of(rig)
-    assert contact.disposition is Disposition.ACCEPTED
-    assert contact.summary == "Repairs"
+    contacts = contacts_of(rig)
+    assert [c.disposition for c in contacts] == [Disposition.ACCEPTED] * 2
+    assert contacts[-1].summary == "Repairs"
 
 
 def test_letters_only_blocks_files_queues_and_auto_replies_once(rig: Rig) -> None:

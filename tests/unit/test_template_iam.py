@@ -316,9 +316,10 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
         OPEN_CASES: set(),
         FIND: set(),
     },
+    # Retention: a case's customer's cases (by-customer), whose retention their records follow.
     "DeadlinesStreamFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem"},
-        INDEX: set(),
+        INDEX: {"Query"},
         OPEN_CASES: set(),
         FIND: set(),
     },
@@ -330,7 +331,7 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     },
     "DeadlinesReconcileFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "Scan"},
-        INDEX: set(),
+        INDEX: {"Query"},
         OPEN_CASES: set(),
         FIND: set(),
     },
@@ -348,6 +349,8 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
         OPEN_CASES: set(),
         FIND: set(),
     },
+    # Each object's record (a contact's key, a case's state): reads, never writes.
+    "RetentionPurgeFunction": {TABLE: {"GetItem"}, INDEX: set(), OPEN_CASES: set(), FIND: set()},
     # The API's staff use cases, and the dashboard's open cases; its sessions (Get, Put,
     # Delete) need nothing more.
     "ConsoleFunction": {
@@ -605,3 +608,30 @@ def test_the_letters_function_reads_published_templates_only() -> None:
     assert not IAM.decide(
         "LettersFunction", "s3:PutObject", f"{bucket}/templates/help.docx"
     ).allowed
+
+
+def test_the_retention_purge_deletes_only_raw_mail_and_letters_and_writes_no_record() -> None:
+    purge = "RetentionPurgeFunction"
+    assert granted(purge, "s3", f"{RAW_MAIL}/inbound/m1") == {"DeleteObject"}
+    assert granted(purge, "s3", f"{LETTERS}/letters/k/l/v1.docx") == {"DeleteObjectVersion"}
+    assert granted(purge, "s3", f"{RAW_MAIL}/attachments/a") == set()
+    assert granted(purge, "s3", f"{LETTERS}/templates/concern.docx") == set()
+    assert granted(purge, "s3", RAW_MAIL) == {"ListBucket"}
+    assert granted(purge, "s3", LETTERS) == {"ListBucket", "ListBucketVersions"}
+    for action in ("PutItem", "UpdateItem", "DeleteItem", "Scan", "Query"):
+        assert not IAM.decide(purge, f"dynamodb:{action}", TABLE).allowed
+
+
+def test_deleting_one_version_is_its_own_action() -> None:
+    def pairs(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        return requests_for(service, operation, params, region=REGION, account=ACCOUNT)
+
+    assert pairs("s3", "DeleteObject", {"Bucket": "b", "Key": "inbound/m"}) == [
+        ("s3:DeleteObject", "arn:aws:s3:::b/inbound/m")
+    ]
+    assert pairs("s3", "DeleteObject", {"Bucket": "b", "Key": "letters/k", "VersionId": "v"}) == [
+        ("s3:DeleteObjectVersion", "arn:aws:s3:::b/letters/k")
+    ]
+    assert pairs("s3", "ListObjectVersions", {"Bucket": "b", "Prefix": "letters/"}) == [
+        ("s3:ListBucketVersions", "arn:aws:s3:::b")
+    ]
