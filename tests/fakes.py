@@ -28,6 +28,7 @@ from contactguard.domain.model import (
     normalise_email,
 )
 from contactguard.domain.search import listing_key, name_matches, name_tokens, postcode_of
+from contactguard.domain.subject_access import ExportJob
 from contactguard.domain.worklist import attention_on
 from contactguard.ports import (
     AuditLog,
@@ -36,6 +37,7 @@ from contactguard.ports import (
     CustomerFinder,
     CustomerStore,
     EmailAlreadyClaimed,
+    ExportJobs,
     FiledMail,
     LetterDocuments,
     LetterUploads,
@@ -310,6 +312,24 @@ class FixedClock:
 
 
 @dataclass
+class InMemoryExportJobs:
+    """Subject access export jobs by id (the ExportJobs port); a create never overwrites."""
+
+    jobs: dict[str, ExportJob] = field(default_factory=dict)
+
+    def create_export_job(self, job: ExportJob) -> None:
+        if job.job_id in self.jobs:
+            raise ValueError("an export job is never overwritten by a new one")
+        self.jobs[job.job_id] = job
+
+    def export_job(self, job_id: str) -> ExportJob | None:
+        return self.jobs.get(job_id)
+
+    def save_export_job(self, job: ExportJob) -> None:
+        self.jobs[job.job_id] = job
+
+
+@dataclass
 class Fakes:
     store: InMemoryStore
     documents: InMemoryDocuments
@@ -338,6 +358,7 @@ def fake_use_cases(
         documents=documents,
         filed_mail=mail,
         uploads=documents,
+        export_jobs=InMemoryExportJobs(),
         policy=policy or Policy(),
         clock=clock,
         log=log,
@@ -366,3 +387,4 @@ def _conforms() -> None:
     _mail: FiledMail = InMemoryFiledMail()
     _uploads: LetterUploads = InMemoryDocuments()
     _log: Log = ListLog()
+    _jobs: ExportJobs = InMemoryExportJobs()

@@ -102,6 +102,7 @@ PROJECT_LOGGERS = (
     "api",
     "delivery",
     "console",
+    "exports",
     "contactguard",
     "contactguard_local",
     "aws_lambda_powertools",

@@ -14,6 +14,7 @@ class ApiSettings(CoreSettings):
     (read only: staff fetch a letter's document)."""
 
     letters_bucket: str = Field(min_length=3)  # CONTACTGUARD_LETTERS_BUCKET
+    exports_bucket: str = Field(min_length=3)  # CONTACTGUARD_EXPORTS_BUCKET: subject access zips
 
 
 @lru_cache(maxsize=1)

@@ -28,7 +28,9 @@ class Wiring:
 
 def build(settings: ApiSettings, clock: Clock = utc_now) -> Wiring:
     """The API's use cases over one DynamoDB client and the letters bucket."""
-    use_cases, store = staff_on_aws(settings, settings.letters_bucket, clock, logger)
+    use_cases, store = staff_on_aws(
+        settings, settings.letters_bucket, clock, logger, exports_bucket=settings.exports_bucket
+    )
     return Wiring(clock=clock, use_cases=use_cases, audit_log=store)
 
 

@@ -539,6 +539,13 @@ def requests_for(
         # authorised on the bucket; the Prefix is the s3:prefix condition key (a template test
         # checks each role's condition, since conditions are not evaluated here)
         return [("s3:ListBucket", f"arn:aws:s3:::{params.get('Bucket')}")]
+    if service == "s3" and operation == "ListObjectVersions":
+        # every version of the objects under a prefix: authorised on the bucket, the Prefix
+        # again the s3:prefix condition key
+        return [("s3:ListBucketVersions", f"arn:aws:s3:::{params.get('Bucket')}")]
+    if service == "s3" and operation == "GetObject" and "VersionId" in params:
+        target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
+        return [("s3:GetObjectVersion", target)]
     if service == "s3" and "VersionId" not in params:
         target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
         if operation in ("GetObject", "PutObject"):

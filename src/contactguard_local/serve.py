@@ -223,7 +223,12 @@ def _install_api(stack: EmbeddedStack, upload_url: str) -> None:
     for S3 on this server (contactguard_local.uploads). Never deployed."""
     settings = api_settings()
     use_cases, store = staff_on_aws(
-        settings, settings.letters_bucket, stack.clock, api_logger, upload_url=upload_url
+        settings,
+        settings.letters_bucket,
+        stack.clock,
+        api_logger,
+        upload_url=upload_url,
+        exports_bucket=settings.exports_bucket,
     )
     api_wiring.current.install(
         api_wiring.Wiring(clock=stack.clock, use_cases=use_cases, audit_log=store)

@@ -45,6 +45,7 @@ FIRST_PARTY = {
     "signals",
     "delivery",
     "console",
+    "exports",
 }
 RUNTIME_PROVIDED = {"boto3", "botocore"}  # in the python3.13 Lambda runtime
 BUILDS = makefile_builds()

@@ -23,6 +23,7 @@ SETTINGS_OF = {
     "api": ("api.settings", "ApiSettings"),
     "delivery": ("delivery.settings", "DeliverySettings"),
     "console": ("console.settings", "ConsoleSettings"),
+    "exports": ("exports.settings", "ExportSettings"),
 }
 
 

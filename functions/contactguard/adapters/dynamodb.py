@@ -21,6 +21,7 @@ Query, never a Scan. docs/access-patterns.md repeats this layout with the access
 | contact key (idempotency) | CONTACTKEY#{contact_id} | KEY                               |                        |                                    |
 | audit record              | AUDIT#CUSTOMER#{id}, or AUDIT#NONE | AUDIT#{at UTC iso}#{audit_id} | AUDITBY#{actor_id} | AUDIT#{at UTC iso}#{audit_id}      |
 | signal for judgement      | CUSTOMER#{customer_id}  | SIGNAL#{contact_id}#{signal}      |                        |                                    |
+| subject access export job | EXPORT#{job_id}         | JOB                               |                        |                                    |
 
 On the sparse `open-cases` index only: a case state item also has gsi2pk = OPEN and gsi2sk =
 {attention_on iso date}#{case_id} while the case is open and something on it needs a person
@@ -49,6 +50,8 @@ when reading back. Plain attributes beside it are for stream consumers and condi
 - contact key: contact_id, contact_pk, contact_sk (where the contact lives now).
 - audit record: actor_id, operation, customer_id; expires_at (N): `retention_years` after it.
 - signal: customer_id, contact_id; expires_at (N): a year after the contact.
+- export job: job_id, customer_id, status (its insert starts the export function); expires_at
+  (N): 35 days after it was started.
 
 Times in keys are UTC ISO 8601 with fixed microseconds (2026-12-01T10:00:00.000000Z), so
 string order is time order. Retention: when a committed case is closed, `expires_at` (epoch
@@ -102,6 +105,7 @@ if TYPE_CHECKING:
     )
 
     from contactguard.domain.audit import AuditRecord
+    from contactguard.domain.subject_access import ExportJob
 
     Item = dict[str, UniversalAttributeValueTypeDef]
     ReadItem = dict[str, AttributeValueTypeDef]
@@ -1247,3 +1251,51 @@ class DynamoStore:
                 if len(kept) >= limit:
                     break  # before the next page is asked for
         return kept
+
+    # Subject access export jobs (contactguard.domain.subject_access) -------------------------
+
+    def create_export_job(self, job: ExportJob) -> None:
+        """A new job's item (kind `export-job`): its INSERT on the stream starts the export
+        function. Never overwrites a job."""
+        self.requests += 1
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=self._export_job_item(job),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def export_job(self, job_id: str) -> ExportJob | None:
+        from contactguard.domain.subject_access import ExportJob
+
+        item = self._get(export_job_pk(job_id), "JOB", consistent=True)
+        return ExportJob.model_validate_json(_doc(item)) if item else None
+
+    def save_export_job(self, job: ExportJob) -> None:
+        """The job as it now is (progress, the draft, the release): a MODIFY, which starts
+        nothing."""
+        self.requests += 1
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=self._export_job_item(job),
+            ConditionExpression="attribute_exists(pk)",
+        )
+
+    def _export_job_item(self, job: ExportJob) -> Item:
+        return _item(
+            pk=export_job_pk(job.job_id),
+            sk="JOB",
+            kind="export-job",
+            job_id=job.job_id,
+            customer_id=job.customer_id,
+            status=job.status.value,
+            # The job's record goes with its zip's (the audit keeps who started and released it).
+            expires_at=int((job.requested_at + EXPORT_JOB_KEPT).timestamp()),
+            doc=job.model_dump_json(),
+        )
+
+
+EXPORT_JOB_KEPT = timedelta(days=35)  # past the month Article 15 gives, and the zip's expiry
+
+
+def export_job_pk(job_id: str) -> str:
+    return f"EXPORT#{job_id}"
