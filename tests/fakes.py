@@ -167,7 +167,7 @@ class InMemoryStore:
         for contact in moved:
             attributed = contact.model_copy(update={"customer_id": customer_id})
             self.contacts_by_id[contact.contact_id] = attributed
-        return len(moved)
+        return sum(c.direction == "inbound" for c in moved)  # our copies move, uncounted
 
     # ReadQueue
 

@@ -79,6 +79,7 @@ from contactguard.domain.model import (
     STORED,
     Contact,
     Customer,
+    Direction,
     Disposition,
     EmailRead,
     RaisedSignal,
@@ -1038,7 +1039,8 @@ class DynamoStore:
         return [Contact.model_validate_json(_doc(item), context=STORED) for item in items]
 
     def attribute_unmatched(self, address: str, customer_id: str) -> int:
-        """Move each unmatched contact from `address` to the customer; returns how many moved.
+        """Move each unmatched contact from `address` to the customer; returns how many of
+        their emails moved (the copies we sent of them move too, uncounted: they are ours).
 
         Each move is one transaction (copy with customer_id set, delete the unmatched copy,
         repoint the contact key), so a rerun or a concurrent run moves nothing twice.
@@ -1099,7 +1101,8 @@ class DynamoStore:
                 if codes and codes[1] == _CONDITION_FAILED:
                     continue  # another run moved it first
                 raise
-            moved += 1
+            if contact.direction is Direction.INBOUND:
+                moved += 1
         return moved
 
     # Signals for judgement ---------------------------------------------------------------
