@@ -29,6 +29,7 @@ from contactguard.domain.model import (
 )
 from contactguard.domain.personal_data import ErasureReceipt
 from contactguard.domain.search import listing_key, name_matches, name_tokens, postcode_of
+from contactguard.domain.subject_access import ExportJob
 from contactguard.domain.worklist import attention_on
 from contactguard.ports import (
     AuditLog,
@@ -38,6 +39,7 @@ from contactguard.ports import (
     CustomerStore,
     EmailAlreadyClaimed,
     Erased,
+    ExportJobs,
     FiledMail,
     LetterDocuments,
     LetterUploads,
@@ -171,7 +173,7 @@ class InMemoryStore:
         for contact in moved:
             attributed = contact.model_copy(update={"customer_id": customer_id})
             self.contacts_by_id[contact.contact_id] = attributed
-        return len(moved)
+        return sum(c.direction == "inbound" for c in moved)  # our copies move, uncounted
 
     # ReadQueue
 
@@ -390,6 +392,24 @@ class FixedClock:
 
 
 @dataclass
+class InMemoryExportJobs:
+    """Subject access export jobs by id (the ExportJobs port); a create never overwrites."""
+
+    jobs: dict[str, ExportJob] = field(default_factory=dict)
+
+    def create_export_job(self, job: ExportJob) -> None:
+        if job.job_id in self.jobs:
+            raise ValueError("an export job is never overwritten by a new one")
+        self.jobs[job.job_id] = job
+
+    def export_job(self, job_id: str) -> ExportJob | None:
+        return self.jobs.get(job_id)
+
+    def save_export_job(self, job: ExportJob) -> None:
+        self.jobs[job.job_id] = job
+
+
+@dataclass
 class Fakes:
     store: InMemoryStore
     documents: InMemoryDocuments
@@ -423,6 +443,7 @@ def fake_use_cases(
         personal_data=store,
         stored_objects=objects,
         retention_years=6,
+        export_jobs=InMemoryExportJobs(),
         policy=policy or Policy(),
         clock=clock,
         log=log,
@@ -458,3 +479,4 @@ def _conforms() -> None:
     _uploads: LetterUploads = InMemoryDocuments()
     _erasure: tuple[PersonalData, StoredObjects] = (store, InMemoryObjects())
     _log: Log = ListLog()
+    _jobs: ExportJobs = InMemoryExportJobs()

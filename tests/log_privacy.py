@@ -103,6 +103,7 @@ PROJECT_LOGGERS = (
     "delivery",
     "console",
     "retention",
+    "exports",
     "contactguard",
     "contactguard_local",
     "aws_lambda_powertools",

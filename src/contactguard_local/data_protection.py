@@ -149,6 +149,13 @@ STORES: tuple[Store, ...] = (
     ),
     Store(
         RAW,
+        "`sent/{contact id}.eml`",
+        "what we sent the customer or forwarded to staff: auto-replies, forwarded copies",
+        Lifecycle("expire-sent-mail"),
+        (Operation.READ_CONTACTS, Operation.SUBJECT_ACCESS_EXPORT),
+    ),
+    Store(
+        RAW,
         "`attachments/`",
         "an attachment staged for a designated officer's download",
         Lifecycle("expire-staged-attachments"),
@@ -157,7 +164,7 @@ STORES: tuple[Store, ...] = (
     Store(
         LETTERS,
         "`letters/{case id}/`, every version",
-        "letters to the customer: name, address, the decision and its reasons",
+        "letters to the customer (and their email versions): name, address, the decision and its reasons",
         RecordKind.CASE_RECORDS,
         (Operation.READ_LETTER, Operation.READ_REVIEW_PACK),
     ),
@@ -175,6 +182,13 @@ STORES: tuple[Store, ...] = (
         Lifecycle("expire-unkept-uploads"),
         (Operation.DECIDE,),
     ),
+    Store(
+        "ExportsBucket",
+        "`exports/{job id}.zip`",
+        "a subject access export: everything held on one customer",
+        Lifecycle("expire-exports"),
+        (Operation.SUBJECT_ACCESS_EXPORT, Operation.RELEASE_SUBJECT_ACCESS_EXPORT),
+    ),
 )
 
 
@@ -190,14 +204,21 @@ def _roles(operations: Sequence[Operation]) -> str:
     return f"{named} (through {', '.join(f'`{o.value}`' for o in operations)})"
 
 
-def _kept(kept: RecordKind | Lifecycle | str, bucket: dict[str, Any]) -> str:
+def _kept(
+    kept: RecordKind | Lifecycle | str, bucket: dict[str, Any], parameters: dict[str, Any]
+) -> str:
     if isinstance(kept, RecordKind):
         rule = RULES[kept]
         return f"{rule.default.words()} after {rule.counted_from} (`{kept.value}`)"
     if isinstance(kept, Lifecycle):
         rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
         (found,) = [r for r in rules if r["Id"] == kept.rule]
-        days = int(found["ExpirationInDays"])
+        expiry = found["ExpirationInDays"]
+        if isinstance(expiry, dict) and "Ref" in expiry:  # a parameter: its default, named
+            name = expiry["Ref"]
+            days = int(parameters[name]["Default"])
+            return f"{days} days by default (`{name}`; lifecycle rule `{kept.rule}`)"
+        days = int(expiry)
         return f"{days} day{'' if days == 1 else 's'} (lifecycle rule `{kept.rule}`)"
     return kept
 
@@ -260,7 +281,7 @@ def document(template: dict[str, Any] | None = None) -> str:
             "TableName", template["Resources"][store.resource]["Properties"].get("BucketName")
         )
         label = f"`{store.resource}`" + (f" ({_cell(str(name['Fn::Sub']))})" if name else "")
-        kept = _kept(store.kept, template["Resources"][store.resource])
+        kept = _kept(store.kept, template["Resources"][store.resource], template["Parameters"])
         lines.append(
             f"| {label} | {_cell(store.where)} | {_cell(store.holds)} | "
             f"{_cell(kept)} | {_roles(store.readers)} |"

@@ -545,6 +545,9 @@ def requests_for(
         target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
         versioned = "VersionId" in params  # deleting one version is its own action
         return [("s3:DeleteObjectVersion" if versioned else "s3:DeleteObject", target)]
+    if service == "s3" and operation == "GetObject" and "VersionId" in params:
+        target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
+        return [("s3:GetObjectVersion", target)]
     if service == "s3" and "VersionId" not in params:
         target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
         if operation in ("GetObject", "PutObject", "DeleteObject"):

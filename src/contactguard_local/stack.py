@@ -135,6 +135,7 @@ _HANDLER_MODULES = (
     "deadlines.handler",
     "letters.handler",
     "signals.handler",
+    "exports.handler",
     "api.app",
 )
 # The composition roots of the functions that read the clock (ingest takes SES's receipt
@@ -144,6 +145,7 @@ _CLOCKED_WIRINGS = (
     "console.wiring",
     "deadlines.wiring",
     "delivery.wiring",
+    "exports.wiring",
     "letters.wiring",
     "retention.wiring",
 )
@@ -153,6 +155,7 @@ _SETTINGS_MODULES = (
     "deadlines.settings",
     "letters.settings",
     "signals.settings",
+    "exports.settings",
     "api.settings",
     "console.settings",
     "retention.settings",

@@ -55,7 +55,9 @@ INGEST_CALLS = _calls(
     "dynamodb.TransactWriteItems",  # the contact, its key and the read-queue entry
     "sns.Publish",  # abusive language: the Service Manager is told
     "dynamodb.UpdateItem",  # the auto-reply ledger
+    "s3.PutObject",  # the auto-reply, kept as sent
     "ses.SendRawEmail",  # the auto-reply
+    "dynamodb.TransactWriteItems",  # the auto-reply, an outbound contact
 )
 LETTERS_CALLS = _calls(
     "dynamodb.GetItem",  # the case

@@ -46,6 +46,7 @@ FIRST_PARTY = {
     "delivery",
     "console",
     "retention",
+    "exports",
 }
 RUNTIME_PROVIDED = {"boto3", "botocore"}  # in the python3.13 Lambda runtime
 BUILDS = makefile_builds()

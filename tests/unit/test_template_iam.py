@@ -335,6 +335,13 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
         OPEN_CASES: set(),
         FIND: set(),
     },
+    # A subject access export: the job (its own item, written), the customer's records read.
+    "ExportFunction": {
+        TABLE: {"GetItem", "Query", "PutItem"},
+        INDEX: {"Query"},
+        OPEN_CASES: set(),
+        FIND: set(),
+    },
     # The staff use cases: a customer's cases, customers by postcode or name (the lookup).
     "ApiFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"},
@@ -342,9 +349,10 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
         OPEN_CASES: set(),
         FIND: {"Query"},
     },
-    # The delivery ledger only: one item per SES message id (claim, mark, release).
+    # The delivery ledger: one item per SES message id (claim, mark, release); the copy sent,
+    # an outbound contact (a transaction's Puts).
     "DeliveryFunction": {
-        TABLE: {"GetItem", "UpdateItem", "DeleteItem"},
+        TABLE: {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
         INDEX: set(),
         OPEN_CASES: set(),
         FIND: set(),
@@ -404,8 +412,32 @@ def test_letters_are_written_by_the_letters_function_and_read_by_staff_only() ->
     document = f"{LETTERS}/letters/case-1/concern-0001/v1.docx"
     writers = {f for f in FUNCTIONS if IAM.decide(f, "s3:PutObject", document).allowed}
     readers = {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObject", document).allowed}
-    assert (writers, readers) == ({"LettersFunction"}, {"ApiFunction", "ConsoleFunction"})
+    # ... and the export function, which puts each letter in a subject access export.
+    assert (writers, readers) == (
+        {"LettersFunction"},
+        {"ApiFunction", "ConsoleFunction", "ExportFunction"},
+    )
     assert not IAM.decide("LettersFunction", "s3:PutObject", f"{LETTERS}/other/x").allowed
+
+
+def test_only_the_export_function_writes_exports_and_only_the_api_reads_them() -> None:
+    """A zip of everything on one customer: built by the export function, downloaded by the
+    API's presigned link (the console serves no exports), and every version of a letter read
+    by the export function alone."""
+    exports = f"arn:aws:s3:::{NAMES['ExportsBucket']}/exports/c1/sar-1.zip"
+    writers = {f for f in FUNCTIONS if IAM.decide(f, "s3:PutObject", exports).allowed}
+    readers = {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObject", exports).allowed}
+    assert (writers, readers) == ({"ExportFunction"}, {"ApiFunction"})
+    version = f"{LETTERS}/letters/case-1/concern-0001/v1.docx"
+    assert {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObjectVersion", version).allowed} == {
+        "ExportFunction"
+    }
+    listing = IAM.decide("ExportFunction", "s3:ListBucketVersions", LETTERS)
+    assert listing.allowed
+    assert listing.conditions == [{"StringLike": {"s3:prefix": "letters/*"}}]
+    # Its table writes are its jobs' own items.
+    write = IAM.decide("ExportFunction", "dynamodb:PutItem", TABLE)
+    assert write.conditions == [{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["EXPORT#*"]}}]
 
 
 def test_only_the_deadline_functions_touch_schedules_and_pass_the_scheduler_role() -> None:
@@ -465,7 +497,9 @@ def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client
         ("s3:GetObject", f"{RAW_MAIL}/attachments/*"),
         ("s3:PutObject", f"{RAW_MAIL}/attachments/*"),
     }
-    assert own("ApiFunction") <= own("ConsoleFunction")
+    # The one grant the API has alone: subject access zips (the console serves no exports).
+    exports = ("s3:GetObject", f"arn:aws:s3:::{NAMES['ExportsBucket']}/exports/*")
+    assert own("ApiFunction") - own("ConsoleFunction") == {exports}
     assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/inbound/m1") == {
         "GetObject",
         "DeleteObject",  # erasure

@@ -24,6 +24,7 @@ SETTINGS_OF = {
     "delivery": ("delivery.settings", "DeliverySettings"),
     "console": ("console.settings", "ConsoleSettings"),
     "retention": ("retention.settings", "PurgeSettings"),
+    "exports": ("exports.settings", "ExportSettings"),
 }
 
 

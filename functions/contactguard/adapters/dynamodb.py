@@ -25,6 +25,7 @@ Query, never a Scan. docs/access-patterns.md repeats this layout with the access
 | delivery ledger           | DELIVERY#{message_id}   | DELIVERY                          |                        |                                    |
 | auto-reply ledger         | AUTOREPLY#{customer_id} | LEDGER                            |                        |                                    |
 | erasure receipt           | ERASURE                 | RECEIPT#{at UTC iso}#{receipt_id} |                        |                                    |
+| subject access export job | EXPORT#{job_id}         | JOB                               |                        |                                    |
 
 On the sparse `open-cases` index only: a case state item also has gsi2pk = OPEN and gsi2sk =
 {attention_on iso date}#{case_id} while the case is open and something on it needs a person
@@ -58,6 +59,8 @@ when reading back. Plain attributes beside it are for stream consumers and condi
   (N, the contact's: the raw-mail purge reads it).
 - audit record: actor_id, operation, customer_id; expires_at (N).
 - signal: customer_id, contact_id; expires_at (N).
+- export job: job_id, customer_id, status (its insert starts the export function); expires_at
+  (N): 35 days after it was started.
 - erasure receipt: customer_id (of an erased customer); expires_at (N) as an audit record.
 
 Erasure (`erase_customer`, `erase_sender`) deletes by these keys: a customer's partition
@@ -91,6 +94,7 @@ from contactguard.domain.model import (
     STORED,
     Contact,
     Customer,
+    Direction,
     Disposition,
     EmailRead,
     RaisedSignal,
@@ -125,6 +129,7 @@ if TYPE_CHECKING:
 
     from contactguard.domain.audit import AuditRecord
     from contactguard.domain.personal_data import ErasureReceipt
+    from contactguard.domain.subject_access import ExportJob
 
     Item = dict[str, UniversalAttributeValueTypeDef]
     ReadItem = dict[str, AttributeValueTypeDef]
@@ -1105,7 +1110,8 @@ class DynamoStore:
         return [Contact.model_validate_json(_doc(item), context=STORED) for item in items]
 
     def attribute_unmatched(self, address: str, customer_id: str) -> int:
-        """Move each unmatched contact from `address` to the customer; returns how many moved.
+        """Move each unmatched contact from `address` to the customer; returns how many of
+        their emails moved (the copies we sent of them move too, uncounted: they are ours).
 
         Each move is one transaction (copy with customer_id set, delete the unmatched copy,
         repoint the contact key), so a rerun or a concurrent run moves nothing twice.
@@ -1175,7 +1181,8 @@ class DynamoStore:
                 if codes and codes[1] == _CONDITION_FAILED:
                     continue  # another run moved it first
                 raise
-            moved += 1
+            if contact.direction is Direction.INBOUND:
+                moved += 1
             latest = contact.at if latest is None else max(latest, contact.at)
         if latest is not None:
             self._extend_profile(customer_id, held, latest)
@@ -1635,3 +1642,51 @@ class DynamoStore:
             ExpressionAttributeValues={":pk": {"S": ERASURE_PK}},
         )
         return [ErasureReceipt.model_validate_json(_doc(item)) for item in items]
+
+    # Subject access export jobs (contactguard.domain.subject_access) -------------------------
+
+    def create_export_job(self, job: ExportJob) -> None:
+        """A new job's item (kind `export-job`): its INSERT on the stream starts the export
+        function. Never overwrites a job."""
+        self.requests += 1
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=self._export_job_item(job),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def export_job(self, job_id: str) -> ExportJob | None:
+        from contactguard.domain.subject_access import ExportJob
+
+        item = self._get(export_job_pk(job_id), "JOB", consistent=True)
+        return ExportJob.model_validate_json(_doc(item)) if item else None
+
+    def save_export_job(self, job: ExportJob) -> None:
+        """The job as it now is (progress, the draft, the release): a MODIFY, which starts
+        nothing."""
+        self.requests += 1
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=self._export_job_item(job),
+            ConditionExpression="attribute_exists(pk)",
+        )
+
+    def _export_job_item(self, job: ExportJob) -> Item:
+        return _item(
+            pk=export_job_pk(job.job_id),
+            sk="JOB",
+            kind="export-job",
+            job_id=job.job_id,
+            customer_id=job.customer_id,
+            status=job.status.value,
+            # The job's record goes with its zip's (the audit keeps who started and released it).
+            expires_at=int((job.requested_at + EXPORT_JOB_KEPT).timestamp()),
+            doc=job.model_dump_json(),
+        )
+
+
+EXPORT_JOB_KEPT = timedelta(days=35)  # past the month Article 15 gives, and the zip's expiry
+
+
+def export_job_pk(job_id: str) -> str:
+    return f"EXPORT#{job_id}"
