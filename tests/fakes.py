@@ -351,6 +351,7 @@ class InMemoryObjects:
     messages: dict[str, bytes] = field(default_factory=dict)
     staged: dict[str, int] = field(default_factory=dict)  # raw_ref -> attachments staged
     letter_versions: dict[str, int] = field(default_factory=dict)  # case_id -> versions
+    sent: dict[str, bytes] = field(default_factory=dict)  # outbound contact id -> copy kept
 
     def erase_messages(self, raw_refs: tuple[str, ...]) -> dict[str, int]:
         erased = {"message": 0, "staged-attachment": 0}
@@ -362,6 +363,10 @@ class InMemoryObjects:
     def erase_letters(self, case_id: str) -> dict[str, int]:
         versions = self.letter_versions.pop(case_id, 0)
         return {"letter-version": versions} if versions else {}
+
+    def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
+        deleted = sum(self.sent.pop(contact_id, None) is not None for contact_id in contact_ids)
+        return {"sent-message": deleted} if deleted else {}
 
 
 @dataclass

@@ -214,6 +214,10 @@ class StoredObjects(Protocol):
         """Delete every document of one case's letters, every version (drafts, the versions
         posted, uploads); how many object versions of each kind were deleted."""
 
+    def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
+        """Delete the copy kept of each outbound contact's message (what we sent: an
+        auto-reply, a forwarded copy); how many were deleted."""
+
 
 class FiledMail(Protocol):
     """The raw messages SES stored (by the contact's `raw_ref`, its SES message id)."""

@@ -26,6 +26,9 @@ class NoErasure:
     def erase_letters(self, case_id: str) -> dict[str, int]:
         raise ErasureNotServed
 
+    def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
+        raise ErasureNotServed
+
 
 def staff_on_aws(
     settings: CoreSettings,

@@ -184,7 +184,7 @@ STORES: tuple[Store, ...] = (
     ),
     Store(
         "ExportsBucket",
-        "`exports/{job id}.zip`",
+        "`exports/{customer id}/{job id}.zip`",
         "a subject access export: everything held on one customer",
         Lifecycle("expire-exports"),
         (Operation.SUBJECT_ACCESS_EXPORT, Operation.RELEASE_SUBJECT_ACCESS_EXPORT),

@@ -353,7 +353,7 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     # an outbound contact (a transaction's Puts).
     "DeliveryFunction": {
         TABLE: {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
-        INDEX: set(),
+        INDEX: {"Query"},  # the customer's cases: an outbound contact's retention follows them
         OPEN_CASES: set(),
         FIND: set(),
     },
@@ -521,26 +521,35 @@ def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client
 
 @pytest.mark.policy("design-least-privilege")
 def test_only_the_staff_edges_erase_objects_and_only_under_the_prefixes_erasure_needs() -> None:
-    """Erasure deletes stored messages, attachments staged from them and a case's letters
-    (every version): the API's and the console's roles only, and nothing else of either
-    bucket."""
+    """Erasure deletes stored messages, attachments staged from them, the copies of what we
+    sent and a case's letters (every version): the API's and the console's roles (and the
+    retention purge, what is due), and nothing else of either bucket."""
     deletes = ("s3:DeleteObject", "s3:DeleteObjectVersion")
-    for key in ("inbound/m1", "attachments/m1/0"):
+    edges = {"ApiFunction", "ConsoleFunction"}
+    purge = {"RetentionPurgeFunction"}
+    for key, expected in (
+        ("inbound/m1", edges | purge),
+        ("attachments/m1/0", edges),
+        ("sent/sent-delivery-m1.eml", edges),
+    ):
         target = f"{RAW_MAIL}/{key}"
         deleters = {f for f in FUNCTIONS for a in deletes if IAM.decide(f, a, target).allowed}
-        assert deleters == {"ApiFunction", "ConsoleFunction"}, key
+        assert deleters == expected, key
         assert "DeleteObjectVersion" not in granted("ApiFunction", "s3", target)  # unversioned
-    for key in ("letters/case-1/l-1/v1.docx", "uploads/case-1/l-1/a.pdf"):
+    for key, expected in (
+        ("letters/case-1/l-1/v1.docx", edges | purge),
+        ("uploads/case-1/l-1/a.pdf", edges),
+    ):
         target = f"{LETTERS}/{key}"
         deleters = {f for f in FUNCTIONS for a in deletes if IAM.decide(f, a, target).allowed}
-        assert deleters == {"ApiFunction", "ConsoleFunction"}, key
+        assert deleters == expected, key
         assert "DeleteObject" not in granted("ApiFunction", "s3", target)  # versions, by id
     for function in ("ApiFunction", "ConsoleFunction"):
         for elsewhere in (f"{LETTERS}/templates/x", f"{LETTERS}/previews/x", f"{RAW_MAIL}/x"):
             assert not any(IAM.decide(function, a, elsewhere).allowed for a in deletes)
         # The listings that find what to delete: on erasure's prefixes only (s3:prefix).
         raw = IAM.decide(function, "s3:ListBucket", RAW_MAIL).conditions
-        assert raw == [{"StringLike": {"s3:prefix": ["inbound/*", "attachments/*"]}}]
+        assert raw == [{"StringLike": {"s3:prefix": ["inbound/*", "attachments/*", "sent/*"]}}]
         letters = IAM.decide(function, "s3:ListBucketVersions", LETTERS).conditions
         assert letters == [{"StringLike": {"s3:prefix": ["letters/*", "uploads/*"]}}]
 

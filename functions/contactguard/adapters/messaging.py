@@ -328,6 +328,13 @@ class S3Erasure(AwsAdapter):
             erased["staged-attachment"] += self._erase(self.raw_bucket, staged, self.raw_versioned)
         return {kind: n for kind, n in erased.items() if n}
 
+    def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
+        deleted = sum(
+            self._erase(self.raw_bucket, sent_key(contact_id), self.raw_versioned, exact=True)
+            for contact_id in contact_ids
+        )
+        return {"sent-message": deleted} if deleted else {}
+
     def erase_letters(self, case_id: str) -> dict[str, int]:
         erased = {
             "letter-version": self._erase(
