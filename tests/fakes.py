@@ -29,6 +29,7 @@ from contactguard.domain.model import (
 )
 from contactguard.domain.personal_data import ErasureReceipt
 from contactguard.domain.search import listing_key, name_matches, name_tokens, postcode_of
+from contactguard.domain.subject_access import ExportJob
 from contactguard.domain.worklist import attention_on
 from contactguard.ports import (
     AuditLog,
@@ -38,6 +39,7 @@ from contactguard.ports import (
     CustomerStore,
     EmailAlreadyClaimed,
     Erased,
+    ExportJobs,
     FiledMail,
     LetterDocuments,
     LetterUploads,
@@ -171,7 +173,7 @@ class InMemoryStore:
         for contact in moved:
             attributed = contact.model_copy(update={"customer_id": customer_id})
             self.contacts_by_id[contact.contact_id] = attributed
-        return len(moved)
+        return sum(c.direction == "inbound" for c in moved)  # our copies move, uncounted
 
     # ReadQueue
 
@@ -349,6 +351,7 @@ class InMemoryObjects:
     messages: dict[str, bytes] = field(default_factory=dict)
     staged: dict[str, int] = field(default_factory=dict)  # raw_ref -> attachments staged
     letter_versions: dict[str, int] = field(default_factory=dict)  # case_id -> versions
+    sent: dict[str, bytes] = field(default_factory=dict)  # outbound contact id -> copy kept
 
     def erase_messages(self, raw_refs: tuple[str, ...]) -> dict[str, int]:
         erased = {"message": 0, "staged-attachment": 0}
@@ -360,6 +363,10 @@ class InMemoryObjects:
     def erase_letters(self, case_id: str) -> dict[str, int]:
         versions = self.letter_versions.pop(case_id, 0)
         return {"letter-version": versions} if versions else {}
+
+    def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
+        deleted = sum(self.sent.pop(contact_id, None) is not None for contact_id in contact_ids)
+        return {"sent-message": deleted} if deleted else {}
 
 
 @dataclass
@@ -387,6 +394,24 @@ class FixedClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+@dataclass
+class InMemoryExportJobs:
+    """Subject access export jobs by id (the ExportJobs port); a create never overwrites."""
+
+    jobs: dict[str, ExportJob] = field(default_factory=dict)
+
+    def create_export_job(self, job: ExportJob) -> None:
+        if job.job_id in self.jobs:
+            raise ValueError("an export job is never overwritten by a new one")
+        self.jobs[job.job_id] = job
+
+    def export_job(self, job_id: str) -> ExportJob | None:
+        return self.jobs.get(job_id)
+
+    def save_export_job(self, job: ExportJob) -> None:
+        self.jobs[job.job_id] = job
 
 
 @dataclass
@@ -423,6 +448,7 @@ def fake_use_cases(
         personal_data=store,
         stored_objects=objects,
         retention_years=6,
+        export_jobs=InMemoryExportJobs(),
         policy=policy or Policy(),
         clock=clock,
         log=log,
@@ -458,3 +484,4 @@ def _conforms() -> None:
     _uploads: LetterUploads = InMemoryDocuments()
     _erasure: tuple[PersonalData, StoredObjects] = (store, InMemoryObjects())
     _log: Log = ListLog()
+    _jobs: ExportJobs = InMemoryExportJobs()

@@ -102,6 +102,8 @@ PROJECT_LOGGERS = (
     "api",
     "delivery",
     "console",
+    "retention",
+    "exports",
     "contactguard",
     "contactguard_local",
     "aws_lambda_powertools",

@@ -74,6 +74,7 @@ from contactguard.domain.restrictions import (
     Restriction,
 )
 from contactguard.domain.search import SearchBy, name_tokens, normalise_postcode, search_word
+from contactguard.domain.subject_access import ExportStatus, Marked
 from contactguard.usecases import EARLIEST_DATE, LATEST_DATE
 
 StaffDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
@@ -616,6 +617,42 @@ class AuditTrail(Reply):
     complete: bool = Field(
         description="false: the window holds more records than one reply (1,000); these are "
         "its oldest, so narrow the dates (from, to) to read the rest"
+    )
+
+
+class ReleaseExport(Body):
+    note: str = Field(
+        default="",
+        max_length=2000,
+        description="what the redaction review decided (codes or plain words; no personal data)",
+    )
+
+
+class ExportJobReply(Reply):
+    """A subject access export job: its progress, what it marks for the officer's redaction
+    review, and once released a short-lived presigned link to the zip."""
+
+    job_id: str
+    customer_id: str
+    status: ExportStatus = Field(
+        description="building, draft (awaiting the officer's review and release), released, "
+        "or failed (start another)"
+    )
+    requested_by: str
+    requested_at: datetime
+    done: int = Field(description="items gathered so far")
+    total: int = Field(description="items to gather (0 until counted)")
+    files: int = Field(description="files in the zip, once built")
+    marked: list[Marked] = Field(
+        description="each item marked for the officer's redaction review, and why"
+    )
+    built_at: datetime | None = None
+    released_by: str | None = None
+    released_at: datetime | None = None
+    download_url: str | None = Field(
+        default=None,
+        description="released only: a presigned link to the zip, valid five minutes (none "
+        "where no browser reaches the bucket: GET .../zip)",
     )
 
 

@@ -16,6 +16,7 @@ class ApiSettings(CoreSettings):
     letters_bucket: str = Field(min_length=3)  # CONTACTGUARD_LETTERS_BUCKET
     raw_mail_bucket: str = Field(min_length=3)  # CONTACTGUARD_RAW_MAIL_BUCKET
     raw_mail_prefix: str = RAW_MAIL_PREFIX
+    exports_bucket: str = Field(min_length=3)  # CONTACTGUARD_EXPORTS_BUCKET: subject access zips
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from contactguard.domain.case import Case, CaseEvent
 from contactguard.domain.model import (
@@ -22,6 +22,7 @@ from contactguard.domain.model import (
 if TYPE_CHECKING:  # the audit trail's model pulls in the whole case lifecycle (its roles)
     from contactguard.domain.audit import AuditRecord
     from contactguard.domain.personal_data import ErasureReceipt
+    from contactguard.domain.subject_access import ExportJob
 
 # The edge reads the clock; everything below takes time as an argument or is given this.
 Clock = Callable[[], datetime]
@@ -213,6 +214,10 @@ class StoredObjects(Protocol):
         """Delete every document of one case's letters, every version (drafts, the versions
         posted, uploads); how many object versions of each kind were deleted."""
 
+    def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
+        """Delete the copy kept of each outbound contact's message (what we sent: an
+        auto-reply, a forwarded copy); how many were deleted."""
+
 
 class FiledMail(Protocol):
     """The raw messages SES stored (by the contact's `raw_ref`, its SES message id)."""
@@ -280,3 +285,52 @@ class LetterUploads(Protocol):
 
     def keep(self, key: str, kept: str) -> None:
         """Copy the object at `key` to `kept` (uploads expire; what is kept does not)."""
+
+
+# Subject access exports (contactguard.domain.subject_access) ------------------------------------
+
+
+class ExportJobs(Protocol):
+    """The export jobs: one item each, written when started, saved as the build goes on."""
+
+    def create_export_job(self, job: ExportJob) -> None:
+        """Write a new job (its insert starts the build)."""
+
+    def export_job(self, job_id: str) -> ExportJob | None: ...
+
+    def save_export_job(self, job: ExportJob) -> None:
+        """Overwrite a job's item (progress, the draft, the release)."""
+
+
+class MailArchive(Protocol):
+    """Every email's bytes: as received (by `raw_ref`) and as we sent it (by contact)."""
+
+    def message(self, raw_ref: str) -> bytes | None:
+        """A received message; None once its retention has passed."""
+
+    def sent_message(self, contact_id: str) -> bytes | None:
+        """What we sent for an outbound contact; None once its retention has passed."""
+
+
+class LetterArchive(Protocol):
+    """The letters bucket, versions and all (it is versioned)."""
+
+    def versions(self, key: str) -> list[bytes]:
+        """Every version ever stored at `key`, oldest first (a redraft at the same key and a
+        retry's overwrite are each a version)."""
+
+    def document(self, key: str) -> bytes | None: ...
+
+
+class ExportFiles(Protocol):
+    """Where export zips are written (a bucket whose objects expire within days)."""
+
+    def put_file(self, key: str, body: IO[bytes]) -> None:
+        """Upload an open file (read from its start) to `key`."""
+
+    def file(self, key: str) -> bytes | None:
+        """The zip's bytes; None once it has expired."""
+
+    def download_link(self, key: str, filename: str, seconds: int) -> str | None:
+        """A short-lived presigned address to download it as `filename`, or None where no
+        browser reaches the bucket (the embedded stack: the edge sends the bytes)."""

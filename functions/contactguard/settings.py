@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from contactguard.domain.calendar import HolidayRegion, WorkingDayCalendar
 from contactguard.domain.model import normalise_email
 from contactguard.domain.policy import Policy, PolicyTerms
+from contactguard.domain.retention import RetentionSchedule, parse_overrides
 
 # The policy's terms: their defaults are PolicyTerms' (written once, in the domain); each is
 # a template parameter (infra/template.yaml) that reaches every function through Globals.
@@ -33,6 +34,10 @@ class CoreSettings(BaseSettings):
 
     table_name: str = Field(min_length=3)  # required: no silent default
     retention_years: int = Field(default=6, ge=1, le=100)
+    # RetentionSchedule: `kind=period` overrides of contactguard.domain.retention.RULES (empty:
+    # every default; docs/data-protection.md lists them), checked here so a bad value stops
+    # the function at its cold start, not at the first record written.
+    retention_schedule: str = ""
     holiday_region: HolidayRegion = HolidayRegion.ENGLAND_AND_WALES
     closure_dates: Annotated[tuple[date, ...], NoDecode] = ()
     appeal_window_working_days: int = Field(default=_TERMS.appeal_window_working_days, ge=1)
@@ -57,6 +62,19 @@ class CoreSettings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("retention_schedule")
+    @classmethod
+    def _retention_overrides(cls, value: str) -> str:
+        parse_overrides(value)  # raises ValueError with what is wrong
+        return value
+
+    def retention(self) -> RetentionSchedule:
+        return RetentionSchedule.of(
+            self.retention_years,
+            parse_overrides(self.retention_schedule),
+            restriction_months=self.restriction_months,
+        )
 
     @field_validator("organisation_domains", mode="before")
     @classmethod

@@ -26,6 +26,9 @@ class NoErasure:
     def erase_letters(self, case_id: str) -> dict[str, int]:
         raise ErasureNotServed
 
+    def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
+        raise ErasureNotServed
+
 
 def staff_on_aws(
     settings: CoreSettings,
@@ -37,6 +40,7 @@ def staff_on_aws(
     raw_mail: tuple[str, str] | None = None,
     erasure_raw_mail: tuple[str, str] | None = None,
     upload_url: str | None = None,
+    exports_bucket: str | None = None,
 ) -> tuple[StaffUseCases, DynamoStore]:
     """(the use cases, the store behind them) over one DynamoDB client and the buckets.
     `links`: whether a letter or an attachment may be downloaded by a presigned address (not
@@ -44,8 +48,9 @@ def staff_on_aws(
     prefix) of the stored messages, for an edge that shows filed email's words (the
     console); None elsewhere. `erasure_raw_mail`: the same, for an edge that erases (the
     API); elsewhere erasure is refused before anything is deleted. `upload_url`: where upload
-    forms post, when not to the bucket itself (the embedded stack's stand-in)."""
-    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    forms post, when not to the bucket itself (the embedded stack's stand-in).
+    `exports_bucket`: where subject access zips are (the API's; None elsewhere)."""
+    store = DynamoStore(settings.table_name, retention=settings.retention())
     documents = S3Objects(letters_bucket, links=links, upload_url=upload_url)
     use_cases = staff_use_cases(
         cases=store,
@@ -58,6 +63,8 @@ def staff_on_aws(
         audit_log=store,
         documents=documents,
         uploads=documents,
+        export_jobs=store,
+        export_files=S3Objects(exports_bucket, links=links) if exports_bucket else None,
         filed_mail=S3RawMail(*raw_mail, links=links) if raw_mail else None,
         personal_data=store,
         stored_objects=S3Erasure(*erasure_raw_mail, letters_bucket)

@@ -50,7 +50,11 @@ class OpenCases(Protocol):
 
 
 class Retention(Protocol):
-    def apply_retention(self, case_id: str) -> int: ...
+    def apply_retention(self, case_id: str, now: datetime | None = None) -> int: ...
+
+
+# contactguard.domain.retention: the statuses in which a case may have ended.
+_MAY_HAVE_ENDED = (CaseStatus.CLOSED, CaseStatus.LAPSED, CaseStatus.RESTRICTIONS_DECIDED)
 
 
 @dataclass
@@ -94,18 +98,19 @@ class DeadlinesService:
     ) -> ReconcileReport:
         report = ReconcileReport()
         desired: list[Deadline] = []
+        retained = False
         for _ in range(MAX_CATCH_UP):
             case = self.cases.cases.get_case(case_id)
             if case is None:
                 self.log.warning("deadlines: no such case", extra={"case_id": case_id})
                 return report
-            # Once, for the commit that closed the case (or anything later): the events of
-            # an open case's history need no second look each.
-            closed_at = case.closed_at
-            if case.status is CaseStatus.CLOSED and (
-                event_at is None or closed_at is None or event_at >= closed_at
-            ):
-                self._retain(case_id)
+            # Retention (contactguard.domain.retention), once: on every case event (a case
+            # opened, ended or reopened moves its customer's records' expiry too), and daily
+            # for a case that may have ended without a commit (lapsed, or its restriction
+            # letter unsent a whole restriction period).
+            if not retained and (event_at is not None or case.status in _MAY_HAVE_ENDED):
+                self._retain(case_id, now)
+                retained = True
             desired = pending_deadlines(case, self.cases.policy)
             past = [d for d in desired if d.fire_at <= now]
             if not past:
@@ -140,10 +145,10 @@ class DeadlinesService:
         )
         return report
 
-    def _retain(self, case_id: str) -> None:
+    def _retain(self, case_id: str, now: datetime) -> None:
         if self.retention is None:
             return
-        stamped = self.retention.apply_retention(case_id)
+        stamped = self.retention.apply_retention(case_id, now)
         if stamped:
             self.log.info(
                 "deadlines: retention applied", extra={"case_id": case_id, "events": stamped}

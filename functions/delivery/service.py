@@ -20,6 +20,7 @@ from typing import Protocol
 
 from contactguard.domain.enforcement import Recipient, recipient
 from contactguard.domain.model import Contact
+from contactguard.domain.outbound import Sent, sent_contact, sent_contact_id
 from contactguard.ports import Log
 from delivery.forward import forwarded, original, too_large_notice
 
@@ -52,6 +53,11 @@ class DeliveryLedger(Protocol):
 class RawMail(Protocol):
     def read(self, message_id: str) -> bytes: ...
     def link(self, message_id: str, seconds: int) -> str: ...
+    def keep_sent(self, contact_id: str, data: bytes) -> None: ...
+
+
+class SentLog(Protocol):
+    def record_contact(self, contact: Contact, *, queue_for_reading: bool = False) -> bool: ...
 
 
 class Transport(Protocol):
@@ -74,6 +80,7 @@ class DeliveryService:
     ledger: DeliveryLedger
     raw_mail: RawMail
     transport: Transport
+    sent_log: SentLog  # each copy sent is an outbound contact (contactguard.domain.outbound)
     log: Log
     metrics: Counter
     staff_mailbox: str
@@ -94,7 +101,7 @@ class DeliveryService:
             self.metrics.count("DeliveriesDuplicate")
             return Delivered(Outcome.ALREADY_DELIVERED, to)
         try:
-            outcome, ses_id = self._send(contact, message_id, to)
+            outcome, ses_id, summary = self._send(contact, message_id, to)
         except Exception:
             self.metrics.count("DeliveryFailures")
             self.ledger.release_delivery(message_id, attempt)  # the retry sends it
@@ -103,6 +110,7 @@ class DeliveryService:
         if outcome is Outcome.NOTICE_SENT:
             self.metrics.count("DeliveriesTooLarge")
         self._record_sent(contact, message_id, now, to, ses_id)
+        self._log_outbound(contact, outcome, now, to, ses_id, summary)
         self.log.info(
             "delivery: sent", extra={"contact_id": contact.contact_id, "outcome": outcome.value}
         )
@@ -144,13 +152,42 @@ class DeliveryService:
                     )
                     self.metrics.count("DeliveriesUnrecorded")
 
-    def _send(self, contact: Contact, message_id: str, to: str) -> tuple[Outcome, str]:
+    def _log_outbound(
+        self, contact: Contact, outcome: Outcome, now: datetime, to: str, ses_id: str, summary: str
+    ) -> None:
+        """The copy sent, as an outbound contact on the customer's record (once: its id is
+        the message's, so a retry that sends again logs nothing new). Sent: never raises."""
+        if outcome is Outcome.NOTICE_SENT:
+            sent = Sent.TOO_LARGE_NOTICE
+        elif recipient(contact) is Recipient.OFFICER:
+            sent = Sent.OFFICER_COPY
+        else:
+            sent = Sent.FORWARDED
+        outbound = sent_contact(
+            sent, inbound=contact, at=now, ses_message_id=ses_id, to=to, summary=summary
+        )
+        try:
+            self.sent_log.record_contact(outbound)
+        except Exception as error:  # noqa: BLE001 - delivered: log and count, never raise
+            self.log.error(
+                "delivery: sent but not logged as a contact",
+                extra={"contact_id": outbound.contact_id, "error": type(error).__name__},
+            )
+            self.metrics.count("DeliveriesNotLogged")
+
+    def _send(self, contact: Contact, message_id: str, to: str) -> tuple[Outcome, str, str]:
+        """(what was sent, SES's id for it, its subject). A copy of what is sent is kept
+        first, under the outbound contact's key."""
         assert contact.source_address is not None  # checked by deliver
+        assert contact.raw_ref is not None
         raw = self.raw_mail.read(message_id)
         customer = original(raw, contact.source_address)
         data = forwarded(raw, contact_id=contact.contact_id, sender=self.sender, customer=customer)
+        kept_as = sent_contact_id(Sent.FORWARDED, contact.raw_ref)
         if len(data) <= self.max_bytes:
-            return Outcome.FORWARDED, self.transport.send_raw(data, self.sender, [to])
+            self.raw_mail.keep_sent(kept_as, data)
+            ses_id = self.transport.send_raw(data, self.sender, [to])
+            return Outcome.FORWARDED, ses_id, customer.subject
         link = self.raw_mail.link(message_id, self.link_hours * 3600)
         notice = too_large_notice(
             contact_id=contact.contact_id,
@@ -161,4 +198,6 @@ class DeliveryService:
             link=link,
             hours=self.link_hours,
         )
-        return Outcome.NOTICE_SENT, self.transport.send_raw(notice.as_bytes(), self.sender, [to])
+        self.raw_mail.keep_sent(kept_as, notice.as_bytes())
+        ses_id = self.transport.send_raw(notice.as_bytes(), self.sender, [to])
+        return Outcome.NOTICE_SENT, ses_id, str(notice["Subject"] or "")

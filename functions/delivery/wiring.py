@@ -32,10 +32,12 @@ class Wiring:
 
 
 def build(settings: DeliverySettings, clock: Clock = utc_now) -> Wiring:
+    store = DynamoStore(settings.table_name, retention=settings.retention())
     service = DeliveryService(
-        ledger=DynamoStore(settings.table_name, retention_years=settings.retention_years),
+        ledger=store,
         raw_mail=S3RawMail(settings.raw_mail_bucket, settings.raw_mail_prefix),
         transport=SesMailer(),
+        sent_log=store,
         log=logger,
         metrics=MetricCounter(metrics),
         staff_mailbox=str(settings.staff_mailbox),

@@ -39,7 +39,7 @@ DISPOSITION_METRICS = {
 def build_service() -> IngestService:
     settings = ingest_settings()
     return IngestService(
-        store=DynamoStore(settings.table_name, retention_years=settings.retention_years),
+        store=DynamoStore(settings.table_name, retention=settings.retention()),
         raw_mail=S3RawMail(settings.raw_mail_bucket, settings.raw_mail_prefix),
         mailer=SesMailer(),
         alerts=SnsAlerts(settings.alerts_topic_arn),

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from contactguard.domain.case import Case
 from contactguard.domain.enforcement import EmailAction, EmailRuling, email_ruling
 from contactguard.domain.model import Channel, Contact, Direction, Disposition
+from contactguard.domain.outbound import Sent, sent_contact, sent_contact_id
 from contactguard.domain.signals import Flag, language_flags
 from contactguard.mail.auto_reply import build_auto_reply, may_auto_reply
 from contactguard.mail.mime import ParsedMessage, parse_message
@@ -66,6 +67,7 @@ class IngestStore(Protocol):
 
 class RawMail(Protocol):
     def read(self, message_id: str) -> bytes: ...
+    def keep_sent(self, contact_id: str, data: bytes) -> None: ...
 
 
 class Mailer(Protocol):
@@ -279,8 +281,24 @@ class IngestService:
         if Flag.SAFEGUARDING in flags:
             # Filed mail is read later; a safeguarding signal cannot wait for that.
             alerts.append(self._alert("safeguarding", customer_id, contact_id))
-        replied = self._auto_reply(parsed, source, customer_id, ruling, base["at"])
+        replied = self._auto_reply(
+            parsed,
+            source,
+            customer_id,
+            ruling,
+            base["at"],
+            inbound=self._contact_of(base, source, customer_id),
+        )
         return replace(result, auto_replied=replied, alerts=tuple(alerts))
+
+    @staticmethod
+    def _contact_of(base: dict[str, Any], source: str, customer_id: str) -> Contact:
+        return Contact(
+            **base,
+            customer_id=customer_id,
+            disposition=Disposition.FILED_BLOCKED,
+            source_address=source,
+        )
 
     def _auto_reply(
         self,
@@ -289,6 +307,8 @@ class IngestService:
         customer_id: str,
         ruling: EmailRuling,
         received: datetime,
+        *,
+        inbound: Contact,
     ) -> bool:
         allowed, why = may_auto_reply(parsed, authenticated=True)
         if not allowed:
@@ -300,10 +320,29 @@ class IngestService:
             if not self.store.claim_auto_reply(customer_id, received, self.auto_reply_period):
                 self.log.info("ingest: no auto-reply", extra={"why": "rate-limited"})
                 return False
-            self.mailer.send(build_auto_reply(parsed, source, self.auto_reply_sender, body))
+            reply = build_auto_reply(parsed, source, self.auto_reply_sender, body)
+            contact_id = sent_contact_id(Sent.AUTO_REPLY, receipt_id(inbound))
+            # Kept before it is sent: what we sent is on the record, as it went.
+            self.raw_mail.keep_sent(contact_id, reply.as_bytes())
+            ses_id = self.mailer.send(reply)
         except Exception as error:  # noqa: BLE001 - the mail is filed; the reply is a courtesy
             self.log.warning("ingest: auto-reply failed", extra={"error": type(error).__name__})
             return False
+        sent = sent_contact(
+            Sent.AUTO_REPLY,
+            inbound=inbound,
+            at=received,
+            ses_message_id=ses_id,
+            to=source,
+            summary=str(reply["Subject"] or ""),
+        )
+        try:
+            self.store.record_contact(sent)  # one contact per reply (its id is the key)
+        except Exception as error:  # noqa: BLE001 - sent: never raise (SES would redeliver)
+            self.log.error(
+                "ingest: auto-reply sent but not logged",
+                extra={"error": type(error).__name__, "contact_id": contact_id},
+            )
         return True
 
     def _route(
@@ -498,6 +537,13 @@ def raw_quarantine_reason(
     if not auth.authenticated:
         return f"unauthenticated:{auth.reason}"
     return None
+
+
+def receipt_id(contact: Contact) -> str:
+    """The SES message id an email contact was logged from."""
+    if contact.raw_ref is None:  # pragma: no cover - every ingested email has one
+        raise ValueError("an email contact without its message")
+    return contact.raw_ref
 
 
 def auto_reply_body(text: str, ruling: EmailRuling, org: Organisation) -> str:

@@ -24,7 +24,8 @@ from io import BytesIO
 from PIL import Image, ImageDraw, ImageFont
 
 from contactguard.domain.calendar import LONDON, add_calendar_months, london_date, start_of_day
-from contactguard.domain.model import Channel, Contact, Direction, Disposition, describe_date
+from contactguard.domain.model import Channel, Contact, Disposition, describe_date
+from contactguard.domain.outbound import is_customers_own
 
 CHANNEL_HEADINGS: dict[Channel, str] = {
     Channel.EMAIL: "Email",
@@ -168,9 +169,8 @@ def review_figures(
     previous_start, start, _ = windows(ends_on)
     end = start_of_day(_counted_end(ends_on, counted_to))
     previous_end = start_of_day(add_calendar_months(london_date(end), -12))
-    inbound = [
-        c for c in contacts if c.customer_id == customer_id and c.direction is Direction.INBOUND
-    ]
+    # The customer's own contacts: never what staff logged making, or mail we sent.
+    inbound = [c for c in contacts if c.customer_id == customer_id and is_customers_own(c)]
     current = sorted((c for c in inbound if start <= c.at < end), key=lambda c: c.at)
     previous = [c for c in inbound if previous_start <= c.at < previous_end]
 

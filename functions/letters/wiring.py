@@ -35,7 +35,7 @@ class Wiring:
 
 
 def build(settings: LettersSettings, clock: Clock = utc_now) -> Wiring:
-    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    store = DynamoStore(settings.table_name, retention=settings.retention())
     service = LettersService(
         cases=CaseService(cases=store, customers=store, policy=settings.policy()),
         contacts=store,

@@ -28,7 +28,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 @lru_cache(maxsize=1)
 def build() -> SignalsService:
     settings = signals_settings()
-    store = DynamoStore(settings.table_name, retention_years=settings.retention_years)
+    store = DynamoStore(settings.table_name, retention=settings.retention())
     return SignalsService(
         contacts=store,
         signals=store,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from contactguard.domain.model import Contact, Disposition, RaisedSignal
+from contactguard.domain.outbound import is_customers_own
 from contactguard.domain.signals import (
     PastContact,
     VolumeThresholds,
@@ -39,11 +40,15 @@ class SignalsService:
     def on_contact(self, contact: Contact) -> tuple[str, ...]:
         if contact.customer_id is None or contact.disposition is Disposition.QUARANTINED:
             return ()  # never attributed: nothing to judge a customer by
-        history = list(
-            self.contacts.contacts(
+        if not is_customers_own(contact):
+            return ()  # ours (logged by staff, or mail we sent): never counted against them
+        history = [
+            c
+            for c in self.contacts.contacts(
                 contact.customer_id, contact.at - WINDOW, contact.at + timedelta(microseconds=1)
             )
-        )
+            if is_customers_own(c)
+        ]
         if all(c.contact_id != contact.contact_id for c in history):
             history.append(contact)  # the stream can run ahead of an index; count it anyway
         others = [

@@ -432,7 +432,9 @@ def _bulk_contacts(stack: EmbeddedStack, customer_id: str, count: int, start: da
             at=start + timedelta(minutes=n * 50),
             summary="bench",
         )
-        item = DynamoStore._contact_item(contact, customer_pk(customer_id), contact_sk(contact))
+        item = DynamoStore._contact_item(
+            contact, customer_pk(customer_id), contact_sk(contact), expires_at=None
+        )
         items.append({"PutRequest": {"Item": item}})
     for i in range(0, len(items), 25):
         stack.dynamodb.batch_write_item(RequestItems={stack.table: items[i : i + 25]})

@@ -539,11 +539,15 @@ def requests_for(
         # authorised on the bucket; the Prefix is the s3:prefix condition key (a template test
         # checks each role's condition, since conditions are not evaluated here)
         return [("s3:ListBucket", f"arn:aws:s3:::{params.get('Bucket')}")]
-    if service == "s3" and operation == "ListObjectVersions":  # on the bucket, as above
+    if service == "s3" and operation == "ListObjectVersions":
         return [("s3:ListBucketVersions", f"arn:aws:s3:::{params.get('Bucket')}")]
-    if service == "s3" and operation == "DeleteObject" and "VersionId" in params:
+    if service == "s3" and operation == "DeleteObject":
         target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
-        return [("s3:DeleteObjectVersion", target)]
+        versioned = "VersionId" in params  # deleting one version is its own action
+        return [("s3:DeleteObjectVersion" if versioned else "s3:DeleteObject", target)]
+    if service == "s3" and operation == "GetObject" and "VersionId" in params:
+        target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
+        return [("s3:GetObjectVersion", target)]
     if service == "s3" and "VersionId" not in params:
         target = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"
         if operation in ("GetObject", "PutObject", "DeleteObject"):

@@ -135,6 +135,7 @@ _HANDLER_MODULES = (
     "deadlines.handler",
     "letters.handler",
     "signals.handler",
+    "exports.handler",
     "api.app",
 )
 # The composition roots of the functions that read the clock (ingest takes SES's receipt
@@ -144,7 +145,9 @@ _CLOCKED_WIRINGS = (
     "console.wiring",
     "deadlines.wiring",
     "delivery.wiring",
+    "exports.wiring",
     "letters.wiring",
+    "retention.wiring",
 )
 _SETTINGS_MODULES = (
     "ingest.settings",
@@ -152,8 +155,10 @@ _SETTINGS_MODULES = (
     "deadlines.settings",
     "letters.settings",
     "signals.settings",
+    "exports.settings",
     "api.settings",
     "console.settings",
+    "retention.settings",
 )
 
 
@@ -322,7 +327,7 @@ class EmbeddedStack:
             current.use_clock(self.clock)
             self._exit.callback(current.use_clock, None)
         core = CoreSettings()
-        self.store = DynamoStore(self.table, client=self.dynamodb)
+        self.store = DynamoStore(self.table, client=self.dynamodb, retention=core.retention())
         self.cases = CaseService(cases=self.store, customers=self.store, policy=core.policy())
 
     def _capture_sent(self, params: dict[str, Any], **_: Any) -> None:
@@ -516,6 +521,33 @@ class EmbeddedStack:
         self.clock.now = max(self.clock.now, until)
         self.log.fired += fired
         return fired
+
+    def expire_items(self) -> int:
+        """What DynamoDB's TTL does, which moto does not: delete every item of the table
+        whose `expires_at` (epoch seconds, the template's TimeToLiveSpecification) has passed
+        by the clock. Returns how many. (AWS deletes some time after, within days; a reader
+        never relies on it.)"""
+        now = int(self.clock().timestamp())
+        paginator = self.dynamodb.get_paginator("scan")
+        due = [
+            {"pk": item["pk"], "sk": item["sk"]}
+            for page in paginator.paginate(
+                TableName=self.table,
+                FilterExpression="expires_at <= :now",
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+                ProjectionExpression="pk, sk",
+            )
+            for item in page.get("Items", [])
+        ]
+        for key in due:
+            self.dynamodb.delete_item(TableName=self.table, Key=key)
+        self.pump_streams()
+        return len(due)
+
+    def purge(self) -> dict[str, Any]:
+        """The daily retention purge, as its schedule would run it now."""
+        result: dict[str, Any] = self.invoke("RetentionPurgeFunction", {})
+        return result
 
     def _function_for(self, schedule: DueSchedule) -> str:
         """The function a schedule targets, by the function name at the end of its ARN."""

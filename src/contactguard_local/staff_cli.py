@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -262,105 +263,59 @@ def _mark_read(target: Target, args: argparse.Namespace) -> Reply:
     return target.call("POST", ["read-queue", args.contact, "read"], body=body)
 
 
-DOCX = DOCX_TYPE
+ZIP = "application/zip"
+POLL_SECONDS = 2.0  # between looks at a job being built (a deployed stack's; locally it is done)
 
 
-def _export(target: Target, args: argparse.Namespace) -> Reply:
-    reply = target.call("GET", ["customers", args.customer, "export"])
-    data = json.loads(reply.text)
-    letters = [
-        (record["case"]["case_id"], letter)
-        for record in data["cases"]
-        for letter in record["case"].get("letters") or []
-    ]
-    documents: dict[str, bytes] = {}
-    with_document = [(case_id, x) for case_id, x in letters if x.get("s3_key")]
-    for n, (case_id, letter) in enumerate(with_document, start=1):
-        print(f"letter {n}/{len(with_document)}", file=sys.stderr, flush=True)
-        path = ["cases", case_id, "letters", letter["letter_id"]]
-        documents[export_letter_path(case_id, letter["letter_id"])] = target.fetch(path, DOCX)
-        if letter.get("sent_key"):  # the version its sender posted, kept beside the draft
-            final = export_final_path(case_id, letter)
-            accept = PDF_TYPE if final.endswith(".pdf") else DOCX
-            documents[final] = target.fetch(path, accept, query={"version": "sent"})
-    written = write_export(reply.text, Path(args.out), args.customer, documents)
+def _export_start(target: Target, args: argparse.Namespace) -> Reply:
+    """Start the export job and wait for its draft (progress on stderr)."""
+    started = target.call("POST", ["customers", args.customer, "exports"])
+    job_id = json.loads(started.text)["job_id"]
+    deadline = time.monotonic() + args.wait
+    while True:
+        reply = target.call("GET", ["exports", job_id])
+        job = json.loads(reply.text)
+        if job["status"] != "building" or time.monotonic() >= deadline:
+            return reply
+        print(f"export {job_id}: {job['done']}/{job['total']} item(s)", file=sys.stderr, flush=True)
+        time.sleep(POLL_SECONDS)
+
+
+def _export_status(target: Target, args: argparse.Namespace) -> Reply:
+    return target.call("GET", ["exports", args.job])
+
+
+def _export_release(target: Target, args: argparse.Namespace) -> Reply:
+    return target.call("POST", ["exports", args.job, "release"], body={"note": args.note or ""})
+
+
+def _export_download(target: Target, args: argparse.Namespace) -> Reply:
+    """The released zip, as the API serves it (the same bytes its presigned link gives)."""
+    reply = target.call("GET", ["exports", args.job])
+    job = json.loads(reply.text)
+    data = target.fetch(["exports", args.job, "zip"], ZIP)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{job['customer_id']}-subject-access.zip"
+    path.write_bytes(data)
     if args.json:
         return reply
-    lines = [f"wrote {path}: {what}" for path, what in written]
+    with zipfile.ZipFile(path) as archive:
+        files = len(archive.namelist())
+    lines = [f"wrote {path}: the released subject access export ({files} file(s))"]
     return Reply(reply.status, json.dumps({"lines": lines}), reply.headers)
 
 
-EXPORT_README = """Subject access export for customer {customer}, made {exported_at}.
-
-export.json is everything the contactguard staff API holds on the customer: their record,
-{contacts} contact(s), {unattributed} contact(s) held under their addresses but never
-attributed, and {cases} case(s) with every event.
-
-Letters (each drafted or sent document is in this zip under letters/<case>/<letter>.docx, and
-the version its sender posted, when they changed the draft, as <letter>-as-sent.docx or .pdf):
-{letters}
-
-Not included:
-{not_included}
-"""
-
-
-def export_letter_path(case_id: str, letter_id: str) -> str:
-    """A letter's document in the export zip (one per letter: the version the API serves)."""
-    return f"letters/{case_id}/{letter_id}.docx"
-
-
-def export_final_path(case_id: str, letter: dict[str, Any]) -> str:
-    """The version a letter's sender posted, when they changed the draft, in the export zip."""
-    suffix = ".pdf" if str(letter["sent_key"]).lower().endswith(".pdf") else ".docx"
-    return f"letters/{case_id}/{letter['letter_id']}-as-sent{suffix}"
-
-
-def write_export(
-    text: str, out: Path, customer: str, documents: dict[str, bytes] | None = None
-) -> list[tuple[Path, str]]:
-    """The API's JSON as given, and a zip of it, the letters' documents and a README saying
-    what is and is not in it."""
-    documents = documents or {}
-    data = json.loads(text)
+def _export_json(target: Target, args: argparse.Namespace) -> Reply:
+    reply = target.call("GET", ["customers", args.customer, "export"])
+    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    json_path = out / f"{customer}-export.json"
-    json_path.write_text(text, encoding="utf-8")
-    letters = [
-        f"  {letter['letter_id']} ({letter['kind']}, {letter['status']}): "
-        + (
-            export_letter_path(record["case"]["case_id"], letter["letter_id"])
-            if letter.get("s3_key")
-            else "no document yet"
-        )
-        + (
-            f"; as sent: {export_final_path(record['case']['case_id'], letter)}"
-            if letter.get("sent_key")
-            else ""
-        )
-        for record in data["cases"]
-        for letter in record["case"].get("letters") or []
-    ]
-    not_included = [item for item in data["not_included"] if not item.startswith("letter doc")]
-    readme = EXPORT_README.format(
-        customer=customer,
-        exported_at=staff_format.when(data["exported_at"]) + " Europe/London",
-        contacts=len(data["contacts"]),
-        unattributed=len(data["unattributed_contacts"]),
-        cases=len(data["cases"]),
-        letters="\n".join(letters) or "  none",
-        not_included="\n".join(f"  - {item}" for item in not_included) or "  nothing",
-    )
-    zip_path = out / f"{customer}-export.zip"
-    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("export.json", text)
-        archive.writestr("README.txt", readme)
-        for name, document in sorted(documents.items()):
-            archive.writestr(name, document)
-    return [
-        (json_path, "the API's export, as given"),
-        (zip_path, f"export.json, README.txt and {len(documents)} letter document(s)"),
-    ]
+    path = out / f"{args.customer}-export.json"
+    path.write_text(reply.text, encoding="utf-8")
+    if args.json:
+        return reply
+    lines = [f"wrote {path}: the API's export, as given"]
+    return Reply(reply.status, json.dumps({"lines": lines}), reply.headers)
 
 
 def _lines(reply: dict[str, Any]) -> list[str]:
@@ -555,9 +510,7 @@ def _register_others(sub: Any) -> None:
     )
     sender.add_argument("address")
     sender.add_argument("--confirm", metavar="ADDRESS", help="the address again")
-    export = _leaf(sub, "export", "subject access: JSON and a zip", _export, _lines)
-    export.add_argument("customer")
-    export.add_argument("--out", default="out/exports", help="directory (default out/exports)")
+    _register_export(sub)
     imports = sub.add_parser("import", help="bulk imports")
     kinds = imports.add_subparsers(dest="what", required=True)
     from contactguard_local.staff_import import import_customers, summary
@@ -569,6 +522,45 @@ def _register_others(sub: Any) -> None:
         "file", help="CSV: name,customer_id,emails,address_lines,postcode,designated_officer_id"
     )
     customers.add_argument("--report", help="rejected rows CSV (default: FILE.rejected.csv)")
+
+
+def _register_export(sub: Any) -> None:
+    group = sub.add_parser(
+        "export", help="subject access: start, status, release and download a zip; the JSON"
+    )
+    actions = group.add_subparsers(dest="action", required=True)
+    start = _leaf(
+        actions,
+        "start",
+        "start a subject access export and wait for its draft",
+        _export_start,
+        staff_format.export_job,
+    )
+    start.add_argument("customer")
+    start.add_argument(
+        "--wait", type=float, default=900.0, help="seconds to wait for the draft (default 900)"
+    )
+    status = _leaf(
+        actions, "status", "an export's progress and marks", _export_status, staff_format.export_job
+    )
+    status.add_argument("job")
+    release = _leaf(
+        actions,
+        "release",
+        "release a reviewed draft, so that it may be downloaded",
+        _export_release,
+        staff_format.export_job,
+    )
+    release.add_argument("job")
+    release.add_argument("--note", help="what the redaction review decided (no personal data)")
+    download = _leaf(actions, "download", "a released export's zip", _export_download, _lines)
+    download.add_argument("job")
+    download.add_argument("--out", default="out/exports", help="directory (default out/exports)")
+    as_json = _leaf(
+        actions, "json", "everything held, as the API's JSON document", _export_json, _lines
+    )
+    as_json.add_argument("customer")
+    as_json.add_argument("--out", default="out/exports", help="directory (default out/exports)")
 
 
 # The API routes each command calls: its roles are theirs (contactguard.domain.access), and the
@@ -594,10 +586,11 @@ COMMAND_ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
     "read-queue": (("GET", "/read-queue"),),
     "mark-read": (("POST", "/read-queue/<contact_id>/read"),),
     "audit": (("GET", "/audit"),),
-    "export": (
-        ("GET", "/customers/<customer_id>/export"),
-        ("GET", "/cases/<case_id>/letters/<letter_id>"),
-    ),
+    "export start": (("POST", "/customers/<customer_id>/exports"), ("GET", "/exports/<job_id>")),
+    "export status": (("GET", "/exports/<job_id>"),),
+    "export release": (("POST", "/exports/<job_id>/release"),),
+    "export download": (("GET", "/exports/<job_id>"), ("GET", "/exports/<job_id>/zip")),
+    "export json": (("GET", "/customers/<customer_id>/export"),),
     "import customers": (("POST", "/customers"),),
 }
 

@@ -295,3 +295,32 @@ def email_read(reply: dict[str, Any]) -> list[str]:
         f"{reply['contact_id']} read: {read['outcome']}, by {read['read_by']} "
         f"at {when(read['read_at'])}; off the queue"
     ]
+
+
+def export_job(job: dict[str, Any]) -> list[str]:
+    """A subject access export job: where it is, what it marks for redaction review, and what
+    to do next."""
+    job_id, status = job["job_id"], job["status"]
+    lines = [
+        f"export {job_id} for {job['customer_id']}: {status}, "
+        f"{job['done']}/{job['total']} item(s), {job['files']} file(s)"
+    ]
+    marked = job.get("marked") or []
+    if status in ("draft", "released"):
+        lines.append(f"  marked for redaction review: {len(marked)} item(s)")
+        lines += _rows([[m["path"], m["mark"], m["item"]] for m in marked], indent="    ")
+        for why in dict.fromkeys(f"{m['mark']}: {m['why']}" for m in marked):
+            lines.append(f"    ({why})")
+    if status == "draft":
+        lines.append(
+            "  a draft: a data protection officer reviews the marks, then "
+            f"`contactguard export release {job_id} --note ...`"
+        )
+    elif status == "released":
+        lines.append(
+            f"  released by {job.get('released_by')} at {when(job.get('released_at'))}: "
+            f"`contactguard export download {job_id}`"
+        )
+    elif status == "failed":
+        lines.append("  it could not be built: start another")
+    return lines

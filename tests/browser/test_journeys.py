@@ -162,7 +162,11 @@ def _customer_with_filed_email(
     email.set_content("It has been broken for three weeks now.\nPlease send someone.\n")
     email.add_attachment(b"\x89PNG photo", maintype="image", subtype="png", filename="boiler.png")
     stack.deliver_email(email.as_bytes(), address, str(email["Subject"]))
-    (filed,) = [c for c in _recent_contacts(console, customer_id) if c.channel.value == "email"]
+    (filed,) = [
+        c
+        for c in _recent_contacts(console, customer_id)
+        if c.channel.value == "email" and c.direction.value == "inbound"  # not the auto-reply
+    ]
     assert filed.disposition.value == "filed-blocked"  # never delivered to staff
 
 
@@ -245,7 +249,7 @@ def test_the_safeguarding_lead_reads_a_filed_email(console: Console, mode: str, 
     expect(tab.locator(".govuk-notification-banner--success")).to_contain_text("Read recorded")
     _check(tab, mode)
     contacts = _recent_contacts(console, customer_id)
-    (email,) = [c for c in contacts if c.channel.value == "email"]
+    (email,) = [c for c in contacts if c.channel.value == "email" and c.direction == "inbound"]
     assert email.read is not None
     assert email.read.outcome.value == "safeguarding"
 
@@ -298,8 +302,10 @@ def test_a_head_of_service_imposes_restrictions_and_the_next_email_is_filed(
     console.stack.deliver_email(message, address, "Still waiting")
     console.stack.pump_streams()
     contacts = _recent_contacts(console, case_id)
-    assert [c.disposition.value for c in contacts if c.channel.value == "email"] == [
-        "filed-blocked"
+    # Filed, and the auto-reply we sent about it (an outbound contact).
+    assert sorted(c.disposition.value for c in contacts if c.channel.value == "email") == [
+        "filed-blocked",
+        "sent",
     ]
     tab.goto(f"{console.url}/console/customers/{case_id}")
     expect(tab.locator("main")).to_contain_text("Filed")

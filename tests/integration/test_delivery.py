@@ -109,6 +109,55 @@ def test_an_accepted_email_reaches_the_staff_mailbox_once_as_staff_need_it(
     assert stack.metric_total("EmailsRedelivered", "ingest") == 1
 
 
+def test_each_copy_we_send_is_one_outbound_contact_however_often_the_work_is_redone(
+    stack: EmbeddedStack,
+) -> None:
+    _ingest_only(stack)
+    records = consumer_records(stack, "DeliveryFunction")
+    invoke_batch(stack, "DeliveryFunction", records)
+    invoke_batch(stack, "DeliveryFunction", records)  # Lambda's at-least-once: again
+    stack.pump_streams()
+
+    contacts = list(stack.store.contacts("c1", NOW.replace(hour=0), NOW.replace(hour=23)))
+    inbound = [c for c in contacts if c.direction.value == "inbound"]
+    (sent,) = [c for c in contacts if c.direction.value == "outbound"]
+    assert len(inbound) == 1
+    (copy,) = staff_copies(stack)
+    assert (sent.disposition.value, sent.reason) == ("sent", "forwarded-to-staff-mailbox")
+    assert (sent.deliver_to, sent.source_address, sent.summary) == (
+        stack.staff_mailbox,
+        TENANT,
+        "Boiler",
+    )
+    (moto_sent,) = sent_by_moto(stack)
+    assert sent.raw_ref == moto_sent.id  # SES's id for what went out
+    bucket = stack.functions["DeliveryFunction"]["env"]["CONTACTGUARD_RAW_MAIL_BUCKET"]
+    kept = stack.s3.get_object(Bucket=bucket, Key=f"sent/{sent.contact_id}.eml")["Body"].read()
+    assert kept == copy.data  # what was sent, as it went
+    assert stack.log.stream_failures == []
+
+
+def test_the_auto_reply_is_an_outbound_contact_kept_as_sent(stack: EmbeddedStack) -> None:
+    stack.cases.open_case(
+        immediate_restrictions("k1", "c1", LettersOnly(write_to="PO Box 1")), HEAD, NOW
+    )
+    stack.deliver_email(message().as_bytes(), TENANT, "Boiler", message_id="ses-msg-0002")
+    stack.deliver_email(message().as_bytes(), TENANT, "Boiler", message_id="ses-msg-0002")
+
+    contacts = list(stack.store.contacts("c1", NOW.replace(hour=0), NOW.replace(hour=23)))
+    (reply,) = [c for c in contacts if c.direction.value == "outbound"]
+    (sent,) = stack.log.sent
+    assert (reply.reason, reply.deliver_to, reply.contact_id) == (
+        "auto-reply",
+        TENANT,
+        "sent-auto-reply-ses-msg-0002",
+    )
+    bucket = stack.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_BUCKET"]
+    kept = stack.s3.get_object(Bucket=bucket, Key=f"sent/{reply.contact_id}.eml")["Body"].read()
+    assert kept == sent.data
+    assert staff_copies(stack) == []  # our own reply is never delivered to staff
+
+
 def test_an_unknown_sender_is_delivered_and_not_again_when_staff_link_the_address(
     stack: EmbeddedStack,
 ) -> None:
@@ -120,8 +169,13 @@ def test_an_unknown_sender_is_delivered_and_not_again_when_staff_link_the_addres
     moved = stack.store.attribute_unmatched(stranger, "c2")
     stack.pump_streams()
 
-    assert moved == 1
+    assert moved == 1  # the email (the copy of it we forwarded moves with it, uncounted)
     assert len(staff_copies(stack)) == 1  # the moved record is not a new email
+    contacts = list(stack.store.contacts("c2", NOW.replace(hour=0), NOW.replace(hour=23)))
+    assert sorted((c.direction.value, c.reason) for c in contacts) == [
+        ("inbound", "unknown-sender"),
+        ("outbound", "forwarded-to-staff-mailbox"),
+    ]
 
 
 def test_filed_and_quarantined_mail_never_reaches_staff(stack: EmbeddedStack) -> None:
@@ -207,8 +261,10 @@ DELIVERY_CALLS = (
     Call("dynamodb", "GetItem"),  # delivered already?
     Call("dynamodb", "UpdateItem"),  # claim it
     Call("s3", "GetObject"),  # the stored message
+    Call("s3", "PutObject"),  # the copy kept as it is sent
     Call("ses", "SendRawEmail"),  # the copy
     Call("dynamodb", "UpdateItem"),  # mark it delivered
+    Call("dynamodb", "TransactWriteItems"),  # the copy, an outbound contact
 )
 
 

@@ -164,7 +164,10 @@ def test_an_erased_customer_is_nowhere_in_any_table_or_bucket_and_the_other_is_i
     kinds = {kind(i) for i in before_items}
     assert {"customer", "find", "email", "contact", "contact-key", "signal"} <= kinds
     assert {"read-queue", "delivery", "auto-reply-ledger"} <= kinds
-    assert len(before_objects) == 6  # five stored messages and the staged attachment
+    # five stored messages, the staged attachment, and the five copies of what we sent
+    # (four forwarded to the staff mailbox, one auto-reply: outbound contacts, kept in sent/)
+    prefixes = sorted(o.split("/", 1)[1].split("/")[0] for o in before_objects)
+    assert prefixes == ["attachments"] + ["inbound"] * 5 + ["sent"] * 5
     bob_items, bob_objects = holding(stack, "Ottoway", "cust-bob")
 
     later(stack, timedelta(days=1))
@@ -181,14 +184,14 @@ def test_an_erased_customer_is_nowhere_in_any_table_or_bucket_and_the_other_is_i
     table = body["erased"]["table"]
     assert table["customer"] == 1
     assert table["email"] == 1
-    assert table["contact"] == 9  # 5 emails, 3 calls, the filed one
-    assert table["contact-key"] == 9
+    assert table["contact"] == 14  # 5 emails, 3 calls, the filed one, 5 sent because of them
+    assert table["contact-key"] == 14
     assert table["read-queue"] == 1
     assert table["delivery"] == 5
     assert table["auto-reply-ledger"] == 1
     assert table["signal"] == sum(kind(i) == "signal" for i in before_items) > 0
     assert table["find"] == 3  # one per word of the name, and the postcode
-    assert body["erased"]["raw-mail"] == {"message": 5, "staged-attachment": 1}
+    assert body["erased"]["raw-mail"] == {"message": 5, "staged-attachment": 1, "sent-message": 5}
     assert body["erased"]["letters"] == {}
     assert not any(word in json.dumps(body) for word in ADA_DATA)
 
@@ -284,7 +287,8 @@ def test_an_unmatched_sender_s_mail_is_erased_and_the_receipt_holds_only_a_hash(
     assert email(stack, "bob.ottoway@example.org") == "CONTINUE"
     bob_before = holding(stack, "cust-bob")
     stranger = holding(stack, "stranger.quill@example.net")[0]
-    assert [kind(i) for i in stranger].count("contact") == 2
+    inbound = [i for i in stranger if kind(i) == "contact" and i["direction"]["S"] == "inbound"]
+    assert len(inbound) == 2  # (and the copies forwarded to the staff mailbox: outbound)
 
     claimed = api(
         stack, "POST", "/erasure/senders", {"address": "bob.ottoway@example.org"}, who=DPO
@@ -301,8 +305,8 @@ def test_an_unmatched_sender_s_mail_is_erased_and_the_receipt_holds_only_a_hash(
     assert body["subject"] == "sender"
     assert body["sender"].startswith("sha256:")
     assert body["customer_id"] is None
-    assert body["erased"]["raw-mail"] == {"message": 2}
-    assert body["erased"]["table"]["contact"] == 2
+    assert body["erased"]["raw-mail"] == {"message": 2, "sent-message": 2}  # and our copies
+    assert body["erased"]["table"]["contact"] == 4
     assert "stranger" not in json.dumps(body)
     assert holding(stack, "stranger.quill", "Larkspur") == ([], [])
     assert holding(stack, "cust-bob") == bob_before
@@ -355,14 +359,16 @@ def test_a_correction_keeps_the_old_values_in_its_audit_record_only(
     contacts = api(
         stack, "GET", "/customers/cust-ada/contacts", query={"from": ["2026-11-01"]}
     ).json()
-    sources = sorted(c["source_address"] for c in contacts["contacts"])
+    sources = sorted(
+        c["source_address"] for c in contacts["contacts"] if c["direction"] == "inbound"
+    )
     assert sources == [
         "ada.old@example.org",  # before the correction: still hers
         "ada.quill@example.org",
         "ada.quill@example.org",
     ]
     unmatched = [i for i in every_item(stack) if i["pk"]["S"] == "UNMATCHED#ada.old@example.org"]
-    assert len(unmatched) == 1
+    assert len(unmatched) == 2  # the email, and our copy of it forwarded to the staff mailbox
 
     # Erasing her later clears the old values from the audit record as well.
     receipt = api(stack, "POST", "/customers/cust-ada/erasure", who=DPO)

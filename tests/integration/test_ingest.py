@@ -182,18 +182,26 @@ def contacts_of(rig: Rig, customer_id: str = CUSTOMER) -> list[Any]:
     return list(rig.store.contacts(customer_id, when("2020-01-01"), when("2030-01-01")))
 
 
-def test_a_known_customer_with_no_restriction_is_delivered_and_logged_in_four_calls(
+def test_a_known_customer_with_no_restriction_is_delivered_and_logged_in_six_calls(
     rig: Rig,
 ) -> None:
-    event = rig.email(when("2026-12-01"))
+    # The month's first contact stamps the profile, its address claim and its two search
+    # entries ("a", "tenant") with their new expiry (the retention schedule): once a month.
+    first = rig.email(when("2026-12-01"))
     before = rig.store.requests
+    rig.service.ingest(first)
+    assert rig.raw.requests + rig.store.requests - before == 6 + 3
+    event = rig.email(when("2026-12-01") + timedelta(hours=1))
+    before, raw_before = rig.store.requests, rig.raw.requests
     result = rig.service.ingest(event)
-    # raw read + sender lookup + cases query + one transactional write
-    assert rig.raw.requests + rig.store.requests - before == 4
+    # raw read + sender lookup + cases query + one transactional write, and the retention
+    # stamp's: the customer's cases (their contacts' retention), the profile kept as long
+    # (a conditional update that changes nothing until next month)
+    assert rig.raw.requests - raw_before + rig.store.requests - before == 6
     assert result.response() == {"disposition": "CONTINUE"}
-    (contact,) = contacts_of(rig)
-    assert contact.disposition is Disposition.ACCEPTED
-    assert contact.summary == "Repairs"
+    contacts = contacts_of(rig)
+    assert [c.disposition for c in contacts] == [Disposition.ACCEPTED] * 2
+    assert contacts[-1].summary == "Repairs"
 
 
 def test_letters_only_blocks_files_queues_and_auto_replies_once(rig: Rig) -> None:
@@ -208,9 +216,13 @@ def test_letters_only_blocks_files_queues_and_auto_replies_once(rig: Rig) -> Non
     assert rig.sent_mail() == 1
     later = rig.service.ingest(rig.email(when("2026-12-10")))
     assert later.auto_replied  # a new period
-    contacts = contacts_of(rig)
+    everything = contacts_of(rig)
+    contacts = [c for c in everything if c.direction == "inbound"]
     assert [c.disposition for c in contacts] == [Disposition.FILED_BLOCKED] * 3
     assert [cid for _, cid in rig.store.read_queue()] == [c.contact_id for c in contacts]
+    # Each reply sent is on the record as ours (outbound), never queued to be read.
+    replies = [c for c in everything if c.direction == "outbound"]
+    assert [(c.disposition, c.reason) for c in replies] == [(Disposition.SENT, "auto-reply")] * 2
 
 
 def test_the_same_ses_message_delivered_twice_is_one_contact_and_one_reply(rig: Rig) -> None:
@@ -220,7 +232,7 @@ def test_the_same_ses_message_delivered_twice_is_one_contact_and_one_reply(rig: 
     assert first.new_contact
     assert not again.new_contact
     assert again.response() == {"disposition": "STOP_RULE_SET"}
-    assert len(contacts_of(rig)) == 1
+    assert [c.direction for c in contacts_of(rig)] == ["inbound", "outbound"]
     assert rig.sent_mail() == 1
 
 
@@ -302,7 +314,7 @@ def test_a_safeguarding_signal_in_filed_mail_alerts_at_once(rig: Rig) -> None:
     assert ("safeguarding", {"customer_id": CUSTOMER, "contact_id": result.contact_id}) in (
         rig.alerts.sent
     )
-    (contact,) = contacts_of(rig)
+    (contact,) = [c for c in contacts_of(rig) if c.direction == "inbound"]  # and the auto-reply
     assert "safeguarding" in contact.flags
 
 

@@ -35,6 +35,7 @@ LOGGERS = {
     "signals": "signals.handler",
     "api": "api.app",
     "delivery": "delivery.handler",
+    "exports": "exports.handler",
 }
 
 
@@ -56,11 +57,17 @@ def story(stack: EmbeddedStack) -> None:
     deadlines run on its events), and one email from the customer (ingest, then signals and
     delivery to staff)."""
 
-    def api(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> int:
+    def api(
+        method: str,
+        path: str,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+        who: str = "service-manager:sam",
+    ) -> int:
         event = rest_event(
             method,
             path,
-            claims=local_claims("Local service-manager:sam"),
+            claims=local_claims(f"Local {who}"),
             headers={"Content-Type": "application/json"},
             query={k: [v] for k, v in (query or {}).items()} or None,
             body=None if body is None else json.dumps(body),
@@ -89,6 +96,8 @@ def story(stack: EmbeddedStack) -> None:
     mail["From"], mail["To"], mail["Subject"] = ADDRESS, "contact@example.org", "Repairs"
     mail.set_content("Please call me back.")
     assert stack.deliver_email(mail.as_bytes(), ADDRESS, "Repairs") == "CONTINUE"
+    # A subject access export of everything above (the export function builds it).
+    assert api("POST", "/customers/c1/exports", who="data-protection-officer:dee") == 202
     assert stack.log.stream_failures == []
 
 
@@ -152,6 +161,7 @@ def test_issue_21s_ingest_mutant_is_caught_through_the_real_handler(
         ("DeadlinesStreamFunction", "event"),
         ("LettersFunction", "event"),
         ("DeliveryFunction", "contact"),
+        ("ExportFunction", "export-job"),
     ],
 )
 def test_a_stream_record_a_function_cannot_read_is_failed_without_quoting_it(

@@ -174,14 +174,16 @@ def test_a_letter_is_marked_sent_with_the_final_version_uploaded_by_presigned_po
     )
     assert (kept["Body"].read(), kept["ContentType"]) == (b"%PDF-1.7 as posted", "application/pdf")
     # The subject access export holds the draft and, beside it, what was posted.
-    done = cg("export", "cli-final", "--out", str(tmp_path / "out"), who=DPO)
+    job = cg("export", "start", "cli-final", "--json", who=DPO).json()["job_id"]
+    assert cg("export", "release", job, who=DPO).code == 0
+    done = cg("export", "download", job, "--out", str(tmp_path / "out"), who=DPO)
     assert done.code == 0, done.err
-    final = "letters/cli-case-final/concern-0001-as-sent.pdf"
-    with zipfile.ZipFile(tmp_path / "out" / "cli-final-export.zip") as archive:
+    final = "letters/cli-case-final/concern-0001/as-sent.pdf"
+    with zipfile.ZipFile(tmp_path / "out" / "cli-final-subject-access.zip") as archive:
         assert final in archive.namelist()
-        assert "letters/cli-case-final/concern-0001.docx" in archive.namelist()
+        assert "letters/cli-case-final/concern-0001/drafts/1-v1.docx" in archive.namelist()
         assert archive.read(final) == b"%PDF-1.7 as posted"
-        assert f"as sent: {final}" in archive.read("README.txt").decode()
+        assert "as-sent.docx (or .pdf)" in archive.read("README.txt").decode()
 
 
 def test_a_stale_version_is_the_409_and_nothing_changes(cg: Cg) -> None:
@@ -287,35 +289,55 @@ def test_the_read_queue_is_for_its_readers(cg: Cg) -> None:
     assert "rule read-queue-readers" in cg("read-queue", who=CALL_HANDLER).err
 
 
-def test_an_export_is_written_as_json_and_a_zip_with_the_letters_themselves(
+def test_an_export_is_a_draft_until_released_and_then_the_apis_own_zip(
     cg: Cg, tmp_path: Path
 ) -> None:
+    """The CLI starts the job and waits for its draft, lists what is marked for redaction
+    review, and downloads the zip the API serves (the export function's, byte for byte) only
+    once a data protection officer has released it."""
     import docx
 
     customer(cg, "cli-7", "seven@example.org")
     concern(cg, "cli-case-7", "cli-7")
-    done = cg("export", "cli-7", "--out", str(tmp_path), who=DPO)
+    started = cg("export", "start", "cli-7", who=DPO)
+    assert started.code == 0, started.err
+    head, *rest = started.out.splitlines()
+    job = head.split()[1]
+    assert head.startswith(f"export {job} for cli-7: draft, ")
+    assert "  marked for redaction review: 1 item(s)" in rest  # the concern's note
+    assert any("cases/cli-case-7/events.json" in line for line in rest)
+    assert rest[-1].endswith(f"`contactguard export release {job} --note ...`")
+    early = cg("export", "download", job, "--out", str(tmp_path), who=DPO)
+    assert early.code == 1
+    assert "409 conflict (rule export-not-released)" in early.err
+    assert not (tmp_path / "cli-7-subject-access.zip").exists()
+    refused = cg("export", "release", job, who=MANAGER)
+    assert "rule data-protection-officer" in refused.err
+    released = cg("export", "release", job, "--note", "nothing withheld", who=DPO)
+    assert released.code == 0, released.err
+    assert "released by dee at " in released.out
+    done = cg("export", "download", job, "--out", str(tmp_path), who=DPO)
     assert done.code == 0, done.err
-    assert done.out.splitlines() == [
-        f"wrote {tmp_path / 'cli-7-export.json'}: the API's export, as given",
-        f"wrote {tmp_path / 'cli-7-export.zip'}: export.json, README.txt and 1 letter document(s)",
-    ]
-    assert "letter 1/1" in done.err  # progress, on stderr
-    letter = "letters/cli-case-7/concern-0001.docx"
-    with zipfile.ZipFile(tmp_path / "cli-7-export.zip") as archive:
-        assert archive.namelist() == ["export.json", "README.txt", letter]
-        exported = json.loads(archive.read("export.json"))
-        readme = archive.read("README.txt").decode()
+    zipped = tmp_path / "cli-7-subject-access.zip"
+    assert done.out.startswith(f"wrote {zipped}: the released subject access export (")
+    letter = "letters/cli-case-7/concern-0001/drafts/1-v1.docx"
+    with zipfile.ZipFile(zipped) as archive:
+        names = archive.namelist()
+        customer_record = json.loads(archive.read("customer.json"))
         document = docx.Document(io.BytesIO(archive.read(letter)))
-    assert exported["customer"]["customer_id"] == "cli-7"
-    assert [c["case"]["case_id"] for c in exported["cases"]] == ["cli-case-7"]
-    assert f"concern-0001 (concern, drafted): {letter}" in readme
-    assert "Not included:" in readme
-    assert "letter documents" not in readme  # they are in the zip
+    assert {"README.txt", "customer.json", "contacts/contacts.json", "audit/access.json"} <= set(
+        names
+    )
+    assert {"cases/cli-case-7/case.json", "cases/cli-case-7/events.json", letter} <= set(names)
+    assert customer_record["customer_id"] == "cli-7"
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Ada Tenant" in text  # the drafted letter, addressed to her
-    assert (tmp_path / "cli-7-export.json").read_text() == json.dumps(
-        exported, separators=(",", ":")
+    as_json = cg("export", "json", "cli-7", "--out", str(tmp_path), who=DPO)
+    assert (
+        as_json.out.strip() == f"wrote {tmp_path / 'cli-7-export.json'}: the API's export, as given"
+    )
+    assert (
+        json.loads((tmp_path / "cli-7-export.json").read_text())["customer"]["name"] == "Ada Tenant"
     )
 
 
@@ -536,7 +558,7 @@ def test_an_export_to_a_place_it_cannot_write_is_one_line_not_a_traceback(
     customer(cg, "cli-10")
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    done = cg("export", "cli-10", "--out", str(blocker), who=DPO)
+    done = cg("export", "json", "cli-10", "--out", str(blocker), who=DPO)
     assert done.code == 2
     assert done.err.startswith("error: cannot write ")
     assert "Traceback" not in done.err

@@ -11,7 +11,7 @@ from tests.staff_console.rig import Browser, Page, Rig
 
 from contactguard.domain.access import Operation
 from contactguard.domain.case import CaseStatus
-from contactguard.domain.model import Aspect, Behaviour, Channel, Disposition
+from contactguard.domain.model import Aspect, Behaviour, Channel, Contact, Direction, Disposition
 
 CUSTOMER = "/console/customers/cust-0001"
 
@@ -178,6 +178,27 @@ def test_a_filed_emails_words_are_withheld_from_a_call_handler(rig: Rig) -> None
     assert "Words only officers read" in manager
     details = [r.detail for r in rig.fakes.store.audit if r.operation is Operation.READ_CONTACTS]
     assert details == ["filed-email=withheld", "filed-email=shown"]
+
+
+def test_mail_we_sent_is_shown_as_sent_with_what_it_was(rig: Rig) -> None:
+    people.customer(rig)
+    at = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    for reason in ("auto-reply", "forwarded-to-staff-mailbox"):
+        rig.fakes.store.record_contact(
+            Contact(
+                contact_id=f"sent-{reason}",
+                customer_id="cust-0001",
+                channel=Channel.EMAIL,
+                direction=Direction.OUTBOUND,
+                disposition=Disposition.SENT,
+                reason=reason,
+                at=at,
+                summary="Auto: Boiler",
+            )
+        )
+    page = main(signed_in(rig, "service-manager").get(CUSTOMER).text)
+    assert "Sent: the auto-reply to the customer" in page
+    assert "Sent: their email, forwarded to the staff mailbox" in page
 
 
 def test_each_role_is_offered_only_what_it_may_do(rig: Rig) -> None:

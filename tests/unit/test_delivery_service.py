@@ -45,8 +45,14 @@ class Ledger:
 
 
 class Raw:
+    def __init__(self) -> None:
+        self.kept: dict[str, bytes] = {}
+
     def read(self, message_id: str) -> bytes:
         return RAW
+
+    def keep_sent(self, contact_id: str, data: bytes) -> None:
+        self.kept[contact_id] = data
 
     def link(self, message_id: str, seconds: int) -> str:
         return f"https://example.invalid/{message_id}?X-Amz-Expires={seconds}"
@@ -61,16 +67,32 @@ class Transport:
         return f"ses-{len(self.sent)}"
 
 
+@dataclass
+class SentLog:
+    """The contacts the store holds, by id: a second write of one id is no new contact."""
+
+    contacts: dict[str, Contact] = field(default_factory=dict)
+
+    def record_contact(self, contact: Contact, *, queue_for_reading: bool = False) -> bool:
+        if contact.contact_id in self.contacts:
+            return False
+        self.contacts[contact.contact_id] = contact
+        return True
+
+
 class Counts:
     def count(self, name: str, value: int = 1) -> None:
         pass
 
 
-def service(transport: Transport, *, workmail: bool = False) -> DeliveryService:
+def service(
+    transport: Transport, *, workmail: bool = False, sent_log: SentLog | None = None
+) -> DeliveryService:
     return DeliveryService(
         ledger=Ledger(),
         raw_mail=Raw(),
         transport=transport,
+        sent_log=sent_log if sent_log is not None else SentLog(),
         log=rig_logger("delivery-service"),
         metrics=Counts(),
         staff_mailbox=STAFF,
@@ -136,4 +158,49 @@ def test_another_record_of_a_message_being_sent_waits_then_finds_it_delivered() 
     mine.ledger.delivery_sent("m1", NOW, to=STAFF, ses_message_id="ses-0")
     again = mine.deliver(contact(Disposition.ACCEPTED), NOW, attempt="seq-2")
     assert again.outcome is Outcome.ALREADY_DELIVERED
+    assert transport.sent == []
+
+
+@pytest.mark.parametrize(
+    ("disposition", "extra", "to", "reason"),
+    [
+        (Disposition.ACCEPTED, {}, STAFF, "forwarded-to-staff-mailbox"),
+        (Disposition.ROUTED_TO_OFFICER, {"deliver_to": OFFICER}, OFFICER, "copied-to-officer"),
+    ],
+)
+def test_each_copy_sent_is_an_outbound_contact_on_the_customers_record(
+    disposition: Disposition, extra: dict[str, object], to: str, reason: str
+) -> None:
+    transport, log = Transport(), SentLog()
+    mine = service(transport, sent_log=log)
+    mine.deliver(contact(disposition, **extra), NOW, attempt="seq-1")
+    (sent,) = log.contacts.values()
+    assert (sent.customer_id, sent.direction, sent.disposition) == ("c1", "outbound", "sent")
+    assert (sent.reason, sent.deliver_to, sent.raw_ref, sent.at) == (reason, to, "ses-1", NOW)
+    assert sent.summary == "Hi"
+    # What went out is kept under the contact, as sent.
+    assert mine.raw_mail.kept[sent.contact_id].startswith(b"From: ")  # type: ignore[attr-defined]
+    assert b"Hello" in mine.raw_mail.kept[sent.contact_id]  # type: ignore[attr-defined]
+
+
+def test_a_copy_sent_again_after_a_lost_answer_is_still_one_outbound_contact() -> None:
+    """At least once: SES took the copy but the mark was lost, so a retry sends it again;
+    the outbound contact's id is the message's, so the record stays one."""
+    transport, log = Transport(), SentLog()
+    first = service(transport, sent_log=log)
+    first.deliver(contact(Disposition.ACCEPTED), NOW, attempt="seq-1")
+    second = service(transport, sent_log=log)  # a fresh ledger: the mark never landed
+    second.deliver(contact(Disposition.ACCEPTED), NOW + timedelta(minutes=1), attempt="seq-1")
+    assert len(transport.sent) == 2
+    assert list(log.contacts) == ["sent-delivery-m1"]
+
+
+def test_our_own_outbound_mail_is_never_delivered_again() -> None:
+    transport = Transport()
+    outbound = contact(
+        Disposition.SENT, direction="outbound", contact_id="sent-delivery-m1", raw_ref="ses-9"
+    )
+    assert service(transport).deliver(outbound, NOW, attempt="seq-1").outcome is (
+        Outcome.NOT_FOR_DELIVERY
+    )
     assert transport.sent == []

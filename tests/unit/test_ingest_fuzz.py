@@ -50,6 +50,9 @@ class FakeRaw:
     def read(self, message_id: str) -> bytes:
         return self.raw
 
+    def keep_sent(self, contact_id: str, data: bytes) -> None:
+        pass  # what was sent is looked at in test_ingest_service
+
 
 class NoMail:
     def send(self, message: EmailMessage) -> str:

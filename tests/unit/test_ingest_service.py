@@ -117,7 +117,8 @@ class Store:
 
     @property
     def only(self) -> tuple[Contact, bool]:
-        (recorded,) = self.contacts.values()
+        """The one email contact logged (an auto-reply is an outbound contact beside it)."""
+        (recorded,) = [(c, q) for c, q in self.contacts.values() if c.direction == "inbound"]
         return recorded
 
 
@@ -126,9 +127,14 @@ class Raw:
     messages: dict[str, bytes] = field(default_factory=dict)
     reads: list[str] = field(default_factory=list)
 
+    kept: dict[str, bytes] = field(default_factory=dict)
+
     def read(self, message_id: str) -> bytes:
         self.reads.append(message_id)
         return self.messages[message_id]  # KeyError, as a missing S3 object raises
+
+    def keep_sent(self, contact_id: str, data: bytes) -> None:
+        self.kept[contact_id] = data
 
 
 @dataclass
@@ -530,7 +536,7 @@ def test_letters_only_files_the_email_queues_it_and_replies_once_with_the_addres
         new_contact=True,
         auto_replied=True,
     )
-    assert rig.store.only == (
+    assert rig.store.contacts[CONTACT_ID] == (
         expected_contact(disposition=Disposition.FILED_BLOCKED, reason="letters-only-restriction"),
         True,
     )
@@ -548,6 +554,25 @@ def test_letters_only_files_the_email_queues_it_and_replies_once_with_the_addres
     assert again.disposition is SesDisposition.STOP_RULE_SET
     assert len(rig.mailer.sent) == 1
     assert len(rig.store.claims) == 1
+
+
+def test_the_auto_reply_is_an_outbound_contact_logged_once_with_what_was_sent() -> None:
+    rig = Rig(store=Store(cases=[restricted(LettersOnly(write_to=WRITE_TO))]))
+    rig.deliver(email())
+    rig.deliver(email())  # SES delivers again: one reply, one outbound contact
+    sent = [c for c, _ in rig.store.contacts.values() if c.direction == "outbound"]
+    (reply,) = sent
+    assert (reply.customer_id, reply.disposition, reply.reason) == (CUSTOMER, "sent", "auto-reply")
+    assert (reply.raw_ref, reply.deliver_to, reply.at) == ("ses-id", SENDER, RECEIVED)
+    assert reply.summary == str(rig.mailer.sent[0]["Subject"])
+    assert rig.store.contacts[reply.contact_id][1] is False  # not queued to be read
+    assert rig.raw.kept[reply.contact_id] == rig.mailer.sent[0].as_bytes()
+
+
+def test_a_failed_auto_reply_logs_no_outbound_contact() -> None:
+    rig = Rig(store=Store(cases=[restricted()]), mailer=Mailer(fail=True))
+    rig.deliver(email())
+    assert [c.direction for c, _ in rig.store.contacts.values()] == ["inbound"]
 
 
 @pytest.mark.policy("design-email-enforcement")

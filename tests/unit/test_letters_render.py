@@ -660,6 +660,25 @@ def test_a_review_counted_to_the_end_is_complete_and_compares_whole_years() -> N
     assert whole.months[-1].label == "1-17 Dec 2027"  # the period's own end: not "to date"
 
 
+def test_the_review_pack_never_counts_mail_we_sent_as_the_customers_contact() -> None:
+    theirs = contact(1, at("2027-03-02"), Channel.EMAIL)
+    ours = [
+        contact(
+            n,
+            at("2027-03-02"),
+            Channel.EMAIL,
+            direction="outbound",
+            disposition=Disposition.SENT,
+            reason=reason,
+            summary="Auto: boiler",
+        )
+        for n, reason in enumerate(("auto-reply", "forwarded-to-staff-mailbox"), start=2)
+    ]
+    figures = review_figures((theirs, *ours), CUSTOMER_ID, date(2027, 12, 18))
+    assert ("All inbound contacts", 1, 0) in figures.summary
+    assert sum(m.total for m in figures.months) == 1
+
+
 def test_the_review_chart_is_a_png_of_the_months() -> None:
     figures = review_figures((contact(1, at("2027-03-02")),), CUSTOMER_ID, date(2027, 12, 18))
     png = chart_png(figures)

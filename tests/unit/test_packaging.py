@@ -45,6 +45,8 @@ FIRST_PARTY = {
     "signals",
     "delivery",
     "console",
+    "retention",
+    "exports",
 }
 RUNTIME_PROVIDED = {"boto3", "botocore"}  # in the python3.13 Lambda runtime
 BUILDS = makefile_builds()

@@ -129,3 +129,27 @@ def test_quarantined_mail_is_never_judged() -> None:
     )
     assert service.on_contact(quarantined) == ()
     assert fakes.sent == []
+
+
+def _sent(n: int, hours_ago: float) -> Contact:
+    """Mail we sent (an auto-reply, a forwarded copy): an outbound contact."""
+    return contact(n, hours_ago, direction="outbound", disposition=Disposition.SENT)
+
+
+def test_our_own_outbound_mail_never_counts_against_the_customer() -> None:
+    # Five of the customer's emails today and a copy of each we sent: under a threshold of
+    # six a day, and it stays under however many copies we send.
+    history = [contact(n, n) for n in range(1, 5)] + [_sent(10 + n, n) for n in range(1, 5)]
+    fakes = Fakes(history=history)
+    service = SignalsService(
+        fakes, InMemoryStore(), fakes, rig_logger("signals"), VolumeThresholds(per_day=6)
+    )
+    assert service.on_contact(contact(0, 0)) == ()
+    assert service.on_contact(_sent(15, 0)) == ()  # our copy is judged not at all
+    assert fakes.sent == []
+    # The same history with customer contacts in their place is a busy day.
+    busy = Fakes(history=[contact(n, n) for n in range(1, 9)])
+    judged = SignalsService(
+        busy, InMemoryStore(), busy, rig_logger("signals"), VolumeThresholds(per_day=6)
+    )
+    assert judged.on_contact(contact(0, 0)) == ("volume-day",)

@@ -316,9 +316,10 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
         OPEN_CASES: set(),
         FIND: set(),
     },
+    # Retention: a case's customer's cases (by-customer), whose retention their records follow.
     "DeadlinesStreamFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem"},
-        INDEX: set(),
+        INDEX: {"Query"},
         OPEN_CASES: set(),
         FIND: set(),
     },
@@ -330,7 +331,14 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     },
     "DeadlinesReconcileFunction": {
         TABLE: {"GetItem", "Query", "PutItem", "UpdateItem", "Scan"},
-        INDEX: set(),
+        INDEX: {"Query"},
+        OPEN_CASES: set(),
+        FIND: set(),
+    },
+    # A subject access export: the job (its own item, written), the customer's records read.
+    "ExportFunction": {
+        TABLE: {"GetItem", "Query", "PutItem"},
+        INDEX: {"Query"},
         OPEN_CASES: set(),
         FIND: set(),
     },
@@ -341,13 +349,16 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
         OPEN_CASES: set(),
         FIND: {"Query"},
     },
-    # The delivery ledger only: one item per SES message id (claim, mark, release).
+    # The delivery ledger: one item per SES message id (claim, mark, release); the copy sent,
+    # an outbound contact (a transaction's Puts).
     "DeliveryFunction": {
-        TABLE: {"GetItem", "UpdateItem", "DeleteItem"},
-        INDEX: set(),
+        TABLE: {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
+        INDEX: {"Query"},  # the customer's cases: an outbound contact's retention follows them
         OPEN_CASES: set(),
         FIND: set(),
     },
+    # Each object's record (a contact's key, a case's state): reads, never writes.
+    "RetentionPurgeFunction": {TABLE: {"GetItem"}, INDEX: set(), OPEN_CASES: set(), FIND: set()},
     # The API's staff use cases, and the dashboard's open cases; its sessions (Get, Put,
     # Delete) need nothing more.
     "ConsoleFunction": {
@@ -401,8 +412,32 @@ def test_letters_are_written_by_the_letters_function_and_read_by_staff_only() ->
     document = f"{LETTERS}/letters/case-1/concern-0001/v1.docx"
     writers = {f for f in FUNCTIONS if IAM.decide(f, "s3:PutObject", document).allowed}
     readers = {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObject", document).allowed}
-    assert (writers, readers) == ({"LettersFunction"}, {"ApiFunction", "ConsoleFunction"})
+    # ... and the export function, which puts each letter in a subject access export.
+    assert (writers, readers) == (
+        {"LettersFunction"},
+        {"ApiFunction", "ConsoleFunction", "ExportFunction"},
+    )
     assert not IAM.decide("LettersFunction", "s3:PutObject", f"{LETTERS}/other/x").allowed
+
+
+def test_only_the_export_function_writes_exports_and_only_the_api_reads_them() -> None:
+    """A zip of everything on one customer: built by the export function, downloaded by the
+    API's presigned link (the console serves no exports), and every version of a letter read
+    by the export function alone."""
+    exports = f"arn:aws:s3:::{NAMES['ExportsBucket']}/exports/c1/sar-1.zip"
+    writers = {f for f in FUNCTIONS if IAM.decide(f, "s3:PutObject", exports).allowed}
+    readers = {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObject", exports).allowed}
+    assert (writers, readers) == ({"ExportFunction"}, {"ApiFunction"})
+    version = f"{LETTERS}/letters/case-1/concern-0001/v1.docx"
+    assert {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObjectVersion", version).allowed} == {
+        "ExportFunction"
+    }
+    listing = IAM.decide("ExportFunction", "s3:ListBucketVersions", LETTERS)
+    assert listing.allowed
+    assert listing.conditions == [{"StringLike": {"s3:prefix": "letters/*"}}]
+    # Its table writes are its jobs' own items.
+    write = IAM.decide("ExportFunction", "dynamodb:PutItem", TABLE)
+    assert write.conditions == [{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["EXPORT#*"]}}]
 
 
 def test_only_the_deadline_functions_touch_schedules_and_pass_the_scheduler_role() -> None:
@@ -462,7 +497,9 @@ def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client
         ("s3:GetObject", f"{RAW_MAIL}/attachments/*"),
         ("s3:PutObject", f"{RAW_MAIL}/attachments/*"),
     }
-    assert own("ApiFunction") <= own("ConsoleFunction")
+    # The one grant the API has alone: subject access zips (the console serves no exports).
+    exports = ("s3:GetObject", f"arn:aws:s3:::{NAMES['ExportsBucket']}/exports/*")
+    assert own("ApiFunction") - own("ConsoleFunction") == {exports}
     assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/inbound/m1") == {
         "GetObject",
         "DeleteObject",  # erasure
@@ -484,26 +521,35 @@ def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client
 
 @pytest.mark.policy("design-least-privilege")
 def test_only_the_staff_edges_erase_objects_and_only_under_the_prefixes_erasure_needs() -> None:
-    """Erasure deletes stored messages, attachments staged from them and a case's letters
-    (every version): the API's and the console's roles only, and nothing else of either
-    bucket."""
+    """Erasure deletes stored messages, attachments staged from them, the copies of what we
+    sent and a case's letters (every version): the API's and the console's roles (and the
+    retention purge, what is due), and nothing else of either bucket."""
     deletes = ("s3:DeleteObject", "s3:DeleteObjectVersion")
-    for key in ("inbound/m1", "attachments/m1/0"):
+    edges = {"ApiFunction", "ConsoleFunction"}
+    purge = {"RetentionPurgeFunction"}
+    for key, expected in (
+        ("inbound/m1", edges | purge),
+        ("attachments/m1/0", edges),
+        ("sent/sent-delivery-m1.eml", edges),
+    ):
         target = f"{RAW_MAIL}/{key}"
         deleters = {f for f in FUNCTIONS for a in deletes if IAM.decide(f, a, target).allowed}
-        assert deleters == {"ApiFunction", "ConsoleFunction"}, key
+        assert deleters == expected, key
         assert "DeleteObjectVersion" not in granted("ApiFunction", "s3", target)  # unversioned
-    for key in ("letters/case-1/l-1/v1.docx", "uploads/case-1/l-1/a.pdf"):
+    for key, expected in (
+        ("letters/case-1/l-1/v1.docx", edges | purge),
+        ("uploads/case-1/l-1/a.pdf", edges),
+    ):
         target = f"{LETTERS}/{key}"
         deleters = {f for f in FUNCTIONS for a in deletes if IAM.decide(f, a, target).allowed}
-        assert deleters == {"ApiFunction", "ConsoleFunction"}, key
+        assert deleters == expected, key
         assert "DeleteObject" not in granted("ApiFunction", "s3", target)  # versions, by id
     for function in ("ApiFunction", "ConsoleFunction"):
         for elsewhere in (f"{LETTERS}/templates/x", f"{LETTERS}/previews/x", f"{RAW_MAIL}/x"):
             assert not any(IAM.decide(function, a, elsewhere).allowed for a in deletes)
         # The listings that find what to delete: on erasure's prefixes only (s3:prefix).
         raw = IAM.decide(function, "s3:ListBucket", RAW_MAIL).conditions
-        assert raw == [{"StringLike": {"s3:prefix": ["inbound/*", "attachments/*"]}}]
+        assert raw == [{"StringLike": {"s3:prefix": ["inbound/*", "attachments/*", "sent/*"]}}]
         letters = IAM.decide(function, "s3:ListBucketVersions", LETTERS).conditions
         assert letters == [{"StringLike": {"s3:prefix": ["letters/*", "uploads/*"]}}]
 
@@ -605,3 +651,30 @@ def test_the_letters_function_reads_published_templates_only() -> None:
     assert not IAM.decide(
         "LettersFunction", "s3:PutObject", f"{bucket}/templates/help.docx"
     ).allowed
+
+
+def test_the_retention_purge_deletes_only_raw_mail_and_letters_and_writes_no_record() -> None:
+    purge = "RetentionPurgeFunction"
+    assert granted(purge, "s3", f"{RAW_MAIL}/inbound/m1") == {"DeleteObject"}
+    assert granted(purge, "s3", f"{LETTERS}/letters/k/l/v1.docx") == {"DeleteObjectVersion"}
+    assert granted(purge, "s3", f"{RAW_MAIL}/attachments/a") == set()
+    assert granted(purge, "s3", f"{LETTERS}/templates/concern.docx") == set()
+    assert granted(purge, "s3", RAW_MAIL) == {"ListBucket"}
+    assert granted(purge, "s3", LETTERS) == {"ListBucket", "ListBucketVersions"}
+    for action in ("PutItem", "UpdateItem", "DeleteItem", "Scan", "Query"):
+        assert not IAM.decide(purge, f"dynamodb:{action}", TABLE).allowed
+
+
+def test_deleting_one_version_is_its_own_action() -> None:
+    def pairs(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        return requests_for(service, operation, params, region=REGION, account=ACCOUNT)
+
+    assert pairs("s3", "DeleteObject", {"Bucket": "b", "Key": "inbound/m"}) == [
+        ("s3:DeleteObject", "arn:aws:s3:::b/inbound/m")
+    ]
+    assert pairs("s3", "DeleteObject", {"Bucket": "b", "Key": "letters/k", "VersionId": "v"}) == [
+        ("s3:DeleteObjectVersion", "arn:aws:s3:::b/letters/k")
+    ]
+    assert pairs("s3", "ListObjectVersions", {"Bucket": "b", "Prefix": "letters/"}) == [
+        ("s3:ListBucketVersions", "arn:aws:s3:::b")
+    ]

@@ -23,6 +23,8 @@ SETTINGS_OF = {
     "api": ("api.settings", "ApiSettings"),
     "delivery": ("delivery.settings", "DeliverySettings"),
     "console": ("console.settings", "ConsoleSettings"),
+    "retention": ("retention.settings", "PurgeSettings"),
+    "exports": ("exports.settings", "ExportSettings"),
 }
 
 

@@ -29,7 +29,7 @@ from console.forms import (
 from console.pages import Visit, page, problem
 from console.routes.case_forms import BEHAVIOURS, YES, checked, read_aspects
 from console.routes.case_words import CHANNEL, STATUS, uk_date, uk_datetime
-from console.routes.wording import DIRECTIONS, DISPOSITIONS, LOGGED, OUTCOMES
+from console.routes.wording import DIRECTIONS, LOGGED, OUTCOMES, disposition_words
 from contactguard.domain.access import Operation
 from contactguard.domain.calendar import LONDON, london_date
 from contactguard.domain.case import CaseStatus, CommandKind, RaiseConcern
@@ -198,7 +198,7 @@ def _contact_row(contact: Contact, withheld: bool) -> dict[str, Any]:
         "when": uk_datetime(contact.at),
         "channel": CHANNEL[contact.channel],
         "direction": DIRECTIONS[contact.direction],
-        "disposition": DISPOSITIONS[contact.disposition],
+        "disposition": disposition_words(contact.disposition, contact.reason),
         "summary": contact.summary,
         "reason": contact.reason,
         "flags": [f for f in contact.flags if not f.startswith("attachment:")],

@@ -13,6 +13,7 @@ from typing import Any
 from contactguard.domain.enforcement import EmailAction
 from contactguard.domain.model import Channel, Direction, Disposition
 from contactguard.domain.model import ReadOutcome as Outcome
+from contactguard.domain.outbound import Sent
 from contactguard.domain.worklist import WorkKind
 
 DIRECTIONS: dict[Direction, str] = {
@@ -26,6 +27,14 @@ DISPOSITIONS: dict[Disposition, str] = {
     Disposition.QUARANTINED: "Quarantined",
     Disposition.UNMATCHED: "From an address not yet linked",
     Disposition.REFUSED: "Refused under a restriction",
+    Disposition.SENT: "Sent",
+}
+# Mail we sent (a contact's reason when its disposition is `sent`).
+SENT: dict[Sent, str] = {
+    Sent.AUTO_REPLY: "Sent: the auto-reply to the customer",
+    Sent.FORWARDED: "Sent: their email, forwarded to the staff mailbox",
+    Sent.OFFICER_COPY: "Sent: their email, to their single point of contact",
+    Sent.TOO_LARGE_NOTICE: "Sent: a notice of their email, too large to forward",
 }
 # What staff log by hand (email logs itself as it arrives).
 LOGGED: dict[Channel, str] = {
@@ -59,6 +68,13 @@ OUTCOMES: dict[Outcome, str] = {
 }
 
 
+def disposition_words(disposition: Disposition, reason: str) -> str:
+    """What happened to a contact; for mail we sent, what it was."""
+    if disposition is Disposition.SENT and reason in SENT:
+        return SENT[Sent(reason)]
+    return DISPOSITIONS[disposition]
+
+
 def days(count: int, unit: str = "day") -> str:
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
@@ -67,6 +83,7 @@ def _check_every_member_has_words() -> None:
     tables: tuple[tuple[type[Enum], Mapping[Any, str], frozenset[Any]], ...] = (
         (Direction, DIRECTIONS, frozenset()),
         (Disposition, DISPOSITIONS, frozenset()),
+        (Sent, SENT, frozenset()),
         (Channel, LOGGED, frozenset({Channel.EMAIL})),
         (WorkKind, WORK, frozenset()),
         (EmailAction, EMAIL_ACTIONS, frozenset()),

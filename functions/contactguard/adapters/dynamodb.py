@@ -25,6 +25,7 @@ Query, never a Scan. docs/access-patterns.md repeats this layout with the access
 | delivery ledger           | DELIVERY#{message_id}   | DELIVERY                          |                        |                                    |
 | auto-reply ledger         | AUTOREPLY#{customer_id} | LEDGER                            |                        |                                    |
 | erasure receipt           | ERASURE                 | RECEIPT#{at UTC iso}#{receipt_id} |                        |                                    |
+| subject access export job | EXPORT#{job_id}         | JOB                               |                        |                                    |
 
 On the sparse `open-cases` index only: a case state item also has gsi2pk = OPEN and gsi2sk =
 {attention_on iso date}#{case_id} while the case is open and something on it needs a person
@@ -45,15 +46,21 @@ and, except the email claim, the search entries and the contact key, `doc`: the 
 as JSON, the one source of truth
 when reading back. Plain attributes beside it are for stream consumers and conditions:
 
-- email claim: customer_id.
-- search entry: customer_id; gsi3pk, gsi3sk.
-- case state: case_id, customer_id, status, version (N), expires_at (N, once closed);
+- customer profile: customer_id; expires_at (N, none while a case of theirs is under way),
+  cases_held (what their cases said when their contacts were last stamped).
+- email claim: customer_id; expires_at (N, the profile's).
+- search entry: customer_id; gsi3pk, gsi3sk; expires_at (N, the profile's).
+- case state: case_id, customer_id, status, version (N), expires_at (N, once ended);
   gsi2pk, gsi2sk (open and needing a person).
-- case event: case_id, customer_id, seq (N), event_type, at, expires_at (N, once closed).
-- contact: contact_id, customer_id (when matched), at, channel, direction, disposition.
-- contact key: contact_id, contact_pk, contact_sk (where the contact lives now).
-- audit record: actor_id, operation, customer_id; expires_at (N): `retention_years` after it.
-- signal: customer_id, contact_id; expires_at (N): a year after the contact.
+- case event: case_id, customer_id, seq (N), event_type, at, expires_at (N, once ended).
+- contact: contact_id, customer_id (when matched), at, channel, direction, disposition,
+  expires_at (N, none while a case of the customer's is under way).
+- contact key: contact_id, contact_pk, contact_sk (where the contact lives now), expires_at
+  (N, the contact's: the raw-mail purge reads it).
+- audit record: actor_id, operation, customer_id; expires_at (N).
+- signal: customer_id, contact_id; expires_at (N).
+- export job: job_id, customer_id, status (its insert starts the export function); expires_at
+  (N): 35 days after it was started.
 - erasure receipt: customer_id (of an erased customer); expires_at (N) as an audit record.
 
 Erasure (`erase_customer`, `erase_sender`) deletes by these keys: a customer's partition
@@ -61,10 +68,11 @@ whole, the claims, contact keys, read-queue entries and delivery ledgers of thei
 the unmatched contacts from their addresses, the auto-reply ledger, and cases past retention.
 
 Times in keys are UTC ISO 8601 with fixed microseconds (2026-12-01T10:00:00.000000Z), so
-string order is time order. Retention: when a committed case is closed, `expires_at` (epoch
-seconds) = closed_at in UTC plus `retention_years` calendar years (29 February becomes 28
-February) on its state and on the events of that commit; `apply_retention` stamps the earlier
-events. Nothing here logs: items hold personal data.
+string order is time order. Retention: every `expires_at` (epoch seconds, DynamoDB's TTL) comes
+from the retention schedule (contactguard.domain.retention, `self.retention`) when the item is
+written; `apply_retention` and `restamp_customer` bring a case's and its customer's items up
+to date when a case opens, ends or reopens (docs/access-patterns.md, Retention). Nothing here
+logs: items hold personal data.
 """  # noqa: E501
 
 from __future__ import annotations
@@ -80,17 +88,25 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from contactguard.domain.case import Case, CaseEvent, CaseStatus, retention_end
+from contactguard.domain.case import Case, CaseEvent, CaseStatus
 from contactguard.domain.errors import VersionConflict
 from contactguard.domain.model import (
     STORED,
     Contact,
     Customer,
+    Direction,
     Disposition,
     EmailRead,
     RaisedSignal,
     SignalConsidered,
     normalise_email,
+)
+from contactguard.domain.retention import (
+    CasesHeld,
+    HeldRecord,
+    RecordKind,
+    RetentionSchedule,
+    epoch_seconds,
 )
 from contactguard.domain.search import (
     listing_key,
@@ -113,6 +129,7 @@ if TYPE_CHECKING:
 
     from contactguard.domain.audit import AuditRecord
     from contactguard.domain.personal_data import ErasureReceipt
+    from contactguard.domain.subject_access import ExportJob
 
     Item = dict[str, UniversalAttributeValueTypeDef]
     ReadItem = dict[str, AttributeValueTypeDef]
@@ -134,11 +151,11 @@ OPEN_CASES_PK = "OPEN"
 # gsi2sk = {at UTC iso}#{customer_id}#{contact_id}#{signal}: oldest first).
 SIGNALS_PK = "SIGNAL"
 SIGNAL_PREFIX = "SIGNAL#"
-SIGNAL_KEPT = timedelta(days=366)  # a signal is a pointer to contacts: a year, then gone
 FIND_INDEX = "find-customer"  # sparse: customers by postcode and by each word of their name
 FIND_PREFIX = "FIND#"
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 _CONDITION_FAILED = "ConditionalCheckFailed"
@@ -146,7 +163,6 @@ _CONDITION_FAILED_CODE = "ConditionalCheckFailedException"
 # Another transaction was under way on one of the items (DynamoDB cancels, writes nothing).
 _TRANSACTION_CONFLICT = "TransactionConflict"
 CONFLICT_ATTEMPTS = 3  # a transaction cancelled only by conflicts is tried this many times
-DELIVERY_LEDGER_KEPT = timedelta(days=400)  # past any retry or replay of a delivery
 READ_QUEUE_PK = "READQUEUE"  # filed emails awaiting the designated officer's read
 ERASURE_PK = "ERASURE"  # erasure receipts: ids and counts only
 
@@ -298,6 +314,14 @@ def _doc(item: ReadItem) -> str:
     return doc
 
 
+def _held_mark(held: CasesHeld) -> str:
+    """What a customer's cases said when their contacts were last stamped (the profile's
+    `cases_held`): restamp_customer walks the contacts only when this changes."""
+    if held.live:
+        return "live"
+    return "none" if held.until is None else str(epoch_seconds(held.until))
+
+
 def _cancellation_codes(error: ClientError) -> list[str] | None:
     """The per-item reason codes of a cancelled transaction; None for any other error."""
     if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
@@ -318,6 +342,7 @@ class DynamoStore:
         client: DynamoDBClient | None = None,
         retention_years: int = 6,
         *,
+        retention: RetentionSchedule | None = None,
         page_size: int | None = None,
     ) -> None:
         if retention_years < 1:
@@ -325,7 +350,9 @@ class DynamoStore:
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be 1 or more")
         self.table_name = table_name
-        self.retention_years = retention_years
+        # Every item's `expires_at` comes from this schedule (contactguard.domain.retention).
+        self.retention = retention or RetentionSchedule.of(retention_years)
+        self.retention_years = self.retention.periods[RecordKind.CASE_RECORDS].count
         self.page_size = page_size
         self.requests = 0
         self._client = client
@@ -395,9 +422,8 @@ class DynamoStore:
 
     # CaseStore -----------------------------------------------------------------------------
 
-    def _case_expiry(self, case: Case) -> int | None:
-        until = case.retained_until(self.retention_years)
-        return int(until.timestamp()) if until else None
+    def _case_expiry(self, case: Case, now: datetime) -> int | None:
+        return epoch_seconds(self.retention.case_expiry(case, now))
 
     def _state_item(self, case: Case, expires_at: int | None) -> Item:
         # On the open-cases index while something on the case needs a person (sparse: a
@@ -475,7 +501,9 @@ class DynamoStore:
     ) -> None:
         if any(event.case_id != case.case_id for event in events):
             raise ValueError("every event must belong to the committed case")
-        expires_at = self._case_expiry(case)
+        # The commit's moment: its events' (an unsent letter's wait is judged then).
+        now = max((event.at for event in events), default=case.opened_at)
+        expires_at = self._case_expiry(case, now)
         state: TransactWriteItemTypeDef
         if expected_version is None:
             state = {
@@ -579,34 +607,36 @@ class DynamoStore:
         ]
         return sorted(events, key=lambda event: event.seq)
 
-    def apply_retention(self, case_id: str) -> int:
-        """Set `expires_at` on every event of a closed case that lacks it; returns how many.
-
-        A case that is missing or not closed is left alone (0). Safe to run again.
-        """
-        case = self.get_case(case_id)
-        expires_at = self._case_expiry(case) if case is not None else None
-        if expires_at is None:
+    def apply_retention(self, case_id: str, now: datetime | None = None) -> int:
+        """Bring a case's retention up to date as known at `now` (without it: the case's own
+        last moment): `expires_at` on its state and every event, where it differs (a case that
+        ended without a commit gains it; one reopened loses it), then its customer's records
+        (restamp_customer). Returns how many events changed. A missing case: 0. Safe to run
+        again; the deadlines function runs it on every case event and daily."""
+        state = self._get(case_pk(case_id), "STATE", consistent=True)
+        if state is None:
             return 0
+        case = Case.model_validate_json(_doc(state), context=STORED)
+        moment = now if now is not None else case.closed_at or case.opened_at
+        expires_at = self._case_expiry(case, moment)
+        if _plain(state).get("expires_at") != expires_at:
+            self._update_if(
+                _key(case_pk(case_id), "STATE"),
+                UpdateExpression="SET expires_at = :expires"
+                if expires_at is not None
+                else "REMOVE expires_at",
+                ConditionExpression="version = :version",  # a commit since stamped its own
+                ExpressionAttributeValues={":version": {"N": str(case.version)}}
+                | ({":expires": {"N": str(expires_at)}} if expires_at is not None else {}),
+            )
         keys = self._event_items(case_id, ProjectionExpression="pk, sk, expires_at")
         # Read every page before writing.
         stale = [item for item in keys if _plain(item).get("expires_at") != expires_at]
         updated = 0
         for item in stale:
-            try:
-                self.requests += 1
-                self.client.update_item(
-                    TableName=self.table_name,
-                    Key={"pk": item["pk"], "sk": item["sk"]},
-                    UpdateExpression="SET expires_at = :expires",
-                    ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues={":expires": {"N": str(expires_at)}},
-                )
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                    continue  # the event expired meanwhile
-                raise
-            updated += 1
+            plain = _plain(item)
+            updated += self._set_expiry(str(plain["pk"]), str(plain["sk"]), expires_at)
+        self.restamp_customer(case.customer_id, moment, case)
         return updated
 
     # CustomerStore -------------------------------------------------------------------------
@@ -626,10 +656,14 @@ class DynamoStore:
         # The model holds each address in its lookup form already (strictly checked input,
         # or an address held from before the strict check, which must still save).
         addresses = list(dict.fromkeys(customer.emails))
-        previous = self.get_customer(customer_id)
+        held = self._get(customer_pk(customer_id), "PROFILE", consistent=True)
+        previous = Customer.model_validate_json(_doc(held), context=STORED) if held else None
+        # The retention the profile has (restamp_customer's), kept by its claims and entries.
+        stamps = _plain(held) if held else {}
+        expires_at, cases_held = stamps.get("expires_at"), stamps.get("cases_held")
         removed = [a for a in (previous.emails if previous else ()) if a not in addresses]
         # Its search entries, written with it; those its new name or address lacks, deleted.
-        finds = self._find_writes(customer, find_entries(previous) if previous else {})
+        finds = self._find_writes(customer, find_entries(previous) if previous else {}, expires_at)
         mine = {":me": {"S": customer_id}}
         profile: TransactWriteItemTypeDef = {
             "Put": {
@@ -639,6 +673,8 @@ class DynamoStore:
                     sk="PROFILE",
                     kind="customer",
                     customer_id=customer_id,
+                    cases_held=cases_held,
+                    expires_at=expires_at,
                     doc=customer.model_dump_json(),
                 ),
             }
@@ -648,7 +684,11 @@ class DynamoStore:
                 "Put": {
                     "TableName": self.table_name,
                     "Item": _item(
-                        pk=email_pk(address), sk="EMAIL", kind="email", customer_id=customer_id
+                        pk=email_pk(address),
+                        sk="EMAIL",
+                        kind="email",
+                        customer_id=customer_id,
+                        expires_at=expires_at,
                     ),
                     "ConditionExpression": "attribute_not_exists(pk) OR customer_id = :me",
                     "ExpressionAttributeValues": mine,
@@ -700,7 +740,7 @@ class DynamoStore:
     # CustomerFinder: the sparse find-customer index ----------------------------------------
 
     def _find_writes(
-        self, customer: Customer, held: dict[str, str]
+        self, customer: Customer, held: dict[str, str], expires_at: Any = None
     ) -> list[TransactWriteItemTypeDef]:
         """Put the customer's search entries (each, so a new name re-sorts its postcode
         entry too); delete those `held` that it no longer has."""
@@ -717,6 +757,7 @@ class DynamoStore:
                         customer_id=customer.customer_id,
                         gsi3pk=gsi3pk,
                         gsi3sk=sort_key,
+                        expires_at=expires_at,
                     ),
                 }
             }
@@ -766,7 +807,7 @@ class DynamoStore:
         profiles = self._scan(
             FilterExpression="kind = :customer",
             ExpressionAttributeValues={":customer": {"S": "customer"}},
-            ProjectionExpression="customer_id, doc",
+            ProjectionExpression="customer_id, doc, expires_at",
         )
         for item in profiles:
             customer = Customer.model_validate_json(_doc(item), context=STORED)
@@ -784,7 +825,11 @@ class DynamoStore:
                     "ExpressionAttributeValues": {":doc": {"S": _doc(item)}},
                 }
             }
-            writes = self._find_writes(customer, {_string(i, "sk") or "": "" for i in held})
+            writes = self._find_writes(
+                customer,
+                {_string(i, "sk") or "": "" for i in held},
+                _plain(item).get("expires_at"),
+            )
             try:
                 self._transact([unchanged, *writes])
             except ClientError as error:
@@ -797,11 +842,12 @@ class DynamoStore:
     # ContactStore --------------------------------------------------------------------------
 
     @staticmethod
-    def _contact_item(contact: Contact, pk: str, sk: str) -> Item:
+    def _contact_item(contact: Contact, pk: str, sk: str, expires_at: int | None) -> Item:
         return _item(
             pk=pk,
             sk=sk,
             kind="contact",
+            expires_at=expires_at,
             contact_id=contact.contact_id,
             customer_id=contact.customer_id,
             at=utc_key_time(contact.at),
@@ -816,6 +862,12 @@ class DynamoStore:
         in the designated officer's queue, in the same transaction, so a filed email is never
         logged without being queued to be read (ombudsman guidance: never silently dropped)."""
         pk, sk = contact_pk(contact), contact_sk(contact)
+        held = (
+            self._cases_held(contact.customer_id, contact.at)
+            if contact.customer_id
+            else CasesHeld()
+        )
+        expires_at = epoch_seconds(self._contact_expiry(contact, held))
         queue: list[TransactWriteItemTypeDef] = []
         if queue_for_reading:
             queue.append(
@@ -830,6 +882,7 @@ class DynamoStore:
                             customer_id=contact.customer_id,
                             contact_pk=pk,
                             contact_sk=sk,
+                            expires_at=expires_at,
                         ),
                     }
                 }
@@ -848,6 +901,7 @@ class DynamoStore:
                                 contact_id=contact.contact_id,
                                 contact_pk=pk,
                                 contact_sk=sk,
+                                expires_at=expires_at,  # the raw mail's purge reads it here
                             ),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
@@ -855,7 +909,7 @@ class DynamoStore:
                     {
                         "Put": {
                             "TableName": self.table_name,
-                            "Item": self._contact_item(contact, pk, sk),
+                            "Item": self._contact_item(contact, pk, sk, expires_at),
                         }
                     },
                 ]
@@ -865,6 +919,8 @@ class DynamoStore:
             if codes and codes[len(queue)] == _CONDITION_FAILED:
                 return False
             raise
+        if contact.customer_id:  # the profile is kept at least as long as its contacts
+            self._extend_profile(contact.customer_id, held, contact.at)
         return True
 
     def get_contact(self, contact_id: str) -> Contact | None:
@@ -897,6 +953,7 @@ class DynamoStore:
         contact = Contact.model_validate_json(_doc(item), context=STORED).model_copy(
             update={"read": read}
         )
+        expires_at = _plain(item).get("expires_at")
         try:
             self._transact(
                 [
@@ -910,7 +967,9 @@ class DynamoStore:
                     {
                         "Put": {
                             "TableName": self.table_name,
-                            "Item": self._contact_item(contact, pk, sk),
+                            "Item": self._contact_item(
+                                contact, pk, sk, int(expires_at) if expires_at else None
+                            ),
                         }
                     },
                 ]
@@ -946,7 +1005,9 @@ class DynamoStore:
                 ":attempt": {"S": attempt},
                 ":until": {"S": utc_key_time(now + lease)},
                 ":now": {"S": utc_key_time(now)},
-                ":expires": {"N": str(int((now + DELIVERY_LEDGER_KEPT).timestamp()))},
+                ":expires": {
+                    "N": str(epoch_seconds(self.retention.expires(RecordKind.DELIVERY_LEDGER, now)))
+                },
             },
         )
 
@@ -992,12 +1053,15 @@ class DynamoStore:
         """True at most once per `period` per customer: the caller may send an auto-reply."""
         return self._update_if(
             _key(auto_reply_pk(customer_id), "LEDGER"),
-            UpdateExpression="SET last_sent = :now, kind = :kind",
+            UpdateExpression="SET last_sent = :now, kind = :kind, expires_at = :expires",
             ConditionExpression="attribute_not_exists(pk) OR last_sent <= :cutoff",
             ExpressionAttributeValues={
                 ":now": {"S": utc_key_time(now)},
                 ":cutoff": {"S": utc_key_time(now - period)},
                 ":kind": {"S": "auto-reply-ledger"},
+                ":expires": {
+                    "N": str(epoch_seconds(self.retention.auto_reply_ledger_expiry(now, period)))
+                },
             },
         )
 
@@ -1046,7 +1110,8 @@ class DynamoStore:
         return [Contact.model_validate_json(_doc(item), context=STORED) for item in items]
 
     def attribute_unmatched(self, address: str, customer_id: str) -> int:
-        """Move each unmatched contact from `address` to the customer; returns how many moved.
+        """Move each unmatched contact from `address` to the customer; returns how many of
+        their emails moved (the copies we sent of them move too, uncounted: they are ours).
 
         Each move is one transaction (copy with customer_id set, delete the unmatched copy,
         repoint the contact key), so a rerun or a concurrent run moves nothing twice.
@@ -1062,19 +1127,25 @@ class DynamoStore:
             for item in self._contacts_in(unmatched)
         ]
         moved = 0
+        # Judged as at the latest contact moved (no clock here): an earlier moment only ever
+        # finds a case still live, which keeps records longer, never shorter.
+        held = self._cases_held(customer_id, max((c.at for c in contacts), default=_EPOCH))
+        latest: datetime | None = None
         for contact in contacts:
             if contact.disposition is Disposition.QUARANTINED:
                 continue
             sk = contact_sk(contact)
             attributed = contact.model_copy(update={"customer_id": customer_id})
             pk = customer_pk(customer_id)
+            # Now the customer's: kept as their contacts are, not as unmatched mail.
+            expires_at = epoch_seconds(self._contact_expiry(attributed, held))
             try:
                 self._transact(
                     [
                         {
                             "Put": {
                                 "TableName": self.table_name,
-                                "Item": self._contact_item(attributed, pk, sk),
+                                "Item": self._contact_item(attributed, pk, sk, expires_at),
                             }
                         },
                         {
@@ -1091,12 +1162,15 @@ class DynamoStore:
                                 "UpdateExpression": (
                                     "SET kind = :kind, contact_id = :id, "
                                     "contact_pk = :pk, contact_sk = :sk"
+                                    + (" REMOVE expires_at" if expires_at is None else "")
+                                    + (", expires_at = :expires" if expires_at else "")
                                 ),
                                 "ExpressionAttributeValues": {
                                     ":kind": {"S": "contact-key"},
                                     ":id": {"S": contact.contact_id},
                                     ":pk": {"S": pk},
                                     ":sk": {"S": sk},
+                                    **({":expires": {"N": str(expires_at)}} if expires_at else {}),
                                 },
                             }
                         },
@@ -1107,8 +1181,165 @@ class DynamoStore:
                 if codes and codes[1] == _CONDITION_FAILED:
                     continue  # another run moved it first
                 raise
-            moved += 1
+            if contact.direction is Direction.INBOUND:
+                moved += 1
+            latest = contact.at if latest is None else max(latest, contact.at)
+        if latest is not None:
+            self._extend_profile(customer_id, held, latest)
         return moved
+
+    # Retention: every item's expires_at from the schedule (contactguard.domain.retention) --
+
+    def _cases_held(self, customer_id: str, now: datetime, known: Case | None = None) -> CasesHeld:
+        """What the customer's cases say at `now` about keeping their records (`known`, a
+        case just committed, in place of the index's copy, which may lag)."""
+        cases = {case.case_id: case for case in self.cases_for_customer(customer_id)}
+        if known is not None:
+            cases[known.case_id] = known
+        return self.retention.cases_held(cases.values(), now)
+
+    def _contact_expiry(self, contact: Contact, held: CasesHeld) -> datetime | None:
+        if contact.disposition is Disposition.QUARANTINED:
+            return self.retention.quarantined_expiry(contact.at)
+        if contact.customer_id is None:
+            return self.retention.unmatched_expiry(contact.at)
+        return self.retention.contact_expiry(contact.at, held)
+
+    def _held(self, pk: str, sk: str) -> HeldRecord:
+        item = self._get(pk, sk, consistent=True)
+        if item is None:
+            return HeldRecord(found=False)
+        stored = _plain(item).get("expires_at")
+        until = None if stored is None else datetime.fromtimestamp(int(stored), UTC)
+        return HeldRecord(found=True, expires_at=until)
+
+    def contact_held(self, contact_id: str) -> HeldRecord:
+        """The contact's expiry, as its key item holds it (the retention purge's reading)."""
+        return self._held(contact_key_pk(contact_id), "KEY")
+
+    def case_held(self, case_id: str) -> HeldRecord:
+        return self._held(case_pk(case_id), "STATE")
+
+    def _set_expiry(self, pk: str, sk: str, expires_at: int | None, **also: str) -> bool:
+        """Stamp (or, None, unstamp) one item that exists; False when it does not."""
+        values: dict[str, Any] = {f":{name}": {"S": value} for name, value in also.items()}
+        sets = [f"{name} = :{name}" for name in also]
+        if expires_at is not None:
+            sets.append("expires_at = :expires")
+            values[":expires"] = {"N": str(expires_at)}
+        expression = ("SET " + ", ".join(sets) if sets else "") + (
+            " REMOVE expires_at" if expires_at is None else ""
+        )
+        update: dict[str, Any] = {
+            "UpdateExpression": expression.strip(),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        if values:
+            update["ExpressionAttributeValues"] = values
+        return self._update_if(_key(pk, sk), **update)
+
+    def restamp_customer(self, customer_id: str, now: datetime, known: Case | None = None) -> int:
+        """Stamp each of the customer's contacts (and its contact key, its read-queue entry,
+        then the profile, its address claims and search entries) with the expiry their cases
+        now give: none while a case has not ended, else the later of two years after the
+        contact and the last case's retention. Writes only what differs; returns how many
+        contacts changed. Safe to run again."""
+        held = self._cases_held(customer_id, now, known)
+        profile = self._get(customer_pk(customer_id), "PROFILE", consistent=True)
+        if profile is not None and _string(profile, "cases_held") == _held_mark(held):
+            return 0  # its contacts were stamped for these cases already, as written since
+        latest: datetime | None = None
+        changed = 0
+        pk = customer_pk(customer_id)
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": CONTACT_PREFIX}},
+            ProjectionExpression="sk, #at, contact_id, disposition, expires_at",
+            ExpressionAttributeNames={"#at": "at"},
+            ConsistentRead=True,
+        )
+        for item in list(items):  # every page read before writing
+            plain = _plain(item)
+            at = datetime.fromisoformat(str(plain["at"]))
+            latest = at if latest is None else max(latest, at)
+            if plain.get("disposition") == Disposition.QUARANTINED.value:
+                continue  # quarantined mail keeps its own period, whoever it names
+            want = epoch_seconds(self.retention.contact_expiry(at, held))
+            stored = plain.get("expires_at")
+            if (int(stored) if stored is not None else None) == want:
+                continue
+            sk = str(plain["sk"])
+            self._set_expiry(pk, sk, want)
+            self._set_expiry(contact_key_pk(str(plain["contact_id"])), "KEY", want)
+            if plain.get("disposition") == Disposition.FILED_BLOCKED.value:
+                self._set_expiry(READ_QUEUE_PK, sk, want)  # if still waiting to be read
+            changed += 1
+        self._stamp_profile(customer_id, held, latest, mark=True, profile=profile)
+        return changed
+
+    def _extend_profile(self, customer_id: str, held: CasesHeld, at: datetime) -> None:
+        """A new contact at `at`: the profile, its address claims and search entries are kept
+        at least as long (customer_expiry). One conditional update, which fails (cheaply)
+        unless the expiry moves later: once a month per customer, not per contact. Nothing
+        while a case is under way (restamp_customer removed their expiry)."""
+        if held.live:
+            return
+        want = epoch_seconds(self.retention.customer_expiry(at, held))
+        try:
+            self.requests += 1
+            updated = self.client.update_item(
+                TableName=self.table_name,
+                Key=_key(customer_pk(customer_id), "PROFILE"),
+                UpdateExpression="SET expires_at = :expires",
+                ConditionExpression="attribute_exists(pk) AND "
+                "(attribute_not_exists(expires_at) OR expires_at < :expires)",
+                ExpressionAttributeValues={":expires": {"N": str(want)}},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == _CONDITION_FAILED_CODE:
+                return  # kept as long already, or no profile
+            raise
+        self._stamp_beside_profile(customer_id, updated["Attributes"], want)
+
+    def _stamp_profile(
+        self,
+        customer_id: str,
+        held: CasesHeld,
+        latest: datetime | None,
+        *,
+        mark: bool = False,
+        profile: ReadItem | None = None,
+    ) -> None:
+        """The profile, its address claims and search entries: none while a case is under way,
+        else with the latest contact (customer_expiry) or the cases' retention. With `mark`,
+        records that every contact is stamped for these cases. Writes only what changes
+        (`profile`: the item, when just read)."""
+        item = profile or self._get(customer_pk(customer_id), "PROFILE", consistent=True)
+        if item is None:
+            return
+        plain = _plain(item)
+        if held.live:
+            want = None
+        elif latest is None:
+            want = epoch_seconds(held.until)
+        else:
+            want = epoch_seconds(self.retention.customer_expiry(latest, held))
+        stored = plain.get("expires_at")
+        also = {"cases_held": _held_mark(held)} if mark else {}
+        unchanged = (int(stored) if stored is not None else None) == want
+        if unchanged and all(plain.get(name) == value for name, value in also.items()):
+            return
+        self._set_expiry(customer_pk(customer_id), "PROFILE", want, **also)
+        if not unchanged:
+            self._stamp_beside_profile(customer_id, item, want)
+
+    def _stamp_beside_profile(self, customer_id: str, profile: ReadItem, want: int | None) -> None:
+        customer = Customer.model_validate_json(_doc(profile), context=STORED)
+        for address in customer.emails:
+            self._set_expiry(email_pk(address), "EMAIL", want)
+        for sk in find_entries(customer):
+            self._set_expiry(customer_pk(customer_id), sk, want)
 
     # Signals for judgement ---------------------------------------------------------------
 
@@ -1132,7 +1363,9 @@ class DynamoStore:
                         contact_id=signal.contact_id,
                         gsi2pk=SIGNALS_PK if waiting else None,
                         gsi2sk=self._signal_sk(signal) if waiting else None,
-                        expires_at=int((signal.at + SIGNAL_KEPT).timestamp()),
+                        expires_at=epoch_seconds(
+                            self.retention.expires(RecordKind.SIGNALS, signal.at)
+                        ),
                         doc=signal.model_dump_json(),
                     ),
                 },
@@ -1189,7 +1422,7 @@ class DynamoStore:
     def record_audit(self, record: AuditRecord) -> None:
         """Write one audit record (a new item: records are never changed)."""
         sk = audit_sk(record.at, record.audit_id)
-        expires = retention_end(record.at, self.retention_years)
+        expires = self.retention.expires(RecordKind.AUDIT, record.at)
         self.requests += 1
         self.client.put_item(
             TableName=self.table_name,
@@ -1385,7 +1618,7 @@ class DynamoStore:
     def record_erasure(self, receipt: ErasureReceipt) -> None:
         """Keep the receipt as long as the audit trail keeps its records."""
         sk = f"RECEIPT#{utc_key_time(receipt.erased_at)}#{receipt.receipt_id}"
-        expires = retention_end(receipt.erased_at, self.retention_years)
+        expires = self.retention.expires(RecordKind.AUDIT, receipt.erased_at)
         self.requests += 1
         self.client.put_item(
             TableName=self.table_name,
@@ -1409,3 +1642,51 @@ class DynamoStore:
             ExpressionAttributeValues={":pk": {"S": ERASURE_PK}},
         )
         return [ErasureReceipt.model_validate_json(_doc(item)) for item in items]
+
+    # Subject access export jobs (contactguard.domain.subject_access) -------------------------
+
+    def create_export_job(self, job: ExportJob) -> None:
+        """A new job's item (kind `export-job`): its INSERT on the stream starts the export
+        function. Never overwrites a job."""
+        self.requests += 1
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=self._export_job_item(job),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def export_job(self, job_id: str) -> ExportJob | None:
+        from contactguard.domain.subject_access import ExportJob
+
+        item = self._get(export_job_pk(job_id), "JOB", consistent=True)
+        return ExportJob.model_validate_json(_doc(item)) if item else None
+
+    def save_export_job(self, job: ExportJob) -> None:
+        """The job as it now is (progress, the draft, the release): a MODIFY, which starts
+        nothing."""
+        self.requests += 1
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=self._export_job_item(job),
+            ConditionExpression="attribute_exists(pk)",
+        )
+
+    def _export_job_item(self, job: ExportJob) -> Item:
+        return _item(
+            pk=export_job_pk(job.job_id),
+            sk="JOB",
+            kind="export-job",
+            job_id=job.job_id,
+            customer_id=job.customer_id,
+            status=job.status.value,
+            # The job's record goes with its zip's (the audit keeps who started and released it).
+            expires_at=int((job.requested_at + EXPORT_JOB_KEPT).timestamp()),
+            doc=job.model_dump_json(),
+        )
+
+
+EXPORT_JOB_KEPT = timedelta(days=35)  # past the month Article 15 gives, and the zip's expiry
+
+
+def export_job_pk(job_id: str) -> str:
+    return f"EXPORT#{job_id}"

@@ -10,12 +10,13 @@ import json
 import os
 from collections.abc import Iterator
 from email.message import EmailMessage
-from typing import Any
+from typing import IO, Any
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from contactguard.adapters.aws import AwsAdapter
+from contactguard.domain.outbound import sent_key
 from contactguard.ports import Uploaded, UploadForm, UploadRules
 
 
@@ -57,6 +58,38 @@ class S3Objects(AwsAdapter):
             if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
                 raise
             return None
+
+    def versions(self, key: str) -> list[bytes]:
+        """Every version stored at `key`, oldest first (the LetterArchive port: the letters
+        bucket is versioned). ListObjectVersions (s3:ListBucketVersions, on the key as
+        prefix) and a GetObject of each version (s3:GetObjectVersion)."""
+        found: list[str] = []  # newest first, as S3 lists a key's versions
+        request: dict[str, Any] = {"Bucket": self.bucket, "Prefix": key}
+        while True:
+            self.requests += 1
+            page = self.client.list_object_versions(**request)
+            found += [v["VersionId"] for v in page.get("Versions", []) if v["Key"] == key]
+            if not page.get("IsTruncated"):
+                break
+            request["KeyMarker"] = page["NextKeyMarker"]
+            request["VersionIdMarker"] = page["NextVersionIdMarker"]
+        documents = []
+        for version in reversed(found):
+            self.requests += 1
+            response = self.client.get_object(Bucket=self.bucket, Key=key, VersionId=version)
+            documents.append(response["Body"].read())
+        return documents
+
+    def put_file(self, key: str, body: IO[bytes]) -> None:
+        """Upload an open file from its start (the ExportFiles port)."""
+        body.seek(0)
+        self.requests += 1
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=body, ContentType="application/zip"
+        )
+
+    def file(self, key: str) -> bytes | None:
+        return self.document(key)
 
     def download_link(
         self, key: str, filename: str, seconds: int, content_type: str | None = None
@@ -167,6 +200,18 @@ class S3RawMail(S3Objects):
 
     def key_for(self, message_id: str) -> str:
         return raw_mail_key(self.prefix, message_id)
+
+    def keep_sent(self, contact_id: str, data: bytes) -> None:
+        """Keep what we are about to send, as sent (before sending: a failure here sends
+        nothing, and a retry overwrites the same key). Expired with the raw mail."""
+        self.requests += 1
+        self.client.put_object(
+            Bucket=self.bucket, Key=sent_key(contact_id), Body=data, ContentType="message/rfc822"
+        )
+
+    def sent_message(self, contact_id: str) -> bytes | None:
+        """What we sent for an outbound contact, or None once its retention has passed."""
+        return self.document(sent_key(contact_id))
 
     def read(self, message_id: str) -> bytes:
         """The raw MIME SES stored for this message (its object key is the SES message id)."""
@@ -282,6 +327,13 @@ class S3Erasure(AwsAdapter):
             staged = f"{ATTACHMENTS_PREFIX}{raw_ref}/"
             erased["staged-attachment"] += self._erase(self.raw_bucket, staged, self.raw_versioned)
         return {kind: n for kind, n in erased.items() if n}
+
+    def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
+        deleted = sum(
+            self._erase(self.raw_bucket, sent_key(contact_id), self.raw_versioned, exact=True)
+            for contact_id in contact_ids
+        )
+        return {"sent-message": deleted} if deleted else {}
 
     def erase_letters(self, case_id: str) -> dict[str, int]:
         erased = {

@@ -40,6 +40,7 @@ class Operation(StrEnum):
     READ_QUEUE = "read-queue"
     MARK_READ = "mark-read"
     SUBJECT_ACCESS_EXPORT = "subject-access-export"
+    RELEASE_SUBJECT_ACCESS_EXPORT = "release-subject-access-export"
     READ_AUDIT = "read-audit"
     CONSIDER_SIGNAL = "consider-signal"
     RECTIFY_CUSTOMER = "rectify-customer"
@@ -123,6 +124,13 @@ GRANTS: dict[Operation, Grant] = {
         frozenset({R.DATA_PROTECTION_OFFICER}),
         "data-protection-officer",
         "a subject access export",
+    ),
+    # A draft export is released only after the officer's redaction review (UK GDPR Art. 15(4):
+    # disclosing it must not adversely affect the rights of others).
+    Operation.RELEASE_SUBJECT_ACCESS_EXPORT: Grant(
+        frozenset({R.DATA_PROTECTION_OFFICER}),
+        "data-protection-officer",
+        "releasing a subject access export",
     ),
     Operation.READ_AUDIT: Grant(
         frozenset({R.DATA_PROTECTION_OFFICER}), "data-protection-officer", "the audit trail"

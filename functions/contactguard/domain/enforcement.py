@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from contactguard.domain.case import Case, CaseStatus
-from contactguard.domain.model import Channel, Contact, Disposition
+from contactguard.domain.model import Channel, Contact, Direction, Disposition
 from contactguard.domain.restrictions import EmailAction, Restriction
 
 # Statuses under which a period may be in force. LAPSED and CLOSED periods carry `ended_at`,
@@ -50,6 +50,8 @@ def recipient(contact: Contact) -> Recipient:
     has a customer was moved there when staff linked its address: it was delivered when it
     arrived, so it goes nowhere now."""
     if contact.channel is not Channel.EMAIL or not contact.raw_ref:
+        return Recipient.NOBODY
+    if contact.direction is Direction.OUTBOUND:  # mail we sent: delivered already
         return Recipient.NOBODY
     if contact.disposition is Disposition.ROUTED_TO_OFFICER and contact.deliver_to:
         return Recipient.OFFICER

@@ -260,6 +260,7 @@ class Disposition(StrEnum):
     QUARANTINED = "quarantined"  # unauthenticated, spam or virus: never attributed
     UNMATCHED = "unmatched"  # unknown sender, delivered as usual
     REFUSED = "refused"  # e.g. a call declined under a restriction, logged
+    SENT = "sent"  # mail we sent (an auto-reply, a forwarded or officer copy): outbound
 
 
 class ReadOutcome(StrEnum):

@@ -21,6 +21,8 @@ from contactguard.ports import (
     ContactStore,
     CustomerFinder,
     CustomerStore,
+    ExportFiles,
+    ExportJobs,
     FiledMail,
     LetterDocuments,
     LetterUploads,
@@ -39,6 +41,7 @@ from contactguard.usecases.customers import Customers
 from contactguard.usecases.dashboard import Dashboard
 from contactguard.usecases.erasure import Erasure
 from contactguard.usecases.export import SubjectAccess
+from contactguard.usecases.export_jobs import SubjectAccessJobs
 from contactguard.usecases.lookup import Lookup
 from contactguard.usecases.read_queue import ReadQueueUseCases
 from contactguard.usecases.request import Request
@@ -60,6 +63,7 @@ class StaffUseCases:
     lookup: Lookup
     read_queue: ReadQueueUseCases
     subject_access: SubjectAccess
+    export_jobs: SubjectAccessJobs
     audit_trail: AuditTrail
     dashboard: Dashboard
     signals: Signals
@@ -82,6 +86,8 @@ def staff_use_cases(
     personal_data: PersonalData,
     stored_objects: StoredObjects,
     retention_years: int,
+    export_jobs: ExportJobs,
+    export_files: ExportFiles | None = None,
     policy: Policy,
     clock: Clock,
     log: Log,
@@ -109,6 +115,9 @@ def staff_use_cases(
         read_queue=ReadQueueUseCases(queue=read_queue, audit=audit, clock=clock, mail=filed_mail),
         subject_access=SubjectAccess(
             customers=customers, contacts=contacts, cases=cases, audit=audit, clock=clock
+        ),
+        export_jobs=SubjectAccessJobs(
+            customers=customers, jobs=export_jobs, files=export_files, audit=audit, clock=clock
         ),
         audit_trail=AuditTrail(trail=audit_log, audit=audit, clock=clock),
         signals=Signals(log=signal_log, customers=customers, audit=audit, clock=clock),

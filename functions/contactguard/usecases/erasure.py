@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from contactguard.domain.access import Operation, require
-from contactguard.domain.model import Contact, normalise_email
+from contactguard.domain.model import Contact, Direction, normalise_email
 from contactguard.domain.personal_data import (
     ErasedSubject,
     ErasureReceipt,
@@ -40,6 +40,11 @@ from contactguard.usecases.request import Request
 # Every contact a customer could have: the store's keys cover these years.
 _BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 _END = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _sent(contacts: list[Contact]) -> tuple[str, ...]:
+    """The outbound contacts among them: what we sent, whose copies are kept (sent/)."""
+    return tuple(c.contact_id for c in contacts if c.direction is Direction.OUTBOUND)
 
 
 def _refs(contacts: list[Contact]) -> tuple[str, ...]:
@@ -82,7 +87,9 @@ class Erasure:
         contacts = list(self.contacts.contacts(customer_id, _BEGINNING, _END))
         for address in customer.emails:
             contacts.extend(self.contacts.unmatched_contacts(address))
-        messages = self.objects.erase_messages(_refs(contacts))
+        messages = _merge(
+            self.objects.erase_messages(_refs(contacts)), self.objects.erase_sent(_sent(contacts))
+        )
         letters = _merge(*(self.objects.erase_letters(case.case_id) for case in cases))
         erased = self.data.erase_customer(customer, cases)
         messages = _merge(messages, self._late_messages(erased, contacts))
@@ -111,7 +118,9 @@ class Erasure:
         if owner is not None:
             refuse_erasure_of_claimed(owner)
         contacts = self.contacts.unmatched_contacts(normalised)
-        messages = self.objects.erase_messages(_refs(contacts))
+        messages = _merge(
+            self.objects.erase_messages(_refs(contacts)), self.objects.erase_sent(_sent(contacts))
+        )
         erased = self.data.erase_sender(normalised)
         messages = _merge(messages, self._late_messages(erased, contacts))
         receipt = ErasureReceipt(

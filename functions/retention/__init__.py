@@ -1,0 +1,1 @@
+"""The daily retention purge: S3 objects past their records' retention (docs/data-protection.md)."""
