@@ -164,7 +164,8 @@ STORES: tuple[Store, ...] = (
     Store(
         LETTERS,
         "`letters/{case id}/`, every version",
-        "letters to the customer (and their email versions): name, address, the decision and its reasons",
+        "letters to the customer (and their email versions): name, address, the decision "
+        "and its reasons",
         RecordKind.CASE_RECORDS,
         (Operation.READ_LETTER, Operation.READ_REVIEW_PACK),
     ),
