@@ -282,7 +282,9 @@ def document(template: dict[str, Any] | None = None) -> str:
             "TableName", template["Resources"][store.resource]["Properties"].get("BucketName")
         )
         label = f"`{store.resource}`" + (f" ({_cell(str(name['Fn::Sub']))})" if name else "")
-        kept = _kept(store.kept, template["Resources"][store.resource], template["Parameters"])
+        kept = _kept(
+            store.kept, template["Resources"][store.resource], template.get("Parameters", {})
+        )
         lines.append(
             f"| {label} | {_cell(store.where)} | {_cell(store.holds)} | "
             f"{_cell(kept)} | {_roles(store.readers)} |"

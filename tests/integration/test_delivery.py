@@ -264,7 +264,9 @@ DELIVERY_CALLS = (
     Call("s3", "PutObject"),  # the copy kept as it is sent
     Call("ses", "SendRawEmail"),  # the copy
     Call("dynamodb", "UpdateItem"),  # mark it delivered
+    Call("dynamodb", "Query"),  # the customer's cases: the outbound contact's retention
     Call("dynamodb", "TransactWriteItems"),  # the copy, an outbound contact
+    Call("dynamodb", "UpdateItem"),  # the profile's retention, extended (monthly)
 )
 
 

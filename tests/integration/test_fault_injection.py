@@ -57,6 +57,7 @@ INGEST_CALLS = _calls(
     "dynamodb.UpdateItem",  # the auto-reply ledger
     "s3.PutObject",  # the auto-reply, kept as sent
     "ses.SendRawEmail",  # the auto-reply
+    "dynamodb.Query",  # their cases, for the outbound contact's retention
     "dynamodb.TransactWriteItems",  # the auto-reply, an outbound contact
 )
 LETTERS_CALLS = _calls(

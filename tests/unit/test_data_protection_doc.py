@@ -22,8 +22,8 @@ def test_the_committed_data_protection_document_is_current() -> None:
 
 def test_a_store_the_template_gains_must_be_described_first() -> None:
     template = copy.deepcopy(load_template())
-    template["Resources"]["ExportsBucket"] = {"Type": "AWS::S3::Bucket", "Properties": {}}
-    with pytest.raises(RuntimeError, match="ExportsBucket"):
+    template["Resources"]["SomeNewBucket"] = {"Type": "AWS::S3::Bucket", "Properties": {}}
+    with pytest.raises(RuntimeError, match="SomeNewBucket"):
         document(template)
 
 
