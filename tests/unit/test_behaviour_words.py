@@ -53,6 +53,19 @@ def test_the_wording_for_many_emails_and_for_threatening_ones() -> None:
     assert describe_behaviour(Behaviour.HISTORIC_DECISION, (Aspect.IRREVERSIBLE,)) == (
         "persistently challenging an irreversible decision"
     )
+    assert describe_behaviour(Behaviour.HISTORIC_DECISION, (Aspect.HISTORIC,)) == (
+        "persistently challenging a historic decision"
+    )
+    assert describe_behaviour(Behaviour.TRIVIAL_NEW_INFORMATION, (Aspect.TRIVIAL,)) == (
+        "introducing trivial new information while a complaint is investigated"
+    )
+    assert describe_behaviour(emails, (Aspect.OFFENSIVE, Aspect.EXCESSIVE, Aspect.THREATENING)) == (
+        "sending an excessive number of threatening and offensive emails"
+    )
+    language = (Aspect.THREATENING, Aspect.OFFENSIVE, Aspect.FOUL)
+    assert describe_behaviour(Behaviour.THREATENING_LANGUAGE, language) == (
+        "repeatedly using threatening, offensive and foul language when speaking to our staff"
+    )
 
 
 @pytest.mark.parametrize("behaviour", list(Behaviour))
@@ -63,10 +76,20 @@ def test_with_nothing_recorded_a_behaviour_keeps_the_policy_words(behaviour: Beh
 @pytest.mark.parametrize(
     ("aspects", "refusal"),
     [
-        ({Behaviour.SCATTERGUN: (Aspect.NEW,)}, "scattergun-approach, which is not chosen"),
-        ({Behaviour.EXCESSIVE_EMAILS: (Aspect.FOUL,)}, "may be threatening, offensive, excessive"),
-        ({Behaviour.EXCESSIVE_EMAILS: ()}, "at least one"),
-        ({Behaviour.EXCESSIVE_EMAILS: (Aspect.EXCESSIVE, Aspect.EXCESSIVE)}, "once"),
+        (
+            {Behaviour.SCATTERGUN: (Aspect.NEW,)},
+            "aspects are given for scattergun-approach, which is not chosen",
+        ),
+        (
+            {Behaviour.EXCESSIVE_EMAILS: (Aspect.FOUL, Aspect.NEW)},
+            "multiple-threatening-or-excessive-emails may be threatening, offensive, excessive; "
+            "not foul, new",
+        ),
+        (
+            {Behaviour.EXCESSIVE_EMAILS: ()},
+            "choose each aspect of multiple-threatening-or-excessive-emails once, at least one",
+        ),
+        ({Behaviour.EXCESSIVE_EMAILS: (Aspect.EXCESSIVE, Aspect.EXCESSIVE)}, "once, at least one"),
     ],
 )
 def test_aspects_that_do_not_fit_the_behaviours_are_refused_in_plain_words(
@@ -78,7 +101,7 @@ def test_aspects_that_do_not_fit_the_behaviours_are_refused_in_plain_words(
 
 def test_a_behaviour_without_alternatives_takes_no_aspects() -> None:
     wrong = {"behaviours": [Behaviour.SCATTERGUN], "aspects": {Behaviour.SCATTERGUN: [Aspect.NEW]}}
-    with pytest.raises(ValidationError, match="has no aspects to choose from"):
+    with pytest.raises(ValidationError, match="scattergun-approach has no aspects to choose from"):
         RaiseConcern.model_validate(raise_concern().model_dump() | wrong)
     with pytest.raises(ValidationError, match="has no aspects to choose from"):
         ImposeRestrictions.model_validate(impose().model_dump() | wrong)

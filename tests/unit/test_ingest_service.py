@@ -565,6 +565,7 @@ def test_the_auto_reply_is_an_outbound_contact_logged_once_with_what_was_sent() 
     assert (reply.customer_id, reply.disposition, reply.reason) == (CUSTOMER, "sent", "auto-reply")
     assert (reply.raw_ref, reply.deliver_to, reply.at) == ("ses-id", SENDER, RECEIVED)
     assert reply.summary == str(rig.mailer.sent[0]["Subject"])
+    assert reply.source_address == SENDER  # the customer's address it concerns
     assert rig.store.contacts[reply.contact_id][1] is False  # not queued to be read
     assert rig.raw.kept[reply.contact_id] == rig.mailer.sent[0].as_bytes()
 
