@@ -449,6 +449,8 @@ class Simulation:
                 entry = json.loads(letter.model_dump_json())
                 if letter.s3_key:
                     entry["file"] = self._download(letter.s3_key, letters_dir)
+                if letter.email_key:  # its email version, where the policy allows email
+                    entry["email_file"] = self._download(letter.email_key, letters_dir)
                 letters.append(entry)
             cases.append(
                 {"case": json.loads(case.model_dump_json()), "events": events, "letters": letters}
@@ -530,7 +532,7 @@ def simulate(
         logging.getLogger(name).setLevel(logging.WARNING)
     scenario, root = load_scenario(path)
     out.mkdir(parents=True, exist_ok=True)
-    for stale in (out / "letters").glob("*.docx"):  # a report describes one run only
+    for stale in (out / "letters").glob("*.*"):  # a report describes one run only
         stale.unlink()
     shutil.rmtree(out / "mailboxes", ignore_errors=True)
     if not quiet:
@@ -556,7 +558,7 @@ def simulate(
             f"  ({len(filed)} filed emails never reached it; every message sent is kept in "
             f"{out / 'mailboxes'})"
         )
-        files = sorted((out / "letters").glob("*.docx")) if (out / "letters").is_dir() else []
+        files = sorted((out / "letters").glob("*.*")) if (out / "letters").is_dir() else []
         if files:
             print(f"letters drafted by the letters function, in {out / 'letters'}:")
             for file in files:
