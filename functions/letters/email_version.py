@@ -21,14 +21,13 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from contactguard.domain.case import EML_TYPE, Case, LetterKind
+from contactguard.domain.case import Case, LetterKind
 from contactguard.domain.enforcement import channel_guidance
 from contactguard.domain.letter_kinds import LETTER_KINDS
 from contactguard.domain.model import Channel, Customer, describe_date
 from contactguard.organisation import Organisation
 from letters.docx_render import DOCX_CONTENT_TYPE
 
-EML_CONTENT_TYPE = EML_TYPE
 APPEAL_LETTERS = frozenset(
     {
         LetterKind.APPEAL_ACKNOWLEDGEMENT,

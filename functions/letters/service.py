@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from contactguard.domain.case import (
+    EML_TYPE,
     Case,
     CaseEvent,
     CaseEventType,
@@ -43,7 +44,7 @@ from letters.docx_render import (
     Rendered,
     render_letter,
 )
-from letters.email_version import EML_CONTENT_TYPE, email_address_for, email_version
+from letters.email_version import email_address_for, email_version
 from letters.review_pack import windows
 from letters.template_store import PackagedSource, TemplateSource
 
@@ -175,7 +176,7 @@ class LettersService:
         email_key = None
         if email is not None:
             email_key = letter_key(event.case_id, ref.letter_id, version, "eml")
-            self.bucket.put(email_key, email, EML_CONTENT_TYPE, metadata)
+            self.bucket.put(email_key, email, EML_TYPE, metadata)
         command = RecordLetterDrafted(
             letter_id=ref.letter_id,
             version=version,
