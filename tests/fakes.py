@@ -28,6 +28,7 @@ from contactguard.domain.model import (
     normalise_email,
 )
 from contactguard.domain.personal_data import ErasureReceipt
+from contactguard.domain.retention import RetentionSchedule
 from contactguard.domain.search import listing_key, name_matches, name_tokens, postcode_of
 from contactguard.domain.subject_access import ExportJob
 from contactguard.domain.worklist import attention_on
@@ -447,7 +448,7 @@ def fake_use_cases(
         uploads=documents,
         personal_data=store,
         stored_objects=objects,
-        retention_years=6,
+        retention=RetentionSchedule.of(),
         export_jobs=InMemoryExportJobs(),
         policy=policy or Policy(),
         clock=clock,

@@ -50,7 +50,8 @@ def staff_on_aws(
     API); elsewhere erasure is refused before anything is deleted. `upload_url`: where upload
     forms post, when not to the bucket itself (the embedded stack's stand-in).
     `exports_bucket`: where subject access zips are (the API's; None elsewhere)."""
-    store = DynamoStore(settings.table_name, retention=settings.retention())
+    retention = settings.retention()
+    store = DynamoStore(settings.table_name, retention=retention)
     documents = S3Objects(letters_bucket, links=links, upload_url=upload_url)
     use_cases = staff_use_cases(
         cases=store,
@@ -70,7 +71,7 @@ def staff_on_aws(
         stored_objects=S3Erasure(*erasure_raw_mail, letters_bucket)
         if erasure_raw_mail
         else NoErasure(),
-        retention_years=settings.retention_years,
+        retention=retention,
         policy=settings.policy(),
         clock=clock,
         log=log,

@@ -32,7 +32,6 @@ from contactguard.domain.case import (
     MarkLetterSent,
     RaiseConcern,
     RecordLetterDrafted,
-    retention_end,
 )
 from contactguard.domain.errors import VersionConflict
 from contactguard.domain.lifecycle import Outcome, Policy, decide
@@ -45,6 +44,7 @@ from contactguard.domain.model import (
     Disposition,
     Role,
 )
+from contactguard.domain.retention import Period, Unit
 from contactguard.service import CustomerService
 from contactguard_local.template import (
     create_tables,
@@ -298,7 +298,7 @@ def test_closure_sets_expires_at_six_years_later(store: DynamoStore) -> None:
 def test_retention_is_calendar_years_in_utc(
     closed_at: datetime, years: int, expires: datetime
 ) -> None:
-    assert retention_end(closed_at, years) == expires
+    assert Period(years, Unit.YEARS).after(closed_at) == expires
 
 
 def test_apply_retention_stamps_the_earlier_events(store: DynamoStore) -> None:

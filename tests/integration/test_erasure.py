@@ -236,7 +236,7 @@ def test_a_customer_with_a_case_is_not_erased_and_told_why(stack: EmbeddedStack)
     assert refused.status == 409
     assert refused.json()["rule"] == "design-erasure-case-history"
     assert "case case-ada still needs their data" in refused.json()["message"]
-    assert "6 years after it closes" in refused.json()["message"]
+    assert "kept until it ends and for 6 years after it ends" in refused.json()["message"]
     assert holding(stack, *ADA_DATA) == (items_before, objects_before)  # nothing deleted
     assert api(stack, "GET", "/customers/cust-ada").status == 200
 

@@ -34,7 +34,6 @@ from contactguard.domain.case import (
     ConcernFollowUpDue,
     LetterKind,
     RemindUnsentLetter,
-    retention_end,
 )
 from contactguard.domain.deadlines import (
     Deadline,
@@ -69,6 +68,7 @@ from contactguard.domain.restrictions import (
     OtherRestriction,
     WitnessAtPersonalContact,
 )
+from contactguard.domain.retention import Period, RetentionSchedule, Unit
 from contactguard.domain.signals import (
     Flag,
     Lexicon,
@@ -328,14 +328,14 @@ def test_regional_bank_holidays_come_from_each_nation() -> None:
 
 def test_a_closed_case_is_kept_whole_years_after_closing_in_utc() -> None:
     closed_at = datetime(2028, 2, 29, 0, 30, tzinfo=LONDON)
-    assert retention_end(closed_at, 6) == datetime(2034, 2, 28, 0, 30, tzinfo=UTC)
+    assert Period(6, Unit.YEARS).after(closed_at) == datetime(2034, 2, 28, 0, 30, tzinfo=UTC)
     late_evening = datetime(2027, 7, 1, 0, 30, tzinfo=LONDON)  # 23:30 UTC the day before
-    assert retention_end(late_evening, 1) == datetime(2028, 6, 30, 23, 30, tzinfo=UTC)
+    assert Period(1, Unit.YEARS).after(late_evening) == datetime(2028, 6, 30, 23, 30, tzinfo=UTC)
     case = closed().current
     assert case.closed_at is not None
-    assert case.retained_until(6) == retention_end(case.closed_at, 6)
-    assert restricted().current.retained_until(6) is None
-    assert case.model_copy(update={"closed_at": None}).retained_until(6) is None
+    schedule, FAR = RetentionSchedule.of(), datetime(2100, 1, 1, tzinfo=UTC)
+    assert schedule.case_expiry(case, FAR) == Period(6, Unit.YEARS).after(case.closed_at)
+    assert schedule.case_expiry(restricted().current, FAR) is None
 
 
 def test_refusals_and_conflicts_say_which_rule_and_which_case() -> None:
@@ -371,7 +371,7 @@ def test_retention_does_not_depend_on_the_machines_time_zone(
     time.tzset()
     try:
         closed_at = datetime(2028, 2, 29, 0, 30, tzinfo=LONDON)
-        assert retention_end(closed_at, 6) == datetime(2034, 2, 28, 0, 30, tzinfo=UTC)
+        assert Period(6, Unit.YEARS).after(closed_at) == datetime(2034, 2, 28, 0, 30, tzinfo=UTC)
     finally:
         monkeypatch.undo()
         time.tzset()

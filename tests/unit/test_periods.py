@@ -42,12 +42,12 @@ from contactguard.domain.case import (
     LapseRestrictions,
     LetterKind,
     ReviewOutcome,
-    retention_end,
 )
 from contactguard.domain.deadlines import DeadlineKind, pending_deadlines
 from contactguard.domain.enforcement import restrictions_in_force
 from contactguard.domain.errors import NothingToDo
 from contactguard.domain.lifecycle import Policy, PolicyTerms
+from contactguard.domain.retention import Period, Unit
 
 EXTEND = DecideReview(outcome=ReviewOutcome.EXTEND, reason="the contact went on all year")
 
@@ -264,6 +264,6 @@ def test_calendar_months_are_the_corresponding_date(day: date, months: int) -> N
 @settings(max_examples=200, deadline=None, derandomize=True)
 def test_retention_keeps_records_whole_calendar_years(closed: datetime, years: int) -> None:
     """DESIGN.md: kept six years (configurable) after the case closes, counted in UTC."""
-    kept = retention_end(closed.astimezone(LONDON), years)
+    kept = Period(years, Unit.YEARS).after(closed.astimezone(LONDON))
     assert kept.date() == corresponding_date(closed.date(), 12 * years)
     assert kept.timetz() == closed.timetz()

@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from builders import CALL_HANDLER, DPO, HEAD, MANAGER, at
+from builders import (
+    CALL_HANDLER,
+    DPO,
+    HEAD,
+    MANAGER,
+    at,
+    lapsed,
+    restrictions_decided,
+)
 
 from contactguard.domain.access import Operation
 from contactguard.domain.case import Case, CaseStatus
@@ -20,6 +28,7 @@ from contactguard.domain.personal_data import (
     corrections,
     hashed_address,
 )
+from contactguard.domain.retention import RetentionSchedule
 from contactguard.ports import EmailAlreadyClaimed
 from contactguard.usecases import Request
 from contactguard.usecases.errors import AuditUnavailable, InvalidInput, UnknownCustomer
@@ -162,8 +171,22 @@ def test_a_case_needs_the_data_while_open_and_for_its_retention_after_closing() 
     )
     recent = closed_case("recent", NOW - timedelta(days=365 * 5))
     expired = closed_case("expired", datetime(2020, 11, 30, 10, tzinfo=UTC))
-    assert cases_needing_data([open_case, recent, expired], NOW, 6) == [open_case, recent]
-    assert cases_needing_data([expired], NOW, 6) == []
+    schedule = RetentionSchedule.of()
+    assert cases_needing_data([open_case, recent, expired], NOW, schedule) == [open_case, recent]
+    assert cases_needing_data([expired], NOW, schedule) == []
+    assert cases_needing_data([expired], NOW, RetentionSchedule.of(case_years=7)) == [expired]
+
+
+def test_a_lapsed_or_never_sent_case_ends_and_then_stops_needing_the_data() -> None:
+    """The same rule that stamps a case's records' expiry (RetentionSchedule.case_expiry): a
+    case never closed but lapsed, or decided with its letter never sent, has ended, and once its
+    six years after that have passed it is no reason to refuse erasure."""
+    schedule = RetentionSchedule.of()
+    for case in (lapsed().current, restrictions_decided().current):
+        ends = schedule.case_expiry(case, case.opened_at + timedelta(days=3000))
+        assert ends is not None
+        assert cases_needing_data([case], ends - timedelta(seconds=1), schedule) == [case]
+        assert cases_needing_data([case], ends, schedule) == []
 
 
 @pytest.mark.policy("design-erasure")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue, model_validator
 
-from contactguard.domain.calendar import add_calendar_months, london_date, start_of_day
+from contactguard.domain.calendar import london_date, start_of_day
 
 # The letter kinds and what is true of each live in one table (letter_kinds.py).
 from contactguard.domain.letter_kinds import LetterKind as LetterKind
@@ -244,24 +244,12 @@ class Case(Frozen):
     closed_at: AwareDatetime | None = None
     closure_reason: str | None = None
 
-    def retained_until(self, years: int) -> datetime | None:
-        """DESIGN.md retention: records are kept `years` calendar years after the case closes
-        (counted in UTC; 29 February becomes 28 February). None while the case is open."""
-        if self.status is not CaseStatus.CLOSED or self.closed_at is None:
-            return None
-        return retention_end(self.closed_at, years)
-
     def letter(self, letter_id: str) -> Letter | None:
         return next((x for x in self.letters if x.letter_id == letter_id), None)
 
     @property
     def open_appeal(self) -> Appeal | None:
         return next((a for a in self.appeals if a.open), None)
-
-
-def retention_end(closed_at: datetime, years: int) -> datetime:
-    utc = closed_at.astimezone(UTC)
-    return datetime.combine(add_calendar_months(utc.date(), 12 * years), utc.timetz())
 
 
 class CaseEventType(StrEnum):

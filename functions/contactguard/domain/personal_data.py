@@ -7,11 +7,12 @@ not on the customer's record, never in a log line.
 
 Erasure: everything held on a customer (or on an unmatched sender's mail) deleted on request,
 where no lawful reason to keep it remains. A case is such a reason: the policy's decisions and
-the contact behind them are kept for `retention_years` after the case closes (DESIGN.md), so a
-customer with any case still held is refused, naming the case and the rule, unless that case
-closed and its retention has passed (its records wait only for DynamoDB's TTL). The receipt
-says what was erased, per store, when and by whom, and holds no personal data beyond the
-customer's id or a hash of the sender's address.
+the contact behind them are kept until the case ends and for the retention schedule's period
+after (contactguard.domain.retention: closed, lapsed, or decided with the letter never sent),
+so a customer with any case still held is refused, naming the case and the rule, unless every
+case has ended and its records' retention has passed (they wait only for DynamoDB's TTL).
+The receipt says what was erased, per store, when and by whom, and holds no personal data
+beyond the customer's id or a hash of the sender's address.
 
 Pure: no AWS, no environment, no clock (time is an argument).
 """
@@ -36,6 +37,7 @@ from contactguard.domain.model import (
     Role,
     SingleLine,
 )
+from contactguard.domain.retention import RecordKind, RetentionSchedule
 
 # Rule ids (policy/rules.yaml): named in refusals and in the tests that prove them.
 RECTIFICATION_RULE = "design-rectification"
@@ -89,18 +91,22 @@ def correction_codes(done: tuple[Correction, ...]) -> str:
 # Erasure ------------------------------------------------------------------------------------
 
 
-def cases_needing_data(cases: list[Case], now: datetime, retention_years: int) -> list[Case]:
+def cases_needing_data(
+    cases: list[Case], now: datetime, retention: RetentionSchedule
+) -> list[Case]:
     """The cases that are a lawful reason to keep the customer's data at `now`: every case
-    held, open or closed, until its retention (`retention_years` after closing) has passed."""
+    that has not ended (open, restricted, under appeal...) and every ended one (closed, lapsed,
+    or decided with its letter never sent) until its records expire under the retention
+    schedule; the same rule that stamps the case's records' expiry."""
     kept = []
     for case in cases:
-        until = case.retained_until(retention_years)
+        until = retention.case_expiry(case, now)
         if until is None or until > now:
             kept.append(case)
     return kept
 
 
-def refuse_erasure_for_cases(held: list[Case], retention_years: int) -> None:
+def refuse_erasure_for_cases(held: list[Case], retention: RetentionSchedule) -> None:
     """Raise RuleViolation, in plain words, when a case still needs the customer's data."""
     if not held:
         return
@@ -108,7 +114,8 @@ def refuse_erasure_for_cases(held: list[Case], retention_years: int) -> None:
     raise RuleViolation(
         ERASURE_CASE_RULE,
         f"this customer cannot be erased: case {ids} still needs their data (a case's records "
-        f"are kept while it is open and for {retention_years} years after it closes); "
+        f"are kept until it ends and for {retention.periods[RecordKind.CASE_RECORDS].words()} "
+        "after it ends); "
         "correct what is wrong instead, or erase once that has passed",
     )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from contactguard.domain.lifecycle import Policy
+from contactguard.domain.retention import RetentionSchedule
 from contactguard.ports import (
     AuditLog,
     CaseStore,
@@ -85,7 +86,7 @@ def staff_use_cases(
     uploads: LetterUploads,
     personal_data: PersonalData,
     stored_objects: StoredObjects,
-    retention_years: int,
+    retention: RetentionSchedule,
     export_jobs: ExportJobs,
     export_files: ExportFiles | None = None,
     policy: Policy,
@@ -130,7 +131,7 @@ def staff_use_cases(
             audit=audit,
             clock=clock,
             log=log,
-            retention_years=retention_years,
+            retention=retention,
         ),
         dashboard=Dashboard(
             work=work_list,

@@ -22,6 +22,7 @@ from contactguard.domain.personal_data import (
     refuse_erasure_for_cases,
     refuse_erasure_of_claimed,
 )
+from contactguard.domain.retention import RetentionSchedule
 from contactguard.ports import (
     CaseStore,
     Clock,
@@ -69,7 +70,7 @@ class Erasure:
     audit: Auditor
     clock: Clock
     log: Log
-    retention_years: int
+    retention: RetentionSchedule
 
     def erase_customer(self, request: Request, customer_id: str) -> ErasureReceipt:
         """Erase one customer everywhere: refused (RuleViolation, rule
@@ -81,9 +82,7 @@ class Erasure:
         )
         now = self.clock()
         cases = self.cases.cases_for_customer(customer_id)
-        refuse_erasure_for_cases(
-            cases_needing_data(cases, now, self.retention_years), self.retention_years
-        )
+        refuse_erasure_for_cases(cases_needing_data(cases, now, self.retention), self.retention)
         contacts = list(self.contacts.contacts(customer_id, _BEGINNING, _END))
         for address in customer.emails:
             contacts.extend(self.contacts.unmatched_contacts(address))
