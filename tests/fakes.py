@@ -66,6 +66,7 @@ class InMemoryStore:
     cases_by_id: dict[str, Case] = field(default_factory=dict)
     events_by_case: dict[str, list[CaseEvent]] = field(default_factory=dict)
     customers_by_id: dict[str, Customer] = field(default_factory=dict)
+    registered_at: dict[str, datetime] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)  # normalised address -> customer
     contacts_by_id: dict[str, Contact] = field(default_factory=dict)
     queue: dict[str, str] = field(default_factory=dict)  # contact id -> customer id
@@ -106,7 +107,9 @@ class InMemoryStore:
 
     # CustomerStore
 
-    def put_customer(self, customer: Customer) -> None:
+    def put_customer(self, customer: Customer, *, registered_at: datetime | None = None) -> None:
+        if registered_at is not None and customer.customer_id not in self.customers_by_id:
+            self.registered_at[customer.customer_id] = registered_at
         for address in customer.emails:
             owner = self.owners.get(normalise_email(address))
             if owner is not None and owner != customer.customer_id:

@@ -84,8 +84,10 @@ class WorkList(Protocol):
 
 
 class CustomerStore(Protocol):
-    def put_customer(self, customer: Customer) -> None:
-        """Create or replace a customer and claim its email addresses.
+    def put_customer(self, customer: Customer, *, registered_at: datetime | None = None) -> None:
+        """Create or replace a customer and claim its email addresses. A new customer
+        `registered_at` a moment is kept from then as if it were their first contact (the
+        retention schedule's), until a contact or a case keeps them longer.
 
         Raises EmailAlreadyClaimed when an address belongs to another customer; then nothing
         is written."""

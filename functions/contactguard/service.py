@@ -70,8 +70,8 @@ class CustomerService:
     customers: CustomerStore
     contacts: ContactStore
 
-    def register(self, customer: Customer) -> None:
-        self.customers.put_customer(customer)
+    def register(self, customer: Customer, at: datetime) -> None:
+        self.customers.put_customer(customer, registered_at=at)
 
     def link_email(self, customer_id: str, address: str) -> int:
         """Add an address to a customer and attribute its earlier unmatched contacts."""

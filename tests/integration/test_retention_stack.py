@@ -5,6 +5,7 @@ each expiry."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -15,6 +16,7 @@ from contactguard.domain.calendar import LONDON
 from contactguard.domain.case import CloseConcern, RaiseConcern
 from contactguard.domain.model import Actor, Behaviour, Customer, PostalAddress, Role
 from contactguard.domain.retention import Period, Unit
+from contactguard_local.apigw import rest_event
 from contactguard_local.stack import EmbeddedStack, SimClock
 
 START = datetime(2026, 12, 1, 9, tzinfo=LONDON)
@@ -272,3 +274,56 @@ def test_raw_mail_with_no_record_goes_after_the_quarantine_period_never_sooner()
         clock.now = stored_at + timedelta(days=90)
         assert stack.purge()["raw_mail_deleted"] == 1
         assert not held.raw("m-lost")
+
+
+@pytest.mark.policy("design-data-protection")
+def test_a_customer_registered_and_never_heard_from_expires_as_if_registering_were_a_contact() -> (
+    None
+):
+    """Staff register a customer through the API and no contact ever comes: the profile, its
+    address claim and its search entries are kept two years from the start of the month after
+    registering (the contact rule's), then go. A contact later keeps them longer."""
+    clock = SimClock(START)
+    with EmbeddedStack(clock) as stack:
+        held = Held(stack)
+        manager = {"cognito:groups": "service-manager", "sub": "sm-1"}
+        for customer_id, address in (
+            ("quiet", "quiet@example.org"),
+            ("later", "later@example.org"),
+        ):
+            reply = stack.invoke(
+                "ApiFunction",
+                rest_event(
+                    "POST",
+                    "/customers",
+                    claims=manager,
+                    headers={"Content-Type": "application/json"},
+                    body=json.dumps(
+                        {"customer_id": customer_id, "name": "Ivo Quiet", "emails": [address]}
+                    ),
+                ),
+            )
+            assert reply["statusCode"] == 201, reply["body"]
+        registered = datetime(2029, 1, 1, tzinfo=UTC)  # December 2026, then two years
+        for pk, sk in (
+            ("CUSTOMER#quiet", "PROFILE"),
+            ("EMAIL#quiet@example.org", "EMAIL"),
+            ("CUSTOMER#quiet", "FIND#NAME#quiet"),
+        ):
+            assert held.expiry(pk, sk) == registered, (pk, sk)
+        # The other customer writes in March 2027: kept from then instead.
+        run_retention(stack, datetime(2027, 3, 10, 9, tzinfo=LONDON))
+        stack.deliver_email(
+            mail("later@example.org", "Boiler"), "later@example.org", "Boiler", message_id="m-l"
+        )
+        extended = datetime(2029, 4, 1, tzinfo=UTC)
+        assert held.expiry("CUSTOMER#later", "PROFILE") == extended
+        assert held.expiry("EMAIL#later@example.org", "EMAIL") == extended
+
+        run_retention(stack, registered - SECOND)
+        assert held.item("CUSTOMER#quiet", "PROFILE") is not None
+        run_retention(stack, registered)
+        assert held.partition("CUSTOMER#quiet") == []
+        assert held.item("EMAIL#quiet@example.org", "EMAIL") is None
+        assert held.item("CUSTOMER#later", "PROFILE") is not None
+        assert stack.log.stream_failures == []

@@ -645,8 +645,10 @@ class DynamoStore:
         item = self._get(customer_pk(customer_id), "PROFILE", consistent=True)
         return Customer.model_validate_json(_doc(item), context=STORED) if item else None
 
-    def put_customer(self, customer: Customer) -> None:
-        """Write the profile and claim its addresses in one transaction.
+    def put_customer(self, customer: Customer, *, registered_at: datetime | None = None) -> None:
+        """Write the profile and claim its addresses in one transaction. A new profile
+        `registered_at` a moment expires as if that were its first contact (customer_expiry),
+        so a customer registered and never heard from is not kept for ever.
 
         Raises EmailAlreadyClaimed (and writes nothing) when another customer owns one of the
         addresses. Addresses no longer in the profile lose their claims in the same
@@ -661,6 +663,8 @@ class DynamoStore:
         # The retention the profile has (restamp_customer's), kept by its claims and entries.
         stamps = _plain(held) if held else {}
         expires_at, cases_held = stamps.get("expires_at"), stamps.get("cases_held")
+        if held is None and registered_at is not None:
+            expires_at = epoch_seconds(self.retention.customer_expiry(registered_at, CasesHeld()))
         removed = [a for a in (previous.emails if previous else ()) if a not in addresses]
         # Its search entries, written with it; those its new name or address lacks, deleted.
         finds = self._find_writes(customer, find_entries(previous) if previous else {}, expires_at)

@@ -129,7 +129,8 @@ RULES: Mapping[RecordKind, Rule] = MappingProxyType(
                 "any case of theirs is. Raw mail goes with its contact; the customer's profile, "
                 "addresses and search entries with the last contact or case, counted from the "
                 "start of the month after the last contact (so they are restamped once a month, "
-                "not on every email).",
+                "not on every email); a customer registered and never heard from, as if "
+                "registering were their first contact.",
             ),
             Rule(
                 RecordKind.QUARANTINED_MAIL,

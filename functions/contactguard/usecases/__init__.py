@@ -99,7 +99,9 @@ def staff_use_cases(
     audit = Auditor(trail=audit_log, clock=clock, log=log, unavailable=audit_unavailable)
     service = CaseService(cases=cases, customers=customers, policy=policy)
     return StaffUseCases(
-        customers=Customers(customers=customers, contacts=contacts, cases=cases, audit=audit),
+        customers=Customers(
+            customers=customers, contacts=contacts, cases=cases, audit=audit, clock=clock
+        ),
         contacts=Contacts(
             customers=customers, contacts=contacts, audit=audit, clock=clock, earliest=earliest
         ),

@@ -11,7 +11,7 @@ from contactguard.domain.access import Operation, require
 from contactguard.domain.case import Case
 from contactguard.domain.model import Customer, LetterFormat
 from contactguard.domain.personal_data import Rectification, correction_codes, corrections
-from contactguard.ports import CaseStore, ContactStore, CustomerStore, EmailAlreadyClaimed
+from contactguard.ports import CaseStore, Clock, ContactStore, CustomerStore, EmailAlreadyClaimed
 from contactguard.service import CustomerService, UnknownCustomer
 from contactguard.usecases.audit import Auditor
 from contactguard.usecases.errors import AlreadyExists, InvalidInput, validated
@@ -44,6 +44,7 @@ class Customers:
     contacts: ContactStore
     cases: CaseStore
     audit: Auditor
+    clock: Clock
 
     def register(
         self, request: Request, fields: dict[str, Any], customer_id: str | None = None
@@ -61,7 +62,7 @@ class Customers:
         customer = validated(
             lambda: Customer.model_validate({**fields, "customer_id": customer_id})
         )
-        self._service().register(customer)
+        self._service().register(customer, self.clock())
         return customer
 
     def view(self, request: Request, customer_id: str) -> tuple[Customer, list[Case]]:
