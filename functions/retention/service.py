@@ -8,6 +8,9 @@ record and deletes what is due:
 - raw mail (`inbound/{SES message id}`): with its contact (`email-{message id}`), through the
   expiry on the contact's key item; an object whose record is gone (TTL deleted it, or none was
   ever written) goes once the shortest mail period has passed since it was stored;
+- what we sent (`sent/{contact id}.eml`: auto-replies, copies forwarded to staff or an
+  officer): with its outbound contact, the same way (it is on the customer's record, so it is
+  kept exactly as long as their inbound mail);
 - a case's letter documents (`letters/{case_id}/...`, every version: the bucket is versioned):
   with the case's records, or once the case's state is gone.
 
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from contactguard.domain.outbound import SENT_SUFFIX
 from contactguard.domain.retention import HeldRecord, RetentionSchedule, letters_due
 
 
@@ -32,10 +36,11 @@ def email_contact_id(message_id: str) -> str:
 
 class RawMailObjects(Protocol):
     def stored(self) -> Iterator[tuple[str, datetime]]:
-        """(SES message id, when stored) of each raw message held."""
+        """(name, when stored) of each message held under the prefix: an SES message id
+        (inbound/), or an outbound contact's `{contact id}.eml` (sent/)."""
         ...
 
-    def delete(self, message_id: str) -> None: ...
+    def delete(self, name: str) -> None: ...
 
 
 class LetterObjects(Protocol):
@@ -57,6 +62,8 @@ class RecordExpiries(Protocol):
 class PurgeReport:
     raw_mail_deleted: int = 0
     raw_mail_kept: int = 0
+    sent_mail_deleted: int = 0
+    sent_mail_kept: int = 0
     letter_cases_deleted: int = 0
     letter_documents_deleted: int = 0
     letter_cases_kept: int = 0
@@ -67,6 +74,7 @@ class RetentionPurge:
     schedule: RetentionSchedule
     records: RecordExpiries
     raw_mail: RawMailObjects
+    sent_mail: RawMailObjects
     letters: LetterObjects
 
     def run(self, now: datetime) -> PurgeReport:
@@ -79,6 +87,13 @@ class RetentionPurge:
                 report.raw_mail_deleted += 1
             else:
                 report.raw_mail_kept += 1
+        for name, stored in list(self.sent_mail.stored()):
+            record = self.records.contact_held(name.removesuffix(SENT_SUFFIX))
+            if self.schedule.raw_mail_due(record, stored, now):
+                self.sent_mail.delete(name)
+                report.sent_mail_deleted += 1
+            else:
+                report.sent_mail_kept += 1
         for case_id in list(self.letters.cases()):
             if letters_due(self.records.case_held(case_id), now):
                 report.letter_documents_deleted += self.letters.delete_case(case_id)

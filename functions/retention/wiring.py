@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.purge import S3LetterObjects, S3RawMailObjects
+from contactguard.domain.outbound import SENT_PREFIX
 from contactguard.ports import Clock
 from contactguard.wiring import Current, utc_now
 from retention.service import RetentionPurge
@@ -28,6 +29,7 @@ def build(settings: PurgeSettings, clock: Clock = utc_now) -> Wiring:
         schedule=schedule,
         records=DynamoStore(settings.table_name, retention=schedule),
         raw_mail=S3RawMailObjects(settings.raw_mail_bucket, settings.raw_mail_prefix),
+        sent_mail=S3RawMailObjects(settings.raw_mail_bucket, SENT_PREFIX),
         letters=S3LetterObjects(settings.letters_bucket),
     )
     return Wiring(clock=clock, purge=purge)

@@ -151,7 +151,8 @@ STORES: tuple[Store, ...] = (
         RAW,
         "`sent/{contact id}.eml`",
         "what we sent the customer or forwarded to staff: auto-replies, forwarded copies",
-        Lifecycle("expire-sent-mail"),
+        "with its outbound contact's record, on the customer's record as their inbound mail "
+        "(RetentionPurgeFunction, daily)",
         (Operation.READ_CONTACTS, Operation.SUBJECT_ACCESS_EXPORT),
     ),
     Store(

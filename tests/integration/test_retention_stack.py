@@ -78,6 +78,13 @@ class Held:
         )
         return bool(listed.get("Contents"))
 
+    def sent(self, contact_id: str) -> bool:
+        """The copy of what we sent, kept beside the raw mail."""
+        listed = self.stack.s3.list_objects_v2(
+            Bucket=self.raw_bucket, Prefix=f"sent/{contact_id}.eml"
+        )
+        return bool(listed.get("Contents"))
+
     def letter_versions(self, case_id: str) -> int:
         listed = self.stack.s3.list_object_versions(
             Bucket=self.letters_bucket, Prefix=f"letters/{case_id}/"
@@ -164,12 +171,21 @@ def test_mail_that_is_no_customer_s_and_a_customer_s_with_no_case_expire_on_thei
         assert not held.raw("m-unmatched")
         assert held.raw("m-cust")
 
+        # What we sent because of it (the copy forwarded to staff) is the customer's contact
+        # too, kept exactly as long.
+        forwarded = "sent-delivery-m-cust"
+        located = held.contact(forwarded)
+        assert located is not None
+        assert held.expiry(*located) == customer_at
         run_retention(stack, customer_at - SECOND)
         assert held.raw("m-cust")
+        assert held.sent(forwarded)
         assert held.item("CUSTOMER#c1", "PROFILE") is not None
         run_retention(stack, customer_at)
         assert held.contact("email-m-cust") is None
         assert not held.raw("m-cust")
+        assert held.contact(forwarded) is None
+        assert not held.sent(forwarded)
         assert [
             i["sk"]["S"] for i in held.partition("CUSTOMER#c1") if "CONTACT" in i["sk"]["S"]
         ] == []
@@ -221,6 +237,11 @@ def test_a_customer_s_contacts_are_kept_while_their_case_is_then_go_with_it() ->
         assert held.contact("email-m1") == contact
         assert held.raw("m1")
         assert held.letter_versions("k1") >= 1
+        # What we sent because of it (the copy forwarded to staff) too: no expiry by age.
+        forwarded = held.contact("sent-delivery-m1")
+        assert forwarded is not None
+        assert held.expiry(*forwarded) is None
+        assert held.sent("sent-delivery-m1")
 
         # Closed: every record of the case and of its customer is kept six years from then.
         closed_at = years(2, first_at) + timedelta(days=2)
@@ -236,6 +257,7 @@ def test_a_customer_s_contacts_are_kept_while_their_case_is_then_go_with_it() ->
         assert held.expiry("CUSTOMER#c1", "PROFILE") == due
         assert held.expiry("EMAIL#ada@example.org", "EMAIL") == due
         assert held.expiry("CUSTOMER#c1", "FIND#POSTCODE") == due
+        assert held.expiry(*forwarded) == due
         # A retried draft overwrote the letter (the bucket is versioned): two versions.
         listed = stack.s3.list_objects_v2(Bucket=held.letters_bucket, Prefix="letters/k1/")
         first_key = listed["Contents"][0]["Key"]
@@ -247,6 +269,7 @@ def test_a_customer_s_contacts_are_kept_while_their_case_is_then_go_with_it() ->
         assert held.item("CASE#k1", "STATE") is not None
         assert held.contact("email-m1") == contact
         assert held.raw("m1")
+        assert held.sent("sent-delivery-m1")
         assert held.letter_versions("k1") == letters
 
         run_retention(stack, due)
@@ -255,6 +278,7 @@ def test_a_customer_s_contacts_are_kept_while_their_case_is_then_go_with_it() ->
         assert held.item("EMAIL#ada@example.org", "EMAIL") is None
         assert held.contact("email-m1") is None
         assert not held.raw("m1")
+        assert not held.sent("sent-delivery-m1")
         assert held.letter_versions("k1") == 0  # every version, not hidden behind a marker
         assert stack.log.stream_failures == []
 

@@ -530,7 +530,7 @@ def test_only_the_staff_edges_erase_objects_and_only_under_the_prefixes_erasure_
     for key, expected in (
         ("inbound/m1", edges | purge),
         ("attachments/m1/0", edges),
-        ("sent/sent-delivery-m1.eml", edges),
+        ("sent/sent-delivery-m1.eml", edges | purge),
     ):
         target = f"{RAW_MAIL}/{key}"
         deleters = {f for f in FUNCTIONS for a in deletes if IAM.decide(f, a, target).allowed}
@@ -656,6 +656,9 @@ def test_the_letters_function_reads_published_templates_only() -> None:
 def test_the_retention_purge_deletes_only_raw_mail_and_letters_and_writes_no_record() -> None:
     purge = "RetentionPurgeFunction"
     assert granted(purge, "s3", f"{RAW_MAIL}/inbound/m1") == {"DeleteObject"}
+    assert granted(purge, "s3", f"{RAW_MAIL}/sent/sent-auto-reply-m1.eml") == {"DeleteObject"}
+    listing = IAM.decide(purge, "s3:ListBucket", RAW_MAIL).conditions
+    assert listing == [{"StringLike": {"s3:prefix": ["inbound/*", "sent/*"]}}]
     assert granted(purge, "s3", f"{LETTERS}/letters/k/l/v1.docx") == {"DeleteObjectVersion"}
     assert granted(purge, "s3", f"{RAW_MAIL}/attachments/a") == set()
     assert granted(purge, "s3", f"{LETTERS}/templates/concern.docx") == set()

@@ -1,6 +1,7 @@
 """S3 for the retention purge (retention.service): list what is held, delete what is due.
 
-Raw mail is listed under its prefix (ListObjectsV2: each key is an SES message id); a case's
+Raw mail is listed under its prefix (ListObjectsV2: each key is an SES message id), and what
+we sent under `sent/` (each key an outbound contact's id and `.eml`); a case's
 letter documents live under `letters/{case_id}/` in a versioned bucket, so deleting them means
 deleting each version and delete marker (ListObjectVersions, DeleteObject with VersionId):
 a plain delete would only hide them behind a marker. Keys are ids, never personal data.
@@ -27,13 +28,13 @@ class S3RawMailObjects(AwsAdapter):
     def stored(self) -> Iterator[tuple[str, datetime]]:
         for item in _pages(self, "list_objects_v2", "Contents", Prefix=self.prefix):
             key = str(item["Key"])
-            message_id = key[len(self.prefix) :]
-            if message_id and "/" not in message_id:
-                yield message_id, item["LastModified"]
+            name = key[len(self.prefix) :]
+            if name and "/" not in name:
+                yield name, item["LastModified"]
 
-    def delete(self, message_id: str) -> None:
+    def delete(self, name: str) -> None:
         self.requests += 1
-        self.client.delete_object(Bucket=self.bucket, Key=f"{self.prefix}{message_id}")
+        self.client.delete_object(Bucket=self.bucket, Key=f"{self.prefix}{name}")
 
 
 class S3LetterObjects(AwsAdapter):

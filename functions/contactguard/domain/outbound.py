@@ -22,6 +22,7 @@ from contactguard.domain.model import Channel, Contact, Direction, Disposition
 # Where the bytes of what we sent are kept beside the raw inbound mail (the raw mail bucket,
 # expired with it): one object per outbound contact, named by the contact.
 SENT_PREFIX = "sent/"
+SENT_SUFFIX = ".eml"
 
 
 class Sent(StrEnum):
@@ -42,7 +43,7 @@ def sent_contact_id(sent: Sent, inbound_message_id: str) -> str:
 
 def sent_key(contact_id: str) -> str:
     """The object key of an outbound contact's message, as sent."""
-    return f"{SENT_PREFIX}{contact_id}.eml"
+    return f"{SENT_PREFIX}{contact_id}{SENT_SUFFIX}"
 
 
 def sent_contact(
