@@ -211,6 +211,9 @@ class InMemoryStore:
         waiting = [s for s in self.signals.values() if s.considered is None]
         return sorted(waiting, key=lambda s: s.at)[: max(limit, 0)]
 
+    def signals_of(self, customer_id: str) -> list[RaisedSignal]:
+        return [s for key, s in sorted(self.signals.items()) if key[0] == customer_id]
+
     def consider_signal(
         self, customer_id: str, contact_id: str, signal: str, considered: SignalConsidered
     ) -> RaisedSignal | None:

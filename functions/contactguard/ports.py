@@ -152,6 +152,9 @@ class SignalLog(Protocol):
     def signals_waiting(self, limit: int) -> list[RaisedSignal]:
         """Signals not yet considered, oldest first, at most `limit`."""
 
+    def signals_of(self, customer_id: str) -> list[RaisedSignal]:
+        """Every signal held on one customer, waiting or considered (subject access)."""
+
     def consider_signal(
         self, customer_id: str, contact_id: str, signal: str, considered: SignalConsidered
     ) -> RaisedSignal | None:

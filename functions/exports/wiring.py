@@ -36,6 +36,7 @@ def build(settings: ExportSettings, clock: Clock = utc_now) -> Wiring:
         contacts=store,
         cases=store,
         audit_log=store,
+        signals=store,
         mail=S3RawMail(settings.raw_mail_bucket, settings.raw_mail_prefix),
         letters=S3Objects(settings.letters_bucket),
         files=S3Objects(settings.exports_bucket),

@@ -11,7 +11,9 @@ import json
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from typing import Any
 
 import pytest
@@ -21,9 +23,12 @@ from contactguard.domain.case import RaiseConcern, RedraftLetter
 from contactguard.domain.model import (
     Actor,
     Behaviour,
+    Channel,
     Customer,
     PostalAddress,
+    RaisedSignal,
     Role,
+    SignalConsidered,
 )
 from contactguard.domain.restrictions import LettersOnly, TelephoneViaThirdParty
 from contactguard_local.apigw import ProxyReply, rest_event
@@ -198,6 +203,23 @@ def seed(stack: EmbeddedStack) -> dict[str, Any]:
         {"outcome": "safeguarding", "note": "mentions a child at risk: referred on"},
     )
     assert read.status == 200, read.text
+    # A signal on each customer's contact; a manager weighed Pat's and wrote why.
+    for customer_id, contact_id in (("c1", filed.contact_id), ("cust-olive", "olive-call")):
+        stack.store.record_signal(
+            RaisedSignal(
+                customer_id=customer_id,
+                contact_id=contact_id,
+                signal="volume",
+                at=stack.clock(),
+                channel=Channel.EMAIL,
+            )
+        )
+    stack.store.consider_signal(
+        "c1",
+        filed.contact_id,
+        "volume",
+        SignalConsidered(at=stack.clock(), by="sam", note="one burst after the boiler failed"),
+    )
     # Staff read the record (audited); one reads Olive's too.
     assert call(stack, "GET", "/customers/c1", ("call-handler", "cal")).status == 200
     assert call(stack, "GET", "/customers/cust-olive", ("call-handler", "cal")).status == 200
@@ -289,6 +311,19 @@ def test_a_subject_access_export_holds_everything_on_the_customer_and_nothing_of
     assert archive.read(drafts[0]) != archive.read(drafts[1])
     assert archive.read(f"{folder}/as-sent.pdf") == b"%PDF-1.7 as posted"
     assert any(n.startswith("letters/k2/") and "/drafts/" in n for n in names)
+    # The concern could go by email (policy s.4): each draft's email version, as prepared.
+    emailed = sorted(n for n in names if n.startswith(f"{folder}/email-versions/"))
+    assert emailed == [f"{folder}/email-versions/1-v1.eml", f"{folder}/email-versions/2-v2.eml"]
+    for name in emailed:
+        message = message_from_bytes(archive.read(name), policy=default_policy)
+        assert message["To"].addresses[0].addr_spec == TENANT
+        assert message["X-Unsent"] == "1"
+
+    # The signals raised on Pat's contact, with the manager's judgement (marked for review).
+    (signal,) = json.loads(archive.read("signals/signals.json"))
+    assert (signal["contact_id"], signal["signal"]) == (seeded["filed"], "volume")
+    assert signal["considered"]["note"] == "one burst after the boiler failed"
+    assert ("staff-note", "signals/signals.json") in marks
 
     # Who looked at the record.
     audit = json.loads(archive.read("audit/access.json"))
@@ -307,6 +342,8 @@ def test_a_subject_access_export_holds_everything_on_the_customer_and_nothing_of
         "letters/<case>/<letter>/drafts/",
         "as-sent.docx (or .pdf)",
         "audit/access.json",
+        "email-versions/<n>-<file>.eml",
+        "signals/signals.json",
     ):
         assert described in readme
     every_draft = [n for n in names if "/drafts/" in n]

@@ -97,6 +97,7 @@ class Rig:
             contacts=self.store,
             cases=self.store,
             audit_log=self.store,
+            signals=self.store,
             mail=self.mail,
             letters=NoLetters(),
             files=self.files,
@@ -257,4 +258,4 @@ def test_every_mark_in_a_built_export_says_why() -> None:
     readme = archive.read("README.txt").decode()
     assert "(1 in all; open one with any" in readme
     assert "1 email(s) listed in contacts.json are past the time" in readme
-    assert (built.done, built.total) == (5, 5)  # the record, the list, 2 emails, the audit
+    assert (built.done, built.total) == (6, 6)  # record, list, 2 emails, signals, audit

@@ -1403,6 +1403,18 @@ class DynamoStore:
         )
         return [RaisedSignal.model_validate_json(_doc(item)) for item in islice(items, limit)]
 
+    def signals_of(self, customer_id: str) -> list[RaisedSignal]:
+        """Every signal on the customer's partition, waiting or considered, by contact."""
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": {"S": customer_pk(customer_id)},
+                ":prefix": {"S": SIGNAL_PREFIX},
+            },
+            ConsistentRead=True,
+        )
+        return [RaisedSignal.model_validate_json(_doc(item)) for item in items]
+
     def consider_signal(
         self, customer_id: str, contact_id: str, signal: str, considered: SignalConsidered
     ) -> RaisedSignal | None:

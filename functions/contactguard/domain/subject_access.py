@@ -20,8 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from contactguard.domain.case import CaseEvent
-from contactguard.domain.model import AwareDatetime, Contact, Frozen, ReadOutcome
+from contactguard.domain.case import CaseEvent, CaseEventType, Letter
+from contactguard.domain.model import AwareDatetime, Contact, Frozen, RaisedSignal, ReadOutcome
 
 
 class ExportStatus(StrEnum):
@@ -216,6 +216,29 @@ def event_marks(event: CaseEvent, path: str) -> list[Marked]:
     return marks
 
 
+def signal_marks(signal: RaisedSignal, path: str) -> list[Marked]:
+    """A signal's judgement: the Service Manager's free-text note, when they wrote one."""
+    if signal.considered is None or not signal.considered.note.strip():
+        return []
+    item = f"signal {signal.signal} on contact {signal.contact_id}: considered note"
+    return [Marked(path=path, item=item, mark=Mark.STAFF_NOTE, why="")]
+
+
+def letter_email_keys(letter: Letter, events: Iterable[CaseEvent]) -> tuple[str, ...]:
+    """Every email version drafted for a letter, oldest first: each draft's, as its event
+    recorded it (a redraft replaces the letter's own `email_key`), and the current one."""
+    keys = [
+        str(event.data["email_key"])
+        for event in events
+        if event.type is CaseEventType.LETTER_DRAFTED
+        and event.data.get("letter_id") == letter.letter_id
+        and isinstance(event.data.get("email_key"), str)
+    ]
+    if letter.email_key:
+        keys.append(letter.email_key)
+    return tuple(dict.fromkeys(keys))
+
+
 def with_reasons(marks: Iterable[Marked]) -> tuple[Marked, ...]:
     """Each mark with its reason in words, in the order of the files."""
     return tuple(
@@ -257,6 +280,14 @@ This zip holds everything contactguard holds on the customer. Each file, in plai
   letters/<case>/<letter>/as-sent.docx (or .pdf)
       The version the sender posted, when they changed the draft before sending it
       ({sent} in all).
+  letters/<case>/<letter>/email-versions/<n>-<file>.eml
+      Where a letter could go by email, the email we prepared with the letter attached, every
+      version, oldest first ({email_versions} in all). Whether it went by post or by email is in
+      the case's letters ("sent_via").
+  signals/signals.json
+      Patterns in the customer's contact that our system pointed out to a manager for
+      judgement ({signals} in all): which contact raised it, what kind of pattern, and the
+      manager's judgement once they considered it. A signal never changes a case by itself.
   audit/access.json
       Who looked at or changed the customer's record, in which role, when, and what
       ({audit} record(s)).

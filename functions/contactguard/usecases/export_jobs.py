@@ -37,8 +37,10 @@ from contactguard.domain.subject_access import (
     email_marks,
     event_marks,
     export_zip_key,
+    letter_email_keys,
     readme,
     released,
+    signal_marks,
     started,
     with_reasons,
 )
@@ -54,6 +56,7 @@ from contactguard.ports import (
     LetterArchive,
     Log,
     MailArchive,
+    SignalLog,
 )
 from contactguard.usecases.audit import Auditor
 from contactguard.usecases.customers import known_customer
@@ -221,6 +224,7 @@ class ExportBuilder:
     contacts: ContactStore
     cases: CaseStore
     audit_log: AuditLog
+    signals: SignalLog
     mail: MailArchive
     letters: LetterArchive
     files: ExportFiles
@@ -267,8 +271,9 @@ class ExportBuilder:
         trail = self.audit_log.audit_of_customer(customer_id, _BEGINNING, _END, AUDIT_LIMIT)
         emails = [c for c in (*contacts, *unattributed) if c.raw_ref]
         letters = [(case, letter) for case in cases for letter in case.letters]
-        # customer, contacts.json, each email, each case, each letter, the audit
-        total = 2 + len(emails) + len(cases) + len(letters) + 1
+        signals = self.signals.signals_of(customer_id)
+        # customer, contacts.json, each email, each case, each letter, the signals, the audit
+        total = 2 + len(emails) + len(cases) + len(letters) + 2
         job = job.model_copy(update={"total": total, "done": 0})
         self.jobs.save_export_job(job)
         ours = (*customer.emails,)
@@ -281,6 +286,8 @@ class ExportBuilder:
             "cases": len(cases),
             "drafts": 0,
             "sent": 0,
+            "email_versions": 0,
+            "signals": len(signals),
             "audit": len(trail),
         }
         progress = _Progress(self.jobs, job)
@@ -304,10 +311,15 @@ class ExportBuilder:
                     self._case(out, case, events[case.case_id])
                     progress.step()
                 for case, letter in letters:
-                    drafts, sent = self._letter(out, case, letter)
+                    drafts, sent, emailed = self._letter(out, case, letter, events[case.case_id])
                     counts["drafts"] += drafts
                     counts["sent"] += sent
+                    counts["email_versions"] += emailed
                     progress.step()
+                out.add("signals/signals.json", _json([s.model_dump(mode="json") for s in signals]))
+                for signal in signals:
+                    out.marks += signal_marks(signal, "signals/signals.json")
+                progress.step()
                 out.add("audit/access.json", _json([r.model_dump(mode="json") for r in trail]))
                 progress.step()
                 built_at = self.clock()
@@ -364,7 +376,9 @@ class ExportBuilder:
         for event in events:
             out.marks += event_marks(event, f"{folder}/events.json")
 
-    def _letter(self, out: _Zip, case: Case, letter: Letter) -> tuple[int, int]:
+    def _letter(
+        self, out: _Zip, case: Case, letter: Letter, events: list[CaseEvent]
+    ) -> tuple[int, int, int]:
         folder = f"letters/{_name(case.case_id)}/{_name(letter.letter_id)}"
         keys = [*letter.superseded_keys, *([letter.s3_key] if letter.s3_key else [])]
         drafts = 0
@@ -379,7 +393,13 @@ class ExportBuilder:
                 suffix = ".pdf" if letter.sent_key.lower().endswith(".pdf") else ".docx"
                 out.add(f"{folder}/as-sent{suffix}", final)
                 sent = 1
-        return drafts, sent
+        emailed = 0
+        for key in letter_email_keys(letter, events):
+            for document in self.letters.versions(key):
+                emailed += 1
+                name = _name(key.rsplit("/", 1)[-1])
+                out.add(f"{folder}/email-versions/{emailed}-{name}", document)
+        return drafts, sent, emailed
 
 
 @dataclass
