@@ -74,7 +74,7 @@ from contactguard.domain.restrictions import (
     Restriction,
 )
 from contactguard.domain.search import SearchBy, name_tokens, normalise_postcode, search_word
-from contactguard.domain.subject_access import ExportStatus, Marked
+from contactguard.domain.subject_access import ExportStatus, Marked, Withheld
 from contactguard.usecases import EARLIEST_DATE, LATEST_DATE
 
 StaffDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
@@ -620,11 +620,32 @@ class AuditTrail(Reply):
     )
 
 
+class WithheldFile(Body):
+    path: str = Field(
+        min_length=1,
+        max_length=500,
+        description="a file of the draft zip (as its listing names it) to leave out",
+        examples=["contacts/emails/email-0101abc.eml"],
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="why, in words the customer will read in WITHHELD.txt",
+        examples=["It is another person's email and holds their personal data."],
+    )
+
+
 class ReleaseExport(Body):
     note: str = Field(
         default="",
         max_length=2000,
         description="what the redaction review decided (codes or plain words; no personal data)",
+    )
+    withheld: list[WithheldFile] = Field(
+        default_factory=list,
+        max_length=500,
+        description="files left out of the released zip after the review, each with the reason "
+        "(listed for the customer in WITHHELD.txt); none by default",
     )
 
 
@@ -649,6 +670,9 @@ class ExportJobReply(Reply):
     built_at: datetime | None = None
     released_by: str | None = None
     released_at: datetime | None = None
+    withheld: list[Withheld] = Field(
+        default_factory=list, description="released only: the files left out, and why"
+    )
     download_url: str | None = Field(
         default=None,
         description="released only: a presigned link to the zip, valid five minutes (none "

@@ -285,24 +285,36 @@ def _export_status(target: Target, args: argparse.Namespace) -> Reply:
     return target.call("GET", ["exports", args.job])
 
 
+def _withheld(value: str) -> dict[str, str]:
+    """--withhold PATH=REASON: a file of the draft to leave out, and why."""
+    path, equals, reason = value.partition("=")
+    if not equals or not path.strip() or not reason.strip():
+        raise argparse.ArgumentTypeError("give PATH=REASON, e.g. contacts/emails/x.eml=Why")
+    return {"path": path.strip(), "reason": reason.strip()}
+
+
 def _export_release(target: Target, args: argparse.Namespace) -> Reply:
-    return target.call("POST", ["exports", args.job, "release"], body={"note": args.note or ""})
+    body = {"note": args.note or "", "withheld": args.withhold or []}
+    return target.call("POST", ["exports", args.job, "release"], body=body)
 
 
 def _export_download(target: Target, args: argparse.Namespace) -> Reply:
-    """The released zip, as the API serves it (the same bytes its presigned link gives)."""
+    """The released zip, as the API serves it (the same bytes its presigned link gives); with
+    --review, the draft, for the officer's redaction review."""
     reply = target.call("GET", ["exports", args.job])
     job = json.loads(reply.text)
-    data = target.fetch(["exports", args.job, "zip"], ZIP)
+    query: dict[str, str | None] | None = {"review": "true"} if args.review else None
+    data = target.fetch(["exports", args.job, "zip"], ZIP, query=query)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{job['customer_id']}-subject-access.zip"
+    which = "draft" if args.review and job["status"] == "draft" else "released"
+    path = out / f"{job['customer_id']}-subject-access{'-draft' if which == 'draft' else ''}.zip"
     path.write_bytes(data)
     if args.json:
         return reply
     with zipfile.ZipFile(path) as archive:
         files = len(archive.namelist())
-    lines = [f"wrote {path}: the released subject access export ({files} file(s))"]
+    lines = [f"wrote {path}: the {which} subject access export ({files} file(s))"]
     return Reply(reply.status, json.dumps({"lines": lines}), reply.headers)
 
 
@@ -553,8 +565,19 @@ def _register_export(sub: Any) -> None:
     )
     release.add_argument("job")
     release.add_argument("--note", help="what the redaction review decided (no personal data)")
+    release.add_argument(
+        "--withhold",
+        action="append",
+        type=_withheld,
+        metavar="PATH=REASON",
+        help="leave a file of the draft out of the released zip, saying why (the customer reads "
+        "the reason in WITHHELD.txt); repeat for each file",
+    )
     download = _leaf(actions, "download", "a released export's zip", _export_download, _lines)
     download.add_argument("job")
+    download.add_argument(
+        "--review", action="store_true", help="the draft, for the redaction review (audited)"
+    )
     download.add_argument("--out", default="out/exports", help="directory (default out/exports)")
     as_json = _leaf(
         actions, "json", "everything held, as the API's JSON document", _export_json, _lines

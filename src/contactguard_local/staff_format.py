@@ -313,14 +313,17 @@ def export_job(job: dict[str, Any]) -> list[str]:
             lines.append(f"    ({why})")
     if status == "draft":
         lines.append(
-            "  a draft: a data protection officer reviews the marks, then "
-            f"`contactguard export release {job_id} --note ...`"
+            "  a draft: a data protection officer reviews it "
+            f"(`contactguard export download {job_id} --review`) and the marks, then "
+            f"`contactguard export release {job_id} --note ... [--withhold PATH=REASON]`"
         )
     elif status == "released":
+        withheld = job.get("withheld") or []
         lines.append(
-            f"  released by {job.get('released_by')} at {when(job.get('released_at'))}: "
-            f"`contactguard export download {job_id}`"
+            f"  released by {job.get('released_by')} at {when(job.get('released_at'))}, "
+            f"{len(withheld)} file(s) withheld: `contactguard export download {job_id}`"
         )
+        lines += _rows([[w["path"], w["reason"]] for w in withheld], indent="    ")
     elif status == "failed":
         lines.append("  it could not be built: start another")
     return lines

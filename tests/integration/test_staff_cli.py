@@ -306,16 +306,39 @@ def test_an_export_is_a_draft_until_released_and_then_the_apis_own_zip(
     assert head.startswith(f"export {job} for cli-7: draft, ")
     assert "  marked for redaction review: 1 item(s)" in rest  # the concern's note
     assert any("cases/cli-case-7/events.json" in line for line in rest)
-    assert rest[-1].endswith(f"`contactguard export release {job} --note ...`")
+    assert rest[-1].endswith(
+        f"`contactguard export release {job} --note ... [--withhold PATH=REASON]`"
+    )
     early = cg("export", "download", job, "--out", str(tmp_path), who=DPO)
     assert early.code == 1
     assert "409 conflict (rule export-not-released)" in early.err
     assert not (tmp_path / "cli-7-subject-access.zip").exists()
+    review = cg("export", "download", job, "--review", "--out", str(tmp_path), who=DPO)
+    assert review.code == 0, review.err
+    drafted = tmp_path / "cli-7-subject-access-draft.zip"
+    assert review.out.startswith(f"wrote {drafted}: the draft subject access export (")
     refused = cg("export", "release", job, who=MANAGER)
     assert "rule data-protection-officer" in refused.err
-    released = cg("export", "release", job, "--note", "nothing withheld", who=DPO)
+    with pytest.raises(SystemExit) as bad:  # argparse refuses it before any call
+        cg("export", "release", job, "--withhold", "no-reason", who=DPO)
+    assert bad.value.code == 2
+    released = cg(
+        "export",
+        "release",
+        job,
+        "--note",
+        "the audit withheld",
+        "--withhold",
+        "audit/access.json=It names our staff.",
+        who=DPO,
+    )
     assert released.code == 0, released.err
     assert "released by dee at " in released.out
+    assert "1 file(s) withheld" in released.out
+    assert any(
+        "audit/access.json" in line and "It names our staff." in line
+        for line in released.out.splitlines()
+    )
     done = cg("export", "download", job, "--out", str(tmp_path), who=DPO)
     assert done.code == 0, done.err
     zipped = tmp_path / "cli-7-subject-access.zip"
@@ -325,9 +348,8 @@ def test_an_export_is_a_draft_until_released_and_then_the_apis_own_zip(
         names = archive.namelist()
         customer_record = json.loads(archive.read("customer.json"))
         document = docx.Document(io.BytesIO(archive.read(letter)))
-    assert {"README.txt", "customer.json", "contacts/contacts.json", "audit/access.json"} <= set(
-        names
-    )
+    assert {"README.txt", "customer.json", "contacts/contacts.json", "WITHHELD.txt"} <= set(names)
+    assert "audit/access.json" not in names
     assert {"cases/cli-case-7/case.json", "cases/cli-case-7/events.json", letter} <= set(names)
     assert customer_record["customer_id"] == "cli-7"
     text = "\n".join(p.text for p in document.paragraphs)

@@ -41,6 +41,7 @@ THIRD_PARTY = "Tom Neighbour"
 MANAGER = Actor(actor_id="sam", role=Role.SERVICE_MANAGER)
 HEAD = Actor(actor_id="hos", role=Role.HEAD_OF_SERVICE)
 DPO = ("data-protection-officer", "dee")
+REVIEW = {"review": ["true"]}
 
 
 def call(
@@ -50,6 +51,7 @@ def call(
     who: tuple[str, str],
     body: Any = None,
     accept: str = "application/json",
+    query: dict[str, list[str]] | None = None,
 ) -> ProxyReply:
     role, sub = who
     claims = {"sub": sub, "cognito:groups": role}
@@ -59,6 +61,7 @@ def call(
         path,
         claims=claims,
         headers=headers,
+        query=query,
         body=json.dumps(body) if body is not None else None,
     )
     reply = ProxyReply.of(stack.invoke("ApiFunction", event))
@@ -241,9 +244,17 @@ def test_a_subject_access_export_holds_everything_on_the_customer_and_nothing_of
     job = status.json()
     assert (job["status"], job["download_url"]) == ("draft", None)
     assert job["done"] == job["total"] > 0
-    # A draft cannot be downloaded: the zip is refused, and no link is given.
+    # A draft cannot be downloaded: the zip is refused, and no link is given; the officer
+    # asks for it to review it (audited as a review), and it says it is a draft.
     refused = call(stack, "GET", f"/exports/{job_id}/zip", DPO, accept="application/zip")
     assert (refused.status, refused.json()["rule"]) == (409, "export-not-released")
+    review = call(
+        stack, "GET", f"/exports/{job_id}/zip", DPO, accept="application/zip", query=REVIEW
+    )
+    assert review.status == 200, review.text
+    assert "c1-subject-access-draft.zip" in review.headers["Content-Disposition"]
+    draft = zipfile.ZipFile(io.BytesIO(review.body))
+    assert draft.read("README.txt").decode().startswith("DRAFT FOR THE DATA PROTECTION OFFICER")
     # Marked for the officer's redaction review, each with why.
     marks = {(m["mark"], m["path"]) for m in job["marked"]}
     eml = {c.contact_id: f"contacts/emails/{c.contact_id}.eml" for c in held}
@@ -256,8 +267,32 @@ def test_a_subject_access_export_holds_everything_on_the_customer_and_nothing_of
     # Only a data protection officer releases it; the release is audited.
     other = call(stack, "POST", f"/exports/{job_id}/release", ("service-manager", "sam"), {})
     assert other.status == 403
-    released = call(stack, "POST", f"/exports/{job_id}/release", DPO, {"note": "3 redacted"})
+    cc_copy = eml[boiler.contact_id]
+    wrong = call(
+        stack,
+        "POST",
+        f"/exports/{job_id}/release",
+        DPO,
+        {"withheld": [{"path": "README.txt", "reason": "x"}, {"path": "no/such", "reason": "y"}]},
+    )
+    assert (wrong.status, wrong.json()["rule"]) == (409, "export-withhold")
+    assert "README.txt tells the customer" in wrong.json()["message"]
+    assert "no/such is not a file of this export" in wrong.json()["message"]
+    assert call(stack, "GET", f"/exports/{job_id}", DPO).json()["status"] == "draft"
+    released = call(
+        stack,
+        "POST",
+        f"/exports/{job_id}/release",
+        DPO,
+        {
+            "note": "neighbour's address withheld",
+            "withheld": [{"path": cc_copy, "reason": "It was copied to another person."}],
+        },
+    )
     assert released.status == 200, released.text
+    assert released.json()["withheld"] == [
+        {"path": cc_copy, "reason": "It was copied to another person."}
+    ]
     assert released.json()["status"] == "released"
     assert released.json()["released_by"] == "dee"
     assert released.json()["download_url"].startswith("https://")  # presigned, short-lived
@@ -274,8 +309,12 @@ def test_a_subject_access_export_holds_everything_on_the_customer_and_nothing_of
     archive = zipfile.ZipFile(io.BytesIO(got.body))
     names = set(archive.namelist())
     bucket = stack.names["ExportsBucket"]
-    (kept,) = stack.s3.list_objects_v2(Bucket=bucket)["Contents"]
-    assert kept["Key"] == f"exports/c1/{job_id}.zip"  # what the presigned link serves
+    kept = [o["Key"] for o in stack.s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    # The draft, kept for the record, and the released zip the presigned link serves.
+    assert sorted(kept) == [f"exports/c1/{job_id}-released.zip", f"exports/c1/{job_id}.zip"]
+    assert set(draft.namelist()) - names == {cc_copy}
+    assert names - set(draft.namelist()) == {"WITHHELD.txt"}
+    assert "It was copied to another person." in archive.read("WITHHELD.txt").decode()
 
     # The record, every contact in and out, each email as received or as sent.
     assert json.loads(archive.read("customer.json"))["name"] == "Pat Tenant"
@@ -291,10 +330,8 @@ def test_a_subject_access_export_holds_everything_on_the_customer_and_nothing_of
     emails = [c for c in held if c.raw_ref]
     assert len(emails) == 4  # two in, a forwarded copy and an auto-reply out
     for contact in emails:
-        assert eml[contact.contact_id] in names
-    assert archive.read(eml[boiler.contact_id]) == email(
-        TENANT, "Boiler broken", cc="tom@neighbours.example"
-    )
+        assert eml[contact.contact_id] in draft.namelist()
+    assert draft.read(cc_copy) == email(TENANT, "Boiler broken", cc="tom@neighbours.example")
     (reply,) = [m for m in stack.log.sent if m.recipients() == (TENANT,)]
     auto = next(c for c in held if c.reason == "auto-reply")
     assert archive.read(eml[auto.contact_id]) == reply.data  # as it was sent
@@ -334,6 +371,8 @@ def test_a_subject_access_export_holds_everything_on_the_customer_and_nothing_of
 
     # A README saying what each file is.
     readme = archive.read("README.txt").decode()
+    assert not readme.startswith("DRAFT")
+    assert "1 file(s) we hold on you are not in this export" in readme
     for described in (
         "customer.json",
         "contacts/contacts.json",

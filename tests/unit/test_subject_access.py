@@ -25,13 +25,18 @@ from contactguard.domain.model import (
     Role,
 )
 from contactguard.domain.subject_access import (
+    DRAFT_BANNER,
     MARK_WORDS,
     ExportStatus,
     Mark,
+    Withheld,
     case_marks,
+    check_withheld,
     contact_marks,
     email_marks,
     event_marks,
+    released_readme,
+    withheld_notice,
 )
 from contactguard.usecases import Request
 from contactguard.usecases.audit import Auditor
@@ -259,3 +264,38 @@ def test_every_mark_in_a_built_export_says_why() -> None:
     assert "(1 in all; open one with any" in readme
     assert "1 email(s) listed in contacts.json are past the time" in readme
     assert (built.done, built.total) == (6, 6)  # record, list, 2 emails, signals, audit
+
+
+def test_the_officer_withholds_only_files_of_the_draft_each_once_with_a_reason() -> None:
+    files = ("README.txt", "customer.json", "contacts/emails/e1.eml")
+    ok = Withheld(path="contacts/emails/e1.eml", reason="Copied to a neighbour.")
+    assert check_withheld([ok], files) == (ok,)
+    assert check_withheld([], files) == ()
+    with pytest.raises(RuleViolation) as refused:
+        check_withheld(
+            [
+                ok,
+                ok,
+                Withheld(path="README.txt", reason="x"),
+                Withheld(path="cases/k9/case.json", reason="x"),
+                Withheld(path="customer.json", reason="   "),
+            ],
+            files,
+        )
+    assert refused.value.rule == "export-withhold"
+    assert refused.value.message == (
+        "contacts/emails/e1.eml is withheld twice; "
+        "README.txt tells the customer what the export holds: keep it; "
+        "cases/k9/case.json is not a file of this export; "
+        "customer.json: say why it is withheld"
+    )
+
+
+def test_the_released_readme_loses_the_draft_banner_and_says_what_was_withheld() -> None:
+    draft = DRAFT_BANNER + "Subject access export for customer c1\n"
+    assert released_readme(draft, ()) == "Subject access export for customer c1\n"
+    one = (Withheld(path="a.eml", reason="Another person's email."),)
+    text = released_readme(draft, one)
+    assert not text.startswith("DRAFT")
+    assert "WITHHELD.txt\n      1 file(s) we hold on you are not in this export" in text
+    assert withheld_notice(one).splitlines()[2:] == ["  a.eml", "      Another person's email."]

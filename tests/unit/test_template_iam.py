@@ -423,11 +423,15 @@ def test_letters_are_written_by_the_letters_function_and_read_by_staff_only() ->
 def test_only_the_export_function_writes_exports_and_only_the_api_reads_them() -> None:
     """A zip of everything on one customer: built by the export function, downloaded by the
     API's presigned link (the console serves no exports), and every version of a letter read
-    by the export function alone."""
+    by the export function alone. The API writes only the released copy of a draft (less what
+    the officer withheld), never a draft."""
     exports = f"arn:aws:s3:::{NAMES['ExportsBucket']}/exports/c1/sar-1.zip"
     writers = {f for f in FUNCTIONS if IAM.decide(f, "s3:PutObject", exports).allowed}
     readers = {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObject", exports).allowed}
     assert (writers, readers) == ({"ExportFunction"}, {"ApiFunction"})
+    released = exports.removesuffix(".zip") + "-released.zip"
+    writers = {f for f in FUNCTIONS if IAM.decide(f, "s3:PutObject", released).allowed}
+    assert writers == {"ExportFunction", "ApiFunction"}
     version = f"{LETTERS}/letters/case-1/concern-0001/v1.docx"
     assert {f for f in FUNCTIONS if IAM.decide(f, "s3:GetObjectVersion", version).allowed} == {
         "ExportFunction"
@@ -497,9 +501,13 @@ def test_the_console_may_do_what_the_api_does_and_read_its_own_secret_and_client
         ("s3:GetObject", f"{RAW_MAIL}/attachments/*"),
         ("s3:PutObject", f"{RAW_MAIL}/attachments/*"),
     }
-    # The one grant the API has alone: subject access zips (the console serves no exports).
-    exports = ("s3:GetObject", f"arn:aws:s3:::{NAMES['ExportsBucket']}/exports/*")
-    assert own("ApiFunction") - own("ConsoleFunction") == {exports}
+    # The grants the API has alone: subject access zips (the console serves no exports),
+    # read, and written once released.
+    zips = f"arn:aws:s3:::{NAMES['ExportsBucket']}/exports/*"
+    assert own("ApiFunction") - own("ConsoleFunction") == {
+        ("s3:GetObject", zips),
+        ("s3:PutObject", f"{zips}-released.zip"),
+    }
     assert granted("ConsoleFunction", "s3", f"{RAW_MAIL}/inbound/m1") == {
         "GetObject",
         "DeleteObject",  # erasure

@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from api.identity import staff_request
 from api.models import CaseRecord, ExportJobReply, ReleaseExport, SubjectAccessExport
 from api.resolver import CustomerId, endpoint, replies
 from api.wiring import current
 from contactguard.domain.access import Operation
-from contactguard.domain.subject_access import ExportJob
+from contactguard.domain.subject_access import ExportJob, Withheld
 
 EXPORT_NOT_INCLUDED = [
     "letter documents, every version drafted and the version sent, and each email as "
@@ -61,6 +61,7 @@ def _reply(job: ExportJob, download_url: str | None = None) -> ExportJobReply:
         built_at=job.built_at,
         released_by=job.released_by,
         released_at=job.released_at,
+        withheld=list(job.withheld),
         download_url=download_url,
     )
 
@@ -106,14 +107,16 @@ def export_status(job_id: JobId) -> ExportJobReply:
     "POST",
     "/exports/<job_id>/release",
     Operation.RELEASE_SUBJECT_ACCESS_EXPORT,
-    summary="Release a reviewed draft export: from now on it may be downloaded (audited)",
+    summary="Release a reviewed draft export, less any files withheld (each with its reason): "
+    "from now on it may be downloaded (audited)",
     responses=replies(200, "released", 400, 401, 403, 404, 409),
     tags=["customers"],
 )
 def release_export(job_id: JobId, release: ReleaseExport) -> ExportJobReply:
     jobs = current().use_cases.export_jobs
     request = staff_request()
-    job = jobs.release(request, job_id, release.note)
+    withheld = [Withheld(path=w.path, reason=w.reason) for w in release.withheld]
+    job = jobs.release(request, job_id, release.note, withheld)
     return _reply(job, jobs.download(request, job_id).link)
 
 
@@ -121,7 +124,8 @@ def release_export(job_id: JobId, release: ReleaseExport) -> ExportJobReply:
     "GET",
     "/exports/<job_id>/zip",
     Operation.SUBJECT_ACCESS_EXPORT,
-    summary="A released export's zip, as bytes (send Accept: application/zip); a draft is refused",
+    summary="A released export's zip, as bytes (send Accept: application/zip); a draft only "
+    "to the officer reviewing it (?review=true, audited)",
     responses={
         **replies(200, "the zip", 400, 401, 403, 404, 409),
         200: {"description": "the zip", "content": {ZIP_TYPE: {"schema": {}}}},
@@ -129,9 +133,21 @@ def release_export(job_id: JobId, release: ReleaseExport) -> ExportJobReply:
     tags=["customers"],
 )
 # No return annotation on purpose: the reply is the zip's bytes (base64 through API Gateway).
-def export_zip(job_id: JobId):  # type: ignore[no-untyped-def]
-    download = current().use_cases.export_jobs.download(staff_request(), job_id, body=True)
-    name = f"{download.job.customer_id}-subject-access.zip"
+def export_zip(  # type: ignore[no-untyped-def]
+    job_id: JobId,
+    review: Annotated[
+        bool,
+        Query(
+            description="true: the draft, for the data protection officer's redaction review "
+            "before release (refused to anyone who may not release it)"
+        ),
+    ] = False,
+):
+    download = current().use_cases.export_jobs.download(
+        staff_request(), job_id, body=True, review=review
+    )
+    draft = download.job.status.value == "draft"
+    name = f"{download.job.customer_id}-subject-access{'-draft' if draft else ''}.zip"
     return Response(
         200,
         ZIP_TYPE,

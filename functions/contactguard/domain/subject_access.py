@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
+from textwrap import fill
 from typing import Annotated, Any
 
 from pydantic import Field
 
 from contactguard.domain.case import CaseEvent, CaseEventType, Letter
+from contactguard.domain.errors import RuleViolation
 from contactguard.domain.model import AwareDatetime, Contact, Frozen, RaisedSignal, ReadOutcome
 
 
@@ -67,6 +69,14 @@ class Marked(Frozen):
     why: str
 
 
+class Withheld(Frozen):
+    """A file the officer withheld from the released export after the redaction review, and
+    why, in words the customer may read (UK GDPR Art. 15(4): others' rights and freedoms)."""
+
+    path: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
 class ExportJob(Frozen):
     job_id: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,80}$")]
     customer_id: Annotated[str, Field(min_length=1, max_length=64)]
@@ -82,6 +92,7 @@ class ExportJob(Frozen):
     released_by: str | None = None
     released_at: AwareDatetime | None = None
     release_note: Annotated[str, Field(max_length=2000)] = ""
+    withheld: tuple[Withheld, ...] = ()
     failure: str = ""  # a code, never personal data
 
 
@@ -96,16 +107,88 @@ def started(job_id: str, customer_id: str, requested_by: str, at: datetime) -> E
     )
 
 
-def released(job: ExportJob, by: str, at: datetime, note: str) -> ExportJob:
-    """The officer's release of a reviewed draft (the only way to a download)."""
+def released_zip_key(job: ExportJob) -> str:
+    """Where the released zip is kept, beside its draft (the draft stays for the record)."""
+    return f"exports/{job.customer_id}/{job.job_id}-released.zip"
+
+
+def released(
+    job: ExportJob,
+    by: str,
+    at: datetime,
+    note: str,
+    withheld: tuple[Withheld, ...] = (),
+    files: int | None = None,
+) -> ExportJob:
+    """The officer's release of a reviewed draft: the released zip is the draft less what
+    was withheld (`files` in it)."""
     return job.model_copy(
         update={
             "status": ExportStatus.RELEASED,
             "released_by": by,
             "released_at": at,
             "release_note": note,
+            "withheld": withheld,
+            "zip_key": released_zip_key(job),
+            "files": job.files if files is None else files,
         }
     )
+
+
+README_FILE = "README.txt"
+WITHHELD_FILE = "WITHHELD.txt"
+WITHHOLD_RULE = "export-withhold"
+DRAFT_BANNER = (
+    "DRAFT FOR THE DATA PROTECTION OFFICER'S REVIEW: not to be sent to the customer. The "
+    "released export (after the review) is the one to send.\n\n"
+)
+
+
+def check_withheld(withheld: Iterable[Withheld], files: Iterable[str]) -> tuple[Withheld, ...]:
+    """The officer's choice, checked against the draft's files: each a file of the draft,
+    once, and not the README (which tells the customer what was withheld). Raises
+    RuleViolation naming every problem."""
+    chosen = tuple(withheld)
+    held = set(files)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for item in chosen:
+        if item.path in seen:
+            problems.append(f"{item.path} is withheld twice")
+        seen.add(item.path)
+        if item.path in (README_FILE, WITHHELD_FILE):
+            problems.append(f"{item.path} tells the customer what the export holds: keep it")
+        elif item.path not in held:
+            problems.append(f"{item.path} is not a file of this export")
+        if not item.reason.strip():
+            problems.append(f"{item.path}: say why it is withheld")
+    if problems:
+        raise RuleViolation(WITHHOLD_RULE, "; ".join(problems))
+    return chosen
+
+
+def released_readme(draft_readme: str, withheld: tuple[Withheld, ...]) -> str:
+    """The README of the released zip: the draft's without its banner, and, when anything was
+    withheld, a paragraph saying so (the list itself is WITHHELD.txt)."""
+    text = draft_readme.removeprefix(DRAFT_BANNER)
+    if not withheld:
+        return text
+    words = (
+        f"{len(withheld)} file(s) we hold on you are not in this export, each listed with the "
+        "reason: the law lets us withhold information about other people, or information "
+        "likely to cause serious harm. You may ask us about it, or complain to the "
+        "Information Commissioner's Office (ico.org.uk, 0303 123 1113)."
+    )
+    indent = " " * 6
+    paragraph = fill(words, 94, initial_indent=indent, subsequent_indent=indent)
+    return f"{text}  {WITHHELD_FILE}\n{paragraph}\n"
+
+
+def withheld_notice(withheld: tuple[Withheld, ...]) -> str:
+    lines = ["Files withheld from this export after our review, and why:", ""]
+    for item in withheld:
+        lines += [f"  {item.path}", f"      {item.reason.strip()}"]
+    return "\n".join(lines) + "\n"
 
 
 # What is marked -------------------------------------------------------------------------------
@@ -295,7 +378,8 @@ This zip holds everything contactguard holds on the customer. Each file, in plai
 
 
 def readme(job: ExportJob, built_at: str, requested_at: str, counts: dict[str, int]) -> str:
-    return README.format(
+    """The draft's README (its banner comes off when it is released)."""
+    return DRAFT_BANNER + README.format(
         customer_id=job.customer_id,
         built_at=built_at,
         requested_by=job.requested_by,

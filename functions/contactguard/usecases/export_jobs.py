@@ -10,6 +10,7 @@ their own addresses, cases by the customer's index, the audit by the customer.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import tempfile
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import getaddresses
-from typing import Any
+from typing import IO, Any
 
 from contactguard.domain.access import Operation, require
 from contactguard.domain.calendar import LONDON
@@ -29,10 +30,14 @@ from contactguard.domain.case import Case, CaseEvent, Letter
 from contactguard.domain.errors import RuleViolation
 from contactguard.domain.model import Contact, Direction
 from contactguard.domain.subject_access import (
+    README_FILE,
+    WITHHELD_FILE,
     ExportJob,
     ExportStatus,
     Marked,
+    Withheld,
     case_marks,
+    check_withheld,
     contact_marks,
     email_marks,
     event_marks,
@@ -40,9 +45,12 @@ from contactguard.domain.subject_access import (
     letter_email_keys,
     readme,
     released,
+    released_readme,
+    released_zip_key,
     signal_marks,
     started,
     with_reasons,
+    withheld_notice,
 )
 from contactguard.mail.mime import parse_message
 from contactguard.ports import (
@@ -120,46 +128,67 @@ class SubjectAccessJobs:
         )
         return job
 
-    def release(self, request: Request, job_id: str, note: str) -> ExportJob:
-        """The officer has reviewed what the draft marks: the export may now be downloaded.
-        Audited (who released what, when)."""
+    def release(
+        self, request: Request, job_id: str, note: str, withheld: Iterable[Withheld] = ()
+    ) -> ExportJob:
+        """The officer has reviewed the draft (what it marks, and the draft itself): the
+        export may now be downloaded, less the files `withheld` (each with the reason the
+        customer is told, in WITHHELD.txt). Audited (who released what, when, how much was
+        withheld). Raises RuleViolation for a job that is not a draft, or a file that is not
+        the draft's."""
         require(request.actor.role, Operation.RELEASE_SUBJECT_ACCESS_EXPORT)
         job = self._job(job_id)
-        if job.status is not ExportStatus.DRAFT:
+        if job.status is not ExportStatus.DRAFT or job.zip_key is None:
             raise RuleViolation(
                 "export-release-draft-only",
                 f"the export is {job.status.value}: only a built draft can be released",
             )
-        self.audit.record(
-            request,
-            Operation.RELEASE_SUBJECT_ACCESS_EXPORT,
-            job.customer_id,
-            detail=f"release job={job_id} marked={len(job.marked)}",
-        )
-        done = released(job, request.actor.actor_id, self.clock(), note)
+        draft = self._files().file(job.zip_key)
+        if draft is None:
+            raise NotFound(f"subject access export {job_id} has expired: start another")
+        with zipfile.ZipFile(io.BytesIO(draft)) as source:
+            chosen = check_withheld(withheld, source.namelist())
+            self.audit.record(
+                request,
+                Operation.RELEASE_SUBJECT_ACCESS_EXPORT,
+                job.customer_id,
+                detail=f"release job={job_id} marked={len(job.marked)} withheld={len(chosen)}",
+            )
+            with tempfile.TemporaryFile() as spool:
+                files = _without(source, spool, chosen)
+                spool.seek(0)
+                self._files().put_file(released_zip_key(job), spool)
+        done = released(job, request.actor.actor_id, self.clock(), note, chosen, files)
         self.jobs.save_export_job(done)
         return done
 
-    def download(self, request: Request, job_id: str, *, body: bool = False) -> Download:
+    def download(
+        self, request: Request, job_id: str, *, body: bool = False, review: bool = False
+    ) -> Download:
         """A released export: a short-lived presigned link (or, asked for or where there is
-        no link, the bytes). A draft is refused."""
+        no link, the bytes). A draft is refused, except to the officer who may release it,
+        asking for it to `review` (audited as a review)."""
         require(request.actor.role, Operation.SUBJECT_ACCESS_EXPORT)
         job = self._job(job_id)
-        if job.status is not ExportStatus.RELEASED or job.zip_key is None:
+        reviewing = review and job.status is ExportStatus.DRAFT
+        if reviewing:
+            require(request.actor.role, Operation.RELEASE_SUBJECT_ACCESS_EXPORT)
+        elif job.status is not ExportStatus.RELEASED:
+            raise NotReleased(job.status)
+        if job.zip_key is None:  # pragma: no cover - a built job always has its zip
             raise NotReleased(job.status)
         self.audit.record(
             request,
             Operation.SUBJECT_ACCESS_EXPORT,
             job.customer_id,
-            detail=f"download job={job_id}",
+            detail=f"{'review' if reviewing else 'download'} job={job_id}",
         )
-        if self.files is None:  # pragma: no cover - an edge wired without the exports bucket
-            raise NotFound("subject access exports are not served here")
-        name = f"{job.customer_id}-subject-access.zip"
-        link = None if body else self.files.download_link(job.zip_key, name, LINK_SECONDS)
+        files = self._files()
+        name = f"{job.customer_id}-subject-access{'-draft' if reviewing else ''}.zip"
+        link = None if body else files.download_link(job.zip_key, name, LINK_SECONDS)
         if link is not None:
             return Download(job, link, None)
-        data = self.files.file(job.zip_key)
+        data = files.file(job.zip_key)
         if data is None:
             raise NotFound(f"subject access export {job_id} has expired: start another")
         return Download(job, None, data)
@@ -169,6 +198,32 @@ class SubjectAccessJobs:
         if job is None:
             raise _unknown(job_id)
         return job
+
+    def _files(self) -> ExportFiles:
+        if self.files is None:  # pragma: no cover - an edge wired without the exports bucket
+            raise NotFound("subject access exports are not served here")
+        return self.files
+
+
+def _without(source: zipfile.ZipFile, spool: IO[bytes], withheld: tuple[Withheld, ...]) -> int:
+    """Copy the draft into `spool` less the withheld files, its README released (no draft
+    banner; what was withheld said), WITHHELD.txt added when anything was; returns how many
+    files the released zip holds."""
+    gone = {item.path for item in withheld}
+    count = 0
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            if info.filename in gone:
+                continue
+            data = source.read(info)
+            if info.filename == README_FILE:
+                data = released_readme(data.decode("utf-8"), withheld).encode("utf-8")
+            out.writestr(info, data)
+            count += 1
+        if withheld:
+            out.writestr(WITHHELD_FILE, withheld_notice(withheld))
+            count += 1
+    return count
 
 
 # Building the zip -----------------------------------------------------------------------------
@@ -324,7 +379,7 @@ class ExportBuilder:
                 progress.step()
                 built_at = self.clock()
                 out.add(
-                    "README.txt",
+                    README_FILE,
                     readme(job, _when(built_at), _when(job.requested_at), counts),
                 )
             spool.flush()
