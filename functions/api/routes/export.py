@@ -17,8 +17,10 @@ from contactguard.domain.access import Operation
 from contactguard.domain.subject_access import ExportJob, Withheld
 
 EXPORT_NOT_INCLUDED = [
-    "letter documents, every version drafted and the version sent, and each email as "
-    "received or sent (.eml): in the subject access zip (POST /customers/{customer_id}/exports)",
+    "letter documents, every version drafted and the version sent, their email versions, each "
+    "email as received or sent (.eml), the signals raised on the customer's contact and the "
+    "audit of who viewed the record: in the subject access zip "
+    "(POST /customers/{customer_id}/exports)",
 ]
 ZIP_TYPE = "application/zip"
 
