@@ -359,6 +359,7 @@ class InMemoryObjects:
     staged: dict[str, int] = field(default_factory=dict)  # raw_ref -> attachments staged
     letter_versions: dict[str, int] = field(default_factory=dict)  # case_id -> versions
     sent: dict[str, bytes] = field(default_factory=dict)  # outbound contact id -> copy kept
+    exports: dict[str, int] = field(default_factory=dict)  # customer id -> zips kept
 
     def erase_messages(self, raw_refs: tuple[str, ...]) -> dict[str, int]:
         erased = {"message": 0, "staged-attachment": 0}
@@ -374,6 +375,10 @@ class InMemoryObjects:
     def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
         deleted = sum(self.sent.pop(contact_id, None) is not None for contact_id in contact_ids)
         return {"sent-message": deleted} if deleted else {}
+
+    def erase_exports(self, customer_id: str) -> dict[str, int]:
+        zips = self.exports.pop(customer_id, 0)
+        return {"subject-access-zip": zips} if zips else {}
 
 
 @dataclass

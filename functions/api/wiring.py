@@ -35,6 +35,7 @@ def build(settings: ApiSettings, clock: Clock = utc_now) -> Wiring:
         logger,
         erasure_raw_mail=(settings.raw_mail_bucket, settings.raw_mail_prefix),
         exports_bucket=settings.exports_bucket,
+        erasure_exports=settings.exports_bucket,
     )
     return Wiring(clock=clock, use_cases=use_cases, audit_log=store)
 

@@ -24,6 +24,8 @@ class ConsoleSettings(CoreSettings):
     # officers read a filed email's words from here.
     raw_mail_bucket: str = Field(min_length=3)
     raw_mail_prefix: str = "inbound/"
+    # Subject access zips: erasure deletes an erased customer's (the console serves none).
+    exports_bucket: str = Field(min_length=3)
     # The console's own address, as a browser reaches it (the redirect URI is beneath it);
     # unset or empty (the template's default): the address API Gateway was reached at (its
     # domain and stage).

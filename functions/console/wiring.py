@@ -106,6 +106,7 @@ def build(
         log or logger,
         raw_mail=(settings.raw_mail_bucket, settings.raw_mail_prefix),
         erasure_raw_mail=(settings.raw_mail_bucket, settings.raw_mail_prefix),
+        erasure_exports=settings.exports_bucket,
     )
     return ConsoleWiring(
         clock=clock,

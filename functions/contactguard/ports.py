@@ -223,6 +223,10 @@ class StoredObjects(Protocol):
         """Delete the copy kept of each outbound contact's message (what we sent: an
         auto-reply, a forwarded copy); how many were deleted."""
 
+    def erase_exports(self, customer_id: str) -> dict[str, int]:
+        """Delete every subject access zip made of the customer (drafts and released);
+        how many were deleted."""
+
 
 class FiledMail(Protocol):
     """The raw messages SES stored (by the contact's `raw_ref`, its SES message id)."""

@@ -29,6 +29,9 @@ class NoErasure:
     def erase_sent(self, contact_ids: tuple[str, ...]) -> dict[str, int]:
         raise ErasureNotServed
 
+    def erase_exports(self, customer_id: str) -> dict[str, int]:
+        raise ErasureNotServed
+
 
 def staff_on_aws(
     settings: CoreSettings,
@@ -41,6 +44,7 @@ def staff_on_aws(
     erasure_raw_mail: tuple[str, str] | None = None,
     upload_url: str | None = None,
     exports_bucket: str | None = None,
+    erasure_exports: str | None = None,
 ) -> tuple[StaffUseCases, DynamoStore]:
     """(the use cases, the store behind them) over one DynamoDB client and the buckets.
     `links`: whether a letter or an attachment may be downloaded by a presigned address (not
@@ -49,7 +53,8 @@ def staff_on_aws(
     console); None elsewhere. `erasure_raw_mail`: the same, for an edge that erases (the
     API); elsewhere erasure is refused before anything is deleted. `upload_url`: where upload
     forms post, when not to the bucket itself (the embedded stack's stand-in).
-    `exports_bucket`: where subject access zips are (the API's; None elsewhere)."""
+    `exports_bucket`: where subject access zips are (the API's; None elsewhere);
+    `erasure_exports`: the same, for an edge that erases (an erased customer's zips go too)."""
     retention = settings.retention()
     store = DynamoStore(settings.table_name, retention=retention)
     documents = S3Objects(letters_bucket, links=links, upload_url=upload_url)
@@ -68,8 +73,8 @@ def staff_on_aws(
         export_files=S3Objects(exports_bucket, links=links) if exports_bucket else None,
         filed_mail=S3RawMail(*raw_mail, links=links) if raw_mail else None,
         personal_data=store,
-        stored_objects=S3Erasure(*erasure_raw_mail, letters_bucket)
-        if erasure_raw_mail
+        stored_objects=S3Erasure(*erasure_raw_mail, letters_bucket, exports_bucket=erasure_exports)
+        if erasure_raw_mail and erasure_exports
         else NoErasure(),
         retention=retention,
         policy=settings.policy(),

@@ -160,14 +160,19 @@ def test_an_erased_customer_is_nowhere_in_any_table_or_bucket_and_the_other_is_i
     stack: EmbeddedStack,
 ) -> None:
     refs = seed_ada_and_bob(stack)
+    # She asked for her data first: a subject access export was built (a zip of it all).
+    export = api(stack, "POST", "/customers/cust-ada/exports", who=DPO)
+    assert export.status == 202, export.body
+    stack.pump_streams()
     before_items, before_objects = holding(stack, *ADA_DATA, "cust-ada", *refs)
     kinds = {kind(i) for i in before_items}
     assert {"customer", "find", "email", "contact", "contact-key", "signal"} <= kinds
     assert {"read-queue", "delivery", "auto-reply-ledger"} <= kinds
-    # five stored messages, the staged attachment, and the five copies of what we sent
-    # (four forwarded to the staff mailbox, one auto-reply: outbound contacts, kept in sent/)
+    # five stored messages, the staged attachment, the five copies of what we sent (four
+    # forwarded to the staff mailbox, one auto-reply: outbound contacts, kept in sent/), and
+    # the subject access zip
     prefixes = sorted(o.split("/", 1)[1].split("/")[0] for o in before_objects)
-    assert prefixes == ["attachments"] + ["inbound"] * 5 + ["sent"] * 5
+    assert prefixes == ["attachments", "exports"] + ["inbound"] * 5 + ["sent"] * 5
     bob_items, bob_objects = holding(stack, "Ottoway", "cust-bob")
 
     later(stack, timedelta(days=1))
@@ -193,14 +198,16 @@ def test_an_erased_customer_is_nowhere_in_any_table_or_bucket_and_the_other_is_i
     assert table["find"] == 3  # one per word of the name, and the postcode
     assert body["erased"]["raw-mail"] == {"message": 5, "staged-attachment": 1, "sent-message": 5}
     assert body["erased"]["letters"] == {}
+    assert body["erased"]["exports"] == {"subject-access-zip": 1}
     assert not any(word in json.dumps(body) for word in ADA_DATA)
 
     items, objects = holding(stack, *ADA_DATA)
     assert items == []
     assert objects == []
-    # The id remains only where the erasure is accounted for: the audit trail and the receipt.
+    # The id remains only where the erasure is accounted for: the audit trail, the receipt,
+    # and the export's job (ids and counts; it goes after 35 days).
     with_id, objects_with_id = holding(stack, "cust-ada")
-    assert {kind(i) for i in with_id} == {"audit", "erasure-receipt"}
+    assert {kind(i) for i in with_id} == {"audit", "erasure-receipt", "export-job"}
     assert objects_with_id == []
     for ref in refs:
         assert all(ref not in json.dumps(i) for i in every_item(stack))

@@ -571,6 +571,21 @@ def test_the_erasure_adapter_deletes_versions_exactly_where_the_template_keeps_t
 
     assert S3Erasure.raw_versioned is versioned("RawMailBucket") is False
     assert S3Erasure.letters_versioned is versioned("LettersBucket") is True
+    assert S3Erasure.exports_versioned is versioned("ExportsBucket") is False
+
+
+@pytest.mark.policy("design-least-privilege")
+def test_an_erased_customer_s_subject_access_zips_go_with_them_by_the_staff_edges() -> None:
+    """The staff edges list and delete under exports/ (an erased customer's zips); the export
+    function writes them and deletes none."""
+    exports = f"arn:aws:s3:::{NAMES['ExportsBucket']}"
+    zip_key = f"{exports}/exports/cust-1/sar-1.zip"
+    deleters = {f for f in FUNCTIONS if IAM.decide(f, "s3:DeleteObject", zip_key).allowed}
+    assert deleters == {"ApiFunction", "ConsoleFunction"}
+    for edge in ("ApiFunction", "ConsoleFunction"):
+        listing = IAM.decide(edge, "s3:ListBucket", exports)
+        assert listing.conditions == [{"StringLike": {"s3:prefix": "exports/*"}}]
+        assert not IAM.decide(edge, "s3:DeleteObject", f"{exports}/other/x").allowed
 
 
 def test_a_secret_is_authorised_by_its_full_arn_however_the_call_names_it() -> None:

@@ -205,6 +205,7 @@ def test_erasing_a_customer_removes_everything_of_theirs_and_says_so_in_the_rece
     fx.store.auto_replied.add("cust-1")
     fx.objects.messages.update({"raw-m1": b"x", "raw-before": b"y", "raw-theirs": b"z"})
     fx.objects.staged["raw-m1"] = 2
+    fx.objects.exports["cust-1"] = 1  # a subject access zip made of her
 
     receipt = fx.use_cases.erasure.erase_customer(by(DPO, "req-e"), "cust-1")
 
@@ -226,6 +227,7 @@ def test_erasing_a_customer_removes_everything_of_theirs_and_says_so_in_the_rece
         },
         "raw-mail": {"message": 2, "staged-attachment": 2},
         "letters": {},
+        "exports": {"subject-access-zip": 1},
     }
     assert fx.store.receipts == [receipt]
     assert fx.store.get_customer("cust-1") is None

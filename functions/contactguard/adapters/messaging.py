@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from contactguard.adapters.aws import AwsAdapter
 from contactguard.domain.outbound import sent_key
+from contactguard.domain.subject_access import export_prefix
 from contactguard.ports import Uploaded, UploadForm, UploadRules
 
 
@@ -266,7 +267,8 @@ class SnsAlerts(AwsAdapter):
 
 
 class S3Erasure(AwsAdapter):
-    """The StoredObjects port: erasure in the raw mail bucket and the letters bucket.
+    """The StoredObjects port: erasure in the raw mail bucket, the letters bucket and the
+    exports bucket (an erased customer's subject access zips).
 
     The raw mail bucket keeps no versions (infra/template.yaml: its lifecycle rule is the
     retention), so a DeleteObject is the end of a message; the letters bucket keeps versions,
@@ -283,14 +285,18 @@ class S3Erasure(AwsAdapter):
         raw_prefix: str,
         letters_bucket: str,
         client: Any | None = None,
+        *,
+        exports_bucket: str,
     ) -> None:
         super().__init__(client)
         self.raw_bucket = raw_bucket
         self.raw_prefix = raw_prefix
         self.letters_bucket = letters_bucket
+        self.exports_bucket = exports_bucket
 
     raw_versioned = False
     letters_versioned = True
+    exports_versioned = False
 
     def _erase(self, bucket: str, prefix: str, versioned: bool, *, exact: bool = False) -> int:
         """Delete every object (every version, where kept) under `prefix`, or only the
@@ -334,6 +340,11 @@ class S3Erasure(AwsAdapter):
             for contact_id in contact_ids
         )
         return {"sent-message": deleted} if deleted else {}
+
+    def erase_exports(self, customer_id: str) -> dict[str, int]:
+        prefix = export_prefix(customer_id)
+        deleted = self._erase(self.exports_bucket, prefix, self.exports_versioned)
+        return {"subject-access-zip": deleted} if deleted else {}
 
     def erase_letters(self, case_id: str) -> dict[str, int]:
         erased = {

@@ -96,9 +96,14 @@ class ExportJob(Frozen):
     failure: str = ""  # a code, never personal data
 
 
+def export_prefix(customer_id: str) -> str:
+    """Where a customer's zips are kept (erasure deletes them all)."""
+    return f"exports/{customer_id}/"
+
+
 def export_zip_key(job: ExportJob) -> str:
     """Where a job's zip is kept (the exports bucket expires it: infra/template.yaml)."""
-    return f"exports/{job.customer_id}/{job.job_id}.zip"
+    return f"{export_prefix(job.customer_id)}{job.job_id}.zip"
 
 
 def started(job_id: str, customer_id: str, requested_by: str, at: datetime) -> ExportJob:
@@ -109,7 +114,7 @@ def started(job_id: str, customer_id: str, requested_by: str, at: datetime) -> E
 
 def released_zip_key(job: ExportJob) -> str:
     """Where the released zip is kept, beside its draft (the draft stays for the record)."""
-    return f"exports/{job.customer_id}/{job.job_id}-released.zip"
+    return f"{export_prefix(job.customer_id)}{job.job_id}-released.zip"
 
 
 def released(

@@ -90,6 +90,7 @@ class Erasure:
             self.objects.erase_messages(_refs(contacts)), self.objects.erase_sent(_sent(contacts))
         )
         letters = _merge(*(self.objects.erase_letters(case.case_id) for case in cases))
+        exports = self.objects.erase_exports(customer_id)
         erased = self.data.erase_customer(customer, cases)
         messages = _merge(messages, self._late_messages(erased, contacts))
         receipt = ErasureReceipt(
@@ -99,7 +100,12 @@ class Erasure:
             erased_at=now,
             erased_by=request.actor.actor_id,
             role=request.actor.role,
-            erased={"table": erased.items, "raw-mail": messages, "letters": letters},
+            erased={
+                "table": erased.items,
+                "raw-mail": messages,
+                "letters": letters,
+                "exports": exports,
+            },
         )
         return self._kept(receipt)
 
