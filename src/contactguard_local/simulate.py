@@ -15,7 +15,8 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -320,6 +321,9 @@ def _command_problems(
             loc = tuple(issue["loc"])
             where = ".".join(str(p) for p in loc)
             problem(f"command {where}: {issue['msg']}", *here, "command", *loc[1:])
+        named = (step.command or {}).get("case_id")  # so later steps do not fail for it too
+        if isinstance(named, str) and named not in cases:
+            cases.append(named)
         return
     opens = getattr(command, "case_id", None)
     customer = getattr(command, "customer_id", None)
@@ -374,7 +378,7 @@ class Simulation:
     def run(self, quiet: bool = False, after: Callable[[], None] | None = None) -> dict[str, Any]:
         scenario = self.scenario
         clock = SimClock(_london(scenario.start))
-        with EmbeddedStack(clock) as stack:
+        with EmbeddedStack(clock) as stack, _plain_warnings(quiet):
             self.stack = stack
             group = stack.functions["DeadlinesStreamFunction"]["env"]["CONTACTGUARD_SCHEDULE_GROUP"]
             self.pump = SchedulerPump(stack.scheduler, group)
@@ -772,6 +776,40 @@ class Simulation:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
         return str(target)
+
+
+# The functions' Powertools loggers (one per service) write JSON lines for CloudWatch.
+SERVICES = ("ingest", "deadlines", "letters", "api", "delivery", "signals", "exports", "console")
+
+
+def _plain(record: logging.LogRecord) -> str:
+    case = getattr(record, "case_id", None)
+    return f"      {record.levelname.lower()}: {record.getMessage()}" + (
+        f" ({case})" if case else ""
+    )
+
+
+@contextmanager
+def _plain_warnings(quiet: bool) -> Iterator[None]:
+    """While a scenario runs, the functions' log lines read as text among the summary's
+    (or not at all, when quiet); as they were afterwards. Powertools keeps its formatter
+    (it appends keys to it): only that formatter's `format` is shadowed, on the instance."""
+    saved = []
+    for name in SERVICES:
+        for handler in logging.getLogger(name).handlers:
+            formatter = handler.formatter
+            if formatter is None or "format" in vars(formatter):
+                continue
+            saved.append((handler, formatter, handler.level))
+            formatter.format = _plain  # type: ignore[method-assign]
+            if quiet:
+                handler.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for handler, formatter, level in saved:
+            del formatter.format
+            handler.setLevel(level)
 
 
 def _schedule_entry(when: datetime, action: str, schedule: DueSchedule) -> dict[str, Any]:
