@@ -72,6 +72,21 @@ class _Model(BaseModel):
 
 
 class ScenarioCustomer(_Model):
+    """A customer on file before the story starts: the addresses their email comes from and
+    where letters go."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "cust-0001",
+                    "name": "A. Tenant",
+                    "emails": ["a.tenant@example.org"],
+                    "address": {"lines": ["1 Example Street", "Derby"], "postcode": "DE23 8ZZ"},
+                }
+            ]
+        }
+    )
     id: str
     name: str
     emails: list[str] = []
@@ -118,6 +133,13 @@ class EmailStep(_Model):
 
 
 class ContactStep(_Model):
+    """A contact staff log by hand: a call, a letter, a visit or a social media post."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"customer": "cust-0001", "channel": "phone", "summary": "Called 4 times"}]
+        }
+    )
     customer: str
     channel: Literal["phone", "letter", "visit", "social-media"]
     summary: str = ""
@@ -125,12 +147,34 @@ class ContactStep(_Model):
 
 
 class LetterStep(_Model):
+    """The case's latest letter of a kind marked sent (redrafted first if it is date-bound and
+    dated another day)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"case": "case-0001", "kind": "restrictions"}]}
+    )
     case: str
     kind: LetterKind
     sent_on: date | None = None  # default: the step's date
 
 
 class Step(_Model):
+    """One dated thing that happens; `expect` says what should follow it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "at": "2026-12-14T10:00",
+                    "by": "staff-hos-02",
+                    "as": "head-of-service",
+                    "case": "case-0001",
+                    "command": {"kind": "decide-review", "outcome": "extend", "reason": "..."},
+                    "expect": {"events": ["review-decided"]},
+                }
+            ]
+        }
+    )
     at: datetime
     by: str | None = None  # a staff id: who gives the command or sends the letter
     case: str | None = None  # the case a command applies to (new cases name it inside)
