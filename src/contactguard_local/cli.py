@@ -99,10 +99,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from contactguard_local.simulate import ScenarioError, simulate
+    from contactguard_local.simulate import ScenarioError, passed, simulate, simulate_folder
 
+    if Path(args.scenario).is_dir():
+        rows = simulate_folder(Path(args.scenario), Path(args.out))
+        return 1 if not rows or any(r.get("error") or r["unmet"] for r in rows) else 0
     try:
-        simulate(Path(args.scenario), Path(args.out), quiet=args.quiet)
+        report = simulate(Path(args.scenario), Path(args.out), quiet=args.quiet)
+        if not passed(report):
+            return 1
     except ScenarioError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -186,7 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
 
     sim = sub.add_parser("simulate", help="run a dated scenario through the real handlers")
-    sim.add_argument("scenario", help="the scenario file (YAML; see docs/scenario.schema.json)")
+    sim.add_argument(
+        "scenario",
+        help="the scenario file (YAML; see docs/scenario.schema.json), or a folder: every"
+        " *.yaml in it, with a pass/fail table (exit 1 when an expectation is unmet)",
+    )
     sim.add_argument("--out", default="out/simulation", help="where to write the report")
     sim.add_argument("--quiet", action="store_true", help="no summary on the terminal")
     sim.set_defaults(func=_simulate)

@@ -15,7 +15,8 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -47,8 +48,19 @@ from contactguard.domain.model import (
     PostalAddress,
     Role,
 )
-from contactguard_local.pumps import SchedulerPump
+from contactguard_local.pumps import DueSchedule, SchedulerPump
+from contactguard_local.scenario_expect import (
+    COMMAND_ONLY,
+    EMAIL_ONLY,
+    Outcome,
+    StateExpect,
+    StepExpect,
+    World,
+    check_state,
+    check_step,
+)
 from contactguard_local.stack import EmbeddedStack, SimClock, post_to_maildirs
+from letters.docx_render import document_text
 from letters.service import letter_key
 
 COMMANDS: TypeAdapter[Any] = TypeAdapter(Command)
@@ -60,6 +72,21 @@ class _Model(BaseModel):
 
 
 class ScenarioCustomer(_Model):
+    """A customer on file before the story starts: the addresses their email comes from and
+    where letters go."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "cust-0001",
+                    "name": "A. Tenant",
+                    "emails": ["a.tenant@example.org"],
+                    "address": {"lines": ["1 Example Street", "Derby"], "postcode": "DE23 8ZZ"},
+                }
+            ]
+        }
+    )
     id: str
     name: str
     emails: list[str] = []
@@ -67,9 +94,34 @@ class ScenarioCustomer(_Model):
 
 
 class ScenarioStaff(_Model):
+    """A member of staff in one role (`role`) or several (`roles`, e.g. a Head of Service who
+    sits on the Executive Team); a step by someone with several roles names the one it acts
+    in with `as`, as the API's X-Acting-Role header does."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": "staff-sm-01", "role": "service-manager", "name": "S. Manager"},
+                {"id": "staff-hos-02", "roles": ["head-of-service", "executive-team"]},
+            ]
+        }
+    )
     id: str
-    role: Role
+    role: Role | None = None
+    roles: list[Role] = []
     name: str | None = None
+
+    @model_validator(mode="after")
+    def _some_role(self) -> ScenarioStaff:
+        if (self.role is None) == (not self.roles):
+            raise ValueError("give `role` (one) or `roles` (several), not both")
+        if Role.SYSTEM in self.held:
+            raise ValueError("`system` is the deadlines and letters functions, never a person")
+        return self
+
+    @property
+    def held(self) -> tuple[Role, ...]:
+        return (self.role,) if self.role is not None else tuple(dict.fromkeys(self.roles))
 
 
 class EmailStep(_Model):
@@ -81,6 +133,13 @@ class EmailStep(_Model):
 
 
 class ContactStep(_Model):
+    """A contact staff log by hand: a call, a letter, a visit or a social media post."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"customer": "cust-0001", "channel": "phone", "summary": "Called 4 times"}]
+        }
+    )
     customer: str
     channel: Literal["phone", "letter", "visit", "social-media"]
     summary: str = ""
@@ -88,12 +147,34 @@ class ContactStep(_Model):
 
 
 class LetterStep(_Model):
+    """The case's latest letter of a kind marked sent (redrafted first if it is date-bound and
+    dated another day)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"case": "case-0001", "kind": "restrictions"}]}
+    )
     case: str
     kind: LetterKind
     sent_on: date | None = None  # default: the step's date
 
 
 class Step(_Model):
+    """One dated thing that happens; `expect` says what should follow it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "at": "2026-12-14T10:00",
+                    "by": "staff-hos-02",
+                    "as": "head-of-service",
+                    "case": "case-0001",
+                    "command": {"kind": "decide-review", "outcome": "extend", "reason": "..."},
+                    "expect": {"events": ["review-decided"]},
+                }
+            ]
+        }
+    )
     at: datetime
     by: str | None = None  # a staff id: who gives the command or sends the letter
     case: str | None = None  # the case a command applies to (new cases name it inside)
@@ -102,6 +183,13 @@ class Step(_Model):
     command: dict[str, Any] | None = None
     send_letter: LetterStep | None = None
     note: str | None = None  # shown in the summary
+    acting: Role | None = Field(
+        default=None,
+        alias="as",
+        description="the role `by` acts in, when they hold several",
+        examples=["executive-team"],
+    )
+    expect: StepExpect | None = None  # checked right after the step
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
@@ -120,6 +208,7 @@ class Scenario(_Model):
     staff: list[ScenarioStaff] = []
     steps: list[Step]
     end: datetime | None = None  # run the clock on to here after the last step
+    expect: StateExpect | None = None  # checked at the end of the run
 
 
 class ScenarioError(ValueError):
@@ -167,18 +256,162 @@ def load_scenario(path: Path) -> tuple[Scenario, yaml.Node]:
             field = ".".join(str(p) for p in issue["loc"])
             problems.append(f"{path}: line {node.start_mark.line + 1}: {field}: {issue['msg']}")
         raise ScenarioError("\n".join(problems)) from None
+    problems = [f"{path}: line {line}: {text}" for line, text in _problems(scenario, root, path)]
+    if problems:
+        raise ScenarioError("\n".join(problems))
     return scenario, root
+
+
+def step_case(step: Step, known: list[str]) -> str | None:
+    """The case a step is about: its `case`, its command's or letter's case, else the only
+    case so far."""
+    named = step.case or (step.command or {}).get("case_id")
+    if named is None and step.send_letter is not None:
+        named = step.send_letter.case
+    if named is None and len(known) == 1:
+        return known[0]
+    return str(named) if named is not None else None
+
+
+def _problems(scenario: Scenario, root: yaml.Node, path: Path) -> list[tuple[int, str]]:
+    """Every reference in the file resolved before the first step runs: staff and their roles,
+    customers, cases (opened by a command carrying case_id before they are used), commands,
+    `.eml` files and what each `expect:` may name."""
+    found: list[tuple[int, str]] = []
+
+    def problem(text: str, *loc: Any) -> None:
+        found.append((int(_node_at(root, loc).start_mark.line) + 1, text))
+
+    def line(*loc: Any) -> int:
+        return int(_node_at(root, loc).start_mark.line) + 1
+
+    staff: dict[str, ScenarioStaff] = {}
+    for index, member in enumerate(scenario.staff):
+        if member.id in staff:
+            first = line("staff", scenario.staff.index(staff[member.id]))
+            problem(
+                f"staff id {member.id!r} is listed twice (first on line {first})", "staff", index
+            )
+        staff.setdefault(member.id, member)
+    customers: dict[str, int] = {}
+    for index, customer in enumerate(scenario.customers):
+        if customer.id in customers:
+            problem(
+                f"customer id {customer.id!r} is listed twice "
+                f"(first on line {customers[customer.id]})",
+                "customers",
+                index,
+            )
+        customers.setdefault(customer.id, line("customers", index))
+    cases: list[str] = []
+    previous = _london(scenario.start)
+    for index, step in enumerate(scenario.steps):
+        here: tuple[Any, ...] = ("steps", index)
+        when = _london(step.at)
+        if when < previous:
+            problem(f"steps go forward in time: {when} is before {previous}", *here, "at")
+        previous = max(previous, when)
+        if step.by is not None and step.by not in staff:
+            problem(f"no staff member {step.by!r} in `staff`", *here, "by")
+        elif step.by is not None:
+            held = staff[step.by].held
+            roles = ", ".join(r.value for r in held)
+            if step.acting is not None and step.acting not in held:
+                problem(
+                    f"{step.by} does not hold the role {step.acting.value} ({roles})", *here, "as"
+                )
+            elif step.acting is None and len(held) > 1:
+                problem(
+                    f"{step.by} holds several roles ({roles}): say which with `as`", *here, "by"
+                )
+        elif step.acting is not None:
+            problem("`as` is the role of the staff member in `by`: name them", *here, "as")
+        eml = step.email.eml if step.email is not None else None
+        if eml and not (path.parent / eml).resolve().is_file():
+            problem(f"no .eml file {eml}", *here, "email", "eml")
+        if step.contact is not None and step.contact.customer not in customers:
+            problem(f"no customer {step.contact.customer!r}", *here, "contact", "customer")
+        if step.command is not None:
+            _command_problems(step, here, set(customers), cases, problem)
+        if step.send_letter is not None and step.send_letter.case not in cases:
+            problem(f"no case {step.send_letter.case!r} yet", *here, "send_letter", "case")
+        if step.expect is not None:
+            is_email = step.email is not None
+            is_command = step.command is not None or step.send_letter is not None
+            for field in EMAIL_ONLY if not is_email else ():
+                if getattr(step.expect, field) is not None:
+                    problem(f"expect.{field} is for an email step", *here, "expect", field)
+            for field in COMMAND_ONLY if not is_command else ():
+                if getattr(step.expect, field) is not None:
+                    problem(f"expect.{field} is for a command or a letter", *here, "expect", field)
+            _expect_case_problem(step.expect, step_case(step, cases), cases, problem, *here)
+    if scenario.expect is not None:
+        only = cases[0] if len(cases) == 1 else None
+        _expect_case_problem(scenario.expect, only, cases, problem)
+    return sorted(found)
+
+
+def _command_problems(
+    step: Step,
+    here: tuple[Any, ...],
+    customers: set[str],
+    cases: list[str],
+    problem: Callable[..., None],
+) -> None:
+    try:
+        command = COMMANDS.validate_python(step.command)
+    except ValidationError as error:
+        for issue in error.errors():
+            loc = tuple(issue["loc"])
+            where = ".".join(str(p) for p in loc)
+            problem(f"command {where}: {issue['msg']}", *here, "command", *loc[1:])
+        named = (step.command or {}).get("case_id")  # so later steps do not fail for it too
+        if isinstance(named, str) and named not in cases:
+            cases.append(named)
+        return
+    opens = getattr(command, "case_id", None)
+    customer = getattr(command, "customer_id", None)
+    if customer is not None and customer not in customers:
+        problem(f"no customer {customer!r}", *here, "command", "customer_id")
+    target = step.case or opens
+    if target is None:
+        problem("name the case this command applies to with `case`", *here, "command")
+    elif target not in cases and not opens:
+        problem(
+            f"no case {target!r} yet: a case is opened by a command carrying case_id",
+            *here,
+            "case",
+        )
+    if opens and opens not in cases:
+        cases.append(opens)
+
+
+def _expect_case_problem(
+    expect: StateExpect,
+    default: str | None,
+    cases: list[str],
+    problem: Callable[..., None],
+    *here: Any,
+) -> None:
+    if expect.case is None:
+        return
+    named = expect.case.id or default
+    if named is None:
+        problem("name the case with `id`: there is more than one", *here, "expect", "case")
+    elif named not in cases:
+        problem(f"no case {named!r} by then", *here, "expect", "case")
 
 
 class Simulation:
     def __init__(self, scenario: Scenario, root: yaml.Node, base: Path, out: Path) -> None:
         self.scenario, self.root, self.base, self.out = scenario, root, base, out
-        self.staff = {s.id: Actor(actor_id=s.id, role=s.role, name=s.name) for s in scenario.staff}
+        self.staff = {s.id: s for s in scenario.staff}
         self.customers = {c.id for c in scenario.customers}
         self.steps_report: list[dict[str, Any]] = []
         self.schedule_log: list[dict[str, Any]] = []
         self.case_ids: list[str] = []
-        self._known: set[str] = set()
+        self._known: dict[str, DueSchedule] = {}
+        self.expectations: list[Outcome] = []
 
     def line_of(self, index: int, *path: str) -> int:
         return int(_node_at(self.root, ("steps", index, *path)).start_mark.line) + 1
@@ -189,7 +422,7 @@ class Simulation:
     def run(self, quiet: bool = False, after: Callable[[], None] | None = None) -> dict[str, Any]:
         scenario = self.scenario
         clock = SimClock(_london(scenario.start))
-        with EmbeddedStack(clock) as stack:
+        with EmbeddedStack(clock) as stack, _plain_warnings(quiet):
             self.stack = stack
             group = stack.functions["DeadlinesStreamFunction"]["env"]["CONTACTGUARD_SCHEDULE_GROUP"]
             self.pump = SchedulerPump(stack.scheduler, group)
@@ -208,15 +441,42 @@ class Simulation:
                     )
                 previous = when
                 self._advance(when, quiet)
+                emails_before = len(stack.log.emails)
                 outcome = self._step(index, step, when)
                 self._track_schedules(when)
+                if step.email is not None and len(stack.log.emails) > emails_before:
+                    outcome["customer"] = self._attribution()
                 entry = {"line": self.line_of(index), "at": when.isoformat(), **outcome}
                 self.steps_report.append(entry)
                 if not quiet:
                     print(_summary_line(entry), flush=True)
+                if step.expect is not None:
+
+                    def expect_line(loc: tuple[Any, ...], i: int = index) -> int:
+                        return self.line_of(i, "expect", *loc)
+
+                    checked = check_step(
+                        step.expect,
+                        outcome,
+                        step_case(step, self.case_ids),
+                        self._world(),
+                        expect_line,
+                    )
+                    self._checked(checked, quiet)
             if scenario.end is not None:
                 self._advance(_london(scenario.end), quiet)
                 self._track_schedules(_london(scenario.end))
+            if scenario.expect is not None:
+                only = self.case_ids[0] if len(self.case_ids) == 1 else None
+                checked = check_state(
+                    scenario.expect,
+                    only,
+                    self._world(),
+                    lambda loc: int(_node_at(self.root, ("expect", *loc)).start_mark.line) + 1,
+                )
+                if not quiet and not all(c.met for c in checked):
+                    print("  at the end:", flush=True)
+                self._checked(checked, quiet)
             if after is not None:
                 after()  # while the stack is still up
             return self._report()
@@ -228,6 +488,7 @@ class Simulation:
                     "at": fired.fire_at.isoformat(),
                     "action": "fired",
                     "name": fired.name,
+                    "due": fired.fire_at.isoformat(),
                     **fired.payload,
                 }
             )
@@ -239,20 +500,78 @@ class Simulation:
                 )
 
     def _track_schedules(self, when: datetime) -> None:
+        """Log each schedule created or cancelled since the last look, with its kind (the
+        deadline) and the time it is or was due."""
         current = {s.name: s for s in self.pump.schedules()}
         fired = {e["name"] for e in self.schedule_log if e["action"] == "fired"}
-        for name in sorted(current.keys() - self._known):
-            self.schedule_log.append(
-                {"at": when.isoformat(), "action": "created", "name": name, **current[name].payload}
-            )
-        for name in sorted(self._known - current.keys() - fired):
-            self.schedule_log.append({"at": when.isoformat(), "action": "cancelled", "name": name})
-        self._known = set(current)
+        for name in sorted(current.keys() - self._known.keys()):
+            self.schedule_log.append(_schedule_entry(when, "created", current[name]))
+        for name in sorted(self._known.keys() - current.keys() - fired):
+            self.schedule_log.append(_schedule_entry(when, "cancelled", self._known[name]))
+        self._known = current
 
     def _actor(self, index: int, staff_id: str | None) -> Actor:
+        """The member of staff in `by`, acting in the step's `as` role (or their only one)."""
         if staff_id not in self.staff:
             raise self.fail(index, f"no staff member {staff_id!r} in `staff`", "by")
-        return self.staff[staff_id]
+        member = self.staff[staff_id]
+        acting = self.scenario.steps[index].acting or member.held[0]
+        if acting not in member.held:
+            raise self.fail(index, f"{staff_id} does not hold the role {acting.value}", "as")
+        return Actor(actor_id=member.id, role=acting, name=member.name)
+
+    def _attribution(self) -> str:
+        """Whom the last email was attributed to: a customer id, or `unmatched`."""
+        contact = self.stack.store.get_contact(f"email-{self.stack.log.emails[-1]['message_id']}")
+        return contact.customer_id if contact and contact.customer_id else "unmatched"
+
+    def _checked(self, outcomes: list[Outcome], quiet: bool) -> None:
+        self.expectations += outcomes
+        if not quiet:
+            for outcome in outcomes:
+                if not outcome.met:
+                    print(f"      UNMET {outcome.message()}", flush=True)
+
+    def _world(self) -> World:
+        def schedules() -> list[dict[str, Any]]:
+            pending = [
+                {"action": "pending", "name": s.name, "due": s.fire_at.isoformat(), **s.payload}
+                for s in self._known.values()
+            ]
+            return self.schedule_log + pending
+
+        return World(
+            case=self.stack.store.get_case,
+            events=self.stack.store.events,
+            schedules=schedules,
+            mailbox=self._subjects_to,
+            letter_text=self._letter_text,
+        )
+
+    def _subjects_to(self, address: str | None) -> list[str]:
+        address = address or self.stack.staff_mailbox
+        return [
+            str(message_from_bytes(sent.data, policy=default_policy)["Subject"] or "")
+            for sent in self.stack.log.sent
+            if address in sent.recipients()
+        ]
+
+    def _letter_text(self, key: str) -> str | None:
+        bucket = next(
+            (
+                f["env"]["CONTACTGUARD_LETTERS_BUCKET"]
+                for f in self.stack.functions.values()
+                if f["env"].get("CONTACTGUARD_LETTERS_BUCKET")
+            ),
+            None,
+        )
+        if bucket is None:
+            return None
+        try:
+            body = self.stack.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except Exception:  # noqa: BLE001 - a draft recorded by the simulator has no file
+            return None
+        return document_text(body)
 
     def _step(self, index: int, step: Step, when: datetime) -> dict[str, Any]:
         if step.email is not None:
@@ -463,6 +782,11 @@ class Simulation:
             "schedules": self.schedule_log,
             "stream_failures": self.stack.log.stream_failures,
             "mailboxes": self._mailboxes(),
+            "expectations": {
+                "met": sum(1 for o in self.expectations if o.met),
+                "unmet": sum(1 for o in self.expectations if not o.met),
+                "checked": [o.as_dict() for o in self.expectations],
+            },
         }
 
     def _mailboxes(self) -> dict[str, list[str]]:
@@ -498,6 +822,50 @@ class Simulation:
         return str(target)
 
 
+# The functions' Powertools loggers (one per service) write JSON lines for CloudWatch.
+SERVICES = ("ingest", "deadlines", "letters", "api", "delivery", "signals", "exports", "console")
+
+
+def _plain(record: logging.LogRecord) -> str:
+    case = getattr(record, "case_id", None)
+    return f"      {record.levelname.lower()}: {record.getMessage()}" + (
+        f" ({case})" if case else ""
+    )
+
+
+@contextmanager
+def _plain_warnings(quiet: bool) -> Iterator[None]:
+    """While a scenario runs, the functions' log lines read as text among the summary's
+    (or not at all, when quiet); as they were afterwards. Powertools keeps its formatter
+    (it appends keys to it): only that formatter's `format` is shadowed, on the instance."""
+    saved = []
+    for name in SERVICES:
+        for handler in logging.getLogger(name).handlers:
+            formatter = handler.formatter
+            if formatter is None or "format" in vars(formatter):
+                continue
+            saved.append((handler, formatter, handler.level))
+            formatter.format = _plain  # type: ignore[method-assign]
+            if quiet:
+                handler.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for handler, formatter, level in saved:
+            del formatter.format
+            handler.setLevel(level)
+
+
+def _schedule_entry(when: datetime, action: str, schedule: DueSchedule) -> dict[str, Any]:
+    return {
+        "at": when.isoformat(),
+        "action": action,
+        "name": schedule.name,
+        "due": schedule.fire_at.isoformat(),
+        **schedule.payload,
+    }
+
+
 def _summary_line(entry: dict[str, Any]) -> str:
     when = entry["at"][:16].replace("T", " ")
     kind = entry["step"]
@@ -515,6 +883,7 @@ def _summary_line(entry: dict[str, Any]) -> str:
         text = f"letter {entry['letter']} sent: " + (
             f"REFUSED [{entry['refused']}]" if "refused" in entry else ", ".join(entry["events"])
         )
+        text += "".join(f"; {note}" for note in entry.get("notes", ()) if "redrafted" in note)
     elif kind == "contact":
         text = f"{entry['channel']} contact logged"
     else:
@@ -563,7 +932,70 @@ def simulate(
             print(f"letters drafted by the letters function, in {out / 'letters'}:")
             for file in files:
                 print(f"  {file.name}")
+        print(_expectations_summary(report))
     return report
+
+
+def _expectations_summary(report: dict[str, Any]) -> str:
+    expectations = report["expectations"]
+    if not expectations["checked"]:
+        return "\nno expectations in the scenario (add `expect:` to a step or the file)"
+    lines = [f"\nexpectations: {expectations['met']} met, {expectations['unmet']} unmet"]
+    lines += [
+        f"  line {e['line']}: expected {(e['what'] + ' ') if e['what'] else ''}{e['expected']}, "
+        f"got {e['got']}"
+        for e in expectations["checked"]
+        if not e["met"]
+    ]
+    return "\n".join(lines)
+
+
+def passed(report: dict[str, Any]) -> bool:
+    """The run met every expectation in its file."""
+    return not report["expectations"]["unmet"]
+
+
+def simulate_folder(folder: Path, out: Path) -> list[dict[str, Any]]:
+    """Run every *.yaml in a folder (each to out/<its name>) and print a pass/fail table; a
+    scenario that cannot load fails with its problems."""
+    rows: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            report = simulate(path, out / path.stem, quiet=True)
+        except ScenarioError as error:
+            rows.append(
+                {"scenario": path.name, "steps": 0, "met": 0, "unmet": 0, "error": str(error)}
+            )
+            continue
+        rows.append(
+            {
+                "scenario": path.name,
+                "steps": len(report["steps"]),
+                "met": report["expectations"]["met"],
+                "unmet": report["expectations"]["unmet"],
+                "unmet_lines": [
+                    f"line {e['line']}: expected {(e['what'] + ' ') if e['what'] else ''}"
+                    f"{e['expected']}, got {e['got']}"
+                    for e in report["expectations"]["checked"]
+                    if not e["met"]
+                ],
+            }
+        )
+    width = max([len(r["scenario"]) for r in rows] + [8])
+    print(f"{'scenario':<{width}}  steps   met  unmet  result")
+    for row in rows:
+        result = "FAIL" if row.get("error") or row["unmet"] else "pass"
+        print(
+            f"{row['scenario']:<{width}}  {row['steps']:>5}  {row['met']:>4}  {row['unmet']:>5}  "
+            f"{result}"
+        )
+        for problem in row.get("unmet_lines", []):
+            print(f"  {problem}")
+        if row.get("error"):
+            print("  " + row["error"].replace("\n", "\n  "))
+    failed = sum(1 for r in rows if r.get("error") or r["unmet"])
+    print(f"\n{len(rows)} scenarios: {len(rows) - failed} passed, {failed} failed")
+    return rows
 
 
 def schema() -> dict[str, Any]:
