@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 import api
 from contactguard.domain.case import LetterKind
-from contactguard.domain.model import Actor
+from contactguard.domain.model import Actor, Role
 from contactguard_local.apigw import ProxyReply, rest_event
 
 if TYPE_CHECKING:
@@ -206,8 +207,16 @@ def _filled_later(name: str, param: str, fields: dict[str, Any]) -> bool:
     )
 
 
-def run_operation(sim: Simulation, index: int, step: OperationStep, actor: Actor) -> dict[str, Any]:
-    """Send the operation to the API function as `actor`; the outcome for the report."""
+def run_operation(
+    sim: Simulation,
+    index: int,
+    step: OperationStep,
+    actor: Actor,
+    held: Iterable[Role] = (),
+) -> dict[str, Any]:
+    """Send the operation to the API function as `actor`, acting in `actor.role` (named in
+    the X-Acting-Role header); `held` are any other roles the person holds (their Cognito
+    groups, beside the acting one). The outcome, for the report."""
     operation = api_operations()[step.name]
     fields = _resolved(sim, index, operation, step.parameters)
     path = operation.path
@@ -223,7 +232,8 @@ def run_operation(sim: Simulation, index: int, step: OperationStep, actor: Actor
         given = next((k for k in fields if k.lower() == header), None)
         if given is not None:
             headers[header] = str(fields.pop(given))
-    claims: dict[str, Any] = {"sub": actor.actor_id, "cognito:groups": actor.role.value}
+    groups = sorted({actor.role.value, *(r.value for r in held)})
+    claims: dict[str, Any] = {"sub": actor.actor_id, "cognito:groups": ",".join(groups)}
     if actor.name:
         claims["name"] = actor.name
     body = json.dumps(fields, default=str) if operation.has_body else None

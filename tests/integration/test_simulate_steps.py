@@ -141,7 +141,6 @@ def operations(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.policy("design-least-privilege")
-@pytest.mark.policy("s4-immediate-restrictions")
 def test_staff_operations_run_through_the_api_as_their_staff_member(tmp_path: Path) -> None:
     report = run(tmp_path, OPERATIONS)
     done = operations(report)
