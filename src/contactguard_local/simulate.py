@@ -17,10 +17,8 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import date, datetime
 from email import message_from_bytes
-from email.message import EmailMessage
-from email.parser import BytesParser
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any, Literal
@@ -59,6 +57,16 @@ from contactguard_local.scenario_expect import (
     check_state,
     check_step,
 )
+from contactguard_local.simulate_mail import (
+    DEFAULT_TO,
+    OWN_FIELDS,
+    STRUCTURAL,
+    SesVerdicts,
+    eml_subject,
+    first_address,
+    inline_message,
+)
+from contactguard_local.simulate_operations import OperationStep, run_operation
 from contactguard_local.stack import EmbeddedStack, SimClock, post_to_maildirs
 from letters.docx_render import document_text
 from letters.service import letter_key
@@ -125,11 +133,49 @@ class ScenarioStaff(_Model):
 
 
 class EmailStep(_Model):
-    sender: str = Field(alias="from")
+    """An email SES receives: an inline message (`from`, `to`, `subject`, `body`, any other
+    `headers`) or an `.eml` file, with SES's verdicts on it. `from` is the envelope sender
+    (SES's mail.source, the SMTP MAIL FROM); ingest judges the message's own From header,
+    as SES read it. Inline, `from` is both. With `eml`, `from` may be left out: the envelope
+    sender is then the file's From address; given, it is the envelope sender only (the
+    file's From stays as written, e.g. a forged From sent from another address)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"from": "a.tenant@example.org", "subject": "Repairs", "body": "Still broken."},
+                {
+                    "from": "a.tenant@example.org",
+                    "subject": "Out of office",
+                    "headers": {"Auto-Submitted": "auto-replied"},
+                },
+                {"eml": "mail/spoofed.eml", "verdicts": {"dmarc": "FAIL", "dmarcPolicy": "reject"}},
+            ]
+        }
+    )
+
+    sender: str | None = Field(default=None, alias="from")
+    to: list[str] = Field(default=[], description=f"the To header (inline; default {DEFAULT_TO})")
     subject: str = ""
     body: str = ""
+    headers: dict[str, str] = Field(
+        default={},
+        description="more headers of the inline message: Auto-Submitted, Precedence, "
+        "Reply-To, Cc, List-Id... (From, To and Subject are the step's own fields)",
+    )
     eml: str | None = None  # a file, relative to the scenario, instead of subject/body
-    verdicts: dict[Literal["spam", "virus", "spf", "dkim", "dmarc"], str] = {}
+    verdicts: SesVerdicts = SesVerdicts()
+
+    @model_validator(mode="after")
+    def _message(self) -> EmailStep:
+        if self.eml is None and not self.sender:
+            raise ValueError("an email needs `from`, or an `eml` file whose From is the sender")
+        if self.eml is not None and (self.to or self.headers or self.subject or self.body):
+            raise ValueError("an `eml` file is the whole message: no to, headers, subject or body")
+        own = sorted(h for h in self.headers if h.lower() in OWN_FIELDS | STRUCTURAL)
+        if own:
+            raise ValueError(f"headers: {', '.join(own)} are set otherwise (from, to, subject)")
+        return self
 
 
 class ContactStep(_Model):
@@ -182,6 +228,7 @@ class Step(_Model):
     contact: ContactStep | None = None
     command: dict[str, Any] | None = None
     send_letter: LetterStep | None = None
+    operation: OperationStep | None = None  # any staff API operation, as `by`
     note: str | None = None  # shown in the summary
     acting: Role | None = Field(
         default=None,
@@ -193,11 +240,14 @@ class Step(_Model):
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
-        actions = [self.email, self.contact, self.command, self.send_letter]
+        actions = [self.email, self.contact, self.command, self.send_letter, self.operation]
         if sum(a is not None for a in actions) > 1:
-            raise ValueError("a step does one thing: email, contact, command or send_letter")
-        if (self.command is not None or self.send_letter is not None) and not self.by:
-            raise ValueError("a command or a letter needs `by`: the staff member")
+            raise ValueError(
+                "a step does one thing: email, contact, command, send_letter or operation"
+            )
+        staffed = (self.command, self.send_letter, self.operation)
+        if any(a is not None for a in staffed) and not self.by:
+            raise ValueError("a command, a letter or an operation needs `by`: the staff member")
         return self
 
 
@@ -335,20 +385,53 @@ def _problems(scenario: Scenario, root: yaml.Node, path: Path) -> list[tuple[int
             _command_problems(step, here, set(customers), cases, problem)
         if step.send_letter is not None and step.send_letter.case not in cases:
             problem(f"no case {step.send_letter.case!r} yet", *here, "send_letter", "case")
+        if step.operation is not None:
+            _operation_problems(step.operation, here, customers, cases, problem)
         if step.expect is not None:
             is_email = step.email is not None
-            is_command = step.command is not None or step.send_letter is not None
+            is_command = any(
+                x is not None for x in (step.command, step.send_letter, step.operation)
+            )
             for field in EMAIL_ONLY if not is_email else ():
                 if getattr(step.expect, field) is not None:
                     problem(f"expect.{field} is for an email step", *here, "expect", field)
             for field in COMMAND_ONLY if not is_command else ():
                 if getattr(step.expect, field) is not None:
-                    problem(f"expect.{field} is for a command or a letter", *here, "expect", field)
+                    problem(
+                        f"expect.{field} is for a command, a letter or an operation",
+                        *here,
+                        "expect",
+                        field,
+                    )
             _expect_case_problem(step.expect, step_case(step, cases), cases, problem, *here)
     if scenario.expect is not None:
         only = cases[0] if len(cases) == 1 else None
         _expect_case_problem(scenario.expect, only, cases, problem)
     return sorted(found)
+
+
+def _operation_problems(
+    operation: OperationStep,
+    here: tuple[Any, ...],
+    customers: dict[str, int],
+    cases: list[str],
+    problem: Callable[..., None],
+) -> None:
+    """The customer and the case an operation names: made by it (create_customer, open_case)
+    or there before it."""
+    given = operation.parameters
+    customer_id, case_id = given.get("customer_id"), given.get("case_id")
+    where = (*here, "operation", operation.name)
+    if operation.name == "create_customer":
+        if isinstance(customer_id, str):
+            customers.setdefault(customer_id, 0)
+    elif isinstance(customer_id, str) and customer_id not in customers:
+        problem(f"no customer {customer_id!r}", *where, "customer_id")
+    if operation.name == "open_case":
+        if isinstance(case_id, str) and case_id not in cases:
+            cases.append(case_id)
+    elif isinstance(case_id, str) and case_id not in cases:
+        problem(f"no case {case_id!r} yet", *where, "case_id")
 
 
 def _command_problems(
@@ -582,6 +665,10 @@ class Simulation:
             return self._command(index, step, when)
         if step.send_letter is not None:
             return self._send_letter(index, step, step.send_letter, when)
+        if step.operation is not None:
+            assert step.by is not None  # checked at load
+            held = self.staff[step.by].held
+            return run_operation(self, index, step.operation, self._actor(index, step.by), held)
         return {"step": "time passes", "note": step.note}
 
     def _email(self, index: int, email: EmailStep) -> dict[str, Any]:
@@ -590,27 +677,30 @@ class Simulation:
             if not path.is_file():
                 raise self.fail(index, f"no .eml file {email.eml}", "email", "eml")
             raw = path.read_bytes()
-            subject = str(BytesParser(policy=default_policy).parsebytes(raw).get("Subject", ""))
+            subject = eml_subject(raw)
+            sender = email.sender or first_address(raw)
+            if not sender:
+                raise self.fail(index, f"{email.eml} has no From: give `from`", "email", "eml")
         else:
-            message = EmailMessage()
-            message["From"] = email.sender
-            message["To"] = "contact@example.org"
-            message["Subject"] = email.subject
-            message.set_content(email.body or "(no text)")
-            raw, subject = message.as_bytes(), email.subject
+            assert email.sender is not None  # the model requires it without an eml
+            sender, subject = email.sender, email.subject
+            raw = inline_message(sender, email.to, subject, email.body, email.headers)
         sent_before = self._sent()
         disposition = self.stack.deliver_email(
             raw,
-            email.sender,
+            sender,
             subject,
-            verdicts={str(k): v for k, v in email.verdicts.items()} or None,
+            verdicts=email.verdicts.for_event(),
+            headers_from_message=True,  # as SES: ingest sees the message's own From
         )
         contact_id = f"email-{self.stack.log.emails[-1]['message_id']}"
         contact = self.stack.store.get_contact(contact_id)
         sent, staff = self.stack.log.sent[sent_before:], self.stack.staff_mailbox
         return {
             "step": "email",
-            "from": email.sender,
+            "from": sender,
+            "contact_id": contact_id,
+            "customer": contact.customer_id if contact else None,
             "disposition": disposition,
             "contact": contact.disposition.value if contact else None,
             "reason": contact.reason if contact else None,
@@ -744,18 +834,9 @@ class Simulation:
 
     def _report(self) -> dict[str, Any]:
         store = self.stack.store
-        far_past = datetime.combine(date(1900, 1, 1), time(), tzinfo=LONDON)
-        far_future = datetime.combine(date(2200, 1, 1), time(), tzinfo=LONDON)
-        contacts = []
-        for customer in self.scenario.customers:
-            contacts += [
-                json.loads(c.model_dump_json())
-                for c in store.contacts(customer.id, far_past, far_future)
-            ]
-        addresses = {e for c in self.scenario.customers for e in c.emails}
-        senders = {s.email.sender for s in self.scenario.steps if s.email} - addresses
-        for sender in sorted(senders):
-            contacts += [json.loads(c.model_dump_json()) for c in store.unmatched_contacts(sender)]
+        # Every contact the run produced, wherever it is held: a customer's, an unmatched
+        # sender's, quarantined mail (even claiming a customer's address), staff-logged.
+        contacts = [json.loads(c.model_dump_json()) for c in self.stack.all_contacts()]
         cases = []
         letters_dir = self.out / "letters"
         for case_id in self.case_ids:

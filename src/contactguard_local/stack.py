@@ -33,6 +33,7 @@ from typing import Any
 
 from contactguard.adapters.dynamodb import DynamoStore
 from contactguard.adapters.messaging import raw_mail_key
+from contactguard.domain.model import STORED, Contact
 from contactguard.service import CaseService
 from contactguard.settings import CoreSettings
 from contactguard_local.pumps import DueSchedule, SchedulerPump
@@ -336,6 +337,25 @@ class EmbeddedStack:
         destinations = tuple(params.get("Destinations") or ())
         self.log.sent.append(SentMail(str(params.get("Source", "")), destinations, data))
 
+    def all_contacts(self) -> list[Contact]:
+        """Every contact the table holds, wherever it lives (a customer's, an unmatched
+        sender's, quarantined with no address), oldest first: a Scan, for local reports only
+        (no handler reads contacts this way)."""
+        paginator = self.dynamodb.get_paginator("scan")
+        pages = paginator.paginate(
+            TableName=self.table,
+            FilterExpression="#kind = :contact",
+            ExpressionAttributeNames={"#kind": "kind"},
+            ExpressionAttributeValues={":contact": {"S": "contact"}},
+            ConsistentRead=True,
+        )
+        contacts = [
+            Contact.model_validate_json(item["doc"]["S"], context=STORED)
+            for page in pages
+            for item in page.get("Items", [])
+        ]
+        return sorted(contacts, key=lambda c: (c.at, c.contact_id))
+
     def mail_to(self, address: str) -> list[SentMail]:
         """Every message SES was asked to deliver to `address` (e.g. the staff mailbox)."""
         wanted = address.lower()
@@ -410,14 +430,27 @@ class EmbeddedStack:
         *,
         verdicts: dict[str, str] | None = None,
         message_id: str | None = None,
+        headers_from_message: bool = False,
     ) -> str:
-        """What SES does: store the raw message, call ingest, honour its disposition."""
+        """What SES does: store the raw message, call ingest, honour its disposition.
+
+        `sender` is the envelope sender; `verdicts` SES's checks (contactguard_local.ses, with
+        `dmarcPolicy`). With `headers_from_message` the event carries the message's own
+        headers, as SES reads them (its From may differ from `sender`); without, a From of
+        `sender` and `subject` only."""
         self._counter += 1
         message_id = message_id or f"local{self._counter:06d}{int(self.clock().timestamp())}"
         bucket = self.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_BUCKET"]
         prefix = self.functions["IngestFunction"]["env"]["CONTACTGUARD_RAW_MAIL_PREFIX"]
         self.s3.put_object(Bucket=bucket, Key=raw_mail_key(prefix, message_id), Body=raw)
-        event = ses_receipt_event(message_id, sender, subject, self.clock(), verdicts=verdicts)
+        event = ses_receipt_event(
+            message_id,
+            sender,
+            subject,
+            self.clock(),
+            verdicts=verdicts,
+            message=raw if headers_from_message else None,
+        )
         disposition = str(self.invoke("IngestFunction", event)["disposition"])
         self.log.emails.append(
             {"message_id": message_id, "at": self.clock().isoformat(), "disposition": disposition}

@@ -167,7 +167,7 @@ def test_every_problem_in_a_file_is_found_before_it_runs(tmp_path: Path) -> None
         "line 4: customer id 'c1' is listed twice (first on line 3)",
         "line 8: staff id 'sm' is listed twice (first on line 6)",
         "line 11: no .eml file missing.eml",
-        "line 12: expect.events is for a command or a letter",
+        "line 12: expect.events is for a command, a letter or an operation",
         "line 14: no staff member 'nobody' in `staff`",
         "line 15: no case 'k9' yet: a case is opened by a command carrying case_id",
         "line 18: both holds several roles (head-of-service, executive-team): say which with `as`",
