@@ -160,6 +160,18 @@ def test_every_problem_in_a_file_is_found_before_it_runs(tmp_path: Path) -> None
         "    by: sm\n"
         "    case: k1\n"
         "    command: {kind: close-concern, reason: r, extra: 1}\n"  # 30
+        "  - at: 2026-11-04T13:00\n"
+        "    by: sm\n"
+        "    operation: {get_case: {case_id: nope}}\n"
+        "  - at: 2026-11-04T14:00\n"
+        "    by: sm\n"  # 35
+        "    operation: {create_customer: {customer_id: c4, name: D}}\n"
+        "  - at: 2026-11-04T15:00\n"
+        "    by: sm\n"
+        "    operation: {log_contact: {customer_id: c4, channel: phone, summary: s}}\n"
+        "  - at: 2026-11-04T16:00\n"  # 40
+        "    by: sm\n"
+        "    operation: {get_customer: {customer_id: c9}}\n"
         "expect:\n"
         "  case: {id: k7, status: concern}\n",
     )
@@ -178,7 +190,9 @@ def test_every_problem_in_a_file_is_found_before_it_runs(tmp_path: Path) -> None
         "2026-11-03 12:00:00+00:00",
         "line 26: no customer 'c3'",
         "line 30: command close-concern.extra: Extra inputs are not permitted",
-        "line 32: no case 'k7' by then",
+        "line 33: no case 'nope' yet",
+        "line 42: no customer 'c9'",
+        "line 44: no case 'k7' by then",
     ]
 
 
