@@ -55,6 +55,8 @@ def staff_on_aws(
     forms post, when not to the bucket itself (the embedded stack's stand-in).
     `exports_bucket`: where subject access zips are (the API's; None elsewhere);
     `erasure_exports`: the same, for an edge that erases (an erased customer's zips go too)."""
+    if (erasure_raw_mail is None) != (erasure_exports is None):
+        raise TypeError("an edge that erases names both erasure_raw_mail and erasure_exports")
     retention = settings.retention()
     store = DynamoStore(settings.table_name, retention=retention)
     documents = S3Objects(letters_bucket, links=links, upload_url=upload_url)

@@ -181,6 +181,7 @@ class LocalConsole:
                 env["CONTACTGUARD_RAW_MAIL_BUCKET"],
                 env["CONTACTGUARD_RAW_MAIL_PREFIX"],
             ),
+            erasure_exports=env["CONTACTGUARD_EXPORTS_BUCKET"],
             upload_url=upload_url,
         )
         login = LocalLogin(stack.clock)

@@ -230,6 +230,7 @@ def _install_api(stack: EmbeddedStack, upload_url: str) -> None:
         erasure_raw_mail=(settings.raw_mail_bucket, settings.raw_mail_prefix),
         upload_url=upload_url,
         exports_bucket=settings.exports_bucket,
+        erasure_exports=settings.exports_bucket,
     )
     api_wiring.current.install(
         api_wiring.Wiring(clock=stack.clock, use_cases=use_cases, audit_log=store)
