@@ -103,7 +103,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
     if Path(args.scenario).is_dir():
         rows = simulate_folder(Path(args.scenario), Path(args.out))
-        return 1 if not rows or any(r.get("error") or r["unmet"] for r in rows) else 0
+        failed = any(r.get("error") or r["unmet"] or r.get("unmet_lines") for r in rows)
+        return 1 if not rows or failed else 0
     try:
         report = simulate(Path(args.scenario), Path(args.out), quiet=args.quiet)
         if not passed(report):

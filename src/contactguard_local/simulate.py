@@ -1014,7 +1014,25 @@ def simulate(
             for file in files:
                 print(f"  {file.name}")
         print(_expectations_summary(report))
+        for line in failure_lines(report):
+            print(line)
     return report
+
+
+def failure_lines(report: dict[str, Any]) -> list[str]:
+    """A stream record a function could not process after its retries: in AWS it would wait
+    on the stream's failure destination for an operator; here the run fails with it."""
+    failures = report["stream_failures"]
+    if not failures:
+        return []
+    by_function: dict[str, int] = {}
+    for failure in failures:
+        by_function[failure["function"]] = by_function.get(failure["function"], 0) + 1
+    return [
+        f"FAILED: the {function} could not process {count} stream record(s) after its retries "
+        "(report.json stream_failures; the function's warnings above say why)"
+        for function, count in sorted(by_function.items())
+    ]
 
 
 def _expectations_summary(report: dict[str, Any]) -> str:
@@ -1033,7 +1051,7 @@ def _expectations_summary(report: dict[str, Any]) -> str:
 
 def passed(report: dict[str, Any]) -> bool:
     """The run met every expectation in its file."""
-    return not report["expectations"]["unmet"]
+    return not report["expectations"]["unmet"] and not report["stream_failures"]
 
 
 def simulate_folder(folder: Path, out: Path) -> list[dict[str, Any]]:
@@ -1059,13 +1077,14 @@ def simulate_folder(folder: Path, out: Path) -> list[dict[str, Any]]:
                     f"{e['expected']}, got {e['got']}"
                     for e in report["expectations"]["checked"]
                     if not e["met"]
-                ],
+                ]
+                + failure_lines(report),
             }
         )
     width = max([len(r["scenario"]) for r in rows] + [8])
     print(f"{'scenario':<{width}}  steps   met  unmet  result")
     for row in rows:
-        result = "FAIL" if row.get("error") or row["unmet"] else "pass"
+        result = "FAIL" if row.get("error") or row["unmet"] or row.get("unmet_lines") else "pass"
         print(
             f"{row['scenario']:<{width}}  {row['steps']:>5}  {row['met']:>4}  {row['unmet']:>5}  "
             f"{result}"
@@ -1074,7 +1093,7 @@ def simulate_folder(folder: Path, out: Path) -> list[dict[str, Any]]:
             print(f"  {problem}")
         if row.get("error"):
             print("  " + row["error"].replace("\n", "\n  "))
-    failed = sum(1 for r in rows if r.get("error") or r["unmet"])
+    failed = sum(1 for r in rows if r.get("error") or r["unmet"] or r.get("unmet_lines"))
     print(f"\n{len(rows)} scenarios: {len(rows) - failed} passed, {failed} failed")
     return rows
 

@@ -225,3 +225,22 @@ def test_a_person_with_several_roles_acts_in_the_one_the_step_names(tmp_path: Pa
         "concern-raised",
         "service-manager",
     )
+
+
+def test_a_record_a_function_cannot_process_fails_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In AWS a stream record that fails after its retries waits for an operator; a scenario
+    that produced one does not pass, and says which function failed."""
+    import letters.handler
+
+    def broken(record: object) -> None:
+        raise RuntimeError("the letters bucket is unreachable")
+
+    monkeypatch.setattr(letters.handler, "_record", broken)
+    scenario = EXAMPLES / "step-1-concern.yaml"
+    assert main(["simulate", str(scenario), "--out", str(tmp_path / "out")]) == 1
+    printed = capsys.readouterr().out
+    (failed,) = [line for line in printed.splitlines() if line.startswith("FAILED: ")]
+    assert failed.startswith("FAILED: the LettersFunction could not process ")
+    assert "stream record(s) after its retries" in failed
