@@ -17,9 +17,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 RULES = {
     "appeal-window-edge": ["s5-appeal-15-working-days"],
     "auto-reply-blocked-sender": ["design-email-enforcement"],
+    "auto-reply-loop": ["design-email-enforcement"],
     "demo": ["s6-review-12-monthly"],
     "immediate-restriction": ["s4-immediate-restrictions"],
     "lapse-without-review": ["s6-unreviewed-lapse"],
+    "linked-address": ["s2-contact-channels"],
     "review-extension": ["s6-review-12-monthly"],
     "reviewer-independence": ["s5-independent-review"],
     "spoofed-mail": ["design-email-enforcement"],
