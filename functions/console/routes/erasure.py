@@ -21,7 +21,9 @@ WHAT_GOES = [
     "their details, email addresses and postal address, and their entries in the lookup",
     "every contact logged with them, and email from their addresses never linked",
     "the stored email messages and any attachments staged from them",
+    "the copies kept of what we sent because of their email (auto-replies, forwarded copies)",
     "signals raised on their contacts, the auto-reply and delivery records",
+    "subject access exports made of them (the zips; the job's record of ids goes in 35 days)",
     "values kept by corrections in the audit trail (the record of who did what stays)",
 ]
 
